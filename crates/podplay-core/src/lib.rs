@@ -1,0 +1,23 @@
+//! podplay-core: the pure, deterministic core of podplay.
+//!
+//! It contains no I/O, reads no clock, starts no threads or processes, and
+//! builds for `wasm32-unknown-unknown` as well as natively: the same code runs
+//! in the `podplay` command and in the browser playground on every keystroke.
+//!
+//! The spec pipeline, in order:
+//! 1. [`yaml`]: text → located YAML nodes (go-yaml v2 scalar rules, limits);
+//! 2. [`decode`]: nodes → Kubernetes objects, checked against the OpenAPI
+//!    [`schema`] of the modeled version: strict unknown and duplicate fields,
+//!    type errors in the API server's words;
+//! 3. [`defaults`]: the API server's defaulting;
+//! 4. [`validation`]: the API server's validation, every error with its field
+//!    path;
+//! 5. [`diagnostic`]: every problem located at a line and column.
+//!
+//! [`analyze`] runs the whole pipeline on one file.
+
+pub mod decode;
+pub mod path;
+pub mod schema;
+pub mod source;
+pub mod yaml;

@@ -1,0 +1,198 @@
+//! The OpenAPI schema of the modeled Kubernetes version, embedded.
+//!
+//! `data/k8s-schema.json` holds the definitions reachable from `Pod` and
+//! `Node` with their descriptions (made by `cargo xtask gen-schema`, which
+//! records its provenance in the file). The decoder walks it for strict field
+//! checking and type errors; [`explain`] prints it like `kubectl explain`; the
+//! playground uses it for hover docs and completion.
+
+pub mod explain;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const DATA: &str = include_str!("../../data/k8s-schema.json");
+
+/// The root definitions of the kinds podplay reads.
+pub const POD: &str = "io.k8s.api.core.v1.Pod";
+pub const NODE: &str = "io.k8s.api.core.v1.Node";
+
+/// The embedded schema.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Schema {
+    pub kubernetes_version: String,
+    pub provenance: String,
+    definitions: BTreeMap<String, Definition>,
+}
+
+/// One OpenAPI definition: an object with properties, or an apimachinery
+/// scalar (Quantity, IntOrString, Time).
+#[derive(Debug, Deserialize)]
+pub struct Definition {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub properties: BTreeMap<String, Property>,
+    #[serde(default)]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub scalar: Option<ScalarKind>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Property {
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "type")]
+    pub ty: TypeRef,
+    #[serde(default, rename = "enum")]
+    pub enum_values: Vec<String>,
+}
+
+/// The type of a property.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TypeRef {
+    String,
+    Boolean,
+    Number,
+    Int32,
+    Int64,
+    /// Free-form JSON.
+    Object,
+    Ref(String),
+    Array(Box<TypeRef>),
+    Map(Box<TypeRef>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScalarKind {
+    Quantity,
+    IntOrString,
+    Time,
+    Object,
+}
+
+/// The embedded schema, parsed once.
+pub fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        // The data file is generated and checked by tests; should it ever be
+        // unreadable, an empty schema keeps the tool alive (every field then
+        // reads as unknown, which the tests would catch at once).
+        serde_json::from_str(DATA).unwrap_or_else(|_| Schema {
+            kubernetes_version: String::new(),
+            provenance: String::new(),
+            definitions: BTreeMap::new(),
+        })
+    })
+}
+
+impl Schema {
+    pub fn definition(&self, name: &str) -> Option<&Definition> {
+        self.definitions.get(name)
+    }
+
+    pub fn definitions(&self) -> impl Iterator<Item = (&str, &Definition)> {
+        self.definitions.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The definition an object-typed reference points at, if it is an
+    /// object with properties.
+    pub fn object(&self, ty: &TypeRef) -> Option<&Definition> {
+        match ty {
+            TypeRef::Ref(name) => self.definition(name).filter(|d| d.scalar.is_none()),
+            _ => None,
+        }
+    }
+
+    /// The Go type name `encoding/json` prints in type errors
+    /// (`string`, `int32`, `[]v1.Container`, `map[string]string`).
+    pub fn go_type(&self, ty: &TypeRef) -> String {
+        match ty {
+            TypeRef::String => "string".into(),
+            TypeRef::Boolean => "bool".into(),
+            TypeRef::Number => "float64".into(),
+            TypeRef::Int32 => "int32".into(),
+            TypeRef::Int64 => "int64".into(),
+            TypeRef::Object => "map[string]interface {}".into(),
+            TypeRef::Array(inner) => format!("[]{}", self.go_type(inner)),
+            TypeRef::Map(inner) => format!("map[string]{}", self.go_type(inner)),
+            TypeRef::Ref(name) => {
+                let short = short_name(name);
+                let package = match self.definition(name).and_then(|d| d.scalar) {
+                    Some(ScalarKind::Quantity) => "resource",
+                    Some(ScalarKind::IntOrString) => "intstr",
+                    _ => "v1",
+                };
+                format!("{package}.{short}")
+            }
+        }
+    }
+}
+
+/// `io.k8s.api.core.v1.Container` → `Container`.
+pub fn short_name(definition: &str) -> &str {
+    definition.rsplit('.').next().unwrap_or(definition)
+}
+
+/// How `kubectl explain` writes a type: `<string>`, `<[]Container>`,
+/// `<map[string]string>`, `<Object>`.
+pub struct ExplainType<'a>(pub &'a TypeRef);
+
+impl fmt::Display for ExplainType<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn inner(ty: &TypeRef, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match ty {
+                TypeRef::String => f.write_str("string"),
+                TypeRef::Boolean => f.write_str("boolean"),
+                TypeRef::Number => f.write_str("number"),
+                TypeRef::Int32 | TypeRef::Int64 => f.write_str("integer"),
+                TypeRef::Object => f.write_str("Object"),
+                TypeRef::Ref(name) => match short_name(name) {
+                    "Time" | "MicroTime" => f.write_str("string"),
+                    "FieldsV1" | "RawExtension" => f.write_str("Object"),
+                    short => f.write_str(short),
+                },
+                TypeRef::Array(item) => {
+                    f.write_str("[]")?;
+                    inner(item, f)
+                }
+                TypeRef::Map(value) => {
+                    f.write_str("map[string]")?;
+                    inner(value, f)
+                }
+            }
+        }
+        inner(self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_schema_reads() {
+        let s = schema();
+        assert_eq!(s.kubernetes_version, "1.37.0");
+        let container = s.definition("io.k8s.api.core.v1.Container").unwrap();
+        assert_eq!(container.properties["image"].ty, TypeRef::String);
+        assert_eq!(container.required, vec!["name".to_string()]);
+        assert!(s.definitions().count() >= 150);
+    }
+
+    #[test]
+    fn go_type_names() {
+        let s = schema();
+        let spec = s.definition("io.k8s.api.core.v1.PodSpec").unwrap();
+        assert_eq!(s.go_type(&spec.properties["containers"].ty), "[]v1.Container");
+        assert_eq!(s.go_type(&spec.properties["nodeSelector"].ty), "map[string]string");
+        assert_eq!(ExplainType(&spec.properties["hostAliases"].ty).to_string(), "[]HostAlias");
+    }
+}

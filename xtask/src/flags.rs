@@ -1,0 +1,37 @@
+//! The commands and their flags.
+
+use std::path::PathBuf;
+
+#[derive(clap::Parser)]
+#[command(name = "cargo xtask", about = "podplay's build and test commands")]
+pub struct Xtask {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Run every test: formatting, unit and integration tests, the wasm build
+    /// of the core, and a short run of the benchmarks (as tests).
+    Test(TestArgs),
+    /// Regenerate `crates/podplay-core/data/k8s-schema.json` from the
+    /// Kubernetes OpenAPI definitions shipped in the PyPI package
+    /// `kubernetes-validate`.
+    GenSchema(GenSchemaArgs),
+    /// Check that podplay-core builds for wasm32-unknown-unknown.
+    WasmCheck,
+}
+
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Skip the slow steps (benchmark smoke runs).
+    #[arg(long)]
+    pub quick: bool,
+}
+
+#[derive(clap::Args)]
+pub struct GenSchemaArgs {
+    /// A `kubernetes_validate-*.whl` file; downloaded with pip when absent.
+    #[arg(long)]
+    pub wheel: Option<PathBuf>,
+}

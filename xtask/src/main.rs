@@ -1,0 +1,24 @@
+//! Build and test commands for podplay: `cargo xtask <command>`.
+//!
+//! Every command installs what it needs when it is missing, so that the same
+//! command works on a developer's machine and on a fresh CI machine.
+
+mod flags;
+mod schema;
+mod test;
+mod util;
+
+use clap::Parser;
+
+fn main() {
+    let flags = flags::Xtask::parse();
+    let result = match flags.command {
+        flags::Command::Test(args) => test::all(&args),
+        flags::Command::GenSchema(args) => schema::generate(&args),
+        flags::Command::WasmCheck => test::wasm_check(),
+    };
+    if let Err(error) = result {
+        eprintln!("xtask: {error}");
+        std::process::exit(1);
+    }
+}
