@@ -244,6 +244,7 @@ impl Walker {
             }
             (ScalarKind::Quantity, Value::String(_)) => self.type_error(
                 node,
+                path,
                 "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into(),
             ),
             _ => self.mismatch(node, ty, path, owner),
