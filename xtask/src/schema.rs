@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::flags::GenSchemaArgs;
-use crate::util::{project_root, run, Result};
+use crate::util::{Result, project_root, run};
 
 const PACKAGE: &str = "kubernetes-validate";
 const PACKAGE_VERSION: &str = "1.37.0";
@@ -44,11 +44,25 @@ fn download_wheel() -> Result<PathBuf> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let spec = format!("{PACKAGE}=={PACKAGE_VERSION}");
     let dir_arg = dir.to_string_lossy().into_owned();
-    run("python3", &["-m", "pip", "download", "--no-deps", "--dest", &dir_arg, &spec])?;
+    run(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--dest",
+            &dir_arg,
+            &spec,
+        ],
+    )?;
     let wheel = std::fs::read_dir(&dir)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains(PACKAGE_VERSION))
+        .find(|p| {
+            p.extension().is_some_and(|x| x == "whl")
+                && p.to_string_lossy().contains(PACKAGE_VERSION)
+        })
         .ok_or("pip did not leave a wheel")?;
     Ok(wheel)
 }
@@ -145,7 +159,11 @@ fn type_ref(schema: &Value) -> Result<Value> {
     }
     let ty = match schema.get("type") {
         Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("object"),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("object"),
         _ => "object",
     };
     Ok(match ty {

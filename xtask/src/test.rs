@@ -1,25 +1,41 @@
 //! `cargo xtask test`: everything CI checks, installing what is missing.
 
 use crate::flags::TestArgs;
-use crate::util::{output, run, Result};
+use crate::util::{Result, output, run};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(args: &TestArgs) -> Result {
     run("cargo", &["fmt", "--all", "--check"])?;
-    run("cargo", &["test", "--workspace", "--all-targets", "--locked"])?;
+    run(
+        "cargo",
+        &["test", "--workspace", "--all-targets", "--locked"],
+    )?;
     wasm_check()?;
     if !args.quick {
         // Criterion's test mode runs each benchmark once: it proves the
         // benchmarks still build and run without spending minutes measuring.
-        run("cargo", &["bench", "-p", "podplay-core", "--locked", "--", "--test"])?;
+        run(
+            "cargo",
+            &["bench", "-p", "podplay-core", "--locked", "--", "--test"],
+        )?;
     }
     Ok(())
 }
 
 pub fn wasm_check() -> Result {
     ensure_wasm_target()?;
-    run("cargo", &["check", "-p", "podplay-core", "--target", WASM_TARGET, "--locked"])
+    run(
+        "cargo",
+        &[
+            "check",
+            "-p",
+            "podplay-core",
+            "--target",
+            WASM_TARGET,
+            "--locked",
+        ],
+    )
 }
 
 fn ensure_wasm_target() -> Result {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Number, Value as Json};
 
 use crate::path::{FieldPath, Segment};
-use crate::schema::{schema, short_name, Definition, ScalarKind, Schema, TypeRef};
+use crate::schema::{Definition, ScalarKind, Schema, TypeRef, schema, short_name};
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -30,7 +30,11 @@ pub enum DecodeProblemKind {
     /// field when there is one.
     UnknownField { suggestion: Option<String> },
     /// A key given twice in one mapping.
-    DuplicateKey { key: String, line: u32, first_line: u32 },
+    DuplicateKey {
+        key: String,
+        line: u32,
+        first_line: u32,
+    },
     /// `json: cannot unmarshal …` (the full message).
     Type(String),
 }
@@ -39,8 +43,12 @@ impl DecodeProblem {
     /// The message in Kubernetes' words.
     pub fn message(&self) -> String {
         match &self.kind {
-            DecodeProblemKind::UnknownField { .. } => format!("strict decoding error: unknown field \"{}\"", self.path),
-            DecodeProblemKind::DuplicateKey { key, .. } => format!("key \"{key}\" already set in map"),
+            DecodeProblemKind::UnknownField { .. } => {
+                format!("strict decoding error: unknown field \"{}\"", self.path)
+            }
+            DecodeProblemKind::DuplicateKey { key, .. } => {
+                format!("key \"{key}\" already set in map")
+            }
             DecodeProblemKind::Type(message) => message.clone(),
         }
     }
@@ -48,8 +56,12 @@ impl DecodeProblem {
     /// A hint for the learner, not part of Kubernetes' message.
     pub fn hint(&self) -> Option<String> {
         match &self.kind {
-            DecodeProblemKind::UnknownField { suggestion: Some(s) } => Some(format!("did you mean \"{s}\"?")),
-            DecodeProblemKind::DuplicateKey { first_line, .. } => Some(format!("first set on line {first_line}")),
+            DecodeProblemKind::UnknownField {
+                suggestion: Some(s),
+            } => Some(format!("did you mean \"{s}\"?")),
+            DecodeProblemKind::DuplicateKey { first_line, .. } => {
+                Some(format!("first set on line {first_line}"))
+            }
             _ => None,
         }
     }
@@ -110,10 +122,21 @@ pub struct Decoded {
 
 /// Decodes `root` as the definition `definition` (`io.k8s.api.core.v1.Pod`).
 pub fn decode(root: &Node, definition: &str) -> Decoded {
-    let mut walker = Walker { schema: schema(), out: Decoded::default() };
-    walker.out.spans.entries.insert(FieldPath::root(), Located { key: None, value: root.span });
+    let mut walker = Walker {
+        schema: schema(),
+        out: Decoded::default(),
+    };
+    walker.out.spans.entries.insert(
+        FieldPath::root(),
+        Located {
+            key: None,
+            value: root.span,
+        },
+    );
     let ty = TypeRef::Ref(definition.to_string());
-    walker.out.json = walker.value(root, &ty, &FieldPath::root(), "").unwrap_or(Json::Null);
+    walker.out.json = walker
+        .value(root, &ty, &FieldPath::root(), "")
+        .unwrap_or(Json::Null);
     walker.out
 }
 
@@ -192,7 +215,14 @@ impl Walker {
         }
     }
 
-    fn object(&mut self, node: &Node, def: &'static Definition, ty: &TypeRef, path: &FieldPath, owner: &str) -> Option<Json> {
+    fn object(
+        &mut self,
+        node: &Node,
+        def: &'static Definition,
+        ty: &TypeRef,
+        path: &FieldPath,
+        owner: &str,
+    ) -> Option<Json> {
         let Value::Map(entries) = &node.value else {
             return self.mismatch(node, ty, path, owner);
         };
@@ -210,7 +240,9 @@ impl Walker {
             self.record(&child_path, Some(entry.key_span), entry.value.span);
             match def.properties.get(&entry.key) {
                 Some(property) => {
-                    if let Some(value) = self.value(&entry.value, &property.ty, &child_path, struct_name) {
+                    if let Some(value) =
+                        self.value(&entry.value, &property.ty, &child_path, struct_name)
+                    {
                         out.insert(entry.key.clone(), value);
                     }
                 }
@@ -227,7 +259,14 @@ impl Walker {
         Some(Json::Object(out))
     }
 
-    fn scalar(&mut self, node: &Node, kind: ScalarKind, ty: &TypeRef, path: &FieldPath, owner: &str) -> Option<Json> {
+    fn scalar(
+        &mut self,
+        node: &Node,
+        kind: ScalarKind,
+        ty: &TypeRef,
+        path: &FieldPath,
+        owner: &str,
+    ) -> Option<Json> {
         match (kind, &node.value) {
             (ScalarKind::Object, _) => Some(self.free_form(node, path)),
             (ScalarKind::Time, Value::String(s)) => Some(Json::String(s.clone())),
@@ -259,7 +298,13 @@ impl Walker {
             Value::Int(i) => Json::Number((*i).into()),
             Value::Float(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
             Value::String(s) => Json::String(s.clone()),
-            Value::Seq(items) => Json::Array(items.iter().enumerate().map(|(i, n)| self.free_form(n, &path.index(i))).collect()),
+            Value::Seq(items) => Json::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| self.free_form(n, &path.index(i)))
+                    .collect(),
+            ),
             Value::Map(entries) => {
                 let mut out = Map::new();
                 for e in entries {
@@ -278,14 +323,25 @@ impl Walker {
             TypeRef::Boolean => Json::Bool(false),
             TypeRef::Int32 | TypeRef::Int64 | TypeRef::Number => Json::Number(0.into()),
             TypeRef::Array(_) => Json::Array(Vec::new()),
-            TypeRef::Ref(name) if self.schema.definition(name).is_some_and(|d| d.scalar.is_some()) => {
+            TypeRef::Ref(name)
+                if self
+                    .schema
+                    .definition(name)
+                    .is_some_and(|d| d.scalar.is_some()) =>
+            {
                 Json::String(String::new())
             }
             TypeRef::Map(_) | TypeRef::Ref(_) | TypeRef::Object => Json::Object(Map::new()),
         }
     }
 
-    fn duplicate(&mut self, seen: &mut BTreeMap<String, Span>, key: &str, span: Span, path: &FieldPath) -> bool {
+    fn duplicate(
+        &mut self,
+        seen: &mut BTreeMap<String, Span>,
+        key: &str,
+        span: Span,
+        path: &FieldPath,
+    ) -> bool {
         match seen.get(key) {
             Some(first) => {
                 self.out.problems.push(DecodeProblem {
@@ -306,25 +362,44 @@ impl Walker {
         }
     }
 
-    fn mismatch(&mut self, node: &Node, ty: &TypeRef, path: &FieldPath, owner: &str) -> Option<Json> {
+    fn mismatch(
+        &mut self,
+        node: &Node,
+        ty: &TypeRef,
+        path: &FieldPath,
+        owner: &str,
+    ) -> Option<Json> {
         let go_type = self.schema.go_type(ty);
         let field = go_field_path(path);
         let message = if owner.is_empty() || field.is_empty() {
-            format!("json: cannot unmarshal {} into Go value of type {go_type}", node.value.json_kind())
+            format!(
+                "json: cannot unmarshal {} into Go value of type {go_type}",
+                node.value.json_kind()
+            )
         } else {
-            format!("json: cannot unmarshal {} into Go struct field {owner}.{field} of type {go_type}", node.value.json_kind())
+            format!(
+                "json: cannot unmarshal {} into Go struct field {owner}.{field} of type {go_type}",
+                node.value.json_kind()
+            )
         };
         self.type_error(node, path, message)
     }
 
     fn type_error(&mut self, node: &Node, path: &FieldPath, message: String) -> Option<Json> {
         let path = path.clone();
-        self.out.problems.push(DecodeProblem { path, span: node.span, kind: DecodeProblemKind::Type(message) });
+        self.out.problems.push(DecodeProblem {
+            path,
+            span: node.span,
+            kind: DecodeProblemKind::Type(message),
+        });
         None
     }
 
     fn record(&mut self, path: &FieldPath, key: Option<Span>, value: Span) {
-        self.out.spans.entries.insert(path.clone(), Located { key, value });
+        self.out
+            .spans
+            .entries
+            .insert(path.clone(), Located { key, value });
     }
 }
 
@@ -385,7 +460,11 @@ pub fn suggest<'a>(unknown: &str, known: impl Iterator<Item = &'a str>) -> Optio
     let lower = unknown.to_ascii_lowercase();
     known
         .map(|k| {
-            let distance = if k.to_ascii_lowercase() == lower { 0 } else { strsim::damerau_levenshtein(&lower, &k.to_ascii_lowercase()) };
+            let distance = if k.to_ascii_lowercase() == lower {
+                0
+            } else {
+                strsim::damerau_levenshtein(&lower, &k.to_ascii_lowercase())
+            };
             (distance, k)
         })
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
@@ -406,17 +485,24 @@ mod tests {
 
     #[test]
     fn unknown_field_with_suggestion() {
-        let d = decode_pod("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: nginx\n");
+        let d = decode_pod(
+            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: nginx\n",
+        );
         assert_eq!(d.problems.len(), 1);
         let p = &d.problems[0];
-        assert_eq!(p.message(), "strict decoding error: unknown field \"spec.containers[0].imagee\"");
+        assert_eq!(
+            p.message(),
+            "strict decoding error: unknown field \"spec.containers[0].imagee\""
+        );
         assert_eq!(p.hint().as_deref(), Some("did you mean \"image\"?"));
         assert_eq!((p.span.start.line, p.span.start.column), (6, 5));
     }
 
     #[test]
     fn type_errors_in_go_words() {
-        let d = decode_pod("spec:\n  containers:\n  - name: a\n    image: 5\n    ports:\n    - containerPort: 80.5\n");
+        let d = decode_pod(
+            "spec:\n  containers:\n  - name: a\n    image: 5\n    ports:\n    - containerPort: 80.5\n",
+        );
         let messages: Vec<_> = d.problems.iter().map(DecodeProblem::message).collect();
         assert_eq!(
             messages,
@@ -437,7 +523,9 @@ mod tests {
 
     #[test]
     fn quantities() {
-        assert!(is_quantity("100m") && is_quantity("1Gi") && is_quantity("0.5") && is_quantity("1e3"));
+        assert!(
+            is_quantity("100m") && is_quantity("1Gi") && is_quantity("0.5") && is_quantity("1e3")
+        );
         assert!(!is_quantity("lots") && !is_quantity(""));
     }
 

@@ -16,8 +16,18 @@
 //!
 //! [`analyze`] runs the whole pipeline on one file.
 
+pub mod analyze;
 pub mod decode;
+pub mod defaults;
+pub mod diagnostic;
 pub mod path;
 pub mod schema;
 pub mod source;
+pub mod validation;
 pub mod yaml;
+
+pub use analyze::{Analysis, AnalyzedDocument, Object, analyze, analyze_bytes};
+pub use diagnostic::{Diagnostic, Severity};
+
+/// The Kubernetes version podplay models.
+pub const KUBERNETES_VERSION: &str = "1.37";

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::{schema, short_name, Definition, ExplainType, Schema, TypeRef, NODE, POD};
+use super::{Definition, ExplainType, NODE, POD, Schema, TypeRef, schema, short_name};
 
 /// What a field path resolves to.
 #[derive(Debug)]
@@ -33,7 +33,9 @@ impl std::fmt::Display for ExplainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             // kubectl's own words for both cases.
-            ExplainError::UnknownResource(r) => write!(f, "the server doesn't have a resource type \"{r}\""),
+            ExplainError::UnknownResource(r) => {
+                write!(f, "the server doesn't have a resource type \"{r}\"")
+            }
             ExplainError::UnknownField(field) => write!(f, "field \"{field}\" does not exist"),
         }
     }
@@ -49,7 +51,9 @@ pub fn lookup(query: &str) -> Result<FieldDoc<'static>, ExplainError> {
         "node" | "nodes" | "no" => ("Node", NODE),
         _ => return Err(ExplainError::UnknownResource(resource.to_string())),
     };
-    let root_def = s.definition(root).ok_or_else(|| ExplainError::UnknownResource(resource.to_string()))?;
+    let root_def = s
+        .definition(root)
+        .ok_or_else(|| ExplainError::UnknownResource(resource.to_string()))?;
     let mut doc = FieldDoc {
         kind,
         name: String::new(),
@@ -59,8 +63,13 @@ pub fn lookup(query: &str) -> Result<FieldDoc<'static>, ExplainError> {
         object: Some(root_def),
     };
     for part in parts {
-        let parent = doc.object.ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
-        let property = parent.properties.get(part).ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
+        let parent = doc
+            .object
+            .ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
+        let property = parent
+            .properties
+            .get(part)
+            .ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
         doc = FieldDoc {
             kind,
             name: part.to_string(),
@@ -81,7 +90,13 @@ pub fn explain(query: &str, recursive: bool) -> Result<String, ExplainError> {
     let _ = writeln!(out, "KIND:       {}", doc.kind);
     let _ = writeln!(out, "VERSION:    v1\n");
     if let Some(ty) = doc.ty {
-        let _ = writeln!(out, "FIELD: {} <{}>{}\n", doc.name, ExplainType(ty), if doc.required { " -required-" } else { "" });
+        let _ = writeln!(
+            out,
+            "FIELD: {} <{}>{}\n",
+            doc.name,
+            ExplainType(ty),
+            if doc.required { " -required-" } else { "" }
+        );
     }
     out.push_str("DESCRIPTION:\n");
     let mut description = doc.description.to_string();
@@ -103,12 +118,20 @@ pub fn explain(query: &str, recursive: bool) -> Result<String, ExplainError> {
             write_tree(s, object, 1, &mut visiting, &mut out);
         } else {
             for (name, property) in &object.properties {
-                let required = if object.required.contains(name) { " -required-" } else { "" };
+                let required = if object.required.contains(name) {
+                    " -required-"
+                } else {
+                    ""
+                };
                 let _ = writeln!(out, "  {name}\t<{}>{required}", ExplainType(&property.ty));
                 if !property.enum_values.is_empty() {
                     let _ = writeln!(out, "  enum: {}", property.enum_values.join(", "));
                 }
-                let text = if property.description.is_empty() { "<no description>" } else { &property.description };
+                let text = if property.description.is_empty() {
+                    "<no description>"
+                } else {
+                    &property.description
+                };
                 wrap_into(&mut out, text, 4);
                 out.push('\n');
             }
@@ -117,13 +140,28 @@ pub fn explain(query: &str, recursive: bool) -> Result<String, ExplainError> {
     Ok(out)
 }
 
-fn write_tree(s: &Schema, object: &Definition, depth: usize, visiting: &mut BTreeSet<*const Definition>, out: &mut String) {
+fn write_tree(
+    s: &Schema,
+    object: &Definition,
+    depth: usize,
+    visiting: &mut BTreeSet<*const Definition>,
+    out: &mut String,
+) {
     if !visiting.insert(object as *const Definition) {
         return; // a recursive type: kubectl stops there too
     }
     for (name, property) in &object.properties {
-        let required = if object.required.contains(name) { " -required-" } else { "" };
-        let _ = writeln!(out, "{}{name}\t<{}>{required}", "  ".repeat(depth), ExplainType(&property.ty));
+        let required = if object.required.contains(name) {
+            " -required-"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{}{name}\t<{}>{required}",
+            "  ".repeat(depth),
+            ExplainType(&property.ty)
+        );
         if let Some(child) = element_object(s, &property.ty) {
             write_tree(s, child, depth + 1, visiting, out);
         }
@@ -147,7 +185,8 @@ fn wrap_into(out: &mut String, text: &str, indent: usize) {
     for paragraph in text.split('\n') {
         let mut line = String::new();
         for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            if !line.is_empty() && indent + line.chars().count() + 1 + word.chars().count() > WIDTH {
+            if !line.is_empty() && indent + line.chars().count() + 1 + word.chars().count() > WIDTH
+            {
                 let _ = writeln!(out, "{pad}{line}");
                 line.clear();
             }
@@ -172,8 +211,16 @@ mod tests {
     #[test]
     fn explains_host_aliases() {
         let text = explain("pod.spec.hostAliases", false).unwrap();
-        assert!(text.starts_with("KIND:       Pod\nVERSION:    v1\n\nFIELD: hostAliases <[]HostAlias>\n"), "{text}");
-        assert!(text.contains("  ip\t<string> -required-\n    IP address of the host file entry.\n"), "{text}");
+        assert!(
+            text.starts_with(
+                "KIND:       Pod\nVERSION:    v1\n\nFIELD: hostAliases <[]HostAlias>\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  ip\t<string> -required-\n    IP address of the host file entry.\n"),
+            "{text}"
+        );
         assert!(text.contains("  hostnames\t<[]string>\n"));
     }
 
@@ -192,8 +239,14 @@ mod tests {
 
     #[test]
     fn unknown_things() {
-        assert_eq!(explain("deployment", false), Err(ExplainError::UnknownResource("deployment".into())));
-        assert_eq!(explain("pod.spec.nope", false), Err(ExplainError::UnknownField("nope".into())));
+        assert_eq!(
+            explain("deployment", false),
+            Err(ExplainError::UnknownResource("deployment".into()))
+        );
+        assert_eq!(
+            explain("pod.spec.nope", false),
+            Err(ExplainError::UnknownField("nope".into()))
+        );
         assert_eq!(
             explain("pod.spec.nope", false).unwrap_err().to_string(),
             "field \"nope\" does not exist"

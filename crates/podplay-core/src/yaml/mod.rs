@@ -11,10 +11,12 @@
 //! alias expansion, which defeats "billion laughs" documents) and input size
 //! all have limits, so no input can make it run long or use much memory.
 
+mod emit;
 mod load;
 pub mod scalar;
 
-pub use load::{load, Document, LoadOutcome, YamlError};
+pub use emit::to_yaml;
+pub use load::{Document, LoadOutcome, YamlError, load};
 
 use crate::source::Span;
 

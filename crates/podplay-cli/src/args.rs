@@ -1,0 +1,52 @@
+//! Command-line arguments (clap), one struct per subcommand.
+
+use std::path::PathBuf;
+
+#[derive(clap::Parser)]
+#[command(
+    name = "podplay",
+    version,
+    about = "Learn how a Kubernetes Pod really works: validate, explain and (soon) run Pods",
+    long_about = "podplay reads Pod YAML exactly as the Kubernetes 1.37 API server would: strict fields, \
+                  defaulting and validation, every mistake at its line and column."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Check Pod (and Node) YAML as `kubectl apply --validate=strict` and the API server would.
+    Validate(ValidateArgs),
+    /// Show the documentation of a field, like `kubectl explain`, offline.
+    Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    /// YAML files to check (`-` reads standard input). A file may hold several documents.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: Output,
+    /// Print each valid Pod as the API server would store it, with every default filled in.
+    #[arg(long)]
+    pub show_defaults: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// A resource and field path: `pod.spec.hostAliases`, `pods.spec.containers.lifecycle.preStop`.
+    pub field: String,
+    /// Print the fields of fields, as a tree.
+    #[arg(long)]
+    pub recursive: bool,
+}

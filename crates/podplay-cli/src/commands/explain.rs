@@ -1,0 +1,16 @@
+//! `podplay explain`.
+
+use crate::args::ExplainArgs;
+
+pub fn run(args: &ExplainArgs) -> u8 {
+    match podplay_core::schema::explain::explain(&args.field, args.recursive) {
+        Ok(text) => {
+            print!("{text}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}

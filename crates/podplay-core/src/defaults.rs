@@ -1,0 +1,208 @@
+//! The API server's defaulting for Pods (`pkg/apis/core/v1/defaults.go`),
+//! applied before validation as the API server applies it on create.
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, HTTPGetAction, LifecycleHandler, Pod, PodSecurityContext, PodSpec,
+    Probe, Volume,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+/// Fills in every default the API server would, in place.
+pub fn default_pod(pod: &mut Pod) {
+    let spec = pod.spec.get_or_insert_with(PodSpec::default);
+    let _: &mut ObjectMeta = &mut pod.metadata;
+    set_if_none(&mut spec.dns_policy, "ClusterFirst");
+    set_if_none(&mut spec.restart_policy, "Always");
+    set_if_none(&mut spec.scheduler_name, "default-scheduler");
+    spec.termination_grace_period_seconds.get_or_insert(30);
+    spec.security_context
+        .get_or_insert_with(PodSecurityContext::default);
+    spec.enable_service_links.get_or_insert(true);
+    let host_network = spec.host_network == Some(true);
+    for container in spec
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .chain(spec.containers.iter_mut())
+    {
+        default_container(container, host_network);
+    }
+    for volume in spec.volumes.iter_mut().flatten() {
+        default_volume(volume);
+    }
+}
+
+/// `Always` for `:latest` or no tag, `IfNotPresent` otherwise (also for a
+/// reference that does not parse, as `parsers.ParseImageName` fails then).
+pub fn default_pull_policy(image: &str) -> &'static str {
+    match image_tag(image) {
+        Some(tag) if tag == "latest" => "Always",
+        _ => "IfNotPresent",
+    }
+}
+
+/// The tag of an image reference as the kubelet's image parser sees it:
+/// `latest` when neither tag nor digest is given; `None` when the reference
+/// does not parse or has only a digest.
+pub fn image_tag(image: &str) -> Option<String> {
+    if image.is_empty() || image.trim() != image {
+        return None;
+    }
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let last_segment_start = name.rfind('/').map_or(0, |i| i + 1);
+    let repository = name
+        .rsplit_once(':')
+        .filter(|(_, t)| !t.contains('/'))
+        .map_or(name, |(r, _)| r);
+    if repository
+        .chars()
+        .any(|c| c.is_ascii_uppercase() || c.is_whitespace())
+    {
+        return None; // not a valid reference: ParseImageName fails
+    }
+    match name[last_segment_start..].split_once(':') {
+        Some((_, tag)) => Some(tag.to_string()),
+        None if digest.is_some() => None,
+        None => Some("latest".to_string()),
+    }
+}
+
+fn default_container(c: &mut Container, host_network: bool) {
+    if c.image_pull_policy.as_deref().unwrap_or("").is_empty() {
+        c.image_pull_policy =
+            Some(default_pull_policy(c.image.as_deref().unwrap_or("")).to_string());
+    }
+    set_if_none(&mut c.termination_message_path, "/dev/termination-log");
+    set_if_none(&mut c.termination_message_policy, "File");
+    for port in c.ports.iter_mut().flatten() {
+        default_port(port, host_network);
+    }
+    for probe in [
+        &mut c.liveness_probe,
+        &mut c.readiness_probe,
+        &mut c.startup_probe,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        default_probe(probe);
+    }
+    if let Some(lifecycle) = &mut c.lifecycle {
+        for handler in [&mut lifecycle.post_start, &mut lifecycle.pre_stop]
+            .into_iter()
+            .flatten()
+        {
+            default_handler(handler);
+        }
+    }
+    // SetDefaults_Pod: requests default to limits when only limits are given.
+    if let Some(resources) = &mut c.resources {
+        if let Some(limits) = resources.limits.clone() {
+            let requests = resources.requests.get_or_insert_with(Default::default);
+            for (name, quantity) in limits {
+                requests.entry(name).or_insert(quantity);
+            }
+        }
+    }
+}
+
+fn default_port(port: &mut ContainerPort, host_network: bool) {
+    set_if_none(&mut port.protocol, "TCP");
+    if host_network && port.host_port.unwrap_or(0) == 0 {
+        port.host_port = Some(port.container_port);
+    }
+}
+
+fn default_probe(probe: &mut Probe) {
+    probe.timeout_seconds.get_or_insert(1);
+    probe.period_seconds.get_or_insert(10);
+    probe.success_threshold.get_or_insert(1);
+    probe.failure_threshold.get_or_insert(3);
+    if let Some(http) = &mut probe.http_get {
+        default_http_get(http);
+    }
+}
+
+fn default_handler(handler: &mut LifecycleHandler) {
+    if let Some(http) = &mut handler.http_get {
+        default_http_get(http);
+    }
+}
+
+fn default_http_get(http: &mut HTTPGetAction) {
+    set_if_none(&mut http.path, "/");
+    set_if_none(&mut http.scheme, "HTTP");
+}
+
+fn default_volume(volume: &mut Volume) {
+    if volume_source_count(volume) == 0 {
+        volume.empty_dir = Some(Default::default());
+    }
+    if let Some(host_path) = &mut volume.host_path {
+        host_path.type_.get_or_insert_with(String::new);
+    }
+    const DEFAULT_MODE: i32 = 0o644;
+    if let Some(v) = &mut volume.config_map {
+        v.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(v) = &mut volume.secret {
+        v.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(v) = &mut volume.downward_api {
+        v.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(v) = &mut volume.projected {
+        v.default_mode.get_or_insert(DEFAULT_MODE);
+    }
+    if let Some(v) = &mut volume.image {
+        if v.pull_policy.as_deref().unwrap_or("").is_empty() {
+            v.pull_policy =
+                Some(default_pull_policy(v.reference.as_deref().unwrap_or("")).to_string());
+        }
+    }
+}
+
+/// The volume source fields that are set, in the JSON names of the API.
+pub fn volume_sources(volume: &Volume) -> Vec<String> {
+    match serde_json::to_value(volume) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k != "name")
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn volume_source_count(volume: &Volume) -> usize {
+    volume_sources(volume).len()
+}
+
+fn set_if_none(field: &mut Option<String>, value: &str) {
+    if field.is_none() {
+        *field = Some(value.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_policy_by_tag() {
+        assert_eq!(default_pull_policy("nginx"), "Always");
+        assert_eq!(default_pull_policy("nginx:latest"), "Always");
+        assert_eq!(default_pull_policy("nginx:1.27"), "IfNotPresent");
+        assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
+        assert_eq!(default_pull_policy("nginx:latest@sha256:abc"), "Always");
+        assert_eq!(default_pull_policy("localhost:5000/nginx"), "Always");
+        assert_eq!(
+            default_pull_policy("localhost:5000/nginx:v2"),
+            "IfNotPresent"
+        );
+        assert_eq!(default_pull_policy("geektime/tomcat:7.0"), "IfNotPresent");
+    }
+}
