@@ -380,8 +380,17 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
 }
 
 fn validation_diagnostic(error: &FieldError, spans: &SpanIndex) -> Diagnostic {
+    // The internal API keeps shareProcessNamespace under securityContext, so
+    // validation names that path; the learner wrote spec.shareProcessNamespace.
+    let written = FieldPath::new("spec.shareProcessNamespace");
+    let internal = FieldPath::new("spec.securityContext.shareProcessNamespace");
+    let path = if error.path == internal && spans.get(&internal).is_none() {
+        &written
+    } else {
+        &error.path
+    };
     Diagnostic::new(
-        spans.locate(&error.path),
+        spans.locate(path),
         error.path.to_string(),
         Severity::Error,
         Stage::Validation,

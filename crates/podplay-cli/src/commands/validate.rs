@@ -6,8 +6,10 @@ use std::path::Path;
 use podplay_core::{Analysis, Object, analyze_bytes};
 
 use crate::args::{Output, ValidateArgs};
+use crate::output::Out;
 
 pub fn run(args: &ValidateArgs) -> u8 {
+    let mut out = Out::default();
     let mut any_invalid = false;
     for file in &args.files {
         let name = file.to_string_lossy().into_owned();
@@ -21,9 +23,10 @@ pub fn run(args: &ValidateArgs) -> u8 {
         let analysis = analyze_bytes(&bytes);
         any_invalid |= !analysis.is_valid();
         match args.output {
-            Output::Text => print_text(&name, &analysis, args.show_defaults),
-            Output::Json => print_json(&name, &analysis, args.show_defaults),
+            Output::Text => print_text(&mut out, &name, &analysis, args.show_defaults),
+            Output::Json => print_json(&mut out, &name, &analysis, args.show_defaults),
         }
+        out.flush();
     }
     u8::from(any_invalid)
 }
@@ -38,12 +41,12 @@ fn read(file: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn print_text(name: &str, analysis: &Analysis, show_defaults: bool) {
+fn print_text(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: bool) {
     for d in &analysis.diagnostics {
-        println!("{}", d.render(name));
+        out.line(&d.render(name));
     }
     if !analysis.is_valid() {
-        print!("{}", analysis.kubectl_summary(name));
+        out.text(&analysis.kubectl_summary(name));
         return;
     }
     let pods = analysis
@@ -59,9 +62,9 @@ fn print_text(name: &str, analysis: &Analysis, show_defaults: bool) {
     if show_defaults {
         for (i, pod) in analysis.valid_pods().enumerate() {
             if i > 0 {
-                println!("---");
+                out.line("---");
             }
-            print!("{}", defaulted_yaml(pod));
+            out.text(&defaulted_yaml(pod));
         }
     } else {
         println!(
@@ -72,7 +75,7 @@ fn print_text(name: &str, analysis: &Analysis, show_defaults: bool) {
     }
 }
 
-fn print_json(name: &str, analysis: &Analysis, show_defaults: bool) {
+fn print_json(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: bool) {
     let mut object = serde_json::json!({
         "file": name,
         "valid": analysis.is_valid(),
@@ -85,7 +88,7 @@ fn print_json(name: &str, analysis: &Analysis, show_defaults: bool) {
             .collect();
         object["defaulted"] = serde_json::Value::Array(pods);
     }
-    println!("{object}");
+    out.line(&object.to_string());
 }
 
 fn defaulted_yaml(pod: &k8s_openapi::api::core::v1::Pod) -> String {
