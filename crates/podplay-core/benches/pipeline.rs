@@ -1,1 +1,42 @@
-fn main() {}
+//! Parse + default + validate, per example: the work the playground redoes
+//! on every keystroke. Run with `cargo bench -p podplay-core`.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+fn examples() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "yaml"));
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|p| {
+            let name = p.file_stem()?.to_string_lossy().into_owned();
+            Some((name, std::fs::read_to_string(&p).ok()?))
+        })
+        .collect()
+}
+
+fn pipeline(c: &mut Criterion) {
+    let mut group = c.benchmark_group("analyze");
+    // The schema is parsed once per process; keep that out of the figures.
+    let _ = podplay_core::schema::schema();
+    for (name, text) in examples() {
+        let lines = text.lines().count();
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::new(name, format!("{lines} lines")), &text, |b, text| {
+            b.iter(|| podplay_core::analyze(std::hint::black_box(text)))
+        });
+    }
+    group.finish();
+    c.bench_function("schema/parse-embedded", |b| {
+        b.iter(|| serde_json::from_str::<serde_json::Value>(include_str!("../data/k8s-schema.json")))
+    });
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);
