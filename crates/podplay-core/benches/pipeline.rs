@@ -1,9 +1,13 @@
 //! Parse + default + validate, per example: the work the playground redoes
 //! on every keystroke. Run with `cargo bench -p podplay-core`.
+//!
+//! The peer, in the same run: `serde_norway::from_str::<Pod>`, plain serde
+//! YAML into the same k8s-openapi type with no locations, no strictness, no
+//! defaults and no validation. The ratio says what podplay's extra work costs.
 
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn examples() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
@@ -28,13 +32,28 @@ fn pipeline(c: &mut Criterion) {
     for (name, text) in examples() {
         let lines = text.lines().count();
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_with_input(BenchmarkId::new(name, format!("{lines} lines")), &text, |b, text| {
-            b.iter(|| podplay_core::analyze(std::hint::black_box(text)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new(format!("podplay/{name}"), format!("{lines} lines")),
+            &text,
+            |b, text| b.iter(|| podplay_core::analyze(std::hint::black_box(text))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new(format!("serde_norway/{name}"), format!("{lines} lines")),
+            &text,
+            |b, text| {
+                b.iter(|| {
+                    serde_norway::from_str::<k8s_openapi::api::core::v1::Pod>(std::hint::black_box(
+                        text,
+                    ))
+                })
+            },
+        );
     }
     group.finish();
     c.bench_function("schema/parse-embedded", |b| {
-        b.iter(|| serde_json::from_str::<serde_json::Value>(include_str!("../data/k8s-schema.json")))
+        b.iter(|| {
+            serde_json::from_str::<serde_json::Value>(include_str!("../data/k8s-schema.json"))
+        })
     });
 }
 
