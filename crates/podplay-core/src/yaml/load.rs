@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+
+use super::escapes::{MAX_REWRITES, Remap, has_escape_go_yaml_rejects};
 
 use super::scalar::{format_float, resolve_plain, resolve_tagged};
 use super::{Entry, Node, Value};
@@ -56,20 +58,58 @@ pub fn load(text: &str) -> LoadOutcome {
         });
         return outcome;
     }
+    let mut source = std::borrow::Cow::Borrowed(text);
+    let mut remap = Remap::default();
+    for _ in 0..MAX_REWRITES {
+        let (outcome, bad_escape_at) = load_once(&source, &remap);
+        let rewritten = bad_escape_at.and_then(|quote| remap.rewrite(&source, quote));
+        match rewritten {
+            Some(text) => source = std::borrow::Cow::Owned(text),
+            None => return outcome,
+        }
+    }
+    load_once(&source, &remap).0
+}
+
+/// One parse of (possibly rewritten) text. On an unknown-escape error, also
+/// returns the parser's marker so that [`load`] can try a go-yaml rewrite.
+fn load_once(text: &str, remap: &Remap) -> (LoadOutcome, Option<Marker>) {
+    let mut outcome = LoadOutcome::default();
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
+    let mut cursor = CharCursor::new(text);
     while let Some(next) = parser.next_event() {
-        let (event, span) = match next {
+        let (event, raw_span) = match next {
             Ok(pair) => pair,
             Err(e) => {
+                let bad_escape = e
+                    .info()
+                    .contains("unknown escape character")
+                    .then(|| *e.marker());
+                let position = remap.position(*e.marker());
                 outcome.error = Some(YamlError {
-                    message: format!("yaml: line {}: {}", e.marker().line(), e.info()),
-                    position: Position::from(*e.marker()),
+                    message: format!("yaml: line {}: {}", position.line, e.info()),
+                    position,
                 });
-                break;
+                return (outcome, bad_escape);
             }
         };
-        match builder.event(event, span.into()) {
+        let span = remap.span(raw_span);
+        if let Event::Scalar(value, ScalarStyle::DoubleQuoted, ..) = &event {
+            if value.contains('/')
+                && has_escape_go_yaml_rejects(cursor.from(raw_span.start.index()))
+            {
+                outcome.error = Some(YamlError {
+                    message: format!(
+                        "yaml: line {}: while parsing a quoted scalar, found unknown escape character",
+                        span.start.line
+                    ),
+                    position: span.start,
+                });
+                return (outcome, None);
+            }
+        }
+        match builder.event(event, span) {
             Ok(Some(root)) => {
                 let index = outcome.documents.len();
                 outcome.documents.push(Document { index, root });
@@ -81,7 +121,39 @@ pub fn load(text: &str) -> LoadOutcome {
             }
         }
     }
-    outcome
+    (outcome, None)
+}
+
+/// Character index → text, for events that arrive in text order: the total
+/// walk is linear in the text.
+struct CharCursor<'a> {
+    text: &'a str,
+    char_index: usize,
+    byte_index: usize,
+}
+
+impl<'a> CharCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        CharCursor {
+            text,
+            char_index: 0,
+            byte_index: 0,
+        }
+    }
+
+    /// The text from character `index` on.
+    fn from(&mut self, index: usize) -> &'a str {
+        if index < self.char_index {
+            self.char_index = 0;
+            self.byte_index = 0;
+        }
+        let rest = &self.text[self.byte_index..];
+        let skip = index - self.char_index;
+        let offset = rest.char_indices().nth(skip).map_or(rest.len(), |(b, _)| b);
+        self.byte_index += offset;
+        self.char_index = index;
+        &self.text[self.byte_index..]
+    }
 }
 
 #[derive(Default)]
@@ -407,6 +479,32 @@ mod tests {
     fn y_is_a_boolean_key_as_in_go_yaml_v2() {
         let out = load("y: 1\n");
         assert!(out.documents[0].root.get("true").is_some());
+    }
+
+    #[test]
+    fn go_yaml_escapes() {
+        let out = load("a: \"it\\'s\"\nb: x\n");
+        assert!(out.error.is_none(), "{:?}", out.error);
+        let root = &out.documents[0].root;
+        assert_eq!(root.get_str("a"), Some("it's"));
+        // Positions after the rewrite are the learner's, not the rewritten text's.
+        let b = root.get("b").unwrap();
+        assert_eq!((b.key_span.start.line, b.key_span.start.column), (2, 1));
+        let out = load("a: [\"x\\'y\", z]\n");
+        let Value::Seq(items) = &out.documents[0].root.get("a").unwrap().value.value else {
+            panic!()
+        };
+        assert_eq!(
+            (items[1].span.start.column, items[1].span.start.offset),
+            (13, 12)
+        );
+        let out = load("a: \"x\\/y\"\n");
+        assert!(
+            out.error
+                .unwrap()
+                .message
+                .contains("unknown escape character")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! all have limits, so no input can make it run long or use much memory.
 
 mod emit;
+mod escapes;
 mod load;
 pub mod scalar;
 
