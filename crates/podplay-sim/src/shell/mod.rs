@@ -1,0 +1,1 @@
+//! The shell: tokens → syntax tree → interpreter.
