@@ -21,6 +21,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the documentation of a field, like `kubectl explain`, offline.
     Explain(ExplainArgs),
+    /// Simulate the Pod step by step: scheduler, kubelet, the pause container, namespaces, processes, files, network.
+    Sim(SimArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,4 +51,34 @@ pub struct ExplainArgs {
     /// Print the fields of fields, as a tree.
     #[arg(long)]
     pub recursive: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SimArgs {
+    /// The Pod YAML (it may also hold `kind: Node` documents that make up the cluster).
+    pub file: PathBuf,
+    /// A YAML file of `kind: Node` documents: the cluster (default: node-1 ssd, node-2 hdd, node-3).
+    #[arg(long)]
+    pub nodes: Option<PathBuf>,
+    /// Stop at: Running, Ready, Succeeded, Failed, or a virtual time like 30s, 2m, 1h (default: stable or terminal).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub output: Output,
+    /// Run a command in this container at the `--until` point (the command follows `--`); prints only its output.
+    #[arg(long, requires = "command")]
+    pub exec: Option<String>,
+    /// Print this container's log at the `--until` point.
+    #[arg(long)]
+    pub logs: Option<String>,
+    /// With --logs: the previous instance's log.
+    #[arg(long)]
+    pub previous: bool,
+    /// Delete the Pod at the `--until` point and follow its termination.
+    #[arg(long)]
+    pub delete: bool,
+    /// The command for --exec.
+    #[arg(last = true)]
+    pub command: Vec<String>,
 }

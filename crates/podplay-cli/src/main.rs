@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         args::Command::Validate(a) => commands::validate::run(&a),
         args::Command::Explain(a) => commands::explain::run(&a),
+        args::Command::Sim(a) => commands::sim::run(&a),
     };
     ExitCode::from(code)
 }

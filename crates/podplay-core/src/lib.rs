@@ -17,12 +17,17 @@
 //! [`analyze`] runs the whole pipeline on one file.
 
 pub mod analyze;
+pub mod cluster;
+pub mod cri;
 pub mod decode;
 pub mod defaults;
 pub mod diagnostic;
+pub mod kubelet;
 pub mod path;
+pub mod scheduler;
 pub mod schema;
 pub mod source;
+pub mod time;
 pub mod validation;
 pub mod yaml;
 

@@ -3,5 +3,23 @@
 //! Deterministic (same input, same trace, byte for byte), bounded (every
 //! process runs on a step budget, every output is capped) and free of I/O,
 //! clocks and threads, so it runs in the browser as well as natively.
+//!
+//! - [`kernel`]: processes, namespaces, filesystems, pipes, network, and the
+//!   executor on a virtual clock;
+//! - [`programs`] and [`images`]: what runs (busybox, nginx, Tomcat, pause,
+//!   Fluent Bit, the outside log store) and the catalog of images;
+//! - [`shell`]: busybox `sh` (tokens → syntax tree → interpreter);
+//! - [`runtime`]: the CRI calls carried out on the kernel, like containerd;
+//! - [`sim`]: the driver that runs the scheduler, podplay-core's kubelet
+//!   and this runtime together, and records the [`trace`].
 
+pub mod images;
+pub mod kernel;
+pub mod programs;
+pub mod runtime;
 pub mod shell;
+pub mod sim;
+pub mod trace;
+
+pub use podplay_core::kubelet::record::normalize_image;
+pub use sim::{Simulation, Until};

@@ -1,0 +1,201 @@
+//! The runtime interface the kubelet speaks, shaped after the Kubernetes
+//! Container Runtime Interface (CRI). The kubelet state machine emits
+//! [`CriCall`]s and receives [`CriReply`]s and [`ContainerExit`]s; a runtime
+//! (podplay-sim's virtual Linux, later the real Linux runner) executes them.
+//! The kubelet never learns which runtime it talks to.
+//!
+//! Besides CRI proper, two calls stand for what the kubelet does itself over
+//! the node's network: HTTP and TCP probes and hooks ([`CriCall::HttpGet`],
+//! [`CriCall::TcpConnect`]).
+
+use serde::Serialize;
+
+use crate::time::SimDuration;
+
+/// Identifies one call; its reply carries the same id.
+pub type CallId = u64;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "call")]
+pub enum CriCall {
+    /// Creates the sandbox: the pause container and the Pod's shared
+    /// namespaces; returns its id and the Pod IP.
+    RunPodSandbox(SandboxConfig),
+    /// Is the image on the node?
+    ImageStatus {
+        image: String,
+    },
+    PullImage {
+        image: String,
+    },
+    CreateContainer {
+        sandbox_id: String,
+        config: ContainerConfig,
+    },
+    StartContainer {
+        container_id: String,
+    },
+    /// Runs a command in a running container and waits for it (hooks, probes,
+    /// `kubectl exec`).
+    ExecSync {
+        container_id: String,
+        command: Vec<String>,
+        timeout: SimDuration,
+    },
+    /// Sends the stop signal, waits up to `timeout`, then SIGKILL.
+    StopContainer {
+        container_id: String,
+        timeout: SimDuration,
+    },
+    StopPodSandbox {
+        sandbox_id: String,
+    },
+    RemovePodSandbox {
+        sandbox_id: String,
+    },
+    /// An HTTP GET from the node (probes, httpGet hooks).
+    HttpGet {
+        host: String,
+        port: u16,
+        path: String,
+        timeout: SimDuration,
+    },
+    /// A TCP connect from the node (tcpSocket probes).
+    TcpConnect {
+        host: String,
+        port: u16,
+        timeout: SimDuration,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "reply")]
+pub enum CriReply {
+    SandboxReady {
+        sandbox_id: String,
+        ip: String,
+    },
+    ImageStatus {
+        present: bool,
+        size_bytes: u64,
+    },
+    Pulled {
+        size_bytes: u64,
+        took: SimDuration,
+    },
+    ContainerCreated {
+        container_id: String,
+    },
+    Started,
+    Exec {
+        exit_code: i32,
+        output: String,
+    },
+    Http {
+        status: u16,
+    },
+    Connected,
+    Stopped,
+    Removed,
+    /// The call failed; `message` is the runtime's error text.
+    Error {
+        message: String,
+    },
+}
+
+/// The Pod-level settings of `RunPodSandbox`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SandboxConfig {
+    pub pod_name: String,
+    pub namespace: String,
+    pub uid: String,
+    /// The kernel hostname (ignored with hostNetwork).
+    pub hostname: String,
+    pub host_network: bool,
+    pub host_pid: bool,
+    pub host_ipc: bool,
+    pub share_process_namespace: bool,
+    /// Content of `/etc/resolv.conf` (the runtime writes it, as containerd does).
+    pub resolv_conf: String,
+    pub ports: Vec<PortMapping>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PortMapping {
+    pub container_port: u16,
+    pub host_port: u16,
+    pub protocol: String,
+}
+
+/// One container's settings for `CreateContainer`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContainerConfig {
+    pub name: String,
+    pub image: String,
+    /// The entrypoint override (`command`); empty keeps the image's.
+    pub command: Vec<String>,
+    /// `args`; empty keeps the image's.
+    pub args: Vec<String>,
+    pub working_dir: Option<String>,
+    pub env: Vec<(String, String)>,
+    pub mounts: Vec<Mount>,
+    pub stdin: bool,
+    pub tty: bool,
+    /// 0 for the first instance, then one more per restart.
+    pub attempt: u32,
+    pub termination_message_path: String,
+    /// Log file path on the node (`/var/log/pods/<ns>_<pod>_<uid>/<name>/<attempt>.log`).
+    pub log_path: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mount {
+    pub container_path: String,
+    pub source: MountSource,
+    pub read_only: bool,
+    /// `subPath` within the volume, if any.
+    pub sub_path: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind")]
+pub enum MountSource {
+    /// A directory on the node (hostPath, or the kubelet's emptyDir
+    /// directory): the path on the node's filesystem.
+    NodePath {
+        path: String,
+        create: HostPathCreate,
+        volume: String,
+    },
+    /// A file the kubelet writes on the node and bind-mounts
+    /// (`/etc/hosts`): its node path and content.
+    KubeletFile { path: String, content: String },
+}
+
+/// What to do when a hostPath does not exist (`hostPath.type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum HostPathCreate {
+    /// emptyDir and `DirectoryOrCreate`: create the directory.
+    Directory,
+    /// `FileOrCreate`.
+    File,
+    /// `""` (no check) for hostPath: created as a directory, as the runtime
+    /// does; checked types (`Directory`, `File`, …) must exist.
+    MustExist,
+    Unchecked,
+}
+
+/// A container's process ended (the runtime's event, like CRI container
+/// events / PLEG).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContainerExit {
+    pub container_id: String,
+    pub exit_code: i32,
+    /// `OOMKilled` when the runtime saw an OOM kill; otherwise derived from
+    /// the exit code by the kubelet (`Completed`/`Error`).
+    pub reason: Option<String>,
+    /// The termination message file's content (at most 4096 bytes).
+    pub termination_message: String,
+    /// The container's last log lines (for `FallbackToLogsOnError`).
+    pub log_tail: String,
+}

@@ -1,0 +1,91 @@
+//! The kubelet's crash-loop and image-pull back-off (client-go
+//! `flowcontrol.Backoff` with `backOffPeriod = 10s`, `MaxContainerBackOff =
+//! 300s`): the first failure restarts at once; later ones wait 10s, 20s, 40s,
+//! … up to 5m; an entry untouched for 2 × max (10 min) starts over.
+
+use crate::time::{SimDuration, SimTime};
+
+pub const INITIAL: SimDuration = SimDuration(10_000);
+pub const MAX: SimDuration = SimDuration(300_000);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Backoff {
+    entry: Option<Entry>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    delay: SimDuration,
+    last_update: SimTime,
+}
+
+impl Backoff {
+    /// `IsInBackOffSince(id, finishedAt)`: still waiting after a failure at
+    /// `since`?
+    pub fn in_backoff_since(&self, since: SimTime, now: SimTime) -> bool {
+        match self.entry {
+            Some(e) if !expired(e, now) => now.since(since) < e.delay,
+            _ => false,
+        }
+    }
+
+    /// When the back-off that began at `since` ends.
+    pub fn until(&self, since: SimTime) -> SimTime {
+        since + self.entry.map_or(SimDuration::ZERO, |e| e.delay)
+    }
+
+    /// The current delay (`10s`, `20s`, …) for messages.
+    pub fn delay(&self) -> SimDuration {
+        self.entry.map_or(SimDuration::ZERO, |e| e.delay)
+    }
+
+    /// `Next(id, now)`: records a restart, doubling the delay.
+    pub fn next(&mut self, now: SimTime) {
+        let delay = match self.entry {
+            Some(e) if !expired(e, now) => SimDuration(e.delay.0.saturating_mul(2).min(MAX.0)),
+            _ => INITIAL,
+        };
+        self.entry = Some(Entry {
+            delay,
+            last_update: now,
+        });
+    }
+}
+
+fn expired(e: Entry, now: SimTime) -> bool {
+    now.since(e.last_update) > SimDuration(MAX.0 * 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_is_0_10_20_40_80_160_300_300() {
+        let mut b = Backoff::default();
+        let mut now = SimTime(0);
+        let mut waits = Vec::new();
+        for _ in 0..8 {
+            // the container crashes at `now`
+            let crashed = now;
+            if b.in_backoff_since(crashed, now) {
+                now = b.until(crashed);
+            }
+            waits.push(now.since(crashed).secs());
+            b.next(now);
+        }
+        assert_eq!(waits, [0, 10, 20, 40, 80, 160, 300, 300]);
+    }
+
+    #[test]
+    fn resets_after_ten_quiet_minutes() {
+        let mut b = Backoff::default();
+        b.next(SimTime(0));
+        b.next(SimTime(10_000));
+        assert_eq!(b.delay(), SimDuration(20_000));
+        let later = SimTime(10_000 + 600_001);
+        assert!(!b.in_backoff_since(later, later));
+        b.next(later);
+        assert_eq!(b.delay(), INITIAL);
+    }
+}

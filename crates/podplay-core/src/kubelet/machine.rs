@@ -1,0 +1,1681 @@
+//! The kubelet's pod worker as a sans-IO state machine.
+//!
+//! It follows quinn-proto's contract:
+//! - inputs: [`Kubelet::handle_timeout`] (time passes), [`Kubelet::handle_reply`]
+//!   (a runtime call finished), [`Kubelet::handle_exit`] (a container's
+//!   process ended), [`Kubelet::delete`] (the user deleted the Pod);
+//! - outputs: [`Kubelet::poll_call`] (runtime calls to make),
+//!   [`Kubelet::poll_timeout`] (the next instant it needs to be woken),
+//!   and the getters [`Kubelet::pod_status`] and [`Kubelet::events`].
+//!
+//! Inputs must come in non-decreasing time order. Extra `handle_timeout`
+//! calls are harmless. The machine never reads a clock and does no I/O:
+//! every effect is a [`CriCall`] the driver carries out.
+//!
+//! What it does, after the upstream kubelet (`SyncPod`, `computePodActions`,
+//! `startContainer`, `killContainer`): the sandbox first; init containers one
+//! at a time; sidecars (init containers with `restartPolicy: Always`) started
+//! in order and kept running; regular containers in spec order, each with a
+//! blocking postStart; images pulled by policy; restarts by restartPolicy
+//! with the crash-loop back-off; probes; deletion with preStop, SIGTERM, the
+//! grace period and SIGKILL.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use k8s_openapi::api::core::v1::{
+    Container, HostAlias, LifecycleHandler, Pod, PodIP, PodStatus, Probe,
+};
+
+use super::backoff::Backoff;
+use super::events::{EventLog, EventType};
+use super::record::{ContainerRecord, Kind, RunState, Termination, normalize_image};
+use crate::cri::{
+    CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource,
+    PortMapping, SandboxConfig,
+};
+use crate::time::{SimDuration, SimTime};
+
+/// The node-side facts the kubelet needs.
+#[derive(Clone, Debug)]
+pub struct NodeContext {
+    pub node_name: String,
+    pub node_ip: String,
+    /// The node's own `/etc/hosts` (for hostNetwork Pods).
+    pub node_hosts: String,
+    /// The node's `/etc/resolv.conf` (for `Default` DNS and hostNetwork).
+    pub node_resolv_conf: String,
+}
+
+/// Why a container is being stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KillCause {
+    Deletion,
+    PostStartFailed,
+    LivenessFailed,
+    StartupFailed,
+    /// The Pod finished (all regular containers done): sidecars go.
+    PodCompleted,
+}
+
+/// What to do when a call's reply arrives.
+#[derive(Clone, Debug, PartialEq)]
+enum Continuation {
+    SandboxCreated,
+    ImageStatus {
+        record: usize,
+    },
+    Pulled {
+        record: usize,
+        started: SimTime,
+    },
+    Created {
+        record: usize,
+    },
+    Started {
+        record: usize,
+    },
+    PostStart {
+        record: usize,
+    },
+    PreStop {
+        record: usize,
+        cause: KillCause,
+        started: SimTime,
+    },
+    Stopped {
+        record: usize,
+    },
+    Probe {
+        record: usize,
+        probe: ProbeKind,
+    },
+    SandboxStopped,
+    SandboxRemoved,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeKind {
+    Liveness,
+    Readiness,
+    Startup,
+}
+
+impl ProbeKind {
+    fn label(self) -> &'static str {
+        match self {
+            ProbeKind::Liveness => "Liveness",
+            ProbeKind::Readiness => "Readiness",
+            ProbeKind::Startup => "Startup",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Sandbox {
+    None,
+    Creating,
+    Ready {
+        id: String,
+        ip: String,
+    },
+    Stopping {
+        id: String,
+        ip: String,
+    },
+    /// Stopped (a finished Pod keeps its stopped sandbox and containers,
+    /// so `kubectl logs` still works).
+    Stopped {
+        id: String,
+        ip: String,
+    },
+    Removed {
+        ip: String,
+    },
+}
+
+/// The kubelet for one Pod on one node.
+pub struct Kubelet {
+    pod: Pod,
+    node: NodeContext,
+    now: SimTime,
+    start_time: Option<SimTime>,
+    records: Vec<ContainerRecord>,
+    sandbox: Sandbox,
+    outbox: VecDeque<(CallId, CriCall)>,
+    next_call: CallId,
+    waiting: BTreeMap<CallId, Continuation>,
+    /// The container in its start sequence: the pod worker starts one at a time.
+    starting: Option<usize>,
+    deletion: Option<Deletion>,
+    events: EventLog,
+    /// Succeeded or Failed: no more starts.
+    terminal_phase: Option<&'static str>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Deletion {
+    at: SimTime,
+    grace: SimDuration,
+}
+
+/// The kubelet's own minimum for the stop timeout after preStop.
+const MINIMUM_GRACE: SimDuration = SimDuration(2_000);
+/// How often the kubelet retries a start that failed without a crash
+/// (`ErrImageNeverPull`, `CreateContainerError`): its resync period.
+const RESYNC: SimDuration = SimDuration(10_000);
+
+impl Kubelet {
+    /// Admits a Pod bound to this node. `pod` must be defaulted and valid,
+    /// with `metadata.uid` set.
+    pub fn new(pod: Pod, node: NodeContext, now: SimTime) -> Kubelet {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let has_init = spec.init_containers.as_ref().is_some_and(|i| !i.is_empty());
+        let default_waiting = if has_init {
+            "PodInitializing"
+        } else {
+            "ContainerCreating"
+        };
+        let mut records = Vec::new();
+        for (i, c) in spec.init_containers.iter().flatten().enumerate() {
+            let kind = if c.restart_policy.as_deref() == Some("Always") {
+                Kind::Sidecar
+            } else {
+                Kind::Init
+            };
+            records.push(ContainerRecord::new(
+                &c.name,
+                kind,
+                i,
+                c.image.as_deref().unwrap_or(""),
+                default_waiting,
+            ));
+        }
+        for (i, c) in spec.containers.iter().enumerate() {
+            records.push(ContainerRecord::new(
+                &c.name,
+                Kind::Regular,
+                i,
+                c.image.as_deref().unwrap_or(""),
+                default_waiting,
+            ));
+        }
+        let mut kubelet = Kubelet {
+            pod,
+            node,
+            now,
+            start_time: Some(now),
+            records,
+            sandbox: Sandbox::None,
+            outbox: VecDeque::new(),
+            next_call: 1,
+            waiting: BTreeMap::new(),
+            starting: None,
+            deletion: None,
+            events: EventLog::default(),
+            terminal_phase: None,
+        };
+        kubelet.sync();
+        kubelet
+    }
+
+    // ---- (A) getters ----
+
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    pub fn pod(&self) -> &Pod {
+        &self.pod
+    }
+
+    pub fn records(&self) -> &[ContainerRecord] {
+        &self.records
+    }
+
+    /// True once the Pod is finished and its sandbox is gone, or it was
+    /// deleted: nothing will ever change again.
+    pub fn is_done(&self) -> bool {
+        let finished = match self.sandbox {
+            Sandbox::Removed { .. } => true,
+            Sandbox::Stopped { .. } => self.deletion.is_none(),
+            _ => false,
+        };
+        finished && self.waiting.is_empty() && self.outbox.is_empty()
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deletion.is_some() && self.is_done()
+    }
+
+    pub fn deletion_started(&self) -> Option<SimTime> {
+        self.deletion.map(|d| d.at)
+    }
+
+    pub fn sandbox_id(&self) -> Option<&str> {
+        match &self.sandbox {
+            Sandbox::Ready { id, .. }
+            | Sandbox::Stopping { id, .. }
+            | Sandbox::Stopped { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The current instance's runtime id of a container, by name.
+    pub fn container_id(&self, name: &str) -> Option<&str> {
+        self.records
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.container_id.as_deref())
+    }
+
+    pub fn pod_ip(&self) -> Option<&str> {
+        match &self.sandbox {
+            Sandbox::Ready { ip, .. }
+            | Sandbox::Stopping { ip, .. }
+            | Sandbox::Stopped { ip, .. }
+            | Sandbox::Removed { ip }
+                if !ip.is_empty() =>
+            {
+                Some(ip)
+            }
+            _ => None,
+        }
+    }
+
+    /// The Pod's status as the kubelet would write it to the API server.
+    pub fn pod_status(&self) -> PodStatus {
+        let init: Vec<_> = self
+            .records
+            .iter()
+            .filter(|r| r.kind != Kind::Regular)
+            .map(ContainerRecord::to_api)
+            .collect();
+        let regular: Vec<_> = self
+            .records
+            .iter()
+            .filter(|r| r.kind == Kind::Regular)
+            .map(ContainerRecord::to_api)
+            .collect();
+        let mut status = PodStatus {
+            host_ip: Some(self.node.node_ip.clone()),
+            host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP {
+                ip: self.node.node_ip.clone(),
+            }]),
+            start_time: self.start_time.map(SimTime::to_k8s),
+            init_container_statuses: (!init.is_empty()).then_some(init),
+            container_statuses: Some(regular),
+            qos_class: Some(super::qos_class(&self.pod)),
+            ..Default::default()
+        };
+        if let Some(ip) = self.pod_ip() {
+            status.pod_ip = Some(ip.to_string());
+            status.pod_ips = Some(vec![PodIP { ip: ip.to_string() }]);
+        }
+        let phase = self
+            .terminal_phase
+            .map(str::to_string)
+            .unwrap_or_else(|| super::status::pod_phase(&self.pod, &status).to_string());
+        status.phase = Some(phase);
+        let sandbox_ready = matches!(self.sandbox, Sandbox::Ready { .. });
+        status.conditions = Some(super::status::pod_conditions(
+            &self.pod,
+            &status,
+            sandbox_ready,
+            self.now,
+        ));
+        status
+    }
+
+    /// The Pod with its status (and deletion timestamp), for kubectl views.
+    pub fn pod_with_status(&self) -> Pod {
+        let mut pod = self.pod.clone();
+        if let Some(d) = self.deletion {
+            pod.metadata.deletion_timestamp = Some(d.at.to_k8s());
+            pod.metadata.deletion_grace_period_seconds = i64::try_from(d.grace.secs()).ok();
+        }
+        pod.status = Some(self.pod_status());
+        pod
+    }
+
+    // ---- (B) inputs ----
+
+    /// Time has reached `now`: back-offs end, probes are due.
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        self.advance(now);
+        for i in 0..self.records.len() {
+            self.maybe_probe(i);
+        }
+        self.sync();
+    }
+
+    /// A runtime call finished.
+    pub fn handle_reply(&mut self, call: CallId, reply: CriReply, now: SimTime) {
+        self.advance(now);
+        let Some(continuation) = self.waiting.remove(&call) else {
+            return;
+        };
+        self.continue_with(continuation, reply);
+        self.sync();
+    }
+
+    /// A container's process ended.
+    pub fn handle_exit(&mut self, exit: ContainerExit, now: SimTime) {
+        self.advance(now);
+        let Some(i) = self
+            .records
+            .iter()
+            .position(|r| r.container_id.as_deref() == Some(&exit.container_id))
+        else {
+            return;
+        };
+        let started_at = match &self.records[i].state {
+            RunState::Running { started_at } => Some(*started_at),
+            _ => Some(now),
+        };
+        let policy = self
+            .container_spec(i)
+            .and_then(|c| c.termination_message_policy.clone())
+            .unwrap_or_default();
+        let reason = exit.reason.clone().unwrap_or_else(|| {
+            if exit.exit_code == 0 {
+                "Completed"
+            } else {
+                "Error"
+            }
+            .to_string()
+        });
+        let mut message = exit.termination_message.clone();
+        if message.is_empty() && exit.exit_code != 0 && policy == "FallbackToLogsOnError" {
+            message = exit.log_tail.clone();
+        }
+        let record = &mut self.records[i];
+        record.state = RunState::Terminated(Termination {
+            exit_code: exit.exit_code,
+            reason,
+            message,
+            started_at,
+            finished_at: now,
+            container_id: exit.container_id,
+        });
+        record.ready = false;
+        record.started = false;
+        record.liveness = Default::default();
+        record.readiness = Default::default();
+        record.startup = Default::default();
+        self.sync();
+    }
+
+    /// The Pod was deleted (`kubectl delete pod`): graceful termination with
+    /// `grace` (default: `terminationGracePeriodSeconds`).
+    pub fn delete(&mut self, now: SimTime, grace: Option<SimDuration>) {
+        self.advance(now);
+        if self.deletion.is_some() {
+            return;
+        }
+        let spec_grace = self
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.termination_grace_period_seconds)
+            .unwrap_or(30);
+        let grace = grace.unwrap_or(SimDuration::from_secs(
+            u64::try_from(spec_grace).unwrap_or(0),
+        ));
+        self.deletion = Some(Deletion { at: now, grace });
+        self.sync();
+    }
+
+    // ---- (D) outputs ----
+
+    /// The next runtime call to carry out.
+    #[must_use]
+    pub fn poll_call(&mut self) -> Option<(CallId, CriCall)> {
+        self.outbox.pop_front()
+    }
+
+    /// The next instant at which [`Kubelet::handle_timeout`] has work.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<SimTime> {
+        if self.is_done() {
+            return None;
+        }
+        let mut next: Option<SimTime> = None;
+        let mut consider = |t: SimTime| next = Some(next.map_or(t, |n: SimTime| n.min(t)));
+        for r in &self.records {
+            for p in [&r.liveness, &r.readiness, &r.startup] {
+                if let Some(t) = p.next_at.filter(|_| !p.in_flight) {
+                    consider(t);
+                }
+            }
+            if let Some(t) = r.retry_at {
+                consider(t);
+            }
+            if let Some(t) = self.backoff_until(r) {
+                consider(t);
+            }
+        }
+        next.map(|t| t.max(self.now))
+    }
+
+    // ---- the pod worker ----
+
+    fn advance(&mut self, now: SimTime) {
+        self.now = self.now.max(now);
+    }
+
+    fn call(&mut self, call: CriCall, then: Continuation) {
+        let id = self.next_call;
+        self.next_call += 1;
+        self.outbox.push_back((id, call));
+        self.waiting.insert(id, then);
+    }
+
+    fn event(&mut self, type_: EventType, reason: &str, message: String, record: Option<usize>) {
+        let field_path = record
+            .map(|i| self.records[i].field_path())
+            .unwrap_or_default();
+        self.events
+            .record(self.now, type_, reason, message, &field_path, "kubelet");
+    }
+
+    fn spec(&self) -> k8s_openapi::api::core::v1::PodSpec {
+        self.pod.spec.clone().unwrap_or_default()
+    }
+
+    fn container_spec(&self, i: usize) -> Option<Container> {
+        let spec = self.pod.spec.as_ref()?;
+        let r = &self.records[i];
+        match r.kind {
+            Kind::Regular => spec.containers.get(r.spec_index).cloned(),
+            _ => spec.init_containers.as_ref()?.get(r.spec_index).cloned(),
+        }
+    }
+
+    fn restart_policy(&self) -> String {
+        self.pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.restart_policy.clone())
+            .unwrap_or_else(|| "Always".into())
+    }
+
+    /// `podName_namespace(uid)`, as `format.Pod` prints a Pod in messages.
+    fn pod_ref(&self) -> String {
+        format!(
+            "{}_{}({})",
+            self.pod.metadata.name.as_deref().unwrap_or(""),
+            self.pod.metadata.namespace.as_deref().unwrap_or("default"),
+            self.pod.metadata.uid.as_deref().unwrap_or("")
+        )
+    }
+
+    /// Decides and starts the next actions (`computePodActions` + `SyncPod`).
+    fn sync(&mut self) {
+        if self.is_done() {
+            return;
+        }
+        if self.deletion.is_some() {
+            self.sync_termination();
+            return;
+        }
+        if let Some(phase) = self.terminal_phase {
+            let _ = phase;
+            self.sync_termination();
+            return;
+        }
+        if self.starting.is_some() {
+            return;
+        }
+        match self.sandbox {
+            Sandbox::None => {
+                self.create_sandbox();
+                return;
+            }
+            Sandbox::Creating => return,
+            Sandbox::Ready { .. } => {}
+            Sandbox::Stopping { .. } | Sandbox::Stopped { .. } | Sandbox::Removed { .. } => return,
+        }
+        if !self.sync_init_containers() {
+            return;
+        }
+        self.sync_regular_containers();
+    }
+
+    /// Returns true when every init container is done (or started, for
+    /// sidecars) and regular containers may run.
+    fn sync_init_containers(&mut self) -> bool {
+        let policy = self.restart_policy();
+        for i in 0..self.records.len() {
+            let kind = self.records[i].kind;
+            if kind == Kind::Regular {
+                break;
+            }
+            match (&self.records[i].state, kind) {
+                (RunState::Terminated(t), Kind::Init) if t.exit_code == 0 => continue,
+                (RunState::Running { .. }, Kind::Init) => return false,
+                (RunState::Running { .. }, Kind::Sidecar) => {
+                    if self.records[i].started {
+                        continue;
+                    }
+                    return false; // its startup probe gates the next one
+                }
+                (RunState::Terminated(_), Kind::Init) if policy == "Never" => {
+                    self.finish_pod("Failed");
+                    return false;
+                }
+                _ => {
+                    self.try_start(i);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn sync_regular_containers(&mut self) {
+        // Sidecars that exited restart whatever the Pod's restartPolicy.
+        for i in 0..self.records.len() {
+            if self.starting.is_some() {
+                return;
+            }
+            if self.records[i].kind == Kind::Sidecar && self.needs_start(i) {
+                self.try_start(i);
+            }
+        }
+        for i in 0..self.records.len() {
+            if self.starting.is_some() {
+                return;
+            }
+            if self.records[i].kind == Kind::Regular && self.needs_start(i) {
+                self.try_start(i);
+            }
+        }
+        if self.starting.is_none() {
+            self.check_completion();
+        }
+    }
+
+    /// `ShouldContainerBeRestarted` plus "never started yet".
+    fn needs_start(&self, i: usize) -> bool {
+        let r = &self.records[i];
+        match &r.state {
+            RunState::Running { .. } => false,
+            RunState::Waiting { .. } => {
+                r.container_id.is_none()
+                    || r.last_state.is_some()
+                    || r.instances == 0
+                    || r.retry_at.is_some()
+            }
+            RunState::Terminated(t) => {
+                if r.kind == Kind::Sidecar {
+                    return true;
+                }
+                match self.restart_policy().as_str() {
+                    "Never" => false,
+                    "OnFailure" => t.exit_code != 0,
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    /// When every regular container is done and none will restart, the Pod
+    /// is finished: sidecars are stopped and the sandbox torn down.
+    fn check_completion(&mut self) {
+        let regular: Vec<&ContainerRecord> = self
+            .records
+            .iter()
+            .filter(|r| r.kind == Kind::Regular)
+            .collect();
+        if regular.is_empty() {
+            return;
+        }
+        let policy = self.restart_policy();
+        let all_done = regular.iter().all(|r| match r.termination() {
+            Some(t) => policy == "Never" || (policy == "OnFailure" && t.exit_code == 0),
+            None => false,
+        });
+        if !all_done {
+            return;
+        }
+        let succeeded = regular
+            .iter()
+            .all(|r| r.termination().is_some_and(|t| t.exit_code == 0));
+        self.finish_pod(if succeeded { "Succeeded" } else { "Failed" });
+    }
+
+    fn finish_pod(&mut self, phase: &'static str) {
+        if self.terminal_phase.is_none() {
+            self.terminal_phase = Some(phase);
+            self.sync_termination();
+        }
+    }
+
+    /// Deletion or completion: stop what runs (regular containers first,
+    /// then sidecars in reverse order), then the sandbox.
+    fn sync_termination(&mut self) {
+        let cause = if self.deletion.is_some() {
+            KillCause::Deletion
+        } else {
+            KillCause::PodCompleted
+        };
+        let mains_running = self
+            .records
+            .iter()
+            .any(|r| r.kind != Kind::Sidecar && (r.is_running() || r.killing));
+        for i in 0..self.records.len() {
+            if self.records[i].kind != Kind::Sidecar
+                && self.records[i].is_running()
+                && !self.records[i].killing
+            {
+                self.kill(i, cause);
+            }
+        }
+        if !mains_running {
+            // Sidecars stop in reverse order, each after those declared after it.
+            if let Some(i) = (0..self.records.len()).rev().find(|&i| {
+                self.records[i].kind == Kind::Sidecar
+                    && (self.records[i].is_running() || self.records[i].killing)
+            }) {
+                if !self.records[i].killing {
+                    self.kill(i, cause);
+                }
+                return;
+            }
+        }
+        let anything_running =
+            self.records.iter().any(|r| r.is_running() || r.killing) || self.starting.is_some();
+        if anything_running {
+            return;
+        }
+        match self.sandbox.clone() {
+            Sandbox::Ready { id, ip } => {
+                self.sandbox = Sandbox::Stopping { id: id.clone(), ip };
+                self.call(
+                    CriCall::StopPodSandbox { sandbox_id: id },
+                    Continuation::SandboxStopped,
+                );
+            }
+            Sandbox::Stopped { id, ip } if self.deletion.is_some() => {
+                self.sandbox = Sandbox::Stopping { id: id.clone(), ip };
+                self.call(
+                    CriCall::RemovePodSandbox { sandbox_id: id },
+                    Continuation::SandboxRemoved,
+                );
+            }
+            Sandbox::None => self.sandbox = Sandbox::Removed { ip: String::new() },
+            _ => {}
+        }
+        // Containers that never ran are left waiting; once deleted, the Pod is gone.
+    }
+
+    fn create_sandbox(&mut self) {
+        let spec = self.spec();
+        let name = self.pod.metadata.name.clone().unwrap_or_default();
+        let namespace = self
+            .pod
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let (hostname, _) = super::files::pod_hostname(&self.pod);
+        let host_network = spec.host_network == Some(true);
+        let resolv_conf = super::files::resolv_conf(
+            &namespace,
+            spec.dns_policy.as_deref().unwrap_or("ClusterFirst"),
+            host_network,
+            spec.dns_config.as_ref(),
+            &self.node.node_resolv_conf,
+        );
+        let mut ports = Vec::new();
+        for c in spec
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(spec.containers.iter())
+        {
+            for p in c.ports.iter().flatten() {
+                if let Some(host_port) = p.host_port.filter(|h| *h > 0) {
+                    ports.push(PortMapping {
+                        container_port: u16::try_from(p.container_port).unwrap_or(0),
+                        host_port: u16::try_from(host_port).unwrap_or(0),
+                        protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                    });
+                }
+            }
+        }
+        let config = SandboxConfig {
+            pod_name: name,
+            namespace,
+            uid: self.pod.metadata.uid.clone().unwrap_or_default(),
+            hostname,
+            host_network,
+            host_pid: spec.host_pid == Some(true),
+            host_ipc: spec.host_ipc == Some(true),
+            share_process_namespace: spec.share_process_namespace == Some(true),
+            resolv_conf,
+            ports,
+        };
+        self.sandbox = Sandbox::Creating;
+        self.call(CriCall::RunPodSandbox(config), Continuation::SandboxCreated);
+    }
+
+    /// Begins `startContainer` for record `i`, unless a back-off holds it.
+    fn try_start(&mut self, i: usize) {
+        if self.starting.is_some() {
+            return;
+        }
+        if let Some(retry) = self.records[i].retry_at {
+            if self.now < retry {
+                return;
+            }
+            self.records[i].retry_at = None;
+        }
+        // A crashed container waits out its back-off (`doBackOff`).
+        if let Some(t) = self.records[i].last_termination().cloned() {
+            if self.records[i].instances > 0
+                && !self.records[i].is_running()
+                && self.records[i].container_id.is_some()
+            {
+                let record = &self.records[i];
+                if record.backoff.in_backoff_since(t.finished_at, self.now) {
+                    let delay = record.backoff.delay();
+                    let message = format!(
+                        "back-off {delay} restarting failed container={} pod={}",
+                        record.name,
+                        self.pod_ref()
+                    );
+                    let already = matches!(&record.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
+                    self.records[i].set_waiting("CrashLoopBackOff", message);
+                    if !already {
+                        let msg = format!(
+                            "Back-off restarting failed container {} in pod {}",
+                            self.records[i].name,
+                            self.pod_ref()
+                        );
+                        self.event(EventType::Warning, "BackOff", msg, Some(i));
+                    }
+                    return;
+                }
+                self.records[i].backoff.next(self.now);
+            }
+        }
+        self.starting = Some(i);
+        self.ensure_image(i);
+    }
+
+    fn ensure_image(&mut self, i: usize) {
+        let image = self.records[i].image.clone();
+        let policy = self
+            .container_spec(i)
+            .and_then(|c| c.image_pull_policy)
+            .unwrap_or_else(|| "IfNotPresent".into());
+        if let Some(failed_at) = self.records[i].pull_failed_at {
+            if self.records[i]
+                .pull_backoff
+                .in_backoff_since(failed_at, self.now)
+            {
+                self.records[i].set_waiting(
+                    "ImagePullBackOff",
+                    format!("Back-off pulling image {image:?}"),
+                );
+                self.event(
+                    EventType::Normal,
+                    "BackOff",
+                    format!("Back-off pulling image {image:?}"),
+                    Some(i),
+                );
+                self.event(
+                    EventType::Warning,
+                    "Failed",
+                    "Error: ImagePullBackOff".into(),
+                    Some(i),
+                );
+                self.records[i].retry_at = Some(self.records[i].pull_backoff.until(failed_at));
+                self.starting = None;
+                return;
+            }
+        }
+        if policy == "Always" {
+            self.pull(i);
+        } else {
+            self.call(
+                CriCall::ImageStatus { image },
+                Continuation::ImageStatus { record: i },
+            );
+        }
+    }
+
+    fn pull(&mut self, i: usize) {
+        let image = self.records[i].image.clone();
+        self.event(
+            EventType::Normal,
+            "Pulling",
+            format!("Pulling image {image:?}"),
+            Some(i),
+        );
+        let now = self.now;
+        self.call(
+            CriCall::PullImage { image },
+            Continuation::Pulled {
+                record: i,
+                started: now,
+            },
+        );
+    }
+
+    fn create(&mut self, i: usize) {
+        let Some(sandbox_id) = self.sandbox_id().map(str::to_string) else {
+            self.starting = None;
+            return;
+        };
+        let config = self.container_config(i);
+        self.call(
+            CriCall::CreateContainer { sandbox_id, config },
+            Continuation::Created { record: i },
+        );
+    }
+
+    fn container_config(&self, i: usize) -> ContainerConfig {
+        let c = self.container_spec(i).unwrap_or_default();
+        let spec = self.spec();
+        let uid = self.pod.metadata.uid.clone().unwrap_or_default();
+        let pod_dir = format!("/var/lib/kubelet/pods/{uid}");
+        let mut mounts = Vec::new();
+        for m in c.volume_mounts.iter().flatten() {
+            let Some(volume) = spec.volumes.iter().flatten().find(|v| v.name == m.name) else {
+                continue;
+            };
+            let source = if let Some(hp) = &volume.host_path {
+                let create = match hp.type_.as_deref().unwrap_or("") {
+                    "DirectoryOrCreate" => HostPathCreate::Directory,
+                    "FileOrCreate" => HostPathCreate::File,
+                    "" => HostPathCreate::Unchecked,
+                    _ => HostPathCreate::MustExist,
+                };
+                MountSource::NodePath {
+                    path: hp.path.clone(),
+                    create,
+                    volume: volume.name.clone(),
+                }
+            } else {
+                let plugin = if volume.empty_dir.is_some() {
+                    "kubernetes.io~empty-dir"
+                } else {
+                    "kubernetes.io~other"
+                };
+                MountSource::NodePath {
+                    path: format!("{pod_dir}/volumes/{plugin}/{}", volume.name),
+                    create: HostPathCreate::Directory,
+                    volume: volume.name.clone(),
+                }
+            };
+            mounts.push(Mount {
+                container_path: m.mount_path.clone(),
+                source,
+                read_only: m.read_only == Some(true),
+                sub_path: m.sub_path.clone().filter(|s| !s.is_empty()),
+            });
+        }
+        // The kubelet-managed /etc/hosts, unless the container mounts its own.
+        if !mounts.iter().any(|m| m.container_path == "/etc/hosts") {
+            if let Some(content) = self.hosts_file() {
+                mounts.push(Mount {
+                    container_path: "/etc/hosts".into(),
+                    source: MountSource::KubeletFile {
+                        path: format!("{pod_dir}/etc-hosts"),
+                        content,
+                    },
+                    read_only: false,
+                    sub_path: None,
+                });
+            }
+        }
+        let env = c
+            .env
+            .iter()
+            .flatten()
+            .map(|e| (e.name.clone(), self.env_value(e)))
+            .collect();
+        let r = &self.records[i];
+        ContainerConfig {
+            name: c.name.clone(),
+            image: r.image.clone(),
+            command: c.command.clone().unwrap_or_default(),
+            args: c.args.clone().unwrap_or_default(),
+            working_dir: c.working_dir.clone(),
+            env,
+            mounts,
+            stdin: c.stdin == Some(true),
+            tty: c.tty == Some(true),
+            attempt: r.instances,
+            termination_message_path: c
+                .termination_message_path
+                .clone()
+                .unwrap_or_else(|| "/dev/termination-log".into()),
+            log_path: format!(
+                "/var/log/pods/{}_{}_{uid}/{}/{}.log",
+                self.pod.metadata.namespace.as_deref().unwrap_or("default"),
+                self.pod.metadata.name.as_deref().unwrap_or(""),
+                c.name,
+                r.instances
+            ),
+        }
+    }
+
+    /// `value`, or the downward-API field a `valueFrom.fieldRef` names.
+    fn env_value(&self, e: &k8s_openapi::api::core::v1::EnvVar) -> String {
+        if let Some(field) = e.value_from.as_ref().and_then(|v| v.field_ref.as_ref()) {
+            let meta = &self.pod.metadata;
+            return match field.field_path.as_str() {
+                "metadata.name" => meta.name.clone().unwrap_or_default(),
+                "metadata.namespace" => meta.namespace.clone().unwrap_or_else(|| "default".into()),
+                "metadata.uid" => meta.uid.clone().unwrap_or_default(),
+                "spec.nodeName" => self.node.node_name.clone(),
+                "spec.serviceAccountName" => "default".into(),
+                "status.hostIP" => self.node.node_ip.clone(),
+                "status.podIP" => self.pod_ip().unwrap_or("").to_string(),
+                other => {
+                    if let Some(key) = other
+                        .strip_prefix("metadata.labels['")
+                        .and_then(|k| k.strip_suffix("']"))
+                    {
+                        meta.labels
+                            .as_ref()
+                            .and_then(|l| l.get(key))
+                            .cloned()
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }
+            };
+        }
+        e.value.clone().unwrap_or_default()
+    }
+
+    fn hosts_file(&self) -> Option<String> {
+        let spec = self.spec();
+        let aliases: Vec<HostAlias> = spec.host_aliases.clone().unwrap_or_default();
+        if spec.host_network == Some(true) {
+            return Some(super::files::host_network_hosts_file(
+                &self.node.node_hosts,
+                &aliases,
+            ));
+        }
+        let ip = self.pod_ip()?;
+        Some(super::files::hosts_file(
+            &self.pod,
+            &[ip.to_string()],
+            &aliases,
+        ))
+    }
+
+    fn continue_with(&mut self, continuation: Continuation, reply: CriReply) {
+        match continuation {
+            Continuation::SandboxCreated => match reply {
+                CriReply::SandboxReady { sandbox_id, ip } => {
+                    self.sandbox = Sandbox::Ready { id: sandbox_id, ip };
+                }
+                CriReply::Error { message } => {
+                    self.sandbox = Sandbox::None;
+                    self.event(
+                        EventType::Warning,
+                        "FailedCreatePodSandBox",
+                        format!("Failed to create pod sandbox: {message}"),
+                        None,
+                    );
+                }
+                _ => {}
+            },
+            Continuation::ImageStatus { record } => {
+                let image = self.records[record].image.clone();
+                let policy = self
+                    .container_spec(record)
+                    .and_then(|c| c.image_pull_policy)
+                    .unwrap_or_default();
+                match reply {
+                    CriReply::ImageStatus { present: true, .. } => {
+                        self.records[record].image_id = image_id(&image);
+                        self.event(
+                            EventType::Normal,
+                            "Pulled",
+                            format!("Container image {image:?} already present on machine"),
+                            Some(record),
+                        );
+                        self.create(record);
+                    }
+                    _ if policy == "Never" => {
+                        let message = format!(
+                            "Container image {image:?} is not present with pull policy of Never"
+                        );
+                        self.records[record].set_waiting("ErrImageNeverPull", message.clone());
+                        self.event(
+                            EventType::Warning,
+                            "ErrImageNeverPull",
+                            message,
+                            Some(record),
+                        );
+                        self.event(
+                            EventType::Warning,
+                            "Failed",
+                            "Error: ErrImageNeverPull".into(),
+                            Some(record),
+                        );
+                        self.records[record].retry_at = Some(self.now + RESYNC);
+                        self.starting = None;
+                    }
+                    _ => self.pull(record),
+                }
+            }
+            Continuation::Pulled { record, started } => {
+                let image = self.records[record].image.clone();
+                match reply {
+                    CriReply::Pulled { size_bytes, took } => {
+                        let waited = self.now.since(started);
+                        let _ = took;
+                        self.records[record].image_id = image_id(&image);
+                        self.records[record].pull_failed_at = None;
+                        self.event(
+                            EventType::Normal,
+                            "Pulled",
+                            format!("Successfully pulled image {image:?} in {waited} ({waited} including waiting). Image size: {size_bytes} bytes."),
+                            Some(record),
+                        );
+                        self.create(record);
+                    }
+                    CriReply::Error { message } => {
+                        self.event(
+                            EventType::Warning,
+                            "Failed",
+                            format!("Failed to pull image {image:?}: {message}"),
+                            Some(record),
+                        );
+                        self.event(
+                            EventType::Warning,
+                            "Failed",
+                            "Error: ErrImagePull".into(),
+                            Some(record),
+                        );
+                        self.records[record].set_waiting("ErrImagePull", message);
+                        let r = &mut self.records[record];
+                        r.pull_backoff.next(self.now);
+                        r.pull_failed_at = Some(self.now);
+                        r.retry_at = Some(self.now + SimDuration(1));
+                        self.starting = None;
+                    }
+                    _ => self.starting = None,
+                }
+            }
+            Continuation::Created { record } => match reply {
+                CriReply::ContainerCreated { container_id } => {
+                    let r = &mut self.records[record];
+                    if let RunState::Terminated(t) = &r.state {
+                        r.last_state = Some(t.clone());
+                    }
+                    r.container_id = Some(container_id.clone());
+                    r.instances += 1;
+                    r.killing = false;
+                    self.event(
+                        EventType::Normal,
+                        "Created",
+                        "Container created".into(),
+                        Some(record),
+                    );
+                    self.call(
+                        CriCall::StartContainer { container_id },
+                        Continuation::Started { record },
+                    );
+                }
+                CriReply::Error { message } => {
+                    self.records[record].set_waiting("CreateContainerError", message.clone());
+                    self.event(
+                        EventType::Warning,
+                        "Failed",
+                        format!("Error: {message}"),
+                        Some(record),
+                    );
+                    self.records[record].retry_at = Some(self.now + RESYNC);
+                    self.starting = None;
+                }
+                _ => self.starting = None,
+            },
+            Continuation::Started { record } => match reply {
+                CriReply::Started => {
+                    self.event(
+                        EventType::Normal,
+                        "Started",
+                        "Container started".into(),
+                        Some(record),
+                    );
+                    let post_start = self
+                        .container_spec(record)
+                        .and_then(|c| c.lifecycle)
+                        .and_then(|l| l.post_start);
+                    match post_start {
+                        Some(handler) => {
+                            // The status stays Waiting until the hook returns.
+                            self.run_handler(record, &handler, Continuation::PostStart { record });
+                        }
+                        None => self.mark_running(record),
+                    }
+                }
+                CriReply::Error { message } => {
+                    let id = self.records[record]
+                        .container_id
+                        .clone()
+                        .unwrap_or_default();
+                    let r = &mut self.records[record];
+                    r.state = RunState::Terminated(Termination {
+                        exit_code: 128,
+                        reason: "StartError".into(),
+                        message: message.clone(),
+                        started_at: None,
+                        finished_at: self.now,
+                        container_id: id,
+                    });
+                    self.event(
+                        EventType::Warning,
+                        "Failed",
+                        format!("Error: {message}"),
+                        Some(record),
+                    );
+                    self.starting = None;
+                }
+                _ => self.starting = None,
+            },
+            Continuation::PostStart { record } => {
+                let ok = handler_succeeded(&reply);
+                if ok {
+                    self.mark_running(record);
+                } else {
+                    self.event(
+                        EventType::Warning,
+                        "FailedPostStartHook",
+                        "PostStartHook failed".into(),
+                        Some(record),
+                    );
+                    self.starting = None;
+                    if self.records[record].termination().is_none() {
+                        self.mark_running(record);
+                        self.kill(record, KillCause::PostStartFailed);
+                    }
+                }
+            }
+            Continuation::PreStop {
+                record,
+                cause,
+                started,
+            } => {
+                if !handler_succeeded(&reply) {
+                    self.event(
+                        EventType::Warning,
+                        "FailedPreStopHook",
+                        "PreStopHook failed".into(),
+                        Some(record),
+                    );
+                }
+                let grace = self.grace_for(cause);
+                let spent = self.now.since(started);
+                let remaining = SimDuration(grace.0.saturating_sub(spent.0)).max(MINIMUM_GRACE);
+                self.stop(record, remaining);
+            }
+            Continuation::Stopped { record } => {
+                self.records[record].killing = false;
+            }
+            Continuation::Probe { record, probe } => self.probe_result(record, probe, reply),
+            Continuation::SandboxStopped => {
+                if let Sandbox::Stopping { id, ip } = self.sandbox.clone() {
+                    if self.deletion.is_some() {
+                        // A deleted Pod's sandbox is removed at once.
+                        self.call(
+                            CriCall::RemovePodSandbox { sandbox_id: id },
+                            Continuation::SandboxRemoved,
+                        );
+                    } else {
+                        self.sandbox = Sandbox::Stopped { id, ip };
+                    }
+                }
+            }
+            Continuation::SandboxRemoved => {
+                if let Sandbox::Stopping { ip, .. } = self.sandbox.clone() {
+                    self.sandbox = Sandbox::Removed { ip };
+                }
+            }
+        }
+    }
+
+    fn mark_running(&mut self, i: usize) {
+        let now = self.now;
+        let spec = self.container_spec(i).unwrap_or_default();
+        let r = &mut self.records[i];
+        if r.termination().is_none() {
+            r.state = RunState::Running { started_at: now };
+            // Without probes, started and ready follow running.
+            r.started = spec.startup_probe.is_none();
+            r.ready = spec.readiness_probe.is_none() && r.started;
+            r.retry_at = None;
+            let delay = |p: &Option<Probe>| {
+                p.as_ref().map(|p| {
+                    now + SimDuration::from_secs(
+                        u64::try_from(p.initial_delay_seconds.unwrap_or(0)).unwrap_or(0),
+                    )
+                })
+            };
+            r.startup.next_at = delay(&spec.startup_probe);
+            r.liveness.next_at = delay(&spec.liveness_probe);
+            r.readiness.next_at = delay(&spec.readiness_probe);
+        }
+        if self.starting == Some(i) {
+            self.starting = None;
+        }
+    }
+
+    fn grace_for(&self, cause: KillCause) -> SimDuration {
+        match (cause, self.deletion) {
+            (KillCause::Deletion, Some(d)) => d.grace,
+            _ => {
+                let s = self
+                    .pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.termination_grace_period_seconds)
+                    .unwrap_or(30);
+                SimDuration::from_secs(u64::try_from(s).unwrap_or(0))
+            }
+        }
+    }
+
+    /// `killContainer`: Killing event, preStop, then StopContainer.
+    fn kill(&mut self, i: usize, cause: KillCause) {
+        if self.records[i].killing {
+            return;
+        }
+        self.records[i].killing = true;
+        let name = self.records[i].name.clone();
+        let message = match cause {
+            KillCause::LivenessFailed => {
+                format!("Container {name} failed liveness probe, will be restarted")
+            }
+            KillCause::StartupFailed => {
+                format!("Container {name} failed startup probe, will be restarted")
+            }
+            _ => format!("Stopping container {name}"),
+        };
+        self.event(EventType::Normal, "Killing", message, Some(i));
+        let grace = self.grace_for(cause);
+        let pre_stop = self
+            .container_spec(i)
+            .and_then(|c| c.lifecycle)
+            .and_then(|l| l.pre_stop);
+        match pre_stop {
+            Some(handler) if cause != KillCause::PostStartFailed => {
+                let now = self.now;
+                self.run_handler_with_timeout(
+                    i,
+                    &handler,
+                    grace,
+                    Continuation::PreStop {
+                        record: i,
+                        cause,
+                        started: now,
+                    },
+                );
+            }
+            _ => self.stop(i, grace.max(MINIMUM_GRACE)),
+        }
+    }
+
+    fn stop(&mut self, i: usize, timeout: SimDuration) {
+        let Some(container_id) = self.records[i].container_id.clone() else {
+            self.records[i].killing = false;
+            return;
+        };
+        self.call(
+            CriCall::StopContainer {
+                container_id,
+                timeout,
+            },
+            Continuation::Stopped { record: i },
+        );
+    }
+
+    fn run_handler(&mut self, i: usize, handler: &LifecycleHandler, then: Continuation) {
+        let grace = self.grace_for(KillCause::Deletion);
+        self.run_handler_with_timeout(i, handler, grace, then);
+    }
+
+    fn run_handler_with_timeout(
+        &mut self,
+        i: usize,
+        handler: &LifecycleHandler,
+        timeout: SimDuration,
+        then: Continuation,
+    ) {
+        let Some(container_id) = self.records[i].container_id.clone() else {
+            return;
+        };
+        if let Some(exec) = &handler.exec {
+            let command = exec.command.clone().unwrap_or_default();
+            self.call(
+                CriCall::ExecSync {
+                    container_id,
+                    command,
+                    timeout,
+                },
+                then,
+            );
+        } else if let Some(http) = &handler.http_get {
+            let host = http
+                .host
+                .clone()
+                .unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
+            let port = self.resolve_port(i, &http.port);
+            let path = http.path.clone().unwrap_or_else(|| "/".into());
+            self.call(
+                CriCall::HttpGet {
+                    host,
+                    port,
+                    path,
+                    timeout,
+                },
+                then,
+            );
+        } else if let Some(sleep) = &handler.sleep {
+            // A sleep hook is the kubelet waiting: an exec of `sleep` in the
+            // runtime keeps the waiting on the virtual clock.
+            let seconds = sleep.seconds.to_string();
+            self.call(
+                CriCall::ExecSync {
+                    container_id,
+                    command: vec!["__podplay_sleep".into(), seconds],
+                    timeout,
+                },
+                then,
+            );
+        } else {
+            // tcpSocket hooks are accepted but not run (deprecated).
+            self.call(
+                CriCall::ExecSync {
+                    container_id,
+                    command: vec!["true".into()],
+                    timeout,
+                },
+                then,
+            );
+        }
+    }
+
+    fn resolve_port(
+        &self,
+        i: usize,
+        port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
+    ) -> u16 {
+        use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+        match port {
+            IntOrString::Int(n) => u16::try_from(*n).unwrap_or(0),
+            IntOrString::String(name) => self
+                .container_spec(i)
+                .and_then(|c| c.ports)
+                .and_then(|ports| ports.into_iter().find(|p| p.name.as_deref() == Some(name)))
+                .and_then(|p| u16::try_from(p.container_port).ok())
+                .unwrap_or(0),
+        }
+    }
+
+    fn backoff_until(&self, r: &ContainerRecord) -> Option<SimTime> {
+        match &r.state {
+            RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff" => r
+                .last_state
+                .as_ref()
+                .map(|t| r.backoff.until(t.finished_at)),
+            RunState::Terminated(t) if r.instances > 0 && !backoff_idle(&r.backoff) => {
+                Some(r.backoff.until(t.finished_at))
+            }
+            _ => None,
+        }
+    }
+
+    // ---- probes ----
+
+    fn probe_spec(&self, i: usize, kind: ProbeKind) -> Option<Probe> {
+        let c = self.container_spec(i)?;
+        match kind {
+            ProbeKind::Liveness => c.liveness_probe,
+            ProbeKind::Readiness => c.readiness_probe,
+            ProbeKind::Startup => c.startup_probe,
+        }
+    }
+
+    fn probe_state(&mut self, i: usize, kind: ProbeKind) -> &mut super::record::ProbeState {
+        let r = &mut self.records[i];
+        match kind {
+            ProbeKind::Liveness => &mut r.liveness,
+            ProbeKind::Readiness => &mut r.readiness,
+            ProbeKind::Startup => &mut r.startup,
+        }
+    }
+
+    fn maybe_probe(&mut self, i: usize) {
+        if !self.records[i].is_running() || self.records[i].killing || self.deletion.is_some() {
+            return;
+        }
+        let started = self.records[i].started;
+        for kind in [
+            ProbeKind::Startup,
+            ProbeKind::Liveness,
+            ProbeKind::Readiness,
+        ] {
+            // Liveness and readiness wait for the startup probe to succeed.
+            if kind != ProbeKind::Startup && !started {
+                continue;
+            }
+            if kind == ProbeKind::Startup && started {
+                continue;
+            }
+            let now = self.now;
+            let state = self.probe_state(i, kind);
+            let due = state.next_at.is_some_and(|t| t <= now) && !state.in_flight;
+            if !due {
+                continue;
+            }
+            let Some(probe) = self.probe_spec(i, kind) else {
+                continue;
+            };
+            let period = SimDuration::from_secs(
+                u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10),
+            );
+            let state = self.probe_state(i, kind);
+            state.in_flight = true;
+            state.next_at = Some(now + period);
+            let timeout = SimDuration::from_secs(
+                u64::try_from(probe.timeout_seconds.unwrap_or(1)).unwrap_or(1),
+            );
+            let Some(container_id) = self.records[i].container_id.clone() else {
+                continue;
+            };
+            let then = Continuation::Probe {
+                record: i,
+                probe: kind,
+            };
+            if let Some(exec) = &probe.exec {
+                self.call(
+                    CriCall::ExecSync {
+                        container_id,
+                        command: exec.command.clone().unwrap_or_default(),
+                        timeout,
+                    },
+                    then,
+                );
+            } else if let Some(http) = &probe.http_get {
+                let host = http
+                    .host
+                    .clone()
+                    .unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
+                let port = self.resolve_port(i, &http.port);
+                let path = http.path.clone().unwrap_or_else(|| "/".into());
+                self.call(
+                    CriCall::HttpGet {
+                        host,
+                        port,
+                        path,
+                        timeout,
+                    },
+                    then,
+                );
+            } else if let Some(tcp) = &probe.tcp_socket {
+                let host = tcp
+                    .host
+                    .clone()
+                    .unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
+                let port = self.resolve_port(i, &tcp.port);
+                self.call(
+                    CriCall::TcpConnect {
+                        host,
+                        port,
+                        timeout,
+                    },
+                    then,
+                );
+            } else {
+                // gRPC probes: treated as the port answering.
+                let port = probe
+                    .grpc
+                    .as_ref()
+                    .map_or(0, |g| u16::try_from(g.port).unwrap_or(0));
+                let host = self.pod_ip().unwrap_or("").to_string();
+                self.call(
+                    CriCall::TcpConnect {
+                        host,
+                        port,
+                        timeout,
+                    },
+                    then,
+                );
+            }
+        }
+    }
+
+    fn probe_result(&mut self, i: usize, kind: ProbeKind, reply: CriReply) {
+        self.probe_state(i, kind).in_flight = false;
+        if !self.records[i].is_running() || self.records[i].killing {
+            return;
+        }
+        let Some(probe) = self.probe_spec(i, kind) else {
+            return;
+        };
+        let (ok, output) = probe_outcome(&reply);
+        let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
+        let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
+        let state = self.probe_state(i, kind);
+        if ok {
+            state.successes += 1;
+            state.failures = 0;
+        } else {
+            state.failures += 1;
+            state.successes = 0;
+        }
+        let (successes, failures) = (state.successes, state.failures);
+        if !ok {
+            self.event(
+                EventType::Warning,
+                "Unhealthy",
+                format!("{} probe failed: {output}", kind.label()),
+                Some(i),
+            );
+        }
+        match kind {
+            ProbeKind::Startup => {
+                if successes >= 1 {
+                    let spec = self.container_spec(i).unwrap_or_default();
+                    let now = self.now;
+                    let r = &mut self.records[i];
+                    r.started = true;
+                    r.ready = spec.readiness_probe.is_none();
+                    if spec.liveness_probe.is_some() {
+                        r.liveness.next_at = Some(now);
+                    }
+                    if spec.readiness_probe.is_some() {
+                        r.readiness.next_at = Some(now);
+                    }
+                } else if failures >= failure_threshold {
+                    self.kill(i, KillCause::StartupFailed);
+                }
+            }
+            ProbeKind::Liveness => {
+                if failures >= failure_threshold {
+                    self.kill(i, KillCause::LivenessFailed);
+                }
+            }
+            ProbeKind::Readiness => {
+                if successes >= success_threshold {
+                    self.records[i].ready = true;
+                } else if failures >= failure_threshold {
+                    self.records[i].ready = false;
+                }
+            }
+        }
+    }
+}
+
+fn backoff_idle(b: &Backoff) -> bool {
+    b.delay() == SimDuration::ZERO
+}
+
+fn handler_succeeded(reply: &CriReply) -> bool {
+    probe_outcome(reply).0
+}
+
+/// Probe semantics: exec exit 0; HTTP 200–399; a TCP connection.
+fn probe_outcome(reply: &CriReply) -> (bool, String) {
+    match reply {
+        CriReply::Exec {
+            exit_code: 0,
+            output,
+        } => (true, output.clone()),
+        CriReply::Exec { exit_code, output } => {
+            let out = if output.is_empty() {
+                format!("command exited with {exit_code}")
+            } else {
+                output.trim_end().to_string()
+            };
+            (false, out)
+        }
+        CriReply::Http { status } if (200..400).contains(status) => (true, String::new()),
+        CriReply::Http { status } => (
+            false,
+            format!("HTTP probe failed with statuscode: {status}"),
+        ),
+        CriReply::Connected => (true, String::new()),
+        CriReply::Error { message } => (false, message.clone()),
+        _ => (true, String::new()),
+    }
+}
+
+/// A stable, fake digest for an image reference (`docker.io/library/nginx@sha256:…`).
+fn image_id(image: &str) -> String {
+    let full = normalize_image(image);
+    let repo = full.split(['@']).next().unwrap_or(&full);
+    let repo = match repo.rfind(':') {
+        Some(i) if !repo[i..].contains('/') => &repo[..i],
+        _ => repo,
+    };
+    format!("{repo}@sha256:{}", fake_digest(&full))
+}
+
+/// 64 hex digits derived from the text (FNV-1a, repeated): stable across
+/// runs and platforms, which is all a simulated digest needs.
+pub fn fake_digest(text: &str) -> String {
+    let mut out = String::with_capacity(64);
+    let mut seed: u64 = 0xcbf2_9ce4_8422_2325;
+    for round in 0..4u8 {
+        let mut h = seed ^ u64::from(round);
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        seed = h;
+        out.push_str(&format!("{h:016x}"));
+    }
+    out
+}

@@ -1,0 +1,254 @@
+//! What the kubelet knows about each container of the Pod, and how that
+//! becomes a `ContainerStatus`.
+
+use k8s_openapi::api::core::v1::{
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
+    ContainerStatus,
+};
+
+use super::backoff::Backoff;
+use crate::time::SimTime;
+
+/// Which list a container is in, and how it behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A classic init container: runs to completion, one at a time.
+    Init,
+    /// An init container with `restartPolicy: Always` (native sidecar).
+    Sidecar,
+    Regular,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Termination {
+    pub exit_code: i32,
+    pub reason: String,
+    pub message: String,
+    pub started_at: Option<SimTime>,
+    pub finished_at: SimTime,
+    pub container_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunState {
+    Waiting { reason: String, message: String },
+    Running { started_at: SimTime },
+    Terminated(Termination),
+}
+
+/// Probe bookkeeping for one probe of one container.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProbeState {
+    pub next_at: Option<SimTime>,
+    pub in_flight: bool,
+    pub successes: i32,
+    pub failures: i32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerRecord {
+    pub name: String,
+    pub kind: Kind,
+    /// Index within `spec.initContainers` or `spec.containers`.
+    pub spec_index: usize,
+    pub image: String,
+    pub state: RunState,
+    pub last_state: Option<Termination>,
+    /// Instances created so far (the next one's `attempt`).
+    pub instances: u32,
+    pub ready: bool,
+    pub started: bool,
+    /// The current instance, once created.
+    pub container_id: Option<String>,
+    pub image_id: String,
+    pub backoff: Backoff,
+    pub pull_backoff: Backoff,
+    /// When the last image pull failed (for `ImagePullBackOff`).
+    pub pull_failed_at: Option<SimTime>,
+    /// Retry time after a start failure that is not a crash (`ErrImageNeverPull`).
+    pub retry_at: Option<SimTime>,
+    /// Set once the kubelet decided to kill this instance (probe failure,
+    /// failed postStart, deletion): the exit that follows is expected.
+    pub killing: bool,
+    pub liveness: ProbeState,
+    pub readiness: ProbeState,
+    pub startup: ProbeState,
+}
+
+impl ContainerRecord {
+    pub fn new(
+        name: &str,
+        kind: Kind,
+        spec_index: usize,
+        image: &str,
+        waiting_reason: &str,
+    ) -> ContainerRecord {
+        ContainerRecord {
+            name: name.to_string(),
+            kind,
+            spec_index,
+            image: image.to_string(),
+            state: RunState::Waiting {
+                reason: waiting_reason.to_string(),
+                message: String::new(),
+            },
+            last_state: None,
+            instances: 0,
+            ready: false,
+            started: false,
+            container_id: None,
+            image_id: String::new(),
+            backoff: Backoff::default(),
+            pull_backoff: Backoff::default(),
+            pull_failed_at: None,
+            retry_at: None,
+            killing: false,
+            liveness: ProbeState::default(),
+            readiness: ProbeState::default(),
+            startup: ProbeState::default(),
+        }
+    }
+
+    /// `spec.containers{web}` / `spec.initContainers{war}`: the event's object.
+    pub fn field_path(&self) -> String {
+        match self.kind {
+            Kind::Regular => format!("spec.containers{{{}}}", self.name),
+            Kind::Init | Kind::Sidecar => format!("spec.initContainers{{{}}}", self.name),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, RunState::Running { .. })
+    }
+
+    pub fn termination(&self) -> Option<&Termination> {
+        match &self.state {
+            RunState::Terminated(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The most recent termination: the current state's, else the last state's.
+    pub fn last_termination(&self) -> Option<&Termination> {
+        self.termination().or(self.last_state.as_ref())
+    }
+
+    pub fn set_waiting(&mut self, reason: &str, message: String) {
+        if let RunState::Terminated(t) = &self.state {
+            self.last_state = Some(t.clone());
+        }
+        self.state = RunState::Waiting {
+            reason: reason.to_string(),
+            message,
+        };
+        self.ready = false;
+        self.started = false;
+    }
+
+    /// The API form of this record.
+    pub fn to_api(&self) -> ContainerStatus {
+        ContainerStatus {
+            name: self.name.clone(),
+            image: normalize_image(&self.image),
+            image_id: self.image_id.clone(),
+            container_id: self
+                .container_id
+                .as_ref()
+                .map(|id| format!("containerd://{id}")),
+            ready: self.ready,
+            started: Some(self.started),
+            restart_count: i32::try_from(self.instances.saturating_sub(1)).unwrap_or(i32::MAX),
+            state: Some(state_to_api(&self.state)),
+            last_state: Some(match &self.last_state {
+                Some(t) => ContainerState {
+                    terminated: Some(termination_to_api(t)),
+                    ..Default::default()
+                },
+                None => ContainerState::default(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+fn state_to_api(state: &RunState) -> ContainerState {
+    match state {
+        RunState::Waiting { reason, message } => ContainerState {
+            waiting: Some(ContainerStateWaiting {
+                reason: Some(reason.clone()),
+                message: (!message.is_empty()).then(|| message.clone()),
+            }),
+            ..Default::default()
+        },
+        RunState::Running { started_at } => ContainerState {
+            running: Some(ContainerStateRunning {
+                started_at: Some(started_at.to_k8s()),
+            }),
+            ..Default::default()
+        },
+        RunState::Terminated(t) => ContainerState {
+            terminated: Some(termination_to_api(t)),
+            ..Default::default()
+        },
+    }
+}
+
+fn termination_to_api(t: &Termination) -> ContainerStateTerminated {
+    ContainerStateTerminated {
+        exit_code: t.exit_code,
+        reason: Some(t.reason.clone()),
+        message: (!t.message.is_empty()).then(|| t.message.clone()),
+        started_at: t.started_at.map(SimTime::to_k8s),
+        finished_at: Some(t.finished_at.to_k8s()),
+        container_id: Some(format!("containerd://{}", t.container_id)),
+        signal: None,
+    }
+}
+
+/// `nginx` → `docker.io/library/nginx:latest`, as containerd reports images.
+pub fn normalize_image(image: &str) -> String {
+    let (name, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (image, None),
+    };
+    let last_slash = name.rfind('/');
+    let has_tag = name[last_slash.map_or(0, |i| i + 1)..].contains(':');
+    let first = name.split('/').next().unwrap_or("");
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let mut full = match (has_registry, name.contains('/')) {
+        (true, _) => name.to_string(),
+        (false, true) => format!("docker.io/{name}"),
+        (false, false) => format!("docker.io/library/{name}"),
+    };
+    if !has_tag && digest.is_none() {
+        full.push_str(":latest");
+    }
+    if let Some(d) = digest {
+        full.push('@');
+        full.push_str(d);
+    }
+    full
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_like_containerd() {
+        assert_eq!(normalize_image("nginx"), "docker.io/library/nginx:latest");
+        assert_eq!(
+            normalize_image("nginx:1.27"),
+            "docker.io/library/nginx:1.27"
+        );
+        assert_eq!(
+            normalize_image("geektime/tomcat:7.0"),
+            "docker.io/geektime/tomcat:7.0"
+        );
+        assert_eq!(
+            normalize_image("registry.k8s.io/pause:3.10"),
+            "registry.k8s.io/pause:3.10"
+        );
+    }
+}

@@ -1,0 +1,1739 @@
+//! The executor and the system-call surface programs use.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use podplay_core::time::{SimDuration, SimTime};
+
+use super::fs::{self, FsNode, Mount, MountTable, Store, StoreId};
+use super::net::{Conn, Interface, Listener, NetNs, Network};
+use super::{
+    ContainerLog, ExitStatus, Fd, LogLine, NsId, NsKind, NsSet, Pid, PidNs, Pipe, Process, SIGKILL,
+    limits,
+};
+
+/// A running program: a future that yields the exit code.
+pub type Task = Pin<Box<dyn Future<Output = i32>>>;
+
+/// Starts a program: what an executable file stands for.
+pub type Program = fn(Sys, Vec<String>) -> Task;
+
+/// Finds the program an executable file's content names.
+pub type Resolver = fn(&str) -> Option<Program>;
+
+/// Errors as `errno` would report them, with libc's texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errno {
+    NoEnt,
+    IsDir,
+    NotDir,
+    Exist,
+    ReadOnly,
+    NotEmpty,
+    Access,
+    ConnRefused,
+    HostUnreach,
+    NoSuchProcess,
+    TooBig,
+    NoExec,
+    Again,
+}
+
+impl Errno {
+    pub fn text(self) -> &'static str {
+        match self {
+            Errno::NoEnt => "No such file or directory",
+            Errno::IsDir => "Is a directory",
+            Errno::NotDir => "Not a directory",
+            Errno::Exist => "File exists",
+            Errno::ReadOnly => "Read-only file system",
+            Errno::NotEmpty => "Directory not empty",
+            Errno::Access => "Permission denied",
+            Errno::ConnRefused => "Connection refused",
+            Errno::HostUnreach => "No route to host",
+            Errno::NoSuchProcess => "No such process",
+            Errno::TooBig => "File too large",
+            Errno::NoExec => "Exec format error",
+            Errno::Again => "Resource temporarily unavailable",
+        }
+    }
+}
+
+/// What the kernel tells the outside (the runtime, the trace).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KernelEvent {
+    Spawned {
+        pid: Pid,
+        container: Option<String>,
+        argv: Vec<String>,
+    },
+    Exited {
+        pid: Pid,
+        container: Option<String>,
+        status: ExitStatus,
+        container_init: bool,
+    },
+    Signaled {
+        pid: Pid,
+        container: Option<String>,
+        signal: i32,
+    },
+    /// A file written through a volume mount.
+    VolumeWrite {
+        container: Option<String>,
+        volume: String,
+        path: String,
+        bytes: usize,
+    },
+    /// A file read through a volume mount.
+    VolumeRead {
+        container: Option<String>,
+        volume: String,
+        path: String,
+        bytes: usize,
+    },
+    /// A connection between two processes.
+    Connected {
+        from: Option<String>,
+        to: Option<String>,
+        ip: String,
+        port: u16,
+        same_netns: bool,
+    },
+    /// A request answered.
+    Responded {
+        from: Option<String>,
+        to: Option<String>,
+        port: u16,
+        summary: String,
+    },
+    Listening {
+        pid: Pid,
+        container: Option<String>,
+        port: u16,
+    },
+}
+
+/// Everything the kernel knows.
+pub struct State {
+    pub now: SimTime,
+    pub generation: u64,
+    pub procs: BTreeMap<Pid, Process>,
+    pub exited: BTreeMap<Pid, ExitStatus>,
+    pub next_pid: Pid,
+    pub pid_ns: BTreeMap<NsId, PidNs>,
+    pub next_ns: NsId,
+    pub host_ns: NsSet,
+    pub hostnames: BTreeMap<NsId, String>,
+    pub mount_ns: BTreeMap<NsId, MountTable>,
+    pub stores: Vec<Store>,
+    pub pipes: BTreeMap<u64, Pipe>,
+    pub next_pipe: u64,
+    pub net: Network,
+    pub logs: BTreeMap<String, ContainerLog>,
+    pub events: Vec<KernelEvent>,
+    /// Processes that are the first process of a container.
+    pub container_inits: BTreeSet<Pid>,
+    /// Processes to hand to the executor.
+    spawned: Vec<(Pid, Task)>,
+    /// Documents received by the outside log store.
+    pub outside_store: Vec<(SimTime, String)>,
+}
+
+/// The node's store: index 0.
+pub const NODE_STORE: StoreId = 0;
+
+impl State {
+    fn bump(&mut self) {
+        self.generation += 1;
+    }
+
+    /// A new namespace id, inode-like (`4026532160`, …).
+    pub fn new_ns_id(&mut self) -> NsId {
+        let id = self.next_ns;
+        self.next_ns += 1;
+        id
+    }
+
+    pub fn new_pid_ns(&mut self, parent: Option<NsId>) -> NsId {
+        let id = self.new_ns_id();
+        self.pid_ns.insert(id, PidNs { parent, next: 1 });
+        id
+    }
+
+    pub fn new_store(&mut self, store: Store) -> StoreId {
+        self.stores.push(store);
+        self.stores.len() - 1
+    }
+
+    pub fn new_net_ns(&mut self, interfaces: Vec<Interface>) -> NsId {
+        let id = self.new_ns_id();
+        self.net.namespaces.insert(
+            id,
+            NetNs {
+                interfaces,
+                listeners: BTreeMap::new(),
+            },
+        );
+        id
+    }
+
+    /// A process's PID as seen from PID namespace `ns`, if visible there.
+    pub fn pid_in(&self, pid: Pid, ns: NsId) -> Option<Pid> {
+        self.procs
+            .get(&pid)
+            .and_then(|p| p.ns_pids.get(&ns).copied())
+    }
+
+    /// The host PID of the process that has `ns_pid` in namespace `ns`.
+    pub fn host_pid(&self, ns: NsId, ns_pid: Pid) -> Option<Pid> {
+        self.procs
+            .values()
+            .find(|p| p.ns_pids.get(&ns) == Some(&ns_pid))
+            .map(|p| p.pid)
+    }
+
+    /// Creates a process entry; returns its host PID.
+    pub fn create_process(&mut self, mut proc: Process) -> Result<Pid, Errno> {
+        if self.procs.len() >= limits::PROCESSES {
+            return Err(Errno::Again);
+        }
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        proc.pid = pid;
+        let mut ns_pids = BTreeMap::new();
+        let mut ns = Some(proc.ns.pid);
+        while let Some(id) = ns {
+            let Some(pns) = self.pid_ns.get_mut(&id) else {
+                break;
+            };
+            let local = if pns.parent.is_none() { pid } else { pns.next };
+            if pns.parent.is_some() {
+                pns.next += 1;
+            }
+            ns_pids.insert(id, local);
+            ns = pns.parent;
+        }
+        proc.ns_pids = ns_pids;
+        for fd in proc.fds.values() {
+            if let Fd::Pipe { id, write } = fd {
+                if let Some(p) = self.pipes.get_mut(id) {
+                    if *write {
+                        p.writers += 1;
+                    } else {
+                        p.readers += 1;
+                    }
+                }
+            }
+        }
+        self.events.push(KernelEvent::Spawned {
+            pid,
+            container: proc.container.clone(),
+            argv: proc.argv.clone(),
+        });
+        self.procs.insert(pid, proc);
+        self.bump();
+        Ok(pid)
+    }
+
+    /// Ends a process: closes its descriptors, records its status; the first
+    /// process of a container takes the rest of the container with it.
+    pub fn exit(&mut self, pid: Pid, status: ExitStatus) {
+        let Some(proc) = self.procs.remove(&pid) else {
+            return;
+        };
+        for fd in proc.fds.values() {
+            self.close_fd(fd);
+        }
+        if let Some(log) = proc.container.as_ref().and_then(|c| self.logs.get_mut(c)) {
+            if !log.partial.is_empty() {
+                let text = std::mem::take(&mut log.partial);
+                let at = self.now;
+                push_log_line(
+                    log,
+                    LogLine {
+                        at,
+                        stderr: false,
+                        text,
+                    },
+                );
+            }
+        }
+        for listener_ns in self.net.namespaces.values_mut() {
+            listener_ns.listeners.retain(|_, l| l.pid != pid);
+        }
+        self.exited.insert(pid, status);
+        let container_init = self.container_inits.remove(&pid);
+        self.events.push(KernelEvent::Exited {
+            pid,
+            container: proc.container.clone(),
+            status,
+            container_init,
+        });
+        if container_init {
+            let doomed: Vec<Pid> = self
+                .procs
+                .values()
+                .filter(|p| p.container.is_some() && p.container == proc.container)
+                .map(|p| p.pid)
+                .collect();
+            for other in doomed {
+                self.exit(other, ExitStatus::Signaled(SIGKILL));
+            }
+        }
+        // Orphans are adopted by their PID namespace's first process.
+        let orphans: Vec<Pid> = self
+            .procs
+            .values()
+            .filter(|p| p.ppid == pid)
+            .map(|p| p.pid)
+            .collect();
+        for orphan in orphans {
+            let ns = self.procs[&orphan].ns.pid;
+            let adopter = self.host_pid(ns, 1).unwrap_or(0);
+            if let Some(p) = self.procs.get_mut(&orphan) {
+                p.ppid = adopter;
+            }
+        }
+        self.bump();
+    }
+
+    fn close_fd(&mut self, fd: &Fd) {
+        if let Fd::Pipe { id, write } = fd {
+            if let Some(p) = self.pipes.get_mut(id) {
+                if *write {
+                    p.writers = p.writers.saturating_sub(1);
+                } else {
+                    p.readers = p.readers.saturating_sub(1);
+                }
+                if p.writers == 0 && p.readers == 0 {
+                    self.pipes.remove(id);
+                }
+            }
+        }
+    }
+
+    /// Delivers a signal: queued when caught, else it kills at the next poll.
+    pub fn signal(&mut self, pid: Pid, sig: i32) -> Result<(), Errno> {
+        let proc = self.procs.get_mut(&pid).ok_or(Errno::NoSuchProcess)?;
+        if sig == 0 {
+            return Ok(());
+        }
+        // The first process of a PID namespace gets only the signals it has
+        // a handler for (SIGKILL aside): the kernel drops the rest. This is
+        // why `sh -c 'sleep 3600'` ignores SIGTERM and waits for SIGKILL.
+        let is_ns_init = proc.ns_pids.get(&proc.ns.pid) == Some(&1)
+            && self
+                .pid_ns
+                .get(&proc.ns.pid)
+                .is_some_and(|n| n.parent.is_some());
+        if is_ns_init && sig != SIGKILL && !proc.caught.contains(&sig) {
+            return Ok(());
+        }
+        proc.pending.push_back(sig);
+        let container = proc.container.clone();
+        self.events.push(KernelEvent::Signaled {
+            pid,
+            container,
+            signal: sig,
+        });
+        self.bump();
+        Ok(())
+    }
+
+    /// The mount table of a process.
+    fn mounts_of(&self, pid: Pid) -> Option<&MountTable> {
+        let proc = self.procs.get(&pid)?;
+        self.mount_ns.get(&proc.ns.mnt)
+    }
+
+    fn resolve(&self, pid: Pid, path: &str) -> Result<fs::Resolved, Errno> {
+        let cwd = self.procs.get(&pid).map_or("/", |p| p.cwd.as_str());
+        let abs = fs::normalize(cwd, path);
+        self.mounts_of(pid)
+            .and_then(|m| m.resolve(&abs))
+            .ok_or(Errno::NoEnt)
+    }
+
+    /// Appends output to a container's log, line by line, capped.
+    fn write_log(&mut self, container: &str, stderr: bool, data: &[u8]) {
+        let at = self.now;
+        let log = self.logs.entry(container.to_string()).or_default();
+        log.partial.push_str(&String::from_utf8_lossy(data));
+        while let Some(nl) = log.partial.find('\n') {
+            let text: String = log.partial.drain(..=nl).collect();
+            let text = text.trim_end_matches('\n').to_string();
+            push_log_line(log, LogLine { at, stderr, text });
+        }
+        if log.partial.len() > 4096 {
+            let text = std::mem::take(&mut log.partial);
+            push_log_line(log, LogLine { at, stderr, text });
+        }
+        self.bump();
+    }
+}
+
+fn push_log_line(log: &mut ContainerLog, line: LogLine) {
+    log.bytes += line.text.len() + 1;
+    log.lines.push_back(line);
+    while log.bytes > limits::LOG_BYTES {
+        match log.lines.pop_front() {
+            Some(old) => {
+                log.bytes -= old.text.len() + 1;
+                log.dropped += 1;
+            }
+            None => break,
+        }
+    }
+}
+
+/// The executor: owns the state and every process's future.
+pub struct Kernel {
+    pub state: Rc<RefCell<State>>,
+    tasks: BTreeMap<Pid, Task>,
+    resolver: Resolver,
+}
+
+impl Kernel {
+    /// A kernel with a node: its root store, host namespaces (net with `lo`
+    /// and `eth0` at `node_ip`), and hostname.
+    pub fn new(resolver: Resolver, node_root: Store, hostname: &str, node_ip: &str) -> Kernel {
+        let mut state = State {
+            now: SimTime::ZERO,
+            generation: 0,
+            procs: BTreeMap::new(),
+            exited: BTreeMap::new(),
+            next_pid: 1,
+            pid_ns: BTreeMap::new(),
+            next_ns: 4_026_531_835,
+            host_ns: NsSet {
+                net: 0,
+                ipc: 0,
+                uts: 0,
+                pid: 0,
+                mnt: 0,
+            },
+            hostnames: BTreeMap::new(),
+            mount_ns: BTreeMap::new(),
+            stores: vec![node_root],
+            pipes: BTreeMap::new(),
+            next_pipe: 1,
+            net: Network::default(),
+            logs: BTreeMap::new(),
+            events: Vec::new(),
+            container_inits: BTreeSet::new(),
+            spawned: Vec::new(),
+            outside_store: Vec::new(),
+        };
+        // The host's initial namespaces get the well-known low inode numbers.
+        let _cgroup = state.new_ns_id();
+        let pid = state.new_pid_ns(None);
+        let _user = state.new_ns_id();
+        let uts = state.new_ns_id();
+        let ipc = state.new_ns_id();
+        let mnt = state.new_ns_id();
+        let net = state.new_net_ns(vec![
+            Interface {
+                name: "lo".into(),
+                ip: "127.0.0.1".into(),
+                mac: "00:00:00:00:00:00".into(),
+            },
+            Interface {
+                name: "eth0".into(),
+                ip: node_ip.into(),
+                mac: mac_for(node_ip),
+            },
+        ]);
+        state.hostnames.insert(uts, hostname.to_string());
+        state.mount_ns.insert(
+            mnt,
+            MountTable {
+                mounts: vec![Mount {
+                    target: "/".into(),
+                    store: NODE_STORE,
+                    source: "/".into(),
+                    read_only: false,
+                    label: "node".into(),
+                }],
+            },
+        );
+        state.host_ns = NsSet {
+            net,
+            ipc,
+            uts,
+            pid,
+            mnt,
+        };
+        // Later namespaces are numbered from here, as on a booted node.
+        state.next_ns = 4_026_532_160;
+        Kernel {
+            state: Rc::new(RefCell::new(state)),
+            tasks: BTreeMap::new(),
+            resolver,
+        }
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.state.borrow().now
+    }
+
+    /// Starts a process from an executable path in its mount namespace.
+    pub fn spawn(&mut self, spec: SpawnSpec) -> Result<Pid, Errno> {
+        let sys = Sys {
+            state: self.state.clone(),
+            pid: 0,
+            resolver: self.resolver,
+        };
+        let pid = sys.spawn_with(spec)?;
+        self.adopt_spawned();
+        Ok(pid)
+    }
+
+    fn adopt_spawned(&mut self) {
+        let spawned = std::mem::take(&mut self.state.borrow_mut().spawned);
+        for (pid, task) in spawned {
+            self.tasks.insert(pid, task);
+        }
+    }
+
+    /// Runs every process at `now` until none can make progress.
+    pub fn run(&mut self, now: SimTime) {
+        {
+            let mut s = self.state.borrow_mut();
+            if now > s.now {
+                s.now = now;
+                s.bump();
+            }
+        }
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        for _ in 0..limits::PASSES {
+            let before = self.state.borrow().generation;
+            self.adopt_spawned();
+            let pids: Vec<Pid> = self.tasks.keys().copied().collect();
+            for pid in pids {
+                // A process the kernel already ended (SIGKILL, its container's
+                // end) loses its future.
+                if !self.state.borrow().procs.contains_key(&pid) {
+                    self.tasks.remove(&pid);
+                    continue;
+                }
+                if let Some(sig) = fatal_signal(&mut self.state.borrow_mut(), pid) {
+                    self.tasks.remove(&pid);
+                    self.state.borrow_mut().exit(pid, ExitStatus::Signaled(sig));
+                    continue;
+                }
+                let Some(task) = self.tasks.get_mut(&pid) else {
+                    continue;
+                };
+                if let Poll::Ready(code) = task.as_mut().poll(&mut cx) {
+                    self.tasks.remove(&pid);
+                    self.state.borrow_mut().exit(pid, ExitStatus::Code(code));
+                }
+            }
+            self.adopt_spawned();
+            let after = self.state.borrow().generation;
+            if after == before {
+                break;
+            }
+        }
+        // Futures of processes that ended while others ran.
+        let alive: BTreeSet<Pid> = self.state.borrow().procs.keys().copied().collect();
+        self.tasks.retain(|pid, _| alive.contains(pid));
+    }
+
+    /// The next instant a process wants to run (a sleep ending, a throttle).
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        let s = self.state.borrow();
+        s.procs
+            .values()
+            .filter_map(|p| p.wake_at)
+            .filter(|t| *t > s.now)
+            .min()
+    }
+
+    /// Drains what happened since the last call.
+    pub fn take_events(&mut self) -> Vec<KernelEvent> {
+        std::mem::take(&mut self.state.borrow_mut().events)
+    }
+
+    pub fn sys_for(&self, pid: Pid) -> Sys {
+        Sys {
+            state: self.state.clone(),
+            pid,
+            resolver: self.resolver,
+        }
+    }
+}
+
+/// The first pending signal that kills (not caught, or SIGKILL).
+fn fatal_signal(state: &mut State, pid: Pid) -> Option<i32> {
+    let proc = state.procs.get_mut(&pid)?;
+    let position = proc
+        .pending
+        .iter()
+        .position(|s| *s == SIGKILL || !proc.caught.contains(s))?;
+    proc.pending.remove(position)
+}
+
+/// How to start a process.
+#[derive(Clone, Debug)]
+pub struct SpawnSpec {
+    pub argv: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub cwd: String,
+    pub ns: NsSet,
+    pub fds: BTreeMap<i32, Fd>,
+    pub container: Option<String>,
+    pub parent: Pid,
+    pub uid: u32,
+    /// The first process of a container.
+    pub container_init: bool,
+}
+
+/// A process's handle on the kernel: its system calls.
+#[derive(Clone)]
+pub struct Sys {
+    state: Rc<RefCell<State>>,
+    pub pid: Pid,
+    resolver: Resolver,
+}
+
+impl Sys {
+    pub fn now(&self) -> SimTime {
+        self.state.borrow().now
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.borrow_mut())
+    }
+
+    fn proc<R>(&self, f: impl FnOnce(&Process) -> R) -> Option<R> {
+        self.state.borrow().procs.get(&self.pid).map(f)
+    }
+
+    fn proc_mut<R>(&self, f: impl FnOnce(&mut Process) -> R) -> Option<R> {
+        self.state.borrow_mut().procs.get_mut(&self.pid).map(f)
+    }
+
+    // ---- identity and environment ----
+
+    /// This process's PID in its own PID namespace.
+    pub fn getpid(&self) -> Pid {
+        self.proc(|p| p.ns_pids.get(&p.ns.pid).copied().unwrap_or(p.pid))
+            .unwrap_or(0)
+    }
+
+    pub fn getppid(&self) -> Pid {
+        let s = self.state.borrow();
+        let Some(p) = s.procs.get(&self.pid) else {
+            return 0;
+        };
+        s.pid_in(p.ppid, p.ns.pid).unwrap_or(0)
+    }
+
+    pub fn uid(&self) -> u32 {
+        self.proc(|p| p.uid).unwrap_or(0)
+    }
+
+    pub fn set_uid(&self, uid: u32) {
+        self.proc_mut(|p| p.uid = uid);
+    }
+
+    pub fn container(&self) -> Option<String> {
+        self.proc(|p| p.container.clone()).flatten()
+    }
+
+    pub fn argv(&self) -> Vec<String> {
+        self.proc(|p| p.argv.clone()).unwrap_or_default()
+    }
+
+    /// Changes the command line `ps` shows (nginx does this).
+    pub fn set_title(&self, title: &str) {
+        self.proc_mut(|p| p.argv = title.split(' ').map(str::to_string).collect());
+        self.with(State::bump);
+    }
+
+    pub fn env(&self) -> BTreeMap<String, String> {
+        self.proc(|p| p.env.clone()).unwrap_or_default()
+    }
+
+    pub fn getenv(&self, name: &str) -> Option<String> {
+        self.proc(|p| p.env.get(name).cloned()).flatten()
+    }
+
+    pub fn setenv(&self, name: &str, value: &str) {
+        self.proc_mut(|p| p.env.insert(name.to_string(), value.to_string()));
+    }
+
+    pub fn cwd(&self) -> String {
+        self.proc(|p| p.cwd.clone()).unwrap_or_else(|| "/".into())
+    }
+
+    pub fn chdir(&self, path: &str) -> Result<(), Errno> {
+        let abs = fs::normalize(&self.cwd(), path);
+        match self.stat(&abs) {
+            Some(true) => {
+                self.proc_mut(|p| p.cwd = abs);
+                Ok(())
+            }
+            Some(false) => Err(Errno::NotDir),
+            None => Err(Errno::NoEnt),
+        }
+    }
+
+    pub fn hostname(&self) -> String {
+        let s = self.state.borrow();
+        s.procs
+            .get(&self.pid)
+            .and_then(|p| s.hostnames.get(&p.ns.uts).cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn namespaces(&self) -> Option<NsSet> {
+        self.proc(|p| p.ns)
+    }
+
+    // ---- files ----
+
+    /// Reads a whole file.
+    pub fn read_file(&self, path: &str) -> Result<Vec<u8>, Errno> {
+        if let Some(data) = self.read_proc(path) {
+            return data;
+        }
+        let r = self.with(|s| s.resolve(self.pid, path))?;
+        let data = {
+            let s = self.state.borrow();
+            match s.stores.get(r.store).and_then(|st| st.nodes.get(&r.path)) {
+                Some(FsNode::File { data, .. }) => data.clone(),
+                Some(FsNode::Dir) => return Err(Errno::IsDir),
+                None => return Err(Errno::NoEnt),
+            }
+        };
+        if is_volume(&r.label) {
+            let container = self.container();
+            let abs = fs::normalize(&self.cwd(), path);
+            self.with(|s| {
+                s.events.push(KernelEvent::VolumeRead {
+                    container,
+                    volume: r.label.clone(),
+                    path: abs,
+                    bytes: data.len(),
+                })
+            });
+        }
+        Ok(data)
+    }
+
+    /// Writes (or appends to) a file; its directory must exist.
+    pub fn write_file(&self, path: &str, data: &[u8], append: bool) -> Result<(), Errno> {
+        if path == "/dev/null" {
+            return Ok(());
+        }
+        if path == "/dev/stdout" || path == "/dev/stderr" || path == "/proc/1/fd/1" {
+            let fd = if path.ends_with("stderr") { 2 } else { 1 };
+            return self.write_fd(fd, data);
+        }
+        let r = self.with(|s| s.resolve(self.pid, path))?;
+        if r.read_only {
+            return Err(Errno::ReadOnly);
+        }
+        let abs = fs::normalize(&self.cwd(), path);
+        let written = self.with(|s| {
+            let store = s.stores.get_mut(r.store).ok_or(Errno::NoEnt)?;
+            match store.nodes.get(&fs::parent(&r.path)) {
+                Some(FsNode::Dir) => {}
+                Some(_) => return Err(Errno::NotDir),
+                None => return Err(Errno::NoEnt),
+            }
+            let entry = store.nodes.entry(r.path.clone()).or_insert(FsNode::File {
+                data: Vec::new(),
+                mode: 0o644,
+            });
+            match entry {
+                FsNode::Dir => Err(Errno::IsDir),
+                FsNode::File { data: existing, .. } => {
+                    if !append {
+                        existing.clear();
+                    }
+                    if existing.len() + data.len() > limits::FILE_BYTES {
+                        return Err(Errno::TooBig);
+                    }
+                    existing.extend_from_slice(data);
+                    Ok(data.len())
+                }
+            }
+        })?;
+        let container = self.container();
+        self.with(|s| {
+            if is_volume(&r.label) {
+                s.events.push(KernelEvent::VolumeWrite {
+                    container,
+                    volume: r.label.clone(),
+                    path: abs,
+                    bytes: written,
+                });
+            }
+            s.bump();
+        });
+        Ok(())
+    }
+
+    /// `Some(true)` for a directory, `Some(false)` for a file.
+    pub fn stat(&self, path: &str) -> Option<bool> {
+        let abs = fs::normalize(&self.cwd(), path);
+        if abs == "/proc" || abs.starts_with("/proc/") {
+            return self.stat_proc(&abs);
+        }
+        let r = self.with(|s| s.resolve(self.pid, path)).ok()?;
+        let s = self.state.borrow();
+        match s.stores.get(r.store)?.nodes.get(&r.path)? {
+            FsNode::Dir => Some(true),
+            FsNode::File { .. } => Some(false),
+        }
+    }
+
+    /// File mode bits (for `ls -l`, `test -x`).
+    pub fn mode(&self, path: &str) -> Option<u32> {
+        let r = self.with(|s| s.resolve(self.pid, path)).ok()?;
+        let s = self.state.borrow();
+        match s.stores.get(r.store)?.nodes.get(&r.path)? {
+            FsNode::Dir => Some(0o755),
+            FsNode::File { mode, .. } => Some(*mode),
+        }
+    }
+
+    /// The names in a directory, sorted (mount points included).
+    pub fn list_dir(&self, path: &str) -> Result<Vec<String>, Errno> {
+        let abs = fs::normalize(&self.cwd(), path);
+        if abs == "/proc" {
+            let s = self.state.borrow();
+            let ns = s.procs.get(&self.pid).map(|p| p.ns.pid).unwrap_or(0);
+            let mut pids: Vec<Pid> = s
+                .procs
+                .values()
+                .filter_map(|p| p.ns_pids.get(&ns).copied())
+                .collect();
+            pids.sort_unstable();
+            let mut names: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
+            names.push("self".into());
+            return Ok(names);
+        }
+        match self.stat(&abs) {
+            Some(true) => {}
+            Some(false) => return Err(Errno::NotDir),
+            None => return Err(Errno::NoEnt),
+        }
+        let r = self.with(|s| s.resolve(self.pid, &abs))?;
+        let s = self.state.borrow();
+        let mut names: BTreeSet<String> = s
+            .stores
+            .get(r.store)
+            .map(|st| st.children(&r.path))
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        // Mount points directly under this directory show up too.
+        if let Some(table) = s
+            .procs
+            .get(&self.pid)
+            .and_then(|p| s.mount_ns.get(&p.ns.mnt))
+        {
+            for m in &table.mounts {
+                if m.target != "/" && fs::parent(&m.target) == abs {
+                    names.insert(fs::base_name(&m.target).to_string());
+                }
+            }
+        }
+        Ok(names.into_iter().collect())
+    }
+
+    pub fn mkdir(&self, path: &str, parents: bool) -> Result<(), Errno> {
+        let r = self.with(|s| s.resolve(self.pid, path))?;
+        if r.read_only {
+            return Err(Errno::ReadOnly);
+        }
+        self.with(|s| {
+            let store = s.stores.get_mut(r.store).ok_or(Errno::NoEnt)?;
+            match store.nodes.get(&r.path) {
+                Some(FsNode::Dir) if parents => return Ok(()),
+                Some(_) => return Err(Errno::Exist),
+                None => {}
+            }
+            if parents {
+                store.mkdir_all(&r.path);
+            } else {
+                match store.nodes.get(&fs::parent(&r.path)) {
+                    Some(FsNode::Dir) => {
+                        store.nodes.insert(r.path.clone(), FsNode::Dir);
+                    }
+                    _ => return Err(Errno::NoEnt),
+                }
+            }
+            s.bump();
+            Ok(())
+        })
+    }
+
+    pub fn remove(&self, path: &str, recursive: bool) -> Result<(), Errno> {
+        let r = self.with(|s| s.resolve(self.pid, path))?;
+        if r.read_only {
+            return Err(Errno::ReadOnly);
+        }
+        self.with(|s| {
+            let store = s.stores.get_mut(r.store).ok_or(Errno::NoEnt)?;
+            match store.nodes.get(&r.path) {
+                None => Err(Errno::NoEnt),
+                Some(FsNode::Dir) if !recursive => {
+                    if store.children(&r.path).is_empty() {
+                        store.nodes.remove(&r.path);
+                        Ok(())
+                    } else {
+                        Err(Errno::IsDir)
+                    }
+                }
+                Some(_) => {
+                    store.remove_tree(&r.path);
+                    s.bump();
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    /// Copies a file or (recursively) a directory.
+    pub fn copy(&self, from: &str, to: &str) -> Result<(), Errno> {
+        match self.stat(from) {
+            None => Err(Errno::NoEnt),
+            Some(false) => {
+                let data = self.read_file(from)?;
+                let mode = self.mode(from).unwrap_or(0o644);
+                self.write_file(to, &data, false)?;
+                self.set_mode(to, mode);
+                Ok(())
+            }
+            Some(true) => {
+                self.mkdir(to, true)?;
+                for name in self.list_dir(from)? {
+                    self.copy(&fs::join(from, &name), &fs::join(to, &name))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn set_mode(&self, path: &str, new_mode: u32) {
+        if let Ok(r) = self.with(|s| s.resolve(self.pid, path)) {
+            self.with(|s| {
+                if let Some(FsNode::File { mode, .. }) = s
+                    .stores
+                    .get_mut(r.store)
+                    .and_then(|st| st.nodes.get_mut(&r.path))
+                {
+                    *mode = new_mode;
+                }
+            });
+        }
+    }
+
+    /// Synthesized `/proc` files: `cmdline`, `status`; and the namespace
+    /// links read with `readlink`.
+    fn read_proc(&self, path: &str) -> Option<Result<Vec<u8>, Errno>> {
+        let abs = fs::normalize(&self.cwd(), path);
+        let rest = abs.strip_prefix("/proc/")?;
+        let (who, file) = rest.split_once('/').unwrap_or((rest, ""));
+        let pid = self.proc_pid(who)?;
+        let s = self.state.borrow();
+        let Some(p) = s.procs.get(&pid) else {
+            return Some(Err(Errno::NoEnt));
+        };
+        Some(match file {
+            "cmdline" => Ok(p.argv.join("\0").into_bytes()),
+            "comm" => {
+                Ok(format!("{}\n", p.argv.first().map_or("", |a| fs::base_name(a))).into_bytes())
+            }
+            _ => Err(Errno::NoEnt),
+        })
+    }
+
+    fn stat_proc(&self, abs: &str) -> Option<bool> {
+        if abs == "/proc" {
+            return Some(true);
+        }
+        let rest = abs.strip_prefix("/proc/")?;
+        let mut parts = rest.split('/');
+        let pid = self.proc_pid(parts.next()?)?;
+        if !self.state.borrow().procs.contains_key(&pid) {
+            return None;
+        }
+        match (parts.next(), parts.next()) {
+            (None, _) => Some(true),
+            (Some("ns"), None) => Some(true),
+            (Some("ns"), Some(_)) | (Some("cmdline" | "comm"), None) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `self` or a PID of this process's namespace → host PID.
+    fn proc_pid(&self, who: &str) -> Option<Pid> {
+        if who == "self" {
+            return Some(self.pid);
+        }
+        let n: Pid = who.parse().ok()?;
+        let s = self.state.borrow();
+        let ns = s.procs.get(&self.pid)?.ns.pid;
+        s.host_pid(ns, n)
+    }
+
+    /// `readlink /proc/<pid>/ns/net` → `net:[4026532281]`.
+    pub fn readlink(&self, path: &str) -> Result<String, Errno> {
+        let abs = fs::normalize(&self.cwd(), path);
+        let rest = abs.strip_prefix("/proc/").ok_or(Errno::NoEnt)?;
+        let mut parts = rest.split('/');
+        let pid = parts
+            .next()
+            .and_then(|w| self.proc_pid(w))
+            .ok_or(Errno::NoEnt)?;
+        if parts.next() != Some("ns") {
+            return Err(Errno::NoEnt);
+        }
+        let kind = match parts.next() {
+            Some("net") => NsKind::Net,
+            Some("ipc") => NsKind::Ipc,
+            Some("uts") => NsKind::Uts,
+            Some("pid") => NsKind::Pid,
+            Some("mnt") => NsKind::Mnt,
+            _ => return Err(Errno::NoEnt),
+        };
+        let s = self.state.borrow();
+        let p = s.procs.get(&pid).ok_or(Errno::NoEnt)?;
+        Ok(format!("{}:[{}]", kind.name(), p.ns.get(kind)))
+    }
+
+    // ---- descriptors ----
+
+    pub fn fd(&self, n: i32) -> Option<Fd> {
+        self.proc(|p| p.fds.get(&n).cloned()).flatten()
+    }
+
+    pub fn fds(&self) -> BTreeMap<i32, Fd> {
+        self.proc(|p| p.fds.clone()).unwrap_or_default()
+    }
+
+    /// Writes to a descriptor: the container log, a pipe, a file.
+    pub fn write_fd(&self, n: i32, data: &[u8]) -> Result<(), Errno> {
+        match self.fd(n) {
+            None | Some(Fd::Null) => Ok(()),
+            Some(Fd::Tty) => Ok(()),
+            Some(Fd::Log { container, stderr }) => {
+                self.with(|s| s.write_log(&container, stderr, data));
+                Ok(())
+            }
+            Some(Fd::Pipe { id, .. }) => self.with(|s| {
+                let pipe = s.pipes.get_mut(&id).ok_or(Errno::Again)?;
+                if pipe.readers == 0 {
+                    return Err(Errno::Again);
+                }
+                let room = limits::PIPE_BYTES.saturating_sub(pipe.buffer.len());
+                pipe.buffer.extend(data.iter().take(room));
+                s.bump();
+                Ok(())
+            }),
+            Some(Fd::File { path, append }) => {
+                let result = self.write_file(&path, data, append);
+                // Later writes through the same descriptor append.
+                self.proc_mut(|p| p.fds.insert(n, Fd::File { path, append: true }));
+                result
+            }
+        }
+    }
+
+    /// Reads what is available from a descriptor, waiting for data; an empty
+    /// result means end of file.
+    pub async fn read_fd(&self, n: i32) -> Vec<u8> {
+        match self.fd(n) {
+            Some(Fd::Pipe { id, .. }) => {
+                poll_fn_state(self, move |s| {
+                    let Some(pipe) = s.pipes.get_mut(&id) else {
+                        return Some(Vec::new());
+                    };
+                    if !pipe.buffer.is_empty() {
+                        let data: Vec<u8> = pipe.buffer.drain(..).collect();
+                        s.bump();
+                        return Some(data);
+                    }
+                    (pipe.writers == 0).then(Vec::new)
+                })
+                .await
+            }
+            Some(Fd::File { path, .. }) => {
+                // A file as stdin is read whole at once; later reads see EOF.
+                let data = self.read_file(&path).unwrap_or_default();
+                self.proc_mut(|p| p.fds.insert(n, Fd::Null));
+                data
+            }
+            Some(Fd::Tty) => {
+                // Nobody types: block forever (until a signal ends us).
+                poll_fn_state(self, |_| None::<Vec<u8>>).await
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A new pipe, both ends held by this process (release them with
+    /// [`Sys::close`]): (read end, write end).
+    pub fn pipe(&self) -> (Fd, Fd) {
+        self.with(|s| {
+            let id = s.next_pipe;
+            s.next_pipe += 1;
+            s.pipes.insert(
+                id,
+                Pipe {
+                    buffer: VecDeque::new(),
+                    writers: 1,
+                    readers: 1,
+                },
+            );
+            (Fd::Pipe { id, write: false }, Fd::Pipe { id, write: true })
+        })
+    }
+
+    /// Releases this process's hold on a descriptor (pipes count their ends).
+    pub fn close(&self, fd: &Fd) {
+        self.with(|s| {
+            s.close_fd(fd);
+            s.bump();
+        });
+    }
+
+    /// Replaces the process's descriptor table (the shell does this around
+    /// builtins with redirections); returns the old one.
+    pub fn set_fds(&self, fds: BTreeMap<i32, Fd>) -> BTreeMap<i32, Fd> {
+        self.proc_mut(|p| std::mem::replace(&mut p.fds, fds))
+            .unwrap_or_default()
+    }
+
+    /// `execve`: this process becomes `argv`'s program (same PID). Returns
+    /// the program to run in place of the caller.
+    pub fn exec(&self, argv: Vec<String>) -> Result<Task, Errno> {
+        let name = argv.first().cloned().unwrap_or_default();
+        let path = self.which(&name).ok_or(Errno::NoEnt)?;
+        let content = self.read_file(&path)?;
+        let text = String::from_utf8_lossy(&content).into_owned();
+        let (program, argv) = match program_marker(&text) {
+            Some(marker) => ((self.resolver)(marker).ok_or(Errno::NoExec)?, argv),
+            None => {
+                let interp = text
+                    .strip_prefix("#!")
+                    .and_then(|r| r.lines().next())
+                    .map(|l| l.trim().to_string())
+                    .ok_or(Errno::NoExec)?;
+                let interp_path = interp.split_whitespace().next().unwrap_or("").to_string();
+                let interp_content = self.read_file(&interp_path)?;
+                let marker = program_marker(&String::from_utf8_lossy(&interp_content))
+                    .map(str::to_string)
+                    .ok_or(Errno::NoExec)?;
+                let program = (self.resolver)(&marker).ok_or(Errno::NoExec)?;
+                (
+                    program,
+                    std::iter::once(interp_path)
+                        .chain(std::iter::once(path.clone()))
+                        .chain(argv.into_iter().skip(1))
+                        .collect(),
+                )
+            }
+        };
+        self.proc_mut(|p| {
+            p.argv = argv.clone();
+            // Handlers do not survive exec; ignored signals would, but the
+            // simulator's shell never ignores at exec time.
+            p.caught.clear();
+        });
+        self.with(State::bump);
+        Ok(program(self.clone(), argv))
+    }
+
+    /// Forgets a pipe nobody holds (the shell made it but spawning failed).
+    pub fn drop_unused_pipe(&self, fd: &Fd) {
+        if let Fd::Pipe { id, .. } = fd {
+            self.with(|s| {
+                if s.pipes
+                    .get(id)
+                    .is_some_and(|p| p.readers == 0 && p.writers == 0)
+                {
+                    s.pipes.remove(id);
+                }
+            });
+        }
+    }
+
+    // ---- processes ----
+
+    /// Starts a child: resolves `argv[0]` on `PATH` in this process's mount
+    /// namespace and runs the program the file stands for.
+    pub fn spawn(
+        &self,
+        argv: Vec<String>,
+        fds: BTreeMap<i32, Fd>,
+        env: BTreeMap<String, String>,
+    ) -> Result<Pid, Errno> {
+        let (ns, cwd, container, uid) = self
+            .proc(|p| (p.ns, p.cwd.clone(), p.container.clone(), p.uid))
+            .ok_or(Errno::NoSuchProcess)?;
+        self.spawn_with(SpawnSpec {
+            argv,
+            env,
+            cwd,
+            ns,
+            fds,
+            container,
+            parent: self.pid,
+            uid,
+            container_init: false,
+        })
+    }
+
+    /// The executable a command name stands for, searched on `PATH`.
+    pub fn which(&self, name: &str) -> Option<String> {
+        if name.contains('/') {
+            return (self.stat(name) == Some(false)).then(|| fs::normalize(&self.cwd(), name));
+        }
+        let path = self.getenv("PATH").unwrap_or_else(|| {
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
+        });
+        path.split(':')
+            .map(|dir| fs::join(dir, name))
+            .find(|candidate| self.stat(candidate) == Some(false))
+    }
+
+    pub fn spawn_with(&self, spec: SpawnSpec) -> Result<Pid, Errno> {
+        let name = spec.argv.first().cloned().unwrap_or_default();
+        // Resolve in the new process's own mount namespace.
+        let probe = Sys {
+            state: self.state.clone(),
+            pid: 0,
+            resolver: self.resolver,
+        };
+        let (program, interpreter) = {
+            let s = self.state.borrow();
+            let table = s.mount_ns.get(&spec.ns.mnt).cloned().unwrap_or_default();
+            let env_path = spec.env.get("PATH").cloned().unwrap_or_else(|| {
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
+            });
+            drop(s);
+            let lookup = |p: &str| -> Option<Vec<u8>> {
+                let abs = fs::normalize(&spec.cwd, p);
+                let r = table.resolve(&abs)?;
+                match probe
+                    .state
+                    .borrow()
+                    .stores
+                    .get(r.store)?
+                    .nodes
+                    .get(&r.path)?
+                {
+                    FsNode::File { data, .. } => Some(data.clone()),
+                    FsNode::Dir => None,
+                }
+            };
+            let content = if name.contains('/') {
+                lookup(&name)
+            } else {
+                env_path
+                    .split(':')
+                    .find_map(|dir| lookup(&fs::join(dir, &name)))
+            };
+            let content = content.ok_or(Errno::NoEnt)?;
+            let text = String::from_utf8_lossy(&content).into_owned();
+            match program_marker(&text) {
+                Some(marker) => ((self.resolver)(marker).ok_or(Errno::NoExec)?, None),
+                None => match text.strip_prefix("#!") {
+                    // A script: run its interpreter with the script's path.
+                    Some(rest) => {
+                        let interp = rest.lines().next().unwrap_or("").trim().to_string();
+                        let interp_path =
+                            interp.split_whitespace().next().unwrap_or("").to_string();
+                        let interp_content = lookup(&interp_path).ok_or(Errno::NoEnt)?;
+                        let marker = program_marker(&String::from_utf8_lossy(&interp_content))
+                            .map(str::to_string)
+                            .ok_or(Errno::NoExec)?;
+                        (
+                            (self.resolver)(&marker).ok_or(Errno::NoExec)?,
+                            Some(interp_path),
+                        )
+                    }
+                    None => return Err(Errno::NoExec),
+                },
+            }
+        };
+        let mut argv = spec.argv.clone();
+        if let Some(interp) = interpreter {
+            let script = if name.contains('/') {
+                name.clone()
+            } else {
+                name.clone()
+            };
+            argv = std::iter::once(interp)
+                .chain(std::iter::once(script))
+                .chain(spec.argv.iter().skip(1).cloned())
+                .collect();
+        }
+        let now = self.now();
+        let proc = Process {
+            pid: 0,
+            ppid: spec.parent,
+            ns: spec.ns,
+            ns_pids: BTreeMap::new(),
+            argv: argv.clone(),
+            env: spec.env.clone(),
+            cwd: spec.cwd.clone(),
+            uid: spec.uid,
+            fds: spec.fds.clone(),
+            container: spec.container.clone(),
+            caught: BTreeSet::new(),
+            pending: VecDeque::new(),
+            started_at: now,
+            wake_at: None,
+            steps: 0,
+            steps_at: now,
+        };
+        let pid = self.with(|s| s.create_process(proc))?;
+        if spec.container_init {
+            self.with(|s| s.container_inits.insert(pid));
+        }
+        let sys = Sys {
+            state: self.state.clone(),
+            pid,
+            resolver: self.resolver,
+        };
+        let task = program(sys, argv);
+        self.with(|s| s.spawned.push((pid, task)));
+        Ok(pid)
+    }
+
+    /// A host PID as this process's PID namespace numbers it.
+    pub fn ns_pid_of(&self, host: Pid) -> Option<Pid> {
+        let s = self.state.borrow();
+        let ns = s.procs.get(&self.pid)?.ns.pid;
+        s.pid_in(host, ns)
+    }
+
+    /// Waits for a child to end.
+    pub async fn wait(&self, child: Pid) -> ExitStatus {
+        poll_fn_state(self, move |s| {
+            let status = s.exited.remove(&child);
+            if status.is_none() && !s.procs.contains_key(&child) {
+                return Some(ExitStatus::Code(127));
+            }
+            status
+        })
+        .await
+    }
+
+    /// Has the child ended? (Non-blocking `wait`.)
+    pub fn try_wait(&self, child: Pid) -> Option<ExitStatus> {
+        self.with(|s| s.exited.remove(&child))
+    }
+
+    /// `kill(pid, sig)` with a PID of this process's namespace.
+    pub fn kill(&self, ns_pid: Pid, sig: i32) -> Result<(), Errno> {
+        let host = self
+            .proc_pid(&ns_pid.to_string())
+            .ok_or(Errno::NoSuchProcess)?;
+        self.with(|s| s.signal(host, sig))
+    }
+
+    /// Processes visible in this process's PID namespace, by PID there.
+    pub fn processes(&self) -> Vec<ProcessInfo> {
+        let s = self.state.borrow();
+        let Some(me) = s.procs.get(&self.pid) else {
+            return Vec::new();
+        };
+        let ns = me.ns.pid;
+        let mut out: Vec<ProcessInfo> = s
+            .procs
+            .values()
+            .filter_map(|p| {
+                Some(ProcessInfo {
+                    pid: *p.ns_pids.get(&ns)?,
+                    ppid: s.pid_in(p.ppid, ns).unwrap_or(0),
+                    uid: p.uid,
+                    cmdline: p.cmdline(),
+                    container: p.container.clone(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|p| p.pid);
+        out
+    }
+
+    /// Installs a handler for `sig` (so it queues instead of killing).
+    pub fn catch(&self, sig: i32) {
+        self.proc_mut(|p| p.caught.insert(sig));
+    }
+
+    pub fn uncatch(&self, sig: i32) {
+        self.proc_mut(|p| p.caught.remove(&sig));
+    }
+
+    /// The next caught signal that arrived, if any.
+    pub fn take_signal(&self) -> Option<i32> {
+        self.proc_mut(|p| p.pending.pop_front()).flatten()
+    }
+
+    pub fn has_signal(&self) -> bool {
+        self.proc(|p| !p.pending.is_empty()).unwrap_or(false)
+    }
+
+    // ---- time ----
+
+    /// Sleeps; a caught signal cuts it short (returns false then).
+    pub async fn sleep(&self, d: SimDuration) -> bool {
+        let until = self.now() + d;
+        self.proc_mut(|p| p.wake_at = Some(until));
+        let pid = self.pid;
+        let done = poll_fn_state(self, move |s| {
+            let p = s.procs.get(&pid)?;
+            if s.now >= until {
+                return Some(true);
+            }
+            (!p.pending.is_empty()).then_some(false)
+        })
+        .await;
+        self.proc_mut(|p| p.wake_at = None);
+        done
+    }
+
+    /// Uses one step of the CPU budget; past the budget, waits for the next
+    /// tick of virtual time (so `while true` never hangs the simulation).
+    pub async fn tick(&self) {
+        let now = self.now();
+        let over = self
+            .proc_mut(|p| {
+                if p.steps_at != now {
+                    p.steps_at = now;
+                    p.steps = 0;
+                }
+                p.steps += 1;
+                p.steps > limits::STEPS_PER_INSTANT
+            })
+            .unwrap_or(false);
+        if over {
+            self.sleep(SimDuration(limits::THROTTLE_MS)).await;
+        }
+    }
+
+    /// Waits until `f` holds (re-checked whenever the kernel changes).
+    pub async fn wait_until(&self, mut f: impl FnMut(&Sys) -> bool + Unpin) {
+        let me = self.clone();
+        PollIf { g: move || f(&me) }.await;
+    }
+
+    // ---- network ----
+
+    pub fn listen(&self, port: u16) -> Result<(), Errno> {
+        let pid = self.pid;
+        let container = self.container();
+        self.with(|s| {
+            let ns = s.procs.get(&pid).ok_or(Errno::NoSuchProcess)?.ns.net;
+            let netns = s.net.namespaces.get_mut(&ns).ok_or(Errno::HostUnreach)?;
+            if netns.listeners.get(&port).is_some_and(|l| l.pid != pid) {
+                return Err(Errno::Exist);
+            }
+            netns.listeners.insert(
+                port,
+                Listener {
+                    pid,
+                    queue: VecDeque::new(),
+                },
+            );
+            s.events.push(KernelEvent::Listening {
+                pid,
+                container,
+                port,
+            });
+            s.bump();
+            Ok(())
+        })
+    }
+
+    /// Waits for a connection on any port this process listens on.
+    pub async fn accept(&self) -> u64 {
+        let pid = self.pid;
+        poll_fn_state(self, move |s| {
+            let ns = s.procs.get(&pid)?.ns.net;
+            let netns = s.net.namespaces.get_mut(&ns)?;
+            let conn = netns
+                .listeners
+                .values_mut()
+                .filter(|l| l.pid == pid)
+                .find_map(|l| l.queue.pop_front())?;
+            s.bump();
+            Some(conn)
+        })
+        .await
+    }
+
+    /// Waits for a connection or a caught signal, whichever comes first.
+    pub async fn accept_or_signal(&self) -> Result<u64, i32> {
+        let pid = self.pid;
+        poll_fn_state(self, move |s| {
+            let p = s.procs.get_mut(&pid)?;
+            if let Some(sig) = p.pending.pop_front() {
+                return Some(Err(sig));
+            }
+            let ns = p.ns.net;
+            let netns = s.net.namespaces.get_mut(&ns)?;
+            let conn = netns
+                .listeners
+                .values_mut()
+                .filter(|l| l.pid == pid)
+                .find_map(|l| l.queue.pop_front())?;
+            s.bump();
+            Some(Ok(conn))
+        })
+        .await
+    }
+
+    /// The client's address on a connection, as the server sees it.
+    pub fn peer_ip(&self, conn: u64) -> String {
+        let s = self.state.borrow();
+        let Some(c) = s.net.conns.get(&conn) else {
+            return String::new();
+        };
+        if c.to_ip.starts_with("127.") {
+            return "127.0.0.1".into();
+        }
+        s.net
+            .namespaces
+            .get(&c.client_ns)
+            .and_then(|n| n.interfaces.iter().find(|i| i.name != "lo"))
+            .map(|i| i.ip.clone())
+            .unwrap_or_default()
+    }
+
+    /// Connects to `host:port` and sends `request`; returns the connection.
+    pub fn connect(&self, host: &str, port: u16, request: Vec<u8>) -> Result<u64, Errno> {
+        let pid = self.pid;
+        let client_container = self.container();
+        self.with(|s| {
+            let from = s.procs.get(&pid).ok_or(Errno::NoSuchProcess)?.ns.net;
+            let ip = s.net.resolve(host).ok_or(Errno::HostUnreach)?;
+            let target = s.net.namespace_of(from, &ip).ok_or(Errno::HostUnreach)?;
+            let listener = s
+                .net
+                .namespaces
+                .get(&target)
+                .and_then(|n| n.listeners.get(&port))
+                .map(|l| l.pid)
+                .ok_or(Errno::ConnRefused)?;
+            let id = s.net.next_conn;
+            s.net.next_conn += 1;
+            s.net.conns.insert(
+                id,
+                Conn {
+                    client: pid,
+                    server: listener,
+                    client_ns: from,
+                    server_ns: target,
+                    to_ip: ip.clone(),
+                    port,
+                    request,
+                    response: Vec::new(),
+                    response_done: false,
+                },
+            );
+            if let Some(l) = s
+                .net
+                .namespaces
+                .get_mut(&target)
+                .and_then(|n| n.listeners.get_mut(&port))
+            {
+                l.queue.push_back(id);
+            }
+            let server_container = s.procs.get(&listener).and_then(|p| p.container.clone());
+            s.events.push(KernelEvent::Connected {
+                from: client_container,
+                to: server_container,
+                ip,
+                port,
+                same_netns: from == target,
+            });
+            s.bump();
+            Ok(id)
+        })
+    }
+
+    /// The request a client sent on a connection.
+    pub fn request(&self, conn: u64) -> Vec<u8> {
+        self.with(|s| {
+            s.net
+                .conns
+                .get(&conn)
+                .map(|c| c.request.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Answers a connection and closes it.
+    pub fn respond(&self, conn: u64, response: Vec<u8>, summary: &str) {
+        self.with(|s| {
+            if let Some(c) = s.net.conns.get_mut(&conn) {
+                c.response = response;
+                c.response_done = true;
+                let from = s.procs.get(&c.client).and_then(|p| p.container.clone());
+                let to = s.procs.get(&c.server).and_then(|p| p.container.clone());
+                let port = c.port;
+                s.events.push(KernelEvent::Responded {
+                    from,
+                    to,
+                    port,
+                    summary: summary.to_string(),
+                });
+            }
+            s.bump();
+        });
+    }
+
+    /// Waits for the answer on a connection (`None` if the server went away).
+    pub async fn response(&self, conn: u64) -> Option<Vec<u8>> {
+        poll_fn_state(self, move |s| {
+            let c = s.net.conns.get(&conn)?;
+            if c.response_done {
+                let data = c.response.clone();
+                s.net.conns.remove(&conn);
+                return Some(Some(data));
+            }
+            if !s.procs.contains_key(&c.server) {
+                s.net.conns.remove(&conn);
+                return Some(None);
+            }
+            None
+        })
+        .await
+    }
+
+    /// A name as the Pod's resolver answers it (`None`: NXDOMAIN).
+    pub fn resolve_name(&self, name: &str) -> Option<String> {
+        self.state.borrow().net.resolve(name)
+    }
+
+    /// The interfaces of this process's network namespace.
+    pub fn interfaces(&self) -> Vec<Interface> {
+        let s = self.state.borrow();
+        s.procs
+            .get(&self.pid)
+            .and_then(|p| s.net.namespaces.get(&p.ns.net))
+            .map(|n| n.interfaces.clone())
+            .unwrap_or_default()
+    }
+
+    /// Listening ports of this process's network namespace (for netstat).
+    pub fn listening_ports(&self) -> Vec<(u16, Pid)> {
+        let s = self.state.borrow();
+        let Some(p) = s.procs.get(&self.pid) else {
+            return Vec::new();
+        };
+        let ns = p.ns.pid;
+        s.net
+            .namespaces
+            .get(&p.ns.net)
+            .map(|n| {
+                n.listeners
+                    .iter()
+                    .map(|(port, l)| (*port, s.pid_in(l.pid, ns).unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The outside log store receives a document.
+    pub fn store_document(&self, doc: String) {
+        self.with(|s| {
+            let now = s.now;
+            s.outside_store.push((now, doc));
+            s.bump();
+        });
+    }
+}
+
+/// What `ps` lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub uid: u32,
+    pub cmdline: String,
+    pub container: Option<String>,
+}
+
+/// The program name an executable's content names (`\0podplay:busybox`).
+pub fn program_marker(text: &str) -> Option<&str> {
+    text.strip_prefix("\u{7f}ELF podplay:")
+        .map(|rest| rest.lines().next().unwrap_or("").trim())
+}
+
+/// The content of an executable that stands for program `name`.
+pub fn executable(name: &str) -> Vec<u8> {
+    format!("\u{7f}ELF podplay:{name}\n").into_bytes()
+}
+
+fn is_volume(label: &str) -> bool {
+    !matches!(
+        label,
+        "rootfs" | "node" | "etc-hosts" | "etc-hostname" | "resolv-conf" | "termination-log"
+    )
+}
+
+/// A stable MAC address for an IP (`02:42:` + the IP's bytes), as the
+/// simulator's CNI hands them out.
+pub fn mac_for(ip: &str) -> String {
+    let bytes: Vec<u8> = ip.split('.').filter_map(|p| p.parse().ok()).collect();
+    let b = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", b(0), b(1), b(2), b(3))
+}
+
+/// A future that polls a condition on the kernel state.
+struct StatePoll<F> {
+    state: Rc<RefCell<State>>,
+    f: F,
+}
+
+impl<T, F: FnMut(&mut State) -> Option<T> + Unpin> Future for StatePoll<F> {
+    type Output = T;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<T> {
+        let state = self.state.clone();
+        let mut s = state.borrow_mut();
+        match (self.f)(&mut s) {
+            Some(v) => Poll::Ready(v),
+            None => Poll::Pending,
+        }
+    }
+}
+
+fn poll_fn_state<T, F: FnMut(&mut State) -> Option<T> + Unpin>(sys: &Sys, f: F) -> StatePoll<F> {
+    StatePoll {
+        state: sys.state.clone(),
+        f,
+    }
+}
+
+/// Waits until a closure over the process's view holds.
+struct PollIf<G> {
+    g: G,
+}
+
+impl<G: FnMut() -> bool + Unpin> Future for PollIf<G> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if (self.g)() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}

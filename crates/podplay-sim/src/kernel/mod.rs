@@ -1,0 +1,227 @@
+//! The virtual kernel: processes, namespaces, filesystems, pipes, network,
+//! and a cooperative executor on a virtual clock.
+//!
+//! Programs are Rust `async` functions (the shell, nginx, pause, …) given a
+//! [`Sys`] handle: their `.await` points are where a real process would block
+//! (sleep, read, accept, wait). At each virtual instant the executor polls
+//! every runnable process, in PID order, until none can make progress; then
+//! time may move to the next wake-up. Nothing here reads a real clock or
+//! starts a thread, so the same input always gives the same trace.
+
+pub mod exec;
+pub mod fs;
+pub mod net;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use podplay_core::time::SimTime;
+
+pub use exec::{Kernel, Program, Sys};
+pub use fs::{FsNode, MountTable, Store, StoreId};
+
+pub type Pid = u32;
+pub type NsId = u64;
+
+pub const SIGHUP: i32 = 1;
+pub const SIGINT: i32 = 2;
+pub const SIGQUIT: i32 = 3;
+pub const SIGKILL: i32 = 9;
+pub const SIGUSR1: i32 = 10;
+pub const SIGTERM: i32 = 15;
+
+/// A signal's name as `kill -l` and traces show it.
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        SIGHUP => "HUP",
+        SIGINT => "INT",
+        SIGQUIT => "QUIT",
+        SIGKILL => "KILL",
+        SIGUSR1 => "USR1",
+        SIGTERM => "TERM",
+        _ => "?",
+    }
+}
+
+/// A signal number from `TERM`, `SIGTERM` or `15`.
+pub fn signal_number(name: &str) -> Option<i32> {
+    let n = name.trim_start_matches('-');
+    let n = n.strip_prefix("SIG").unwrap_or(n);
+    match n {
+        "HUP" => Some(SIGHUP),
+        "INT" => Some(SIGINT),
+        "QUIT" => Some(SIGQUIT),
+        "KILL" => Some(SIGKILL),
+        "USR1" => Some(SIGUSR1),
+        "TERM" => Some(SIGTERM),
+        "EXIT" => Some(0),
+        other => other.parse().ok(),
+    }
+}
+
+/// The kinds of namespace the simulator models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NsKind {
+    Net,
+    Ipc,
+    Uts,
+    Pid,
+    Mnt,
+}
+
+impl NsKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NsKind::Net => "net",
+            NsKind::Ipc => "ipc",
+            NsKind::Uts => "uts",
+            NsKind::Pid => "pid",
+            NsKind::Mnt => "mnt",
+        }
+    }
+}
+
+/// The namespaces a process lives in (inode-like ids).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NsSet {
+    pub net: NsId,
+    pub ipc: NsId,
+    pub uts: NsId,
+    pub pid: NsId,
+    pub mnt: NsId,
+}
+
+impl NsSet {
+    pub fn get(&self, kind: NsKind) -> NsId {
+        match kind {
+            NsKind::Net => self.net,
+            NsKind::Ipc => self.ipc,
+            NsKind::Uts => self.uts,
+            NsKind::Pid => self.pid,
+            NsKind::Mnt => self.mnt,
+        }
+    }
+}
+
+/// Where a file descriptor points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fd {
+    /// `/dev/null`.
+    Null,
+    /// The container's stdout/stderr log (what `kubectl logs` shows).
+    Log {
+        container: String,
+        stderr: bool,
+    },
+    Pipe {
+        id: u64,
+        write: bool,
+    },
+    /// A file, resolved in the process's mount namespace.
+    File {
+        path: String,
+        append: bool,
+    },
+    /// An interactive terminal with nobody typing: reads block forever.
+    Tty,
+}
+
+/// Exit status as `wait` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i32),
+    Signaled(i32),
+}
+
+impl ExitStatus {
+    /// The shell's `$?` and the container's exit code: `128 + signal` when killed.
+    pub fn code(self) -> i32 {
+        match self {
+            ExitStatus::Code(c) => c,
+            ExitStatus::Signaled(s) => 128 + s,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Process {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub ns: NsSet,
+    /// The PID this process has in each PID namespace it is visible in.
+    pub ns_pids: BTreeMap<NsId, Pid>,
+    pub argv: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub cwd: String,
+    pub uid: u32,
+    pub fds: BTreeMap<i32, Fd>,
+    /// The container (runtime id) it belongs to; `None` for node processes.
+    pub container: Option<String>,
+    /// Signals with a handler (`trap`): they queue instead of killing.
+    pub caught: BTreeSet<i32>,
+    /// Signals sent but not yet handled.
+    pub pending: VecDeque<i32>,
+    pub started_at: SimTime,
+    /// Sleeping until then.
+    pub wake_at: Option<SimTime>,
+    /// Steps used at the current instant (the CPU budget).
+    pub steps: u64,
+    pub steps_at: SimTime,
+}
+
+impl Process {
+    /// The command line as `ps` shows it.
+    pub fn cmdline(&self) -> String {
+        self.argv.join(" ")
+    }
+}
+
+/// One PID namespace.
+#[derive(Clone, Debug)]
+pub struct PidNs {
+    pub parent: Option<NsId>,
+    pub next: Pid,
+}
+
+/// A pipe's buffer and ends.
+#[derive(Clone, Debug, Default)]
+pub struct Pipe {
+    pub buffer: VecDeque<u8>,
+    pub writers: u32,
+    pub readers: u32,
+}
+
+/// Limits that keep every simulation bounded.
+pub mod limits {
+    /// Shell steps (commands, loop iterations) a process may take at one
+    /// virtual instant before it is made to wait for the next tick.
+    pub const STEPS_PER_INSTANT: u64 = 2_000;
+    /// How long a process that used its budget waits (virtual ms).
+    pub const THROTTLE_MS: u64 = 10;
+    /// Bytes kept per container log (older lines are dropped).
+    pub const LOG_BYTES: usize = 256 * 1024;
+    /// Largest file a program may write.
+    pub const FILE_BYTES: usize = 4 * 1024 * 1024;
+    /// Pipe capacity, as Linux's 64 KiB.
+    pub const PIPE_BYTES: usize = 64 * 1024;
+    /// Most processes alive at once on a node.
+    pub const PROCESSES: usize = 512;
+    /// Most executor passes at one instant (a safety net; passes stop as
+    /// soon as nothing changes).
+    pub const PASSES: usize = 10_000;
+}
+
+/// A log line of a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    pub at: SimTime,
+    pub stderr: bool,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ContainerLog {
+    pub lines: VecDeque<LogLine>,
+    pub partial: String,
+    pub bytes: usize,
+    pub dropped: u64,
+}

@@ -1,0 +1,89 @@
+//! Network namespaces, listening sockets and connections.
+//!
+//! Connections carry one request and one response (enough for HTTP/1.0
+//! style exchanges: wget, probes, a log shipper posting lines): the client
+//! writes its request, the server accepts, reads it and answers.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::{NsId, Pid};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    pub name: String,
+    pub ip: String,
+    pub mac: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NetNs {
+    pub interfaces: Vec<Interface>,
+    /// Port → the listening process and its accept queue.
+    pub listeners: BTreeMap<u16, Listener>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub pid: Pid,
+    pub queue: VecDeque<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Conn {
+    pub client: Pid,
+    pub server: Pid,
+    pub client_ns: NsId,
+    pub server_ns: NsId,
+    pub to_ip: String,
+    pub port: u16,
+    pub request: Vec<u8>,
+    pub response: Vec<u8>,
+    pub response_done: bool,
+}
+
+/// Network state of the whole node (and the outside world).
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub namespaces: BTreeMap<NsId, NetNs>,
+    pub conns: BTreeMap<u64, Conn>,
+    pub next_conn: u64,
+    /// Names the cluster DNS answers (service names of the outside store…).
+    pub dns: BTreeMap<String, String>,
+}
+
+impl Network {
+    /// The namespace that owns `ip`, seen from `from` (loopback stays home).
+    pub fn namespace_of(&self, from: NsId, ip: &str) -> Option<NsId> {
+        if ip.starts_with("127.") || ip == "localhost" || ip == "::1" {
+            return Some(from);
+        }
+        self.namespaces
+            .iter()
+            .find(|(_, ns)| ns.interfaces.iter().any(|i| i.ip == ip))
+            .map(|(id, _)| *id)
+    }
+
+    /// Resolves a host name the way the Pod's resolver would: an IP stays
+    /// itself; `localhost`; names in the cluster DNS table (also with the
+    /// search suffixes `.svc`, `.svc.cluster.local`, …).
+    pub fn resolve(&self, host: &str) -> Option<String> {
+        if host == "localhost" {
+            return Some("127.0.0.1".into());
+        }
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            return Some(host.to_string());
+        }
+        let trimmed = host.trim_end_matches('.');
+        for candidate in [
+            trimmed.to_string(),
+            trimmed.trim_end_matches(".cluster.local").to_string(),
+            trimmed.trim_end_matches(".svc.cluster.local").to_string(),
+            trimmed.trim_end_matches(".svc").to_string(),
+        ] {
+            if let Some(ip) = self.dns.get(&candidate) {
+                return Some(ip.clone());
+            }
+        }
+        None
+    }
+}

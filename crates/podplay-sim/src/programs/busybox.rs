@@ -1,0 +1,1236 @@
+//! BusyBox: one program, many applets chosen by the name it was run as.
+//! Messages follow busybox's (`cat: can't open 'x': No such file or directory`).
+
+use podplay_core::time::SimDuration;
+
+use super::http::{parse_response, request};
+use super::{err, out, task};
+use crate::kernel::exec::{Errno, Sys, Task};
+use crate::kernel::{Fd, SIGTERM, fs, signal_name, signal_number};
+
+/// The applets this BusyBox has (each is a link to `/bin/busybox` in images).
+pub const APPLETS: &[&str] = &[
+    "[", "basename", "cat", "chmod", "cp", "cut", "date", "dirname", "echo", "env", "false",
+    "grep", "head", "hostname", "id", "ifconfig", "ip", "kill", "ls", "mkdir", "mv", "netstat",
+    "nslookup", "printenv", "printf", "ps", "pwd", "readlink", "rm", "rmdir", "seq", "sh", "ash",
+    "sleep", "sort", "tail", "tee", "test", "touch", "tr", "true", "uname", "uniq", "wc", "wget",
+    "whoami", "yes",
+];
+
+pub fn main(sys: Sys, argv: Vec<String>) -> Task {
+    task(async move {
+        let mut argv = argv;
+        let mut name = fs::base_name(argv.first().map_or("busybox", String::as_str)).to_string();
+        if name == "busybox" {
+            if argv.len() < 2 {
+                out(
+                    &sys,
+                    "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n",
+                );
+                return 0;
+            }
+            argv.remove(0);
+            name = fs::base_name(&argv[0]).to_string();
+        }
+        run_applet(&sys, &name, &argv).await
+    })
+}
+
+/// The hook runner's sleep (`lifecycle.*.sleep`).
+pub fn sleep_hook(sys: Sys, argv: Vec<String>) -> Task {
+    task(async move {
+        let secs: u64 = argv.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        sys.sleep(SimDuration::from_secs(secs)).await;
+        0
+    })
+}
+
+/// Runs applet `name` (also used by the shell for its builtins).
+pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
+    let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    match name {
+        "sh" | "ash" | "bash" | "dash" => crate::shell::interp::run_shell(sys, argv).await,
+        "echo" => echo(sys, &args),
+        "printf" => printf(sys, &args),
+        "true" => 0,
+        "false" => 1,
+        "[" | "test" => test(sys, name, &args),
+        "cat" => cat(sys, &args).await,
+        "cp" => cp(sys, &args),
+        "mv" => mv(sys, &args),
+        "rm" => rm(sys, &args),
+        "rmdir" => each_path(sys, "rmdir", &args, |p| sys.remove(p, false)),
+        "mkdir" => mkdir(sys, &args),
+        "touch" => touch(sys, &args),
+        "ls" => ls(sys, &args),
+        "sleep" => sleep(sys, &args).await,
+        "date" => date(sys, &args),
+        "hostname" => {
+            out(sys, &format!("{}\n", sys.hostname()));
+            0
+        }
+        "ps" => ps(sys, &args),
+        "tail" => tail(sys, &args).await,
+        "head" => head(sys, &args).await,
+        "wc" => wc(sys, &args).await,
+        "grep" => grep(sys, &args).await,
+        "wget" => wget(sys, &args).await,
+        "env" | "printenv" => {
+            for (k, v) in sys.env() {
+                out(sys, &format!("{k}={v}\n"));
+            }
+            0
+        }
+        "id" => {
+            let uid = sys.uid();
+            let user = user_name(uid);
+            out(
+                sys,
+                &format!("uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"),
+            );
+            0
+        }
+        "whoami" => {
+            out(sys, &format!("{}\n", user_name(sys.uid())));
+            0
+        }
+        "kill" => kill(sys, &args),
+        "readlink" => readlink(sys, &args),
+        "pwd" => {
+            out(sys, &format!("{}\n", sys.cwd()));
+            0
+        }
+        "uname" => {
+            let text = if args.contains(&"-a") {
+                format!(
+                    "Linux {} 6.8.0-podplay #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n",
+                    sys.hostname()
+                )
+            } else {
+                "Linux\n".to_string()
+            };
+            out(sys, &text);
+            0
+        }
+        "basename" => {
+            out(
+                sys,
+                &format!(
+                    "{}\n",
+                    args.first()
+                        .map_or("", |a| fs::base_name(a.trim_end_matches('/')))
+                ),
+            );
+            0
+        }
+        "dirname" => {
+            out(
+                sys,
+                &format!(
+                    "{}\n",
+                    args.first().map_or(".".to_string(), |a| fs::parent(a))
+                ),
+            );
+            0
+        }
+        "seq" => seq(sys, &args),
+        "tee" => tee(sys, &args).await,
+        "sort" | "uniq" | "tr" | "cut" => filter(sys, name, &args).await,
+        "nslookup" => nslookup(sys, &args),
+        "ip" | "ifconfig" => ip(sys, name, &args),
+        "netstat" => netstat(sys),
+        "chmod" => 0,
+        "yes" => {
+            let word = args.first().copied().unwrap_or("y");
+            loop {
+                if sys.write_fd(1, format!("{word}\n").as_bytes()).is_err() {
+                    return 0;
+                }
+                sys.tick().await;
+            }
+        }
+        _ => {
+            err(sys, &format!("{name}: applet not found\n"));
+            127
+        }
+    }
+}
+
+fn user_name(uid: u32) -> String {
+    match uid {
+        0 => "root".into(),
+        65534 => "nobody".into(),
+        other => other.to_string(),
+    }
+}
+
+fn echo(sys: &Sys, args: &[&str]) -> i32 {
+    let mut newline = true;
+    let mut escapes = false;
+    let mut words = args;
+    while let Some(first) = words.first() {
+        match *first {
+            "-n" => newline = false,
+            "-e" => escapes = true,
+            "-ne" | "-en" => {
+                newline = false;
+                escapes = true;
+            }
+            _ => break,
+        }
+        words = &words[1..];
+    }
+    let mut text = words.join(" ");
+    if escapes {
+        text = unescape(&text);
+    }
+    if newline {
+        text.push('\n');
+    }
+    match sys.write_fd(1, text.as_bytes()) {
+        Ok(()) => 0,
+        Err(e) => {
+            err(sys, &format!("echo: write error: {}\n", e.text()));
+            1
+        }
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\\\", "\\")
+}
+
+fn printf(sys: &Sys, args: &[&str]) -> i32 {
+    let Some(format) = args.first() else {
+        err(sys, "printf: usage: printf FORMAT [ARGUMENT...]\n");
+        return 1;
+    };
+    let mut rest = args[1..].iter();
+    let mut outp = String::new();
+    let fmt = unescape(format);
+    let mut chars = fmt.chars().peekable();
+    loop {
+        while let Some(c) = chars.next() {
+            if c == '%' {
+                match chars.next() {
+                    Some('s') => outp.push_str(rest.next().copied().unwrap_or("")),
+                    Some('d') | Some('i') => outp.push_str(
+                        &rest
+                            .next()
+                            .and_then(|a| a.parse::<i64>().ok())
+                            .unwrap_or(0)
+                            .to_string(),
+                    ),
+                    Some('%') => outp.push('%'),
+                    Some(other) => {
+                        outp.push('%');
+                        outp.push(other);
+                    }
+                    None => outp.push('%'),
+                }
+            } else {
+                outp.push(c);
+            }
+        }
+        // Like printf(1), the format is reused while arguments remain.
+        if rest.len() == 0 || !format.contains('%') {
+            break;
+        }
+        chars = fmt.chars().peekable();
+    }
+    let _ = sys.write_fd(1, outp.as_bytes());
+    0
+}
+
+/// `test` / `[`: files, strings, integers, `!`, `-a`, `-o`.
+pub fn test(sys: &Sys, name: &str, args: &[&str]) -> i32 {
+    let mut args = args.to_vec();
+    if name == "[" {
+        if args.last() != Some(&"]") {
+            err(sys, "[: missing ]\n");
+            return 2;
+        }
+        args.pop();
+    }
+    match eval_test(sys, &args) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(msg) => {
+            err(sys, &format!("{name}: {msg}\n"));
+            2
+        }
+    }
+}
+
+fn eval_test(sys: &Sys, args: &[&str]) -> Result<bool, String> {
+    if let Some(i) = args.iter().position(|a| *a == "-o") {
+        return Ok(eval_test(sys, &args[..i])? || eval_test(sys, &args[i + 1..])?);
+    }
+    if let Some(i) = args.iter().position(|a| *a == "-a") {
+        if i > 0 {
+            return Ok(eval_test(sys, &args[..i])? && eval_test(sys, &args[i + 1..])?);
+        }
+    }
+    match args {
+        [] => Ok(false),
+        ["!", rest @ ..] => Ok(!eval_test(sys, rest)?),
+        [s] => Ok(!s.is_empty()),
+        [op, operand] => {
+            let p = *operand;
+            Ok(match *op {
+                "-n" => !p.is_empty(),
+                "-z" => p.is_empty(),
+                "-e" | "-a" => sys.stat(p).is_some(),
+                "-f" => sys.stat(p) == Some(false),
+                "-d" => sys.stat(p) == Some(true),
+                "-s" => sys.read_file(p).is_ok_and(|d| !d.is_empty()),
+                "-r" | "-w" => sys.stat(p).is_some(),
+                "-x" => sys.mode(p).is_some_and(|m| m & 0o111 != 0),
+                "-L" | "-h" => false,
+                other => return Err(format!("{other}: unknown operand")),
+            })
+        }
+        [a, op, b] => {
+            let int = |s: &str| {
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("{s}: bad number"))
+            };
+            Ok(match *op {
+                "=" | "==" => a == b,
+                "!=" => a != b,
+                "-eq" => int(a)? == int(b)?,
+                "-ne" => int(a)? != int(b)?,
+                "-lt" => int(a)? < int(b)?,
+                "-le" => int(a)? <= int(b)?,
+                "-gt" => int(a)? > int(b)?,
+                "-ge" => int(a)? >= int(b)?,
+                other => return Err(format!("{other}: unknown operand")),
+            })
+        }
+        _ => Err("syntax error".into()),
+    }
+}
+
+/// Reads all of standard input.
+pub async fn read_stdin(sys: &Sys) -> Vec<u8> {
+    let mut all = Vec::new();
+    loop {
+        let chunk = sys.read_fd(0).await;
+        if chunk.is_empty() {
+            return all;
+        }
+        all.extend(chunk);
+        if all.len() > crate::kernel::limits::FILE_BYTES {
+            return all;
+        }
+    }
+}
+
+/// The input of a filter: the files named, or standard input.
+async fn inputs(sys: &Sys, name: &str, files: &[&str]) -> (Vec<u8>, i32) {
+    if files.is_empty() || files == ["-"] {
+        return (read_stdin(sys).await, 0);
+    }
+    let mut data = Vec::new();
+    let mut status = 0;
+    for f in files {
+        match sys.read_file(f) {
+            Ok(d) => data.extend(d),
+            Err(e) => {
+                err(sys, &format!("{name}: can't open '{f}': {}\n", e.text()));
+                status = 1;
+            }
+        }
+    }
+    (data, status)
+}
+
+async fn cat(sys: &Sys, args: &[&str]) -> i32 {
+    if args.is_empty() || args == ["-"] {
+        loop {
+            let chunk = sys.read_fd(0).await;
+            if chunk.is_empty() {
+                return 0;
+            }
+            let _ = sys.write_fd(1, &chunk);
+        }
+    }
+    let mut status = 0;
+    for f in args {
+        match sys.read_file(f) {
+            Ok(d) => {
+                let _ = sys.write_fd(1, &d);
+            }
+            Err(Errno::IsDir) => {
+                err(sys, &format!("cat: read error: {}\n", Errno::IsDir.text()));
+                status = 1;
+            }
+            Err(e) => {
+                err(sys, &format!("cat: can't open '{f}': {}\n", e.text()));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn split_flags<'a>(args: &[&'a str]) -> (String, Vec<&'a str>) {
+    let mut flags = String::new();
+    let mut rest = Vec::new();
+    for a in args {
+        match a.strip_prefix('-') {
+            Some(f)
+                if !f.is_empty()
+                    && rest.is_empty()
+                    && !f.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                flags.push_str(f)
+            }
+            _ => rest.push(*a),
+        }
+    }
+    (flags, rest)
+}
+
+fn cp(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, paths) = split_flags(args);
+    let recursive = flags.contains('r') || flags.contains('R') || flags.contains('a');
+    if paths.len() < 2 {
+        err(sys, "cp: missing destination file operand\n");
+        return 1;
+    }
+    let (sources, dest) = paths.split_at(paths.len() - 1);
+    let dest = dest[0];
+    let dest_is_dir = sys.stat(dest) == Some(true);
+    let mut status = 0;
+    for src in sources {
+        let target = if dest_is_dir {
+            fs::join(dest, fs::base_name(src))
+        } else {
+            dest.to_string()
+        };
+        let result = match sys.stat(src) {
+            Some(true) if !recursive => {
+                err(sys, &format!("cp: omitting directory '{src}'\n"));
+                status = 1;
+                continue;
+            }
+            _ => sys.copy(src, &target),
+        };
+        if let Err(e) = result {
+            let msg = match e {
+                Errno::NoEnt if sys.stat(src).is_none() => {
+                    format!("cp: can't stat '{src}': {}\n", e.text())
+                }
+                _ => format!("cp: can't create '{target}': {}\n", e.text()),
+            };
+            err(sys, &msg);
+            status = 1;
+        }
+    }
+    status
+}
+
+fn mv(sys: &Sys, args: &[&str]) -> i32 {
+    let (_, paths) = split_flags(args);
+    if paths.len() < 2 {
+        err(sys, "mv: missing destination file operand\n");
+        return 1;
+    }
+    let (sources, dest) = paths.split_at(paths.len() - 1);
+    let dest = dest[0];
+    let dest_is_dir = sys.stat(dest) == Some(true);
+    for src in sources {
+        let target = if dest_is_dir {
+            fs::join(dest, fs::base_name(src))
+        } else {
+            dest.to_string()
+        };
+        if let Err(e) = sys.copy(src, &target).and_then(|()| sys.remove(src, true)) {
+            err(sys, &format!("mv: can't rename '{src}': {}\n", e.text()));
+            return 1;
+        }
+    }
+    0
+}
+
+fn rm(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, paths) = split_flags(args);
+    let recursive = flags.contains('r') || flags.contains('R');
+    let force = flags.contains('f');
+    let mut status = 0;
+    for p in paths {
+        match sys.remove(p, recursive) {
+            Ok(()) => {}
+            Err(Errno::NoEnt) if force => {}
+            Err(Errno::IsDir) => {
+                err(sys, &format!("rm: '{p}' is a directory\n"));
+                status = 1;
+            }
+            Err(e) => {
+                err(sys, &format!("rm: can't remove '{p}': {}\n", e.text()));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn each_path(sys: &Sys, name: &str, args: &[&str], f: impl Fn(&str) -> Result<(), Errno>) -> i32 {
+    let mut status = 0;
+    for p in args.iter().filter(|a| !a.starts_with('-')) {
+        if let Err(e) = f(p) {
+            err(sys, &format!("{name}: '{p}': {}\n", e.text()));
+            status = 1;
+        }
+    }
+    status
+}
+
+fn mkdir(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, paths) = split_flags(args);
+    let parents = flags.contains('p');
+    let mut status = 0;
+    for p in paths {
+        if let Err(e) = sys.mkdir(p, parents) {
+            err(
+                sys,
+                &format!("mkdir: can't create directory '{p}': {}\n", e.text()),
+            );
+            status = 1;
+        }
+    }
+    status
+}
+
+fn touch(sys: &Sys, args: &[&str]) -> i32 {
+    let mut status = 0;
+    for p in args.iter().filter(|a| !a.starts_with('-')) {
+        if sys.stat(p).is_none() {
+            if let Err(e) = sys.write_file(p, b"", false) {
+                err(sys, &format!("touch: {p}: {}\n", e.text()));
+                status = 1;
+            }
+        }
+    }
+    status
+}
+
+fn ls(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, mut paths) = split_flags(args);
+    let long = flags.contains('l');
+    let all = flags.contains('a');
+    if paths.is_empty() {
+        paths.push(".");
+    }
+    let mut status = 0;
+    let many = paths.len() > 1;
+    for (i, p) in paths.iter().enumerate() {
+        match sys.stat(p) {
+            None => {
+                err(sys, &format!("ls: {p}: {}\n", Errno::NoEnt.text()));
+                status = 1;
+            }
+            Some(false) => out(
+                sys,
+                &format!(
+                    "{}\n",
+                    if long {
+                        long_line(sys, p, p)
+                    } else {
+                        p.to_string()
+                    }
+                ),
+            ),
+            Some(true) => {
+                if many {
+                    out(sys, &format!("{}{p}:\n", if i > 0 { "\n" } else { "" }));
+                }
+                let mut names = sys.list_dir(p).unwrap_or_default();
+                if all {
+                    names.insert(0, "..".into());
+                    names.insert(0, ".".into());
+                } else {
+                    names.retain(|n| !n.starts_with('.'));
+                }
+                if long {
+                    out(sys, &format!("total {}\n", names.len() * 4));
+                    for n in names {
+                        let full = fs::join(p, &n);
+                        out(sys, &format!("{}\n", long_line(sys, &full, &n)));
+                    }
+                } else {
+                    for n in names {
+                        out(sys, &format!("{n}\n"));
+                    }
+                }
+            }
+        }
+    }
+    status
+}
+
+fn long_line(sys: &Sys, full: &str, name: &str) -> String {
+    let is_dir = sys.stat(full) == Some(true);
+    let mode = sys.mode(full).unwrap_or(0o644);
+    let size = if is_dir {
+        4096
+    } else {
+        sys.read_file(full).map(|d| d.len()).unwrap_or(0)
+    };
+    let mut perms = String::from(if is_dir { "d" } else { "-" });
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        perms.push(if bits & 4 != 0 { 'r' } else { '-' });
+        perms.push(if bits & 2 != 0 { 'w' } else { '-' });
+        perms.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    let t = sys.now().to_k8s().0;
+    format!(
+        "{perms}    1 root     root     {size:>8} {} {name}",
+        t.strftime("%b %e %H:%M")
+    )
+}
+
+/// busybox `sleep`: seconds, with optional fraction and s/m/h/d suffix, or `infinity`.
+pub fn parse_sleep(arg: &str) -> Option<SimDuration> {
+    if arg == "infinity" {
+        return Some(SimDuration(u64::MAX / 4));
+    }
+    let (number, unit) = match arg.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&arg[..i], c),
+        _ => (arg, 's'),
+    };
+    let value: f64 = number
+        .parse()
+        .ok()
+        .filter(|v: &f64| *v >= 0.0 && v.is_finite())?;
+    let factor = match unit {
+        's' => 1.0,
+        'm' => 60.0,
+        'h' => 3600.0,
+        'd' => 86_400.0,
+        _ => return None,
+    };
+    Some(SimDuration((value * factor * 1000.0).min(1e15) as u64))
+}
+
+async fn sleep(sys: &Sys, args: &[&str]) -> i32 {
+    let Some(arg) = args.first() else {
+        err(sys, "sleep: missing operand\n");
+        return 1;
+    };
+    let mut total = SimDuration::ZERO;
+    for a in args {
+        match parse_sleep(a) {
+            Some(d) => total = total + d,
+            None => {
+                err(sys, &format!("sleep: invalid number '{arg}'\n"));
+                return 1;
+            }
+        }
+    }
+    sys.sleep(total).await;
+    0
+}
+
+fn date(sys: &Sys, args: &[&str]) -> i32 {
+    let t = sys.now().to_k8s().0;
+    let text = match args.iter().find(|a| a.starts_with('+')) {
+        Some(fmt) => t.strftime(&fmt[1..]).to_string(),
+        None => t.strftime("%a %b %e %H:%M:%S UTC %Y").to_string(),
+    };
+    out(sys, &format!("{text}\n"));
+    0
+}
+
+fn ps(sys: &Sys, _args: &[&str]) -> i32 {
+    let mut text = String::from("PID   USER     TIME  COMMAND\n");
+    for p in sys.processes() {
+        text.push_str(&format!(
+            "{:>5} {:<8} {:>5} {}\n",
+            p.pid,
+            user_name(p.uid),
+            "0:00",
+            p.cmdline
+        ));
+    }
+    out(sys, &text);
+    0
+}
+
+/// Lines to keep: `-n N` (last N), `-n +N` (from line N on).
+fn tail_count(args: &[&str]) -> (Option<usize>, usize, bool, Vec<String>) {
+    let mut last = Some(10);
+    let mut from = 0;
+    let mut follow = false;
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        let count_arg = if a == "-n" {
+            i += 1;
+            args.get(i).copied()
+        } else if let Some(n) = a.strip_prefix("-n") {
+            Some(n)
+        } else {
+            None
+        };
+        if let Some(n) = count_arg {
+            if let Some(plus) = n.strip_prefix('+') {
+                from = plus.parse::<usize>().unwrap_or(1).max(1);
+                last = None;
+            } else {
+                last = n.parse().ok();
+            }
+        } else if a == "-f" || a == "-F" {
+            follow = true;
+        } else if a.starts_with('-') && a.len() > 1 && a[1..].chars().all(|c| c == 'f' || c == 'F')
+        {
+            follow = true;
+        } else {
+            files.push(a.to_string());
+        }
+        i += 1;
+    }
+    (last, from, follow, files)
+}
+
+fn select_lines(text: &str, last: Option<usize>, from: usize) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let start = match last {
+        Some(n) => lines.len().saturating_sub(n),
+        None => from.saturating_sub(1),
+    };
+    lines.get(start..).map(|l| l.concat()).unwrap_or_default()
+}
+
+async fn tail(sys: &Sys, args: &[&str]) -> i32 {
+    let (last, from, follow, files) = tail_count(args);
+    let Some(file) = files.first().cloned() else {
+        let data = read_stdin(sys).await;
+        out(
+            sys,
+            &select_lines(&String::from_utf8_lossy(&data), last, from),
+        );
+        return 0;
+    };
+    let mut offset = match sys.read_file(&file) {
+        Ok(data) => {
+            out(
+                sys,
+                &select_lines(&String::from_utf8_lossy(&data), last, from),
+            );
+            data.len()
+        }
+        Err(e) => {
+            err(sys, &format!("tail: can't open '{file}': {}\n", e.text()));
+            if !follow {
+                return 1;
+            }
+            0
+        }
+    };
+    if !follow {
+        return 0;
+    }
+    // `-f`/`-F`: wait for the file to grow (or appear), printing what is new.
+    loop {
+        if !sys.sleep(SimDuration::from_secs(1)).await {
+            if sys.has_signal() {
+                // A caught signal (the shell's trap) ends following too.
+                return 0;
+            }
+        }
+        match sys.read_file(&file) {
+            Ok(data) if data.len() > offset => {
+                let _ = sys.write_fd(1, &data[offset..]);
+                offset = data.len();
+            }
+            Ok(data) if data.len() < offset => {
+                err(sys, &format!("tail: {file}: file truncated\n"));
+                offset = 0;
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn head(sys: &Sys, args: &[&str]) -> i32 {
+    let (last, _, _, files) = tail_count(args);
+    let n = last.unwrap_or(10);
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (data, status) = inputs(sys, "head", &refs).await;
+    let text: String = String::from_utf8_lossy(&data)
+        .split_inclusive('\n')
+        .take(n)
+        .collect();
+    out(sys, &text);
+    status
+}
+
+async fn wc(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, files) = split_flags(args);
+    let (data, status) = inputs(sys, "wc", &files).await;
+    let text = String::from_utf8_lossy(&data);
+    let lines = text.matches('\n').count();
+    let words = text.split_whitespace().count();
+    let bytes = data.len();
+    let suffix = files.first().map(|f| format!(" {f}")).unwrap_or_default();
+    let line = match flags.as_str() {
+        "l" => format!("{lines}{suffix}"),
+        "w" => format!("{words}{suffix}"),
+        "c" => format!("{bytes}{suffix}"),
+        _ => format!("{lines:>9} {words:>9} {bytes:>9}{suffix}"),
+    };
+    out(sys, &format!("{line}\n"));
+    status
+}
+
+async fn grep(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, rest) = split_flags(args);
+    let Some((pattern, files)) = rest.split_first() else {
+        err(
+            sys,
+            "Usage: grep [-HhnlLoqvsrRiwFE] PATTERN/-e PATTERN.../-f FILE [FILE]...\n",
+        );
+        return 2;
+    };
+    let invert = flags.contains('v');
+    let ignore = flags.contains('i');
+    let count = flags.contains('c');
+    let quiet = flags.contains('q');
+    let (data, status) = inputs(sys, "grep", files).await;
+    let text = String::from_utf8_lossy(&data);
+    let matches = |line: &str| {
+        let (l, p) = if ignore {
+            (line.to_lowercase(), pattern.to_lowercase())
+        } else {
+            (line.to_string(), pattern.to_string())
+        };
+        let hit = match (p.strip_prefix('^'), p.strip_suffix('$')) {
+            (Some(start), _) if !start.ends_with('$') => l.starts_with(start),
+            (Some(both), _) => l == both.trim_end_matches('$'),
+            (None, Some(end)) => l.ends_with(end),
+            (None, None) => l.contains(&p),
+        };
+        hit != invert
+    };
+    let hits: Vec<&str> = text.lines().filter(|l| matches(l)).collect();
+    if count {
+        out(sys, &format!("{}\n", hits.len()));
+    } else if !quiet {
+        for h in &hits {
+            out(sys, &format!("{h}\n"));
+        }
+    }
+    if status != 0 {
+        2
+    } else if hits.is_empty() {
+        1
+    } else {
+        0
+    }
+}
+
+/// busybox wget: `wget [-q] [-O FILE|-O-] [-T SEC] [--post-data DATA] URL`.
+async fn wget(sys: &Sys, args: &[&str]) -> i32 {
+    let mut quiet = false;
+    let mut output: Option<String> = None;
+    let mut post: Option<String> = None;
+    let mut spider = false;
+    let mut url = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        match a {
+            "-q" => quiet = true,
+            "-O" => {
+                i += 1;
+                output = args.get(i).map(|s| s.to_string());
+            }
+            "-qO-" | "-qO" => {
+                quiet = true;
+                output = Some(if a == "-qO-" {
+                    "-".into()
+                } else {
+                    args.get(i + 1).map(|s| s.to_string()).unwrap_or_default()
+                });
+                if a == "-qO" {
+                    i += 1;
+                }
+            }
+            "-T" => i += 1,
+            "--spider" => spider = true,
+            "--post-data" => {
+                i += 1;
+                post = args.get(i).map(|s| s.to_string());
+            }
+            a if a.starts_with("-O") => output = Some(a[2..].to_string()),
+            a if a.starts_with("--post-data=") => {
+                post = Some(a["--post-data=".len()..].to_string())
+            }
+            a if !a.starts_with('-') => url = Some(a.to_string()),
+            _ => {}
+        }
+        i += 1;
+    }
+    let Some(url) = url else {
+        err(
+            sys,
+            "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...\n",
+        );
+        return 1;
+    };
+    let rest = url.strip_prefix("http://").unwrap_or(&url);
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().unwrap_or(80)),
+        None => (hostport, 80u16),
+    };
+    let method = if post.is_some() { "POST" } else { "GET" };
+    let display_ip = if host == "localhost" {
+        "127.0.0.1".to_string()
+    } else {
+        host.to_string()
+    };
+    if !quiet {
+        err(
+            sys,
+            &format!("Connecting to {hostport} ({display_ip}:{port})\n"),
+        );
+    }
+    let conn = match sys.connect(
+        host,
+        port,
+        request(method, host, path, post.as_deref().unwrap_or("")),
+    ) {
+        Ok(c) => c,
+        Err(Errno::HostUnreach) if host.parse::<std::net::IpAddr>().is_err() => {
+            err(sys, &format!("wget: bad address '{hostport}'\n"));
+            return 1;
+        }
+        Err(e) => {
+            err(
+                sys,
+                &format!(
+                    "wget: can't connect to remote host ({display_ip}): {}\n",
+                    e.text()
+                ),
+            );
+            return 1;
+        }
+    };
+    let Some(response) = sys.response(conn).await else {
+        err(
+            sys,
+            "wget: error getting response: Connection reset by peer\n",
+        );
+        return 1;
+    };
+    let (status, body) = parse_response(&response);
+    if !(200..400).contains(&status) {
+        err(
+            sys,
+            &format!(
+                "wget: server returned error: HTTP/1.1 {status} {}\n",
+                super::http::reason(status)
+            ),
+        );
+        return 1;
+    }
+    if spider {
+        if !quiet {
+            err(sys, "remote file exists\n");
+        }
+        return 0;
+    }
+    let target = output.unwrap_or_else(|| {
+        let name = fs::base_name(path);
+        if name.is_empty() {
+            "index.html".into()
+        } else {
+            name.to_string()
+        }
+    });
+    if target == "-" {
+        if !quiet {
+            err(sys, "writing to stdout\n");
+        }
+        let _ = sys.write_fd(1, body.as_bytes());
+        if !quiet {
+            err(sys, "written to stdout\n");
+        }
+    } else {
+        if !quiet {
+            err(sys, &format!("saving to '{target}'\n"));
+        }
+        if let Err(e) = sys.write_file(&target, body.as_bytes(), false) {
+            err(sys, &format!("wget: can't open '{target}': {}\n", e.text()));
+            return 1;
+        }
+        if !quiet {
+            err(sys, &format!("'{target}' saved\n"));
+        }
+    }
+    0
+}
+
+fn kill(sys: &Sys, args: &[&str]) -> i32 {
+    let mut sig = SIGTERM;
+    let mut targets = args;
+    if let Some(first) = args.first() {
+        if *first == "-l" {
+            out(
+                sys,
+                " 1) HUP\n 2) INT\n 3) QUIT\n 9) KILL\n10) USR1\n15) TERM\n",
+            );
+            return 0;
+        }
+        if let Some(name) = first.strip_prefix('-') {
+            let name = name.strip_prefix("s ").unwrap_or(name);
+            match signal_number(name) {
+                Some(n) => sig = n,
+                None => {
+                    err(sys, &format!("kill: bad signal name '{name}'\n"));
+                    return 1;
+                }
+            }
+            targets = &args[1..];
+        }
+    }
+    let mut status = 0;
+    for t in targets {
+        let ok = t
+            .parse::<u32>()
+            .ok()
+            .is_some_and(|pid| sys.kill(pid, sig).is_ok());
+        if !ok {
+            err(sys, &format!("kill: can't kill pid {t}: No such process\n"));
+            status = 1;
+        }
+    }
+    let _ = signal_name(sig);
+    status
+}
+
+fn readlink(sys: &Sys, args: &[&str]) -> i32 {
+    let (_, paths) = split_flags(args);
+    let mut status = 0;
+    for p in paths {
+        match sys.readlink(p) {
+            Ok(target) => out(sys, &format!("{target}\n")),
+            Err(_) => status = 1,
+        }
+    }
+    status
+}
+
+fn seq(sys: &Sys, args: &[&str]) -> i32 {
+    let nums: Vec<i64> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let (first, step, last) = match nums.as_slice() {
+        [l] => (1, 1, *l),
+        [f, l] => (*f, 1, *l),
+        [f, s, l] => (*f, *s, *l),
+        _ => return 1,
+    };
+    if step == 0 {
+        return 1;
+    }
+    let mut text = String::new();
+    let mut i = first;
+    let mut n = 0;
+    while (step > 0 && i <= last) || (step < 0 && i >= last) {
+        text.push_str(&format!("{i}\n"));
+        i += step;
+        n += 1;
+        if n > 100_000 {
+            break;
+        }
+    }
+    out(sys, &text);
+    0
+}
+
+async fn tee(sys: &Sys, args: &[&str]) -> i32 {
+    let (flags, files) = split_flags(args);
+    let append = flags.contains('a');
+    let mut first = true;
+    loop {
+        let chunk = sys.read_fd(0).await;
+        if chunk.is_empty() {
+            return 0;
+        }
+        let _ = sys.write_fd(1, &chunk);
+        for f in &files {
+            let _ = sys.write_file(f, &chunk, append || !first);
+        }
+        first = false;
+    }
+}
+
+async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
+    let (flags, rest) = split_flags(args);
+    let files: Vec<&str> = if name == "tr" || name == "cut" {
+        Vec::new()
+    } else {
+        rest.clone()
+    };
+    let (data, status) = inputs(sys, name, &files).await;
+    let text = String::from_utf8_lossy(&data).into_owned();
+    let result: String = match name {
+        "sort" => {
+            let mut lines: Vec<&str> = text.lines().collect();
+            if flags.contains('n') {
+                lines.sort_by_key(|l| l.trim().parse::<i64>().unwrap_or(0));
+            } else {
+                lines.sort_unstable();
+            }
+            if flags.contains('r') {
+                lines.reverse();
+            }
+            lines.iter().map(|l| format!("{l}\n")).collect()
+        }
+        "uniq" => {
+            let mut out_lines: Vec<&str> = Vec::new();
+            for l in text.lines() {
+                if out_lines.last() != Some(&l) {
+                    out_lines.push(l);
+                }
+            }
+            out_lines.iter().map(|l| format!("{l}\n")).collect()
+        }
+        "tr" => {
+            let from: Vec<char> = rest
+                .first()
+                .map(|s| s.chars().collect())
+                .unwrap_or_default();
+            let to: Vec<char> = rest.get(1).map(|s| s.chars().collect()).unwrap_or_default();
+            text.chars()
+                .filter_map(|c| match from.iter().position(|f| *f == c) {
+                    Some(i) if flags.contains('d') => {
+                        let _ = i;
+                        None
+                    }
+                    Some(i) => Some(*to.get(i).or(to.last()).unwrap_or(&c)),
+                    None => Some(c),
+                })
+                .collect()
+        }
+        _ => {
+            // cut -d X -f N
+            let delim = args
+                .iter()
+                .position(|a| *a == "-d")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|d| d.chars().next())
+                .unwrap_or('\t');
+            let field: usize = args
+                .iter()
+                .position(|a| *a == "-f")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|f| f.parse().ok())
+                .unwrap_or(1);
+            text.lines()
+                .map(|l| {
+                    format!(
+                        "{}\n",
+                        l.split(delim).nth(field.saturating_sub(1)).unwrap_or("")
+                    )
+                })
+                .collect()
+        }
+    };
+    out(sys, &result);
+    status
+}
+
+fn nslookup(sys: &Sys, args: &[&str]) -> i32 {
+    let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
+        err(
+            sys,
+            "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n",
+        );
+        return 1;
+    };
+    let server = "10.96.0.10";
+    out(
+        sys,
+        &format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n"),
+    );
+    match sys.resolve_name(name) {
+        Some(ip) => {
+            out(sys, &format!("Name:\t{name}\nAddress: {ip}\n\n"));
+            0
+        }
+        None => {
+            out(sys, &format!("** server can't find {name}: NXDOMAIN\n\n"));
+            1
+        }
+    }
+}
+
+fn ip(sys: &Sys, name: &str, args: &[&str]) -> i32 {
+    let interfaces = sys.interfaces();
+    if name == "ip" && !matches!(args.first(), Some(&"a" | &"addr" | &"address")) {
+        err(sys, "BusyBox ip: use `ip addr`\n");
+        return 1;
+    }
+    let mut text = String::new();
+    for (i, iface) in interfaces.iter().enumerate() {
+        if name == "ifconfig" {
+            let link = if iface.name == "lo" {
+                "Local Loopback".to_string()
+            } else {
+                format!("Ethernet  HWaddr {}", iface.mac.to_uppercase())
+            };
+            text.push_str(&format!(
+                "{:<10}Link encap:{link}\n          inet addr:{}\n\n",
+                iface.name, iface.ip
+            ));
+        } else {
+            let (kind, prefix) = if iface.name == "lo" {
+                ("loopback", 8)
+            } else {
+                ("ether", 24)
+            };
+            let mtu = if iface.name == "lo" { 65536 } else { 1500 };
+            text.push_str(&format!(
+                "{}: {}: <{}UP,LOWER_UP> mtu {mtu} qdisc noqueue\n    link/{kind} {}\n    inet {}/{prefix} scope {}\n",
+                i + 1,
+                iface.name,
+                if iface.name == "lo" { "LOOPBACK," } else { "BROADCAST,MULTICAST," },
+                iface.mac,
+                iface.ip,
+                if iface.name == "lo" { "host lo" } else { "global eth0" }
+            ));
+        }
+    }
+    out(sys, &text);
+    0
+}
+
+fn netstat(sys: &Sys) -> i32 {
+    let mut text = String::from(
+        "Active Internet connections (only servers)\nProto Recv-Q Send-Q Local Address           Foreign Address         State\n",
+    );
+    for (port, _) in sys.listening_ports() {
+        text.push_str(&format!(
+            "tcp        0      0 {:<23} 0.0.0.0:*               LISTEN\n",
+            format!("0.0.0.0:{port}")
+        ));
+    }
+    out(sys, &text);
+    0
+}
+
+/// Is this descriptor a terminal? (For prompts; nobody types in the simulator.)
+pub fn is_tty(fd: &Option<Fd>) -> bool {
+    matches!(fd, Some(Fd::Tty))
+}

@@ -1,0 +1,47 @@
+//! The programs images hold, as async Rust: what an executable file "is".
+//!
+//! An executable's content names its program (`\x7fELF podplay:nginx`); the
+//! kernel asks [`resolve`] for it when a process execs the file.
+
+pub mod busybox;
+pub mod fluentbit;
+pub mod generic;
+pub mod http;
+pub mod nginx;
+pub mod node;
+pub mod outside;
+pub mod pause;
+pub mod tomcat;
+
+use crate::kernel::exec::{Program, Sys, Task};
+
+/// The program an executable's marker names.
+pub fn resolve(marker: &str) -> Option<Program> {
+    Some(match marker {
+        "busybox" => busybox::main,
+        "pause" => pause::main,
+        "nginx" => nginx::main,
+        "tomcat" => tomcat::main,
+        "fluent-bit" => fluentbit::main,
+        "generic" => generic::main,
+        "elasticsearch" => outside::main,
+        "sleep-hook" => busybox::sleep_hook,
+        "node-daemon" => node::main,
+        _ => return None,
+    })
+}
+
+/// Writes text to standard output.
+pub fn out(sys: &Sys, text: &str) {
+    let _ = sys.write_fd(1, text.as_bytes());
+}
+
+/// Writes text to standard error.
+pub fn err(sys: &Sys, text: &str) {
+    let _ = sys.write_fd(2, text.as_bytes());
+}
+
+/// Boxes an async program body.
+pub fn task(f: impl std::future::Future<Output = i32> + 'static) -> Task {
+    Box::pin(f)
+}

@@ -1,0 +1,15 @@
+//! The node's own long-running processes (init, containerd, kubelet): they
+//! only need to exist, so `ps` on the node (hostPID) shows them.
+
+use podplay_core::time::SimDuration;
+
+use super::task;
+use crate::kernel::exec::{Sys, Task};
+
+pub fn main(sys: Sys, _argv: Vec<String>) -> Task {
+    task(async move {
+        loop {
+            sys.sleep(SimDuration::from_secs(86_400)).await;
+        }
+    })
+}
