@@ -198,4 +198,6 @@ pub struct ContainerExit {
     pub termination_message: String,
     /// The container's last log lines (for `FallbackToLogsOnError`).
     pub log_tail: String,
+    /// When the process ended (the kubelet may learn of it later).
+    pub finished_at: crate::time::SimTime,
 }

@@ -185,6 +185,8 @@ fn debian_like(name: &str) -> Image {
 
 fn nginx_image() -> Image {
     let mut s = debian_store();
+    // The official image installs curl (its entrypoint scripts use it).
+    s.put("/usr/bin/curl", &executable("busybox"), 0o755);
     s.put("/usr/sbin/nginx", &executable("nginx"), 0o755);
     s.put(
         "/usr/share/nginx/html/index.html",
@@ -223,6 +225,7 @@ fn nginx_image() -> Image {
 
 fn tomcat_image() -> Image {
     let mut s = debian_store();
+    s.put("/usr/bin/curl", &executable("busybox"), 0o755);
     s.put(
         "/usr/local/tomcat/bin/catalina.sh",
         &executable("tomcat"),
@@ -241,6 +244,7 @@ fn tomcat_image() -> Image {
 fn geektime_tomcat() -> Image {
     let home = "/root/apache-tomcat-7.0.42-v2";
     let mut s = debian_store();
+    s.put("/usr/bin/curl", &executable("busybox"), 0o755);
     s.put(
         &format!("{home}/bin/start.sh"),
         &executable("tomcat"),

@@ -247,7 +247,12 @@ impl Runtime {
                     Ok(id) => CriReply::ContainerCreated { container_id: id },
                     Err(message) => CriReply::Error { message },
                 };
-                self.replies.push((call, reply));
+                // containerd takes a moment to prepare the rootfs and spec.
+                self.pending.push(Pending::Sandbox {
+                    call,
+                    ready_at: now + SimDuration(50),
+                    reply,
+                });
             }
             CriCall::StartContainer { container_id } => {
                 let reply = match self.start_container(kernel, tracer, &container_id) {
@@ -274,7 +279,7 @@ impl Runtime {
             }
             CriCall::RemovePodSandbox { sandbox_id } => {
                 if let Some(sb) = self.sandboxes.remove(&sandbox_id) {
-                    self.containers.retain(|_, c| c.sandbox != sandbox_id);
+                    // Container records stay: their logs remain readable in the simulator.
                     let state = kernel.state.clone();
                     let mut s = state.borrow_mut();
                     if !sb.config.host_network {
@@ -410,6 +415,7 @@ impl Runtime {
                         reason: None,
                         termination_message,
                         log_tail,
+                        finished_at: now,
                     });
                 }
             }
@@ -1079,7 +1085,7 @@ impl Runtime {
             now,
             Actor::Runtime,
             StepKind::Container,
-            format!("started {}: `{}` is PID {ns_pid} in its PID namespace (PID {pid} on the node); {ns_text}", c.name, c.argv.join(" ")),
+            format!("started {}: `{}` is PID {ns_pid} in its PID namespace (PID {pid} on the node); {ns_text}", c.name, crate::sim::one_line(&c.argv.join(" "))),
         );
         Ok(())
     }

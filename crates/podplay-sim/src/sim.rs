@@ -47,6 +47,8 @@ pub const HORIZON: SimDuration = SimDuration(30 * 60 * 1000);
 pub const MAX_INSTANTS: usize = 50_000;
 /// Most rounds at one instant.
 const MAX_ROUNDS: usize = 1_000;
+/// The kubelet's PLEG relist period: how late it may notice a container exit.
+pub const PLEG_PERIOD: SimDuration = SimDuration(1_000);
 /// The outside log store's address, reached as `elasticsearch.logging.svc`.
 pub const OUTSIDE_STORE_IP: &str = "10.96.200.10";
 
@@ -57,6 +59,8 @@ struct NodeSim {
     kubelet: Kubelet,
     /// Runtime calls the simulation itself made (`kubectl exec`).
     own_calls: BTreeMap<CallId, Option<CriReply>>,
+    /// Container exits the kubelet has not noticed yet (PLEG relists every second).
+    pending_exits: Vec<(SimTime, podplay_core::cri::ContainerExit)>,
     next_own_call: CallId,
     events_seen: usize,
 }
@@ -272,6 +276,7 @@ impl Simulation {
             n.kernel.next_wakeup(),
             n.runtime.next_wakeup(),
             n.kubelet.poll_timeout(),
+            n.pending_exits.iter().map(|(t, _)| *t).min(),
         ]
         .into_iter()
         .flatten()
@@ -353,9 +358,23 @@ impl Simulation {
                 }
                 n.kubelet.handle_reply(id, reply, now);
             }
+            // The kubelet learns of exits at its next PLEG relist (every second).
             for exit in n.runtime.take_exits() {
                 progressed = true;
+                let due = SimTime((exit.finished_at.0 / PLEG_PERIOD.0 + 1) * PLEG_PERIOD.0);
+                n.pending_exits.push((due, exit));
+            }
+            let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut n.pending_exits)
+                .into_iter()
+                .partition(|(t, _)| *t <= now);
+            n.pending_exits = later;
+            for (_, exit) in due {
+                progressed = true;
                 n.kubelet.handle_exit(exit, now);
+            }
+            // The runtime may have signalled processes (a stop, a SIGKILL).
+            if !n.kernel.state.borrow().events.is_empty() {
+                progressed = true;
             }
             if !progressed {
                 break;
@@ -640,6 +659,7 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
         runtime,
         kubelet,
         own_calls: BTreeMap::new(),
+        pending_exits: Vec::new(),
         next_own_call: 1_000_000,
         events_seen: 0,
     }
@@ -805,7 +825,10 @@ fn trace_kernel_events(
                         now,
                         actor(runtime, container),
                         StepKind::Process,
-                        format!("process {} started (PID {pid} on the node)", argv.join(" ")),
+                        format!(
+                            "process {} started (PID {pid} on the node)",
+                            one_line(&argv.join(" "))
+                        ),
                     );
                 }
             }
@@ -827,6 +850,18 @@ fn trace_kernel_events(
                         format!("process {pid} exited with status {}", status.code()),
                     );
                 }
+            }
+            KernelEvent::SignalIgnored {
+                pid,
+                container,
+                signal,
+            } => {
+                tracer.step(
+                    now,
+                    actor(runtime, container),
+                    StepKind::Signal,
+                    format!("SIG{} to PID {pid} ignored: it is PID 1 of its PID namespace and has no handler for it", crate::kernel::signal_name(*signal)),
+                );
             }
             KernelEvent::Signaled {
                 pid,
@@ -1113,4 +1148,9 @@ pub fn api_events(pod: &Pod, events: &[Event]) -> Vec<serde_json::Value> {
             })
         })
         .collect()
+}
+
+/// Multi-line scripts shown on one line (newlines as ⏎).
+pub fn one_line(text: &str) -> String {
+    text.trim_end().replace('\n', " ⏎ ")
 }

@@ -394,9 +394,10 @@ impl Kubelet {
             reason,
             message,
             started_at,
-            finished_at: now,
+            finished_at: exit.finished_at.min(now),
             container_id: exit.container_id,
         });
+        record.killing = false;
         record.ready = false;
         record.started = false;
         record.liveness = Default::default();
@@ -1101,7 +1102,8 @@ impl Kubelet {
                         let r = &mut self.records[record];
                         r.pull_backoff.next(self.now);
                         r.pull_failed_at = Some(self.now);
-                        r.retry_at = Some(self.now + SimDuration(1));
+                        // The next sync (a moment later) finds the pull in back-off.
+                        r.retry_at = Some(self.now + SimDuration(2_000));
                         self.starting = None;
                     }
                     _ => self.starting = None,
@@ -1221,7 +1223,9 @@ impl Kubelet {
                 self.stop(record, remaining);
             }
             Continuation::Stopped { record } => {
-                self.records[record].killing = false;
+                // The container is stopped; `killing` stays set until the
+                // exit reaches the kubelet (PLEG), which clears it.
+                let _ = record;
             }
             Continuation::Probe { record, probe } => self.probe_result(record, probe, reply),
             Continuation::SandboxStopped => {

@@ -82,6 +82,12 @@ pub enum KernelEvent {
         container: Option<String>,
         signal: i32,
     },
+    /// A signal the kernel dropped: PID 1 of a namespace without a handler.
+    SignalIgnored {
+        pid: Pid,
+        container: Option<String>,
+        signal: i32,
+    },
     /// A file written through a volume mount.
     VolumeWrite {
         container: Option<String>,
@@ -332,6 +338,13 @@ impl State {
                 .get(&proc.ns.pid)
                 .is_some_and(|n| n.parent.is_some());
         if is_ns_init && sig != SIGKILL && !proc.caught.contains(&sig) {
+            let container = proc.container.clone();
+            self.events.push(KernelEvent::SignalIgnored {
+                pid,
+                container,
+                signal: sig,
+            });
+            self.bump();
             return Ok(());
         }
         proc.pending.push_back(sig);
@@ -522,7 +535,8 @@ impl Kernel {
                     self.tasks.remove(&pid);
                     continue;
                 }
-                if let Some(sig) = fatal_signal(&mut self.state.borrow_mut(), pid) {
+                let fatal = fatal_signal(&mut self.state.borrow_mut(), pid);
+                if let Some(sig) = fatal {
                     self.tasks.remove(&pid);
                     self.state.borrow_mut().exit(pid, ExitStatus::Signaled(sig));
                     continue;

@@ -75,6 +75,7 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         "wc" => wc(sys, &args).await,
         "grep" => grep(sys, &args).await,
         "wget" => wget(sys, &args).await,
+        "curl" => curl(sys, &args).await,
         "env" | "printenv" => {
             for (k, v) in sys.env() {
                 out(sys, &format!("{k}={v}\n"));
@@ -833,6 +834,30 @@ async fn grep(sys: &Sys, args: &[&str]) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// `curl [-s] [-f] [-o FILE] URL`, translated to the wget code path.
+async fn curl(sys: &Sys, args: &[&str]) -> i32 {
+    let mut translated: Vec<&str> = vec!["-q"];
+    let mut output = "-";
+    let mut i = 0;
+    while i < args.len() {
+        match args[i] {
+            "-o" => {
+                i += 1;
+                output = args.get(i).copied().unwrap_or("-");
+            }
+            a if a.starts_with('-') => {}
+            a => translated.push(a),
+        }
+        i += 1;
+    }
+    translated.push("-O");
+    translated.push(output);
+    match wget(sys, &translated).await {
+        0 => 0,
+        _ => 7,
     }
 }
 

@@ -1,8 +1,9 @@
 //! Fluent Bit, the log shipper: tails files and forwards each new line to
-//! Elasticsearch (`-o es`) or prints it (`-o stdout`).
+//! Elasticsearch (`-o es`) and/or prints it (`-o stdout`).
 //!
 //! Command line as the real one: `fluent-bit -i tail -p path=/var/log/app.log
-//! -o es -p host=elasticsearch.logging.svc -p port=9200`.
+//! -o stdout -o es -p host=elasticsearch.logging.svc -p port=9200`; each `-p`
+//! belongs to the `-i` or `-o` before it.
 
 use podplay_core::time::SimDuration;
 
@@ -11,37 +12,42 @@ use super::{out, task};
 use crate::kernel::exec::{Sys, Task};
 use crate::kernel::{SIGINT, SIGTERM};
 
-struct Config {
-    paths: Vec<String>,
-    output: String,
+struct Output {
+    kind: String,
     host: String,
     port: u16,
+}
+
+struct Config {
+    paths: Vec<String>,
+    outputs: Vec<Output>,
 }
 
 fn parse(argv: &[String]) -> Config {
     let mut config = Config {
         paths: Vec::new(),
-        output: "stdout".into(),
-        host: "127.0.0.1".into(),
-        port: 9200,
+        outputs: Vec::new(),
     };
-    let mut section = "";
+    let mut in_output = false;
     let mut i = 1;
     while i < argv.len() {
         match argv[i].as_str() {
-            "-i" => section = "input",
+            "-i" => in_output = false,
             "-o" => {
-                section = "output";
-                if let Some(o) = argv.get(i + 1) {
-                    config.output = o.clone();
-                }
+                in_output = true;
+                let kind = argv.get(i + 1).cloned().unwrap_or_else(|| "stdout".into());
+                config.outputs.push(Output {
+                    kind,
+                    host: "127.0.0.1".into(),
+                    port: 9200,
+                });
             }
             "-p" => {
                 if let Some((k, v)) = argv.get(i + 1).and_then(|p| p.split_once('=')) {
-                    match (section, k) {
-                        ("input", "path") => config.paths.push(v.to_string()),
-                        ("output", "host") => config.host = v.to_string(),
-                        ("output", "port") => config.port = v.parse().unwrap_or(9200),
+                    match (in_output, k, config.outputs.last_mut()) {
+                        (false, "path", _) => config.paths.push(v.to_string()),
+                        (true, "host", Some(o)) => o.host = v.to_string(),
+                        (true, "port", Some(o)) => o.port = v.parse().unwrap_or(9200),
                         _ => {}
                     }
                 }
@@ -52,6 +58,13 @@ fn parse(argv: &[String]) -> Config {
     }
     if config.paths.is_empty() {
         config.paths.push("/var/log/app.log".into());
+    }
+    if config.outputs.is_empty() {
+        config.outputs.push(Output {
+            kind: "stdout".into(),
+            host: String::new(),
+            port: 0,
+        });
     }
     config
 }
@@ -68,13 +81,12 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
         for p in &config.paths {
             out(&sys, &format!("[info] [input:tail:tail.0] following {p}\n"));
         }
-        out(
-            &sys,
-            &format!(
-                "[info] [output:{}:{}.0] worker #0 started\n",
-                config.output, config.output
-            ),
-        );
+        for o in &config.outputs {
+            out(
+                &sys,
+                &format!("[info] [output:{0}:{0}.0] worker #0 started\n", o.kind),
+            );
+        }
         let mut offsets = vec![0usize; config.paths.len()];
         loop {
             for (i, path) in config.paths.iter().enumerate() {
@@ -100,34 +112,30 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
 }
 
 async fn ship(sys: &Sys, config: &Config, line: &str) {
-    if config.output != "es" {
-        out(
-            sys,
-            &format!(
-                "[0] tail.0: [{}.000000000, {{\"log\"=>\"{line}\"}}]\n",
-                sys.now().to_k8s().0.as_second()
-            ),
-        );
-        return;
-    }
-    let doc = format!(
-        "{{\"index\":{{}}}}\n{{\"log\":{}}}\n",
-        serde_json::Value::String(line.to_string())
-    );
-    match sys.connect(
-        &config.host,
-        config.port,
-        request("POST", &config.host, "/_bulk", &doc),
-    ) {
-        Ok(conn) => {
-            let _ = sys.response(conn).await;
+    for o in &config.outputs {
+        if o.kind != "es" {
+            let at = sys.now().to_k8s().0.as_second();
+            out(
+                sys,
+                &format!("[0] tail.0: [{at}.000000000, {{\"log\"=>\"{line}\"}}]\n"),
+            );
+            continue;
         }
-        Err(e) => out(
-            sys,
-            &format!(
-                "[error] [output:es:es.0] HTTP status=0 URI=/_bulk: {}\n",
-                e.text()
+        let doc = format!(
+            "{{\"index\":{{}}}}\n{{\"log\":{}}}\n",
+            serde_json::Value::String(line.to_string())
+        );
+        match sys.connect(&o.host, o.port, request("POST", &o.host, "/_bulk", &doc)) {
+            Ok(conn) => {
+                let _ = sys.response(conn).await;
+            }
+            Err(e) => out(
+                sys,
+                &format!(
+                    "[error] [output:es:es.0] HTTP status=0 URI=/_bulk: {}\n",
+                    e.text()
+                ),
             ),
-        ),
+        }
     }
 }

@@ -138,25 +138,24 @@ const OPERATORS: &[(&str, Operator)] = &[
     (":", Operator::Colon),
 ];
 
-/// Left-associative binary operators by precedence, loosest first; `**`
-/// (right-associative, tighter) is handled apart.
-const BINARY_LEVELS: &[&[BinaryOp]] = &[
-    &[BinaryOp::LogicalOr],
-    &[BinaryOp::LogicalAnd],
-    &[BinaryOp::BitOr],
-    &[BinaryOp::BitXor],
-    &[BinaryOp::BitAnd],
-    &[BinaryOp::Equal, BinaryOp::NotEqual],
-    &[
-        BinaryOp::Less,
-        BinaryOp::LessEqual,
-        BinaryOp::Greater,
-        BinaryOp::GreaterEqual,
-    ],
-    &[BinaryOp::ShiftLeft, BinaryOp::ShiftRight],
-    &[BinaryOp::Add, BinaryOp::Subtract],
-    &[BinaryOp::Multiply, BinaryOp::Divide, BinaryOp::Remainder],
-];
+/// The precedence of the left-associative binary operators, loosest
+/// first; `,` (looser) and `**` (tighter, right-associative) are handled
+/// apart.
+fn climbing_precedence(op: BinaryOp) -> Option<u8> {
+    Some(match op {
+        BinaryOp::LogicalOr => 1,
+        BinaryOp::LogicalAnd => 2,
+        BinaryOp::BitOr => 3,
+        BinaryOp::BitXor => 4,
+        BinaryOp::BitAnd => 5,
+        BinaryOp::Equal | BinaryOp::NotEqual => 6,
+        BinaryOp::Less | BinaryOp::LessEqual | BinaryOp::Greater | BinaryOp::GreaterEqual => 7,
+        BinaryOp::ShiftLeft | BinaryOp::ShiftRight => 8,
+        BinaryOp::Add | BinaryOp::Subtract => 9,
+        BinaryOp::Multiply | BinaryOp::Divide | BinaryOp::Remainder => 10,
+        BinaryOp::Comma | BinaryOp::Power => return None,
+    })
+}
 
 /// An expression and the height of its tree.
 struct Node {
@@ -275,7 +274,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
 
     /// `condition ? then : else`, right-associative.
     fn conditional(&mut self) -> Result<Node, ParseError> {
-        let condition = self.binary_level(0)?;
+        let condition = self.climb(1)?;
         if self.peek_operator()? != Some(Operator::Question) {
             return Ok(condition);
         }
@@ -298,20 +297,22 @@ impl<'l, 'a> ArithParser<'l, 'a> {
         self.node(expr, height, question.start)
     }
 
-    /// The left-associative binary operators of `BINARY_LEVELS[level]` and
-    /// tighter.
-    fn binary_level(&mut self, level: usize) -> Result<Node, ParseError> {
-        let Some(&operators) = BINARY_LEVELS.get(level) else {
-            return self.power();
-        };
-        let mut left = self.binary_level(level + 1)?;
+    /// The left-associative binary operators binding at least as tightly as
+    /// `minimum`, by precedence climbing: one call per rise in precedence
+    /// (at most ten deep), not one per precedence level, which keeps the
+    /// stack small for each pair of parentheses.
+    fn climb(&mut self, minimum: u8) -> Result<Node, ParseError> {
+        let mut left = self.power()?;
         loop {
-            let op = match self.peek_operator()? {
-                Some(Operator::Binary(op)) if operators.contains(&op) => op,
-                _ => return Ok(left),
+            let climbing = match self.peek_operator()? {
+                Some(Operator::Binary(op)) => climbing_precedence(op).map(|p| (op, p)),
+                _ => None,
+            };
+            let Some((op, precedence)) = climbing.filter(|&(_, p)| p >= minimum) else {
+                return Ok(left);
             };
             let token = self.next()?;
-            let right = self.binary_level(level + 1)?;
+            let right = self.climb(precedence + 1)?;
             left = self.binary(op, left, right, token.start)?;
         }
     }

@@ -114,8 +114,8 @@ impl Display for SimpleCommand {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         // `>x if` runs a command named `if`; printed `if > x`, it would
         // start an if command. Such a name keeps its redirections in front.
-        let reserved_name = self.assignments.is_empty()
-            && self.words.first().and_then(reserved_word).is_some();
+        let reserved_name =
+            self.assignments.is_empty() && self.words.first().and_then(reserved_word).is_some();
         let mut separator = "";
         for assignment in &self.assignments {
             write!(f, "{separator}{assignment}")?;

@@ -17,8 +17,10 @@ use super::error::ParseError;
 
 /// Compound commands, substitutions, `${...}` and parentheses in arithmetic
 /// may nest this deep; deeper is an error rather than a stack overflow
-/// (podplay runs in the browser, where a crash loses the page).
-pub const MAX_NESTING: u32 = 64;
+/// (podplay runs in the browser, where a crash loses the page, and wasm's
+/// stack is 1 MiB). Real scripts nest a handful of levels; at this limit the
+/// parser needs under 1 MiB of stack even unoptimized.
+pub const MAX_NESTING: u32 = 32;
 
 /// One token and where it starts and ends.
 #[derive(Clone, Debug)]

@@ -1,4 +1,4 @@
-//! The front end of podplay's `sh`: text → syntax tree, busybox flavour.
+//! podplay's `sh`, busybox flavour: text → syntax tree → [`interp`].
 //!
 //! Containers in the course and in the Kubernetes docs run scripts such as
 //! `command: ["sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 1; done"]`.
@@ -8,18 +8,18 @@
 //!
 //! The layers follow brush: a tokenizer with positions (`lexer`, `word`,
 //! `arith`) feeding a recursive-descent parser (`parser`) that builds plain
-//! data ([`ast`]); executing it is the interpreter's job. Every [`ast`] type
-//! prints back as shell text (`display`).
+//! data ([`ast`]), which [`interp`] executes. Every [`ast`] type prints back
+//! as shell text (`display`).
 //!
-//! Bounded, for the browser: nothing here panics on any input; nesting
-//! deeper than [`MAX_NESTING`] levels and arithmetic deeper than
-//! [`MAX_EXPRESSION_HEIGHT`] are errors, not stack overflows; time is linear
-//! in the input.
+//! The front end is bounded, for the browser: it never panics on any input;
+//! nesting deeper than [`MAX_NESTING`] levels and arithmetic trees taller
+//! than [`MAX_EXPRESSION_HEIGHT`] are errors, not stack overflows; time is
+//! linear in the input.
 //!
-//! Not supported (a parse error, or read differently from busybox):
-//! here-documents (`<<`), `$'...'` strings, tilde expansion is left to the
-//! interpreter (`~` is literal text here), aliases, `N#digits` numbers in
-//! arithmetic.
+//! Not supported: here-documents (`<<` is a parse error); bash's `$'...'`
+//! (read as a literal `$` then a single-quoted string); aliases; `base#digits`
+//! numbers in arithmetic. Tilde expansion is the interpreter's: `~` is
+//! literal text here.
 
 mod arith;
 pub mod ast;
