@@ -1,0 +1,282 @@
+//! The kubelet state machine against a scripted fake runtime: no virtual
+//! Linux, just replies chosen by the test. It proves the kubelet's order of
+//! calls and its status without any simulator.
+
+use podplay_core::analyze;
+use podplay_core::cri::{ContainerExit, CriCall, CriReply};
+use podplay_core::kubelet::status::kubectl_status_column;
+use podplay_core::kubelet::{Kubelet, NodeContext};
+use podplay_core::time::{SimDuration, SimTime};
+
+fn pod(yaml: &str) -> k8s_openapi::api::core::v1::Pod {
+    let analysis = analyze(yaml);
+    assert!(analysis.is_valid(), "{:?}", analysis.diagnostics);
+    let mut pod = analysis.valid_pods().next().unwrap().clone();
+    pod.metadata.uid = Some("uid-1".into());
+    pod.metadata.namespace = Some("default".into());
+    pod
+}
+
+fn node() -> NodeContext {
+    NodeContext {
+        node_name: "node-1".into(),
+        node_ip: "192.168.49.2".into(),
+        node_hosts: "127.0.0.1\tlocalhost\n".into(),
+        node_resolv_conf: "nameserver 192.168.49.1\n".into(),
+    }
+}
+
+/// A fake runtime: answers every call at once, the way the test script says.
+struct Fake {
+    log: Vec<String>,
+    next_id: u32,
+    /// Exit code each container's process ends with right after it starts.
+    exits: Vec<(String, i32)>,
+    images_present: bool,
+}
+
+impl Fake {
+    fn drive(&mut self, kubelet: &mut Kubelet, now: SimTime) {
+        for _ in 0..100 {
+            let Some((id, call)) = kubelet.poll_call() else {
+                return;
+            };
+            let (entry, reply, exit) = self.answer(&call);
+            self.log.push(entry);
+            kubelet.handle_reply(id, reply, now);
+            if let Some(exit) = exit {
+                kubelet.handle_exit(exit, now);
+            }
+        }
+    }
+
+    fn answer(&mut self, call: &CriCall) -> (String, CriReply, Option<ContainerExit>) {
+        match call {
+            CriCall::RunPodSandbox(c) => (
+                format!("RunPodSandbox {}", c.pod_name),
+                CriReply::SandboxReady {
+                    sandbox_id: "sb".into(),
+                    ip: "10.244.1.5".into(),
+                },
+                None,
+            ),
+            CriCall::ImageStatus { image } => (
+                format!("ImageStatus {image}"),
+                CriReply::ImageStatus {
+                    present: self.images_present,
+                    size_bytes: 1,
+                },
+                None,
+            ),
+            CriCall::PullImage { image } => (
+                format!("PullImage {image}"),
+                CriReply::Pulled {
+                    size_bytes: 1000,
+                    took: SimDuration(1),
+                },
+                None,
+            ),
+            CriCall::CreateContainer { config, .. } => {
+                self.next_id += 1;
+                let id = format!("{}-{}", config.name, self.next_id);
+                (
+                    format!("CreateContainer {}", config.name),
+                    CriReply::ContainerCreated { container_id: id },
+                    None,
+                )
+            }
+            CriCall::StartContainer { container_id } => {
+                let name = container_id
+                    .rsplit_once('-')
+                    .map_or("", |(n, _)| n)
+                    .to_string();
+                let exit = self
+                    .exits
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, code)| ContainerExit {
+                        container_id: container_id.clone(),
+                        exit_code: *code,
+                        reason: None,
+                        termination_message: String::new(),
+                        log_tail: String::new(),
+                        finished_at: SimTime::ZERO,
+                    });
+                (format!("StartContainer {name}"), CriReply::Started, exit)
+            }
+            CriCall::ExecSync { command, .. } => (
+                format!("ExecSync {}", command.join(" ")),
+                CriReply::Exec {
+                    exit_code: 0,
+                    output: String::new(),
+                },
+                None,
+            ),
+            CriCall::StopContainer { container_id, .. } => (
+                format!("StopContainer {container_id}"),
+                CriReply::Stopped,
+                None,
+            ),
+            CriCall::StopPodSandbox { .. } => ("StopPodSandbox".into(), CriReply::Stopped, None),
+            CriCall::RemovePodSandbox { .. } => {
+                ("RemovePodSandbox".into(), CriReply::Removed, None)
+            }
+            CriCall::HttpGet { .. } => ("HttpGet".into(), CriReply::Http { status: 200 }, None),
+            CriCall::TcpConnect { .. } => ("TcpConnect".into(), CriReply::Connected, None),
+        }
+    }
+}
+
+const INIT_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  initContainers:\n  - name: first\n    image: busybox:1.36\n  - name: second\n    image: busybox:1.36\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      postStart:\n        exec:\n          command: [\"touch\", \"/ready\"]\n  - name: side\n    image: busybox:1.36\n";
+
+#[test]
+fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
+    let mut kubelet = Kubelet::new(pod(INIT_POD), node(), SimTime::ZERO);
+    let mut fake = Fake {
+        log: Vec::new(),
+        next_id: 0,
+        exits: vec![("first".into(), 0), ("second".into(), 0)],
+        images_present: false,
+    };
+    fake.drive(&mut kubelet, SimTime::ZERO);
+    assert_eq!(
+        fake.log,
+        [
+            "RunPodSandbox web",
+            "ImageStatus busybox:1.36",
+            "PullImage busybox:1.36",
+            "CreateContainer first",
+            "StartContainer first",
+            "ImageStatus busybox:1.36",
+            "PullImage busybox:1.36",
+            "CreateContainer second",
+            "StartContainer second",
+            "ImageStatus nginx:1.27",
+            "PullImage nginx:1.27",
+            "CreateContainer web",
+            "StartContainer web",
+            // postStart blocks: `side` is created only after the hook returns.
+            "ExecSync touch /ready",
+            "ImageStatus busybox:1.36",
+            "PullImage busybox:1.36",
+            "CreateContainer side",
+            "StartContainer side",
+        ]
+    );
+    let pod = kubelet.pod_with_status();
+    assert_eq!(kubectl_status_column(&pod), "Running");
+    let status = pod.status.unwrap();
+    assert_eq!(status.phase.as_deref(), Some("Running"));
+    assert_eq!(status.pod_ip.as_deref(), Some("10.244.1.5"));
+    let conditions: Vec<(String, String)> = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.type_, c.status))
+        .collect();
+    assert!(conditions.contains(&("Initialized".into(), "True".into())));
+    assert!(conditions.contains(&("Ready".into(), "True".into())));
+}
+
+#[test]
+fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always() {
+    let mut kubelet = Kubelet::new(pod(INIT_POD), node(), SimTime::ZERO);
+    let mut fake = Fake {
+        log: Vec::new(),
+        next_id: 0,
+        exits: vec![("first".into(), 1)],
+        images_present: true,
+    };
+    fake.drive(&mut kubelet, SimTime::ZERO);
+    // First failure: restarted at once; second: back-off.
+    assert_eq!(
+        fake.log
+            .iter()
+            .filter(|l| *l == "StartContainer first")
+            .count(),
+        2
+    );
+    assert!(!fake.log.iter().any(|l| l.contains("second")));
+    assert_eq!(
+        kubectl_status_column(&kubelet.pod_with_status()),
+        "Init:CrashLoopBackOff"
+    );
+    // The back-off ends 10 s after the last exit.
+    assert_eq!(kubelet.poll_timeout(), Some(SimTime(10_000)));
+    kubelet.handle_timeout(SimTime(10_000));
+    fake.drive(&mut kubelet, SimTime(10_000));
+    assert_eq!(
+        fake.log
+            .iter()
+            .filter(|l| *l == "StartContainer first")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    imagePullPolicy: Never\n";
+    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut fake = Fake {
+        log: Vec::new(),
+        next_id: 0,
+        exits: Vec::new(),
+        images_present: false,
+    };
+    fake.drive(&mut kubelet, SimTime::ZERO);
+    assert_eq!(fake.log, ["RunPodSandbox web", "ImageStatus nginx:1.27"]);
+    assert_eq!(
+        kubectl_status_column(&kubelet.pod_with_status()),
+        "ErrImageNeverPull"
+    );
+    let messages: Vec<String> = kubelet
+        .events()
+        .all()
+        .iter()
+        .map(|e| format!("{} {}", e.reason, e.message))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "ErrImageNeverPull Container image \"nginx:1.27\" is not present with pull policy of Never",
+            "Failed Error: ErrImageNeverPull"
+        ]
+    );
+}
+
+#[test]
+fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        exec:\n          command: [\"nginx\", \"-s\", \"quit\"]\n";
+    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut fake = Fake {
+        log: Vec::new(),
+        next_id: 0,
+        exits: Vec::new(),
+        images_present: true,
+    };
+    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.log.clear();
+    kubelet.delete(SimTime(5_000), None);
+    assert_eq!(
+        kubectl_status_column(&kubelet.pod_with_status()),
+        "Terminating"
+    );
+    fake.drive(&mut kubelet, SimTime(5_000));
+    assert_eq!(fake.log, ["ExecSync nginx -s quit", "StopContainer web-1"]);
+    // The runtime reports the exit; then the sandbox goes.
+    kubelet.handle_exit(
+        ContainerExit {
+            container_id: "web-1".into(),
+            exit_code: 0,
+            reason: None,
+            termination_message: String::new(),
+            log_tail: String::new(),
+            finished_at: SimTime(5_000),
+        },
+        SimTime(5_500),
+    );
+    fake.drive(&mut kubelet, SimTime(5_500));
+    assert_eq!(fake.log[2..], ["StopPodSandbox", "RemovePodSandbox"]);
+    assert!(kubelet.is_deleted());
+}
