@@ -47,6 +47,8 @@ pub const HORIZON: SimDuration = SimDuration(30 * 60 * 1000);
 pub const MAX_INSTANTS: usize = 50_000;
 /// Most rounds at one instant.
 const MAX_ROUNDS: usize = 1_000;
+/// The address of the stand-in for web sites outside the cluster.
+pub const OUTSIDE_WEB_IP: &str = "188.184.67.127";
 /// The kubelet's PLEG relist period: how late it may notice a container exit.
 pub const PLEG_PERIOD: SimDuration = SimDuration(1_000);
 /// The outside log store's address, reached as `elasticsearch.logging.svc`.
@@ -667,6 +669,35 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
 
 /// The log store outside the cluster, in its own namespaces.
 fn start_outside_world(kernel: &mut Kernel) {
+    outside_host(
+        kernel,
+        OUTSIDE_STORE_IP,
+        "elasticsearch",
+        &[
+            "elasticsearch.logging.svc",
+            "elasticsearch.logging",
+            "elasticsearch",
+            "mongodb.logging.svc",
+            "logs.example.com",
+        ],
+        "/usr/share/elasticsearch/bin/elasticsearch",
+    );
+    outside_host(
+        kernel,
+        OUTSIDE_WEB_IP,
+        "outside-web",
+        &[
+            "info.cern.ch",
+            "example.com",
+            "www.example.com",
+            "kubernetes.io",
+        ],
+        "/usr/sbin/httpd",
+    );
+}
+
+/// A host outside the cluster, in its own namespaces, running `program`.
+fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], path: &str) {
     let ns = {
         let state = kernel.state.clone();
         let mut s = state.borrow_mut();
@@ -678,26 +709,16 @@ fn start_outside_world(kernel: &mut Kernel) {
             },
             Interface {
                 name: "eth0".into(),
-                ip: OUTSIDE_STORE_IP.into(),
-                mac: crate::kernel::exec::mac_for(OUTSIDE_STORE_IP),
+                ip: ip.into(),
+                mac: crate::kernel::exec::mac_for(ip),
             },
         ]);
-        for name in [
-            "elasticsearch.logging.svc",
-            "elasticsearch.logging",
-            "elasticsearch",
-            "mongodb.logging.svc",
-            "logs.example.com",
-        ] {
-            s.net.dns.insert(name.into(), OUTSIDE_STORE_IP.into());
+        for name in names {
+            s.net.dns.insert((*name).into(), ip.into());
         }
         let pid = s.new_pid_ns(None);
         let mut store = crate::kernel::Store::new();
-        store.put(
-            "/usr/share/elasticsearch/bin/elasticsearch",
-            &executable("elasticsearch"),
-            0o755,
-        );
+        store.put(path, &executable(program), 0o755);
         let root = s.new_store(store);
         let mnt = s.new_ns_id();
         s.mount_ns.insert(
@@ -714,7 +735,8 @@ fn start_outside_world(kernel: &mut Kernel) {
         );
         let ipc = s.new_ns_id();
         let uts = s.new_ns_id();
-        s.hostnames.insert(uts, "elasticsearch".into());
+        s.hostnames
+            .insert(uts, names.first().copied().unwrap_or(program).into());
         NsSet {
             net,
             ipc,
@@ -728,12 +750,15 @@ fn start_outside_world(kernel: &mut Kernel) {
     fds.insert(1, Fd::Null);
     fds.insert(2, Fd::Null);
     let _ = kernel.spawn(SpawnSpec {
-        argv: vec!["/usr/share/elasticsearch/bin/elasticsearch".into()],
+        argv: vec![path.into()],
         env: BTreeMap::new(),
         cwd: "/".into(),
         ns,
         fds,
-        container: Some("outside:elasticsearch".into()),
+        container: Some(format!(
+            "outside:{}",
+            names.first().copied().unwrap_or(program)
+        )),
         parent: 0,
         uid: 1000,
         container_init: false,

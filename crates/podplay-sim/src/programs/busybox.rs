@@ -76,12 +76,23 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         "grep" => grep(sys, &args).await,
         "wget" => wget(sys, &args).await,
         "curl" => curl(sys, &args).await,
-        "env" | "printenv" => {
-            for (k, v) in sys.env() {
-                out(sys, &format!("{k}={v}\n"));
+        "printenv" => {
+            if args.is_empty() {
+                for (k, v) in sys.env() {
+                    out(sys, &format!("{k}={v}\n"));
+                }
+                return 0;
             }
-            0
+            let mut status = 0;
+            for name in &args {
+                match sys.getenv(name) {
+                    Some(v) => out(sys, &format!("{v}\n")),
+                    None => status = 1,
+                }
+            }
+            status
         }
+        "env" => env(sys, &args).await,
         "id" => {
             let uid = sys.uid();
             let user = user_name(uid);
@@ -834,6 +845,37 @@ async fn grep(sys: &Sys, args: &[&str]) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// `env [-i] [NAME=VALUE]... [COMMAND [ARG]...]`.
+async fn env(sys: &Sys, args: &[&str]) -> i32 {
+    let mut vars = sys.env();
+    let mut rest = args;
+    if rest.first() == Some(&"-i") {
+        vars.clear();
+        rest = &rest[1..];
+    }
+    while let Some((k, v)) = rest.first().and_then(|a| a.split_once('=')) {
+        vars.insert(k.to_string(), v.to_string());
+        rest = &rest[1..];
+    }
+    if rest.is_empty() {
+        for (k, v) in vars {
+            out(sys, &format!("{k}={v}\n"));
+        }
+        return 0;
+    }
+    let argv: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+    match sys.spawn(argv, sys.fds(), vars) {
+        Ok(pid) => sys.wait(pid).await.code(),
+        Err(e) => {
+            err(
+                sys,
+                &format!("env: can't execute '{}': {}\n", rest[0], e.text()),
+            );
+            127
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub fn resolve(marker: &str) -> Option<Program> {
         "fluent-bit" => fluentbit::main,
         "generic" => generic::main,
         "elasticsearch" => outside::main,
+        "outside-web" => outside::web,
         "sleep-hook" => busybox::sleep_hook,
         "node-daemon" => node::main,
         _ => return None,
