@@ -286,6 +286,19 @@ impl Simulation {
         .min()
     }
 
+    /// Moves to the next instant anything is due and delivers it; false
+    /// when nothing is left to happen.
+    pub fn step(&mut self) -> bool {
+        match self.next_wakeup() {
+            Some(next) => {
+                self.now = next;
+                self.settle();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Runs until `until` holds, the Pod is finished, or it is stable.
     pub fn run_until(&mut self, until: Until) {
         for _ in 0..MAX_INSTANTS {
