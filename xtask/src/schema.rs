@@ -44,25 +44,11 @@ fn download_wheel() -> Result<PathBuf> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let spec = format!("{PACKAGE}=={PACKAGE_VERSION}");
     let dir_arg = dir.to_string_lossy().into_owned();
-    run(
-        "python3",
-        &[
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--dest",
-            &dir_arg,
-            &spec,
-        ],
-    )?;
+    run("python3", &["-m", "pip", "download", "--no-deps", "--dest", &dir_arg, &spec])?;
     let wheel = std::fs::read_dir(&dir)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.extension().is_some_and(|x| x == "whl")
-                && p.to_string_lossy().contains(PACKAGE_VERSION)
-        })
+        .find(|p| p.extension().is_some_and(|x| x == "whl") && p.to_string_lossy().contains(PACKAGE_VERSION))
         .ok_or("pip did not leave a wheel")?;
     Ok(wheel)
 }
@@ -70,9 +56,7 @@ fn download_wheel() -> Result<PathBuf> {
 /// Reads `_definitions.json` out of the wheel (a zip file) with `unzip -p`,
 /// which every CI image has; no zip crate needed for a maintainer command.
 fn read_definitions(wheel: &Path) -> Result<Map<String, Value>> {
-    let member = format!(
-        "kubernetes_validate/kubernetes-json-schema/v{KUBERNETES_VERSION}-local/_definitions.json"
-    );
+    let member = format!("kubernetes_validate/kubernetes-json-schema/v{KUBERNETES_VERSION}-local/_definitions.json");
     let mut child = std::process::Command::new("unzip")
         .arg("-p")
         .arg(wheel)
@@ -81,12 +65,7 @@ fn read_definitions(wheel: &Path) -> Result<Map<String, Value>> {
         .spawn()
         .map_err(|e| format!("cannot run unzip: {e}"))?;
     let mut text = String::new();
-    child
-        .stdout
-        .take()
-        .ok_or("no stdout")?
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
+    child.stdout.take().ok_or("no stdout")?.read_to_string(&mut text).map_err(|e| e.to_string())?;
     child.wait().map_err(|e| e.to_string())?;
     let root: Value = serde_json::from_str(&text).map_err(|e| format!("{member}: {e}"))?;
     match root.get("$defs") {
@@ -159,11 +138,7 @@ fn type_ref(schema: &Value) -> Result<Value> {
     }
     let ty = match schema.get("type") {
         Some(Value::String(t)) => t.as_str(),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("object"),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("object"),
         _ => "object",
     };
     Ok(match ty {

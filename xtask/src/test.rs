@@ -7,35 +7,20 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(args: &TestArgs) -> Result {
     run("cargo", &["fmt", "--all", "--check"])?;
-    run(
-        "cargo",
-        &["test", "--workspace", "--all-targets", "--locked"],
-    )?;
+    run("cargo", &["test", "--workspace", "--all-targets", "--locked"])?;
     wasm_check()?;
     if !args.quick {
         // Criterion's test mode runs each benchmark once: it proves the
         // benchmarks still build and run without spending minutes measuring.
-        run(
-            "cargo",
-            &["bench", "-p", "podplay-core", "--locked", "--", "--test"],
-        )?;
+        run("cargo", &["bench", "-p", "podplay-core", "-p", "podplay-sim", "--locked", "--", "--test"])?;
     }
     Ok(())
 }
 
+/// The pure crates must build for the browser.
 pub fn wasm_check() -> Result {
     ensure_wasm_target()?;
-    run(
-        "cargo",
-        &[
-            "check",
-            "-p",
-            "podplay-core",
-            "--target",
-            WASM_TARGET,
-            "--locked",
-        ],
-    )
+    run("cargo", &["check", "-p", "podplay-core", "-p", "podplay-sim", "--target", WASM_TARGET, "--locked"])
 }
 
 fn ensure_wasm_target() -> Result {

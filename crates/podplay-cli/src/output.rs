@@ -21,9 +21,7 @@ impl Out {
     /// Writes what was collected; a closed pipe ends the process quietly.
     pub fn flush(&mut self) {
         let mut stdout = std::io::stdout().lock();
-        let result = stdout
-            .write_all(self.buffer.as_bytes())
-            .and_then(|()| stdout.flush());
+        let result = stdout.write_all(self.buffer.as_bytes()).and_then(|()| stdout.flush());
         self.buffer.clear();
         if let Err(e) = result {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -20,7 +20,8 @@ fn podplay(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     )
 }
 
-const VALID: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
+const VALID: &str =
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
 
 #[test]
 fn valid_pod_exits_zero() {
@@ -55,10 +56,7 @@ fn json_output_is_one_object_per_file() {
     assert_eq!(d["column"], 5);
     assert_eq!(d["path"], "spec.containers[0].imagee");
     assert_eq!(d["severity"], "error");
-    assert_eq!(
-        d["message"],
-        "strict decoding error: unknown field \"spec.containers[0].imagee\""
-    );
+    assert_eq!(d["message"], "strict decoding error: unknown field \"spec.containers[0].imagee\"");
 }
 
 #[test]
@@ -95,20 +93,14 @@ fn missing_file_and_bad_usage_exit_two() {
 fn non_utf8_is_a_located_error() {
     let (code, out, _) = podplay(&["validate", "-"], b"apiVersion: v1\nkind: \xff\n");
     assert_eq!(code, 1);
-    assert!(
-        out.starts_with("-:2:7: yaml: invalid leading UTF-8 octet"),
-        "{out}"
-    );
+    assert!(out.starts_with("-:2:7: yaml: invalid leading UTF-8 octet"), "{out}");
 }
 
 #[test]
 fn explain_prints_kubectl_style_docs() {
     let (code, out, _) = podplay(&["explain", "pods.spec.containers.lifecycle.preStop"], b"");
     assert_eq!(code, 0);
-    assert!(
-        out.starts_with("KIND:       Pod\nVERSION:    v1\n\nFIELD: preStop <LifecycleHandler>\n"),
-        "{out}"
-    );
+    assert!(out.starts_with("KIND:       Pod\nVERSION:    v1\n\nFIELD: preStop <LifecycleHandler>\n"), "{out}");
     let (code, _, err) = podplay(&["explain", "pod.spec.nope"], b"");
     assert_eq!(code, 1);
     assert_eq!(err, "error: field \"nope\" does not exist\n");
@@ -118,10 +110,7 @@ fn explain_prints_kubectl_style_docs() {
 fn explain_recursive() {
     let (code, out, _) = podplay(&["explain", "--recursive", "pod.spec.hostAliases"], b"");
     assert_eq!(code, 0);
-    assert!(
-        out.contains("FIELDS:\n  hostnames\t<[]string>\n  ip\t<string> -required-\n"),
-        "{out}"
-    );
+    assert!(out.contains("FIELDS:\n  hostnames\t<[]string>\n  ip\t<string> -required-\n"), "{out}");
 }
 
 #[test]
@@ -129,10 +118,5 @@ fn other_kinds_warn_but_do_not_fail() {
     let text = format!("{VALID}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n");
     let (code, out, _) = podplay(&["validate", "-"], text.as_bytes());
     assert_eq!(code, 0, "{out}");
-    assert!(
-        out.contains(
-            "-:11:7: warning: kind: podplay models Pods and Nodes; this Deployment is skipped"
-        ),
-        "{out}"
-    );
+    assert!(out.contains("-:11:7: warning: kind: podplay models Pods and Nodes; this Deployment is skipped"), "{out}");
 }

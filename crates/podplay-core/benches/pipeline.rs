@@ -11,9 +11,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 
 fn examples() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
     files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "yaml"));
     files.sort();
     files
@@ -40,20 +39,12 @@ fn pipeline(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new(format!("serde_norway/{name}"), format!("{lines} lines")),
             &text,
-            |b, text| {
-                b.iter(|| {
-                    serde_norway::from_str::<k8s_openapi::api::core::v1::Pod>(std::hint::black_box(
-                        text,
-                    ))
-                })
-            },
+            |b, text| b.iter(|| serde_norway::from_str::<k8s_openapi::api::core::v1::Pod>(std::hint::black_box(text))),
         );
     }
     group.finish();
     c.bench_function("schema/parse-embedded", |b| {
-        b.iter(|| {
-            serde_json::from_str::<serde_json::Value>(include_str!("../data/k8s-schema.json"))
-        })
+        b.iter(|| serde_json::from_str::<serde_json::Value>(include_str!("../data/k8s-schema.json")))
     });
 }
 

@@ -48,16 +48,11 @@ pub struct Analysis {
 
 impl Analysis {
     pub fn is_valid(&self) -> bool {
-        !self
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        !self.diagnostics.iter().any(|d| d.severity == Severity::Error)
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
     }
 
     /// The Pods of the file that have no errors.
@@ -77,9 +72,7 @@ impl Analysis {
     }
 
     pub fn has_errors_in(&self, document: usize) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.document == document && d.severity == Severity::Error)
+        self.diagnostics.iter().any(|d| d.document == document && d.severity == Severity::Error)
     }
 
     /// What kubectl would print for this file (`kubectl apply -f FILE`), one
@@ -93,8 +86,7 @@ impl Analysis {
             let Some(stage) = errors.iter().map(|d| d.stage).min() else {
                 continue;
             };
-            let errors: Vec<&Diagnostic> =
-                errors.into_iter().filter(|d| d.stage == stage).collect();
+            let errors: Vec<&Diagnostic> = errors.into_iter().filter(|d| d.stage == stage).collect();
             let (kind, name) = self
                 .documents
                 .iter()
@@ -115,41 +107,21 @@ fn kind_name(object: &Object) -> &str {
     }
 }
 
-fn summary_block(
-    file: &str,
-    stage: Stage,
-    kind: &str,
-    name: &str,
-    errors: &[&Diagnostic],
-) -> String {
+fn summary_block(file: &str, stage: Stage, kind: &str, name: &str, errors: &[&Diagnostic]) -> String {
     match stage {
-        Stage::Syntax => format!(
-            "error: error parsing {file}: error converting YAML to JSON: {}\n",
-            errors[0].message
-        ),
+        Stage::Syntax => format!("error: error parsing {file}: error converting YAML to JSON: {}\n", errors[0].message),
         Stage::Duplicate => {
-            let lines: Vec<String> = errors
-                .iter()
-                .map(|d| format!("  line {}: {}", d.line, d.message))
-                .collect();
+            let lines: Vec<String> = errors.iter().map(|d| format!("  line {}: {}", d.line, d.message)).collect();
             format!(
                 "error: error parsing {file}: error converting YAML to JSON: yaml: unmarshal errors:\n{}\n",
                 lines.join("\n")
             )
         }
-        Stage::Kind => format!(
-            "error: unable to recognize \"{file}\": {}\n",
-            errors[0].message
-        ),
+        Stage::Kind => format!("error: unable to recognize \"{file}\": {}\n", errors[0].message),
         Stage::Decode => {
-            let strict: Vec<&str> = errors
-                .iter()
-                .filter_map(|d| d.message.strip_prefix("strict decoding error: "))
-                .collect();
-            let detail = match errors
-                .iter()
-                .find(|d| !d.message.starts_with("strict decoding error: "))
-            {
+            let strict: Vec<&str> =
+                errors.iter().filter_map(|d| d.message.strip_prefix("strict decoding error: ")).collect();
+            let detail = match errors.iter().find(|d| !d.message.starts_with("strict decoding error: ")) {
                 // Go's decoder reports its first type error and stops.
                 Some(type_error) => type_error.message.clone(),
                 None => format!("strict decoding error: {}", strict.join(", ")),
@@ -161,13 +133,7 @@ fn summary_block(
         Stage::Validation => {
             let causes: Vec<String> = errors
                 .iter()
-                .map(|d| {
-                    if d.path.is_empty() {
-                        d.message.clone()
-                    } else {
-                        format!("{}: {}", d.path, d.message)
-                    }
-                })
+                .map(|d| if d.path.is_empty() { d.message.clone() } else { format!("{}: {}", d.path, d.message) })
                 .collect();
             if causes.len() == 1 {
                 format!("The {kind} \"{name}\" is invalid: {}\n", causes[0])
@@ -197,13 +163,8 @@ pub fn analyze_bytes(bytes: &[u8]) -> Analysis {
                 Stage::Syntax,
                 "yaml: invalid leading UTF-8 octet".into(),
             )
-            .with_hint(Some(format!(
-                "the file is not UTF-8 text: byte 0x{bad:02x}"
-            )));
-            Analysis {
-                documents: Vec::new(),
-                diagnostics: vec![diagnostic],
-            }
+            .with_hint(Some(format!("the file is not UTF-8 text: byte 0x{bad:02x}")));
+            Analysis { documents: Vec::new(), diagnostics: vec![diagnostic] }
         }
     }
 }
@@ -217,13 +178,8 @@ pub fn analyze(text: &str) -> Analysis {
         analyze_document(document, &mut analysis);
     }
     if let Some(error) = loaded.error {
-        let mut d = Diagnostic::new(
-            Span::at(error.position),
-            String::new(),
-            Severity::Error,
-            Stage::Syntax,
-            error.message,
-        );
+        let mut d =
+            Diagnostic::new(Span::at(error.position), String::new(), Severity::Error, Stage::Syntax, error.message);
         d.document = loaded.documents.len();
         analysis.diagnostics.push(d);
     }
@@ -242,51 +198,19 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
             "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
             root.value.json_kind()
         );
-        push(
-            Diagnostic::new(
-                root.span,
-                String::new(),
-                Severity::Error,
-                Stage::Kind,
-                message,
-            ),
-            analysis,
-        );
+        push(Diagnostic::new(root.span, String::new(), Severity::Error, Stage::Kind, message), analysis);
         return;
     }
     let api_version = root.get_str("apiVersion").unwrap_or("").to_string();
     let kind = root.get_str("kind").unwrap_or("").to_string();
-    let name = root
-        .get("metadata")
-        .and_then(|m| m.value.get_str("name"))
-        .unwrap_or("")
-        .to_string();
+    let name = root.get("metadata").and_then(|m| m.value.get_str("name")).unwrap_or("").to_string();
     let kind_span = root.get("kind").map_or(root.span, |e| e.value.span);
     let version_span = root.get("apiVersion").map_or(root.span, |e| e.value.span);
     if kind.is_empty() || api_version.is_empty() {
-        let missing = if kind.is_empty() {
-            "kind"
-        } else {
-            "apiVersion"
-        };
-        let message = format!(
-            "Object '{}' is missing",
-            if kind.is_empty() {
-                "Kind"
-            } else {
-                "apiVersion"
-            }
-        );
-        let d = Diagnostic::new(
-            Span::at(root.span.start),
-            missing.into(),
-            Severity::Error,
-            Stage::Kind,
-            message,
-        )
-        .with_hint(Some(format!(
-            "every object needs `{missing}:`; a Pod has `apiVersion: v1` and `kind: Pod`"
-        )));
+        let missing = if kind.is_empty() { "kind" } else { "apiVersion" };
+        let message = format!("Object '{}' is missing", if kind.is_empty() { "Kind" } else { "apiVersion" });
+        let d = Diagnostic::new(Span::at(root.span.start), missing.into(), Severity::Error, Stage::Kind, message)
+            .with_hint(Some(format!("every object needs `{missing}:`; a Pod has `apiVersion: v1` and `kind: Pod`")));
         push(d, analysis);
         return;
     }
@@ -314,16 +238,8 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
     };
     if api_version != "v1" {
         let message = format!("no matches for kind \"{kind}\" in version \"{api_version}\"");
-        let d = Diagnostic::new(
-            version_span,
-            "apiVersion".into(),
-            Severity::Error,
-            Stage::Kind,
-            message,
-        )
-        .with_hint(Some(format!(
-            "{kind} is in the core group: `apiVersion: v1`"
-        )));
+        let d = Diagnostic::new(version_span, "apiVersion".into(), Severity::Error, Stage::Kind, message)
+            .with_hint(Some(format!("{kind} is in the core group: `apiVersion: v1`")));
         push(d, analysis);
         return;
     }
@@ -335,14 +251,8 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
             _ => Stage::Decode,
         };
         decode_paths.push(problem.path.clone());
-        let d = Diagnostic::new(
-            problem.span,
-            problem.path.to_string(),
-            Severity::Error,
-            stage,
-            problem.message(),
-        )
-        .with_hint(problem.hint());
+        let d = Diagnostic::new(problem.span, problem.path.to_string(), Severity::Error, stage, problem.message())
+            .with_hint(problem.hint());
         push(d, analysis);
     }
     let Decoded { json, spans, .. } = decoded;
@@ -368,13 +278,7 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
         })
     };
     match object {
-        Ok(object) => analysis.documents.push(AnalyzedDocument {
-            index,
-            object,
-            name,
-            span: root.span,
-            spans,
-        }),
+        Ok(object) => analysis.documents.push(AnalyzedDocument { index, object, name, span: root.span, spans }),
         Err(d) => push(d, analysis),
     }
 }
@@ -384,18 +288,8 @@ fn validation_diagnostic(error: &FieldError, spans: &SpanIndex) -> Diagnostic {
     // validation names that path; the learner wrote spec.shareProcessNamespace.
     let written = FieldPath::new("spec.shareProcessNamespace");
     let internal = FieldPath::new("spec.securityContext.shareProcessNamespace");
-    let path = if error.path == internal && spans.get(&internal).is_none() {
-        &written
-    } else {
-        &error.path
-    };
-    Diagnostic::new(
-        spans.locate(path),
-        error.path.to_string(),
-        Severity::Error,
-        Stage::Validation,
-        error.body(),
-    )
+    let path = if error.path == internal && spans.get(&internal).is_none() { &written } else { &error.path };
+    Diagnostic::new(spans.locate(path), error.path.to_string(), Severity::Error, Stage::Validation, error.body())
 }
 
 fn starts_with(path: &FieldPath, prefix: &FieldPath) -> bool {
@@ -406,15 +300,7 @@ fn starts_with(path: &FieldPath, prefix: &FieldPath) -> bool {
 /// only fails on a podplay bug; it then reports instead of panicking.
 fn typed<T: DeserializeOwned>(json: serde_json::Value, span: Span) -> Result<T, Diagnostic> {
     serde_json::from_value(json).map_err(|e| {
-        Diagnostic::new(
-            span,
-            String::new(),
-            Severity::Error,
-            Stage::Decode,
-            format!("internal error: {e}"),
-        )
-        .with_hint(Some(
-            "this is a podplay bug; please report it with the YAML".into(),
-        ))
+        Diagnostic::new(span, String::new(), Severity::Error, Stage::Decode, format!("internal error: {e}"))
+            .with_hint(Some("this is a podplay bug; please report it with the YAML".into()))
     })
 }

@@ -13,9 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{
-    Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo,
-};
+use k8s_openapi::api::core::v1::{Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -92,14 +90,8 @@ fn make_node(index: usize, name: &str, ip: &str, cidr: &str, disktype: Option<&s
         }),
         status: Some(NodeStatus {
             addresses: Some(vec![
-                NodeAddress {
-                    type_: "InternalIP".to_string(),
-                    address: ip.to_string(),
-                },
-                NodeAddress {
-                    type_: "Hostname".to_string(),
-                    address: name.to_string(),
-                },
+                NodeAddress { type_: "InternalIP".to_string(), address: ip.to_string() },
+                NodeAddress { type_: "Hostname".to_string(), address: name.to_string() },
             ]),
             capacity: Some(resources()),
             allocatable: Some(resources()),
@@ -112,24 +104,9 @@ fn make_node(index: usize, name: &str, ip: &str, cidr: &str, disktype: Option<&s
                     "KubeletHasSufficientMemory",
                     "kubelet has sufficient memory available",
                 ),
-                condition(
-                    "DiskPressure",
-                    "False",
-                    "KubeletHasNoDiskPressure",
-                    "kubelet has no disk pressure",
-                ),
-                condition(
-                    "PIDPressure",
-                    "False",
-                    "KubeletHasSufficientPID",
-                    "kubelet has sufficient PID available",
-                ),
-                condition(
-                    "Ready",
-                    "True",
-                    "KubeletReady",
-                    "kubelet is posting ready status",
-                ),
+                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
             ]),
             node_info: Some(NodeSystemInfo {
                 architecture: "amd64".to_string(),
@@ -157,21 +134,12 @@ pub fn node_name(node: &Node) -> &str {
 /// The node's Pod CIDR: `spec.podCIDR`, else the first of `spec.podCIDRs`.
 pub fn node_pod_cidr(node: &Node) -> Option<String> {
     let spec = node.spec.as_ref()?;
-    spec.pod_cidr
-        .clone()
-        .filter(|c| !c.is_empty())
-        .or_else(|| spec.pod_cidrs.as_ref()?.first().cloned())
+    spec.pod_cidr.clone().filter(|c| !c.is_empty()).or_else(|| spec.pod_cidrs.as_ref()?.first().cloned())
 }
 
 /// The node's `InternalIP` address (what `status.hostIP` of its Pods shows).
 pub fn node_internal_ip(node: &Node) -> Option<String> {
-    node.status
-        .as_ref()?
-        .addresses
-        .as_ref()?
-        .iter()
-        .find(|a| a.type_ == "InternalIP")
-        .map(|a| a.address.clone())
+    node.status.as_ref()?.addresses.as_ref()?.iter().find(|a| a.type_ == "InternalIP").map(|a| a.address.clone())
 }
 
 /// The node's own `/etc/hosts`, as a container-based node (kind, minikube)
@@ -193,13 +161,7 @@ pub fn node_hosts_file(node: &Node) -> String {
 
 /// The `Ready` condition's status (`True`, `False`, `Unknown`), if present.
 pub fn node_ready_status(node: &Node) -> Option<&str> {
-    node.status
-        .as_ref()?
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_ == "Ready")
-        .map(|c| c.status.as_str())
+    node.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Ready").map(|c| c.status.as_str())
 }
 
 #[cfg(test)]
@@ -248,10 +210,7 @@ mod tests {
         let json = serde_json::to_value(&default_nodes()[0]).unwrap();
         assert_eq!(json["spec"]["podCIDR"], "10.244.0.0/24");
         assert_eq!(json["status"]["addresses"][0]["type"], "InternalIP");
-        assert_eq!(
-            json["metadata"]["creationTimestamp"],
-            "2026-01-01T00:00:00Z"
-        );
+        assert_eq!(json["metadata"]["creationTimestamp"], "2026-01-01T00:00:00Z");
         assert!(node_hosts_file(&default_nodes()[0]).ends_with("192.168.49.2\tnode-1\n"));
     }
 }

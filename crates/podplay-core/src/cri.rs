@@ -162,11 +162,7 @@ pub struct Mount {
 pub enum MountSource {
     /// A directory on the node (hostPath, or the kubelet's emptyDir
     /// directory): the path on the node's filesystem.
-    NodePath {
-        path: String,
-        create: HostPathCreate,
-        volume: String,
-    },
+    NodePath { path: String, create: HostPathCreate, volume: String },
     /// A file the kubelet writes on the node and bind-mounts
     /// (`/etc/hosts`): its node path and content.
     KubeletFile { path: String, content: String },

@@ -30,11 +30,7 @@ pub enum DecodeProblemKind {
     /// field when there is one.
     UnknownField { suggestion: Option<String> },
     /// A key given twice in one mapping.
-    DuplicateKey {
-        key: String,
-        line: u32,
-        first_line: u32,
-    },
+    DuplicateKey { key: String, line: u32, first_line: u32 },
     /// `json: cannot unmarshal …` (the full message).
     Type(String),
 }
@@ -56,12 +52,8 @@ impl DecodeProblem {
     /// A hint for the learner, not part of Kubernetes' message.
     pub fn hint(&self) -> Option<String> {
         match &self.kind {
-            DecodeProblemKind::UnknownField {
-                suggestion: Some(s),
-            } => Some(format!("did you mean \"{s}\"?")),
-            DecodeProblemKind::DuplicateKey { first_line, .. } => {
-                Some(format!("first set on line {first_line}"))
-            }
+            DecodeProblemKind::UnknownField { suggestion: Some(s) } => Some(format!("did you mean \"{s}\"?")),
+            DecodeProblemKind::DuplicateKey { first_line, .. } => Some(format!("first set on line {first_line}")),
             _ => None,
         }
     }
@@ -122,21 +114,10 @@ pub struct Decoded {
 
 /// Decodes `root` as the definition `definition` (`io.k8s.api.core.v1.Pod`).
 pub fn decode(root: &Node, definition: &str) -> Decoded {
-    let mut walker = Walker {
-        schema: schema(),
-        out: Decoded::default(),
-    };
-    walker.out.spans.entries.insert(
-        FieldPath::root(),
-        Located {
-            key: None,
-            value: root.span,
-        },
-    );
+    let mut walker = Walker { schema: schema(), out: Decoded::default() };
+    walker.out.spans.entries.insert(FieldPath::root(), Located { key: None, value: root.span });
     let ty = TypeRef::Ref(definition.to_string());
-    walker.out.json = walker
-        .value(root, &ty, &FieldPath::root(), "")
-        .unwrap_or(Json::Null);
+    walker.out.json = walker.value(root, &ty, &FieldPath::root(), "").unwrap_or(Json::Null);
     walker.out
 }
 
@@ -240,9 +221,7 @@ impl Walker {
             self.record(&child_path, Some(entry.key_span), entry.value.span);
             match def.properties.get(&entry.key) {
                 Some(property) => {
-                    if let Some(value) =
-                        self.value(&entry.value, &property.ty, &child_path, struct_name)
-                    {
+                    if let Some(value) = self.value(&entry.value, &property.ty, &child_path, struct_name) {
                         out.insert(entry.key.clone(), value);
                     }
                 }
@@ -259,14 +238,7 @@ impl Walker {
         Some(Json::Object(out))
     }
 
-    fn scalar(
-        &mut self,
-        node: &Node,
-        kind: ScalarKind,
-        ty: &TypeRef,
-        path: &FieldPath,
-        owner: &str,
-    ) -> Option<Json> {
+    fn scalar(&mut self, node: &Node, kind: ScalarKind, ty: &TypeRef, path: &FieldPath, owner: &str) -> Option<Json> {
         match (kind, &node.value) {
             (ScalarKind::Object, _) => Some(self.free_form(node, path)),
             (ScalarKind::Time, Value::String(s)) => Some(Json::String(s.clone())),
@@ -274,7 +246,11 @@ impl Walker {
             (ScalarKind::IntOrString, v) => match integer(v, true) {
                 Some(i) => Some(Json::Number(i.into())),
                 // intstr.IntOrString's UnmarshalJSON decodes non-strings as int32.
-                None => self.type_error(node, path, format!("json: cannot unmarshal {} into Go value of type int32", v.json_kind())),
+                None => self.type_error(
+                    node,
+                    path,
+                    format!("json: cannot unmarshal {} into Go value of type int32", v.json_kind()),
+                ),
             },
             (ScalarKind::Quantity, Value::String(s)) if is_quantity(s) => Some(Json::String(s.clone())),
             (ScalarKind::Quantity, Value::Int(i)) => Some(Json::String(i.to_string())),
@@ -298,13 +274,9 @@ impl Walker {
             Value::Int(i) => Json::Number((*i).into()),
             Value::Float(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
             Value::String(s) => Json::String(s.clone()),
-            Value::Seq(items) => Json::Array(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| self.free_form(n, &path.index(i)))
-                    .collect(),
-            ),
+            Value::Seq(items) => {
+                Json::Array(items.iter().enumerate().map(|(i, n)| self.free_form(n, &path.index(i))).collect())
+            }
             Value::Map(entries) => {
                 let mut out = Map::new();
                 for e in entries {
@@ -323,25 +295,14 @@ impl Walker {
             TypeRef::Boolean => Json::Bool(false),
             TypeRef::Int32 | TypeRef::Int64 | TypeRef::Number => Json::Number(0.into()),
             TypeRef::Array(_) => Json::Array(Vec::new()),
-            TypeRef::Ref(name)
-                if self
-                    .schema
-                    .definition(name)
-                    .is_some_and(|d| d.scalar.is_some()) =>
-            {
+            TypeRef::Ref(name) if self.schema.definition(name).is_some_and(|d| d.scalar.is_some()) => {
                 Json::String(String::new())
             }
             TypeRef::Map(_) | TypeRef::Ref(_) | TypeRef::Object => Json::Object(Map::new()),
         }
     }
 
-    fn duplicate(
-        &mut self,
-        seen: &mut BTreeMap<String, Span>,
-        key: &str,
-        span: Span,
-        path: &FieldPath,
-    ) -> bool {
+    fn duplicate(&mut self, seen: &mut BTreeMap<String, Span>, key: &str, span: Span, path: &FieldPath) -> bool {
         match seen.get(key) {
             Some(first) => {
                 self.out.problems.push(DecodeProblem {
@@ -362,20 +323,11 @@ impl Walker {
         }
     }
 
-    fn mismatch(
-        &mut self,
-        node: &Node,
-        ty: &TypeRef,
-        path: &FieldPath,
-        owner: &str,
-    ) -> Option<Json> {
+    fn mismatch(&mut self, node: &Node, ty: &TypeRef, path: &FieldPath, owner: &str) -> Option<Json> {
         let go_type = self.schema.go_type(ty);
         let field = go_field_path(path);
         let message = if owner.is_empty() || field.is_empty() {
-            format!(
-                "json: cannot unmarshal {} into Go value of type {go_type}",
-                node.value.json_kind()
-            )
+            format!("json: cannot unmarshal {} into Go value of type {go_type}", node.value.json_kind())
         } else {
             format!(
                 "json: cannot unmarshal {} into Go struct field {owner}.{field} of type {go_type}",
@@ -387,19 +339,12 @@ impl Walker {
 
     fn type_error(&mut self, node: &Node, path: &FieldPath, message: String) -> Option<Json> {
         let path = path.clone();
-        self.out.problems.push(DecodeProblem {
-            path,
-            span: node.span,
-            kind: DecodeProblemKind::Type(message),
-        });
+        self.out.problems.push(DecodeProblem { path, span: node.span, kind: DecodeProblemKind::Type(message) });
         None
     }
 
     fn record(&mut self, path: &FieldPath, key: Option<Span>, value: Span) {
-        self.out
-            .spans
-            .entries
-            .insert(path.clone(), Located { key, value });
+        self.out.spans.entries.insert(path.clone(), Located { key, value });
     }
 }
 
@@ -485,24 +430,17 @@ mod tests {
 
     #[test]
     fn unknown_field_with_suggestion() {
-        let d = decode_pod(
-            "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: nginx\n",
-        );
+        let d = decode_pod("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    imagee: nginx\n");
         assert_eq!(d.problems.len(), 1);
         let p = &d.problems[0];
-        assert_eq!(
-            p.message(),
-            "strict decoding error: unknown field \"spec.containers[0].imagee\""
-        );
+        assert_eq!(p.message(), "strict decoding error: unknown field \"spec.containers[0].imagee\"");
         assert_eq!(p.hint().as_deref(), Some("did you mean \"image\"?"));
         assert_eq!((p.span.start.line, p.span.start.column), (6, 5));
     }
 
     #[test]
     fn type_errors_in_go_words() {
-        let d = decode_pod(
-            "spec:\n  containers:\n  - name: a\n    image: 5\n    ports:\n    - containerPort: 80.5\n",
-        );
+        let d = decode_pod("spec:\n  containers:\n  - name: a\n    image: 5\n    ports:\n    - containerPort: 80.5\n");
         let messages: Vec<_> = d.problems.iter().map(DecodeProblem::message).collect();
         assert_eq!(
             messages,
@@ -523,9 +461,7 @@ mod tests {
 
     #[test]
     fn quantities() {
-        assert!(
-            is_quantity("100m") && is_quantity("1Gi") && is_quantity("0.5") && is_quantity("1e3")
-        );
+        assert!(is_quantity("100m") && is_quantity("1Gi") && is_quantity("0.5") && is_quantity("1e3"));
         assert!(!is_quantity("lots") && !is_quantity(""));
     }
 

@@ -2,8 +2,7 @@
 //! applied before validation as the API server applies it on create.
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, HTTPGetAction, LifecycleHandler, Pod, PodSecurityContext, PodSpec,
-    Probe, Volume,
+    Container, ContainerPort, HTTPGetAction, LifecycleHandler, Pod, PodSecurityContext, PodSpec, Probe, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -15,16 +14,10 @@ pub fn default_pod(pod: &mut Pod) {
     set_if_none(&mut spec.restart_policy, "Always");
     set_if_none(&mut spec.scheduler_name, "default-scheduler");
     spec.termination_grace_period_seconds.get_or_insert(30);
-    spec.security_context
-        .get_or_insert_with(PodSecurityContext::default);
+    spec.security_context.get_or_insert_with(PodSecurityContext::default);
     spec.enable_service_links.get_or_insert(true);
     let host_network = spec.host_network == Some(true);
-    for container in spec
-        .init_containers
-        .iter_mut()
-        .flatten()
-        .chain(spec.containers.iter_mut())
-    {
+    for container in spec.init_containers.iter_mut().flatten().chain(spec.containers.iter_mut()) {
         default_container(container, host_network);
     }
     for volume in spec.volumes.iter_mut().flatten() {
@@ -53,14 +46,8 @@ pub fn image_tag(image: &str) -> Option<String> {
         None => (image, None),
     };
     let last_segment_start = name.rfind('/').map_or(0, |i| i + 1);
-    let repository = name
-        .rsplit_once(':')
-        .filter(|(_, t)| !t.contains('/'))
-        .map_or(name, |(r, _)| r);
-    if repository
-        .chars()
-        .any(|c| c.is_ascii_uppercase() || c.is_whitespace())
-    {
+    let repository = name.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(name, |(r, _)| r);
+    if repository.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()) {
         return None; // not a valid reference: ParseImageName fails
     }
     match name[last_segment_start..].split_once(':') {
@@ -72,29 +59,18 @@ pub fn image_tag(image: &str) -> Option<String> {
 
 fn default_container(c: &mut Container, host_network: bool) {
     if c.image_pull_policy.as_deref().unwrap_or("").is_empty() {
-        c.image_pull_policy =
-            Some(default_pull_policy(c.image.as_deref().unwrap_or("")).to_string());
+        c.image_pull_policy = Some(default_pull_policy(c.image.as_deref().unwrap_or("")).to_string());
     }
     set_if_none(&mut c.termination_message_path, "/dev/termination-log");
     set_if_none(&mut c.termination_message_policy, "File");
     for port in c.ports.iter_mut().flatten() {
         default_port(port, host_network);
     }
-    for probe in [
-        &mut c.liveness_probe,
-        &mut c.readiness_probe,
-        &mut c.startup_probe,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for probe in [&mut c.liveness_probe, &mut c.readiness_probe, &mut c.startup_probe].into_iter().flatten() {
         default_probe(probe);
     }
     if let Some(lifecycle) = &mut c.lifecycle {
-        for handler in [&mut lifecycle.post_start, &mut lifecycle.pre_stop]
-            .into_iter()
-            .flatten()
-        {
+        for handler in [&mut lifecycle.post_start, &mut lifecycle.pre_stop].into_iter().flatten() {
             default_handler(handler);
         }
     }
@@ -159,8 +135,7 @@ fn default_volume(volume: &mut Volume) {
     }
     if let Some(v) = &mut volume.image {
         if v.pull_policy.as_deref().unwrap_or("").is_empty() {
-            v.pull_policy =
-                Some(default_pull_policy(v.reference.as_deref().unwrap_or("")).to_string());
+            v.pull_policy = Some(default_pull_policy(v.reference.as_deref().unwrap_or("")).to_string());
         }
     }
 }
@@ -168,11 +143,7 @@ fn default_volume(volume: &mut Volume) {
 /// The volume source fields that are set, in the JSON names of the API.
 pub fn volume_sources(volume: &Volume) -> Vec<String> {
     match serde_json::to_value(volume) {
-        Ok(serde_json::Value::Object(map)) => map
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| k != "name")
-            .collect(),
+        Ok(serde_json::Value::Object(map)) => map.into_iter().map(|(k, _)| k).filter(|k| k != "name").collect(),
         _ => Vec::new(),
     }
 }
@@ -199,10 +170,7 @@ mod tests {
         assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
         assert_eq!(default_pull_policy("nginx:latest@sha256:abc"), "Always");
         assert_eq!(default_pull_policy("localhost:5000/nginx"), "Always");
-        assert_eq!(
-            default_pull_policy("localhost:5000/nginx:v2"),
-            "IfNotPresent"
-        );
+        assert_eq!(default_pull_policy("localhost:5000/nginx:v2"), "IfNotPresent");
         assert_eq!(default_pull_policy("geektime/tomcat:7.0"), "IfNotPresent");
     }
 }

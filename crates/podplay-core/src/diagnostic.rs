@@ -52,13 +52,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        span: Span,
-        path: String,
-        severity: Severity,
-        stage: Stage,
-        message: String,
-    ) -> Diagnostic {
+    pub fn new(span: Span, path: String, severity: Severity, stage: Stage, message: String) -> Diagnostic {
         Diagnostic {
             line: span.start.line.max(1),
             column: span.start.column.max(1),

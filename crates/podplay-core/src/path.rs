@@ -27,13 +27,7 @@ impl FieldPath {
 
     /// A path of dotted fields: `FieldPath::new("spec.containers")`.
     pub fn new(dotted: &str) -> FieldPath {
-        FieldPath {
-            segments: dotted
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .map(|s| Segment::Field(s.into()))
-                .collect(),
-        }
+        FieldPath { segments: dotted.split('.').filter(|s| !s.is_empty()).map(|s| Segment::Field(s.into())).collect() }
     }
 
     pub fn child(&self, field: &str) -> FieldPath {
@@ -54,9 +48,7 @@ impl FieldPath {
 
     pub fn parent(&self) -> Option<FieldPath> {
         let (_, rest) = self.segments.split_last()?;
-        Some(FieldPath {
-            segments: rest.to_vec(),
-        })
+        Some(FieldPath { segments: rest.to_vec() })
     }
 
     pub fn is_root(&self) -> bool {
@@ -105,10 +97,7 @@ mod tests {
     fn prints_like_field_path() {
         let p = FieldPath::new("spec.containers").index(0).child("image");
         assert_eq!(p.to_string(), "spec.containers[0].image");
-        assert_eq!(
-            FieldPath::new("metadata.labels").key("app").to_string(),
-            "metadata.labels[app]"
-        );
+        assert_eq!(FieldPath::new("metadata.labels").key("app").to_string(), "metadata.labels[app]");
         assert_eq!(p.without_indexes(), "spec.containers.image");
     }
 }

@@ -22,8 +22,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodCondition, Taint,
-    Toleration,
+    Container, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodCondition, Taint, Toleration,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
@@ -65,8 +64,7 @@ pub const DRA_NO_CLAIMS: &str = "no new claims to deallocate";
 /// `schedule_one.go` `ErrNoNodesAvailable`.
 pub const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
 /// `PodScheduled` message while `spec.schedulingGates` is non-empty.
-pub const SCHEDULING_GATED_MESSAGE: &str =
-    "Scheduling is blocked due to non-empty scheduling gates";
+pub const SCHEDULING_GATED_MESSAGE: &str = "Scheduling is blocked due to non-empty scheduling gates";
 /// An event's message is cut to this many bytes (`truncateMessage`).
 pub const EVENT_MESSAGE_LIMIT: usize = 1024;
 
@@ -98,10 +96,7 @@ pub enum ScheduleOutcome {
     /// (= `message`, cut at 1024 bytes), and `PodScheduled=False`, reason
     /// `Unschedulable`, message `message`. The scheduler retries when the
     /// cluster changes.
-    Unschedulable {
-        message: String,
-        event_message: String,
-    },
+    Unschedulable { message: String, event_message: String },
     /// `spec.schedulingGates` is non-empty: `PodScheduled=False`, reason
     /// `SchedulingGated`, no event; kubectl STATUS `SchedulingGated`.
     SchedulingGated,
@@ -117,10 +112,7 @@ impl ScheduleOutcome {
     pub fn node(&self) -> Option<&str> {
         match self {
             ScheduleOutcome::Bound { node, .. } => Some(node),
-            ScheduleOutcome::NodeNameSet {
-                node,
-                node_exists: true,
-            } => Some(node),
+            ScheduleOutcome::NodeNameSet { node, node_exists: true } => Some(node),
             _ => None,
         }
     }
@@ -139,16 +131,12 @@ impl ScheduleOutcome {
         };
         match self {
             ScheduleOutcome::Bound { .. } => Some(condition("True", None, None)),
-            ScheduleOutcome::Unschedulable { message, .. } => Some(condition(
-                "False",
-                Some(CONDITION_REASON_UNSCHEDULABLE),
-                Some(message),
-            )),
-            ScheduleOutcome::SchedulingGated => Some(condition(
-                "False",
-                Some(CONDITION_REASON_SCHEDULING_GATED),
-                Some(SCHEDULING_GATED_MESSAGE),
-            )),
+            ScheduleOutcome::Unschedulable { message, .. } => {
+                Some(condition("False", Some(CONDITION_REASON_UNSCHEDULABLE), Some(message)))
+            }
+            ScheduleOutcome::SchedulingGated => {
+                Some(condition("False", Some(CONDITION_REASON_SCHEDULING_GATED), Some(SCHEDULING_GATED_MESSAGE)))
+            }
             ScheduleOutcome::NodeNameSet { .. } | ScheduleOutcome::OtherScheduler { .. } => None,
         }
     }
@@ -183,10 +171,7 @@ pub struct NodeRejection {
 
 impl NodeRejection {
     fn unresolvable(reason: &str) -> NodeRejection {
-        NodeRejection {
-            reasons: vec![reason.to_string()],
-            unresolvable: true,
-        }
+        NodeRejection { reasons: vec![reason.to_string()], unresolvable: true }
     }
 }
 
@@ -197,29 +182,18 @@ impl NodeRejection {
 /// Kubernetes scores the feasible nodes (spreading, least allocated, …) and
 /// picks randomly among the best; podplay picks, deterministically, the
 /// feasible node with the fewest Pods, then the first by name.
-pub fn schedule(
-    pod: &Pod,
-    nodes: &[Node],
-    pods_per_node: &BTreeMap<String, usize>,
-) -> ScheduleOutcome {
+pub fn schedule(pod: &Pod, nodes: &[Node], pods_per_node: &BTreeMap<String, usize>) -> ScheduleOutcome {
     let spec = pod.spec.as_ref();
-    if let Some(node) = spec
-        .and_then(|s| s.node_name.as_deref())
-        .filter(|n| !n.is_empty())
-    {
+    if let Some(node) = spec.and_then(|s| s.node_name.as_deref()).filter(|n| !n.is_empty()) {
         return ScheduleOutcome::NodeNameSet {
             node: node.to_string(),
             node_exists: nodes.iter().any(|n| node_name(n) == node),
         };
     }
-    let scheduler_name = spec
-        .and_then(|s| s.scheduler_name.as_deref())
-        .filter(|n| !n.is_empty())
-        .unwrap_or(SCHEDULER_NAME);
+    let scheduler_name =
+        spec.and_then(|s| s.scheduler_name.as_deref()).filter(|n| !n.is_empty()).unwrap_or(SCHEDULER_NAME);
     if scheduler_name != SCHEDULER_NAME {
-        return ScheduleOutcome::OtherScheduler {
-            scheduler_name: scheduler_name.to_string(),
-        };
+        return ScheduleOutcome::OtherScheduler { scheduler_name: scheduler_name.to_string() };
     }
     if spec.is_some_and(|s| s.scheduling_gates.as_ref().is_some_and(|g| !g.is_empty())) {
         return ScheduleOutcome::SchedulingGated;
@@ -253,27 +227,15 @@ pub fn schedule(
         };
     }
     let preemption_never = spec.and_then(|s| s.preemption_policy.as_deref()) == Some("Never");
-    unschedulable(fit_error_message(
-        nodes.len(),
-        &rejections,
-        true,
-        preemption_never,
-    ))
+    unschedulable(fit_error_message(nodes.len(), &rejections, true, preemption_never))
 }
 
 fn unschedulable(message: String) -> ScheduleOutcome {
-    ScheduleOutcome::Unschedulable {
-        event_message: truncate_event_message(&message),
-        message,
-    }
+    ScheduleOutcome::Unschedulable { event_message: truncate_event_message(&message), message }
 }
 
 fn pod_namespace(pod: &Pod) -> &str {
-    pod.metadata
-        .namespace
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("default")
+    pod.metadata.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or("default")
 }
 
 /// `FitError.Error()` (`pkg/scheduler/framework/types.go`) followed by the
@@ -289,12 +251,7 @@ fn pod_namespace(pod: &Pod) -> &str {
 /// `Preemption is not helpful for scheduling` and the others as `No
 /// preemption victims found for incoming pod` (podplay has no lower-priority
 /// Pods to evict).
-pub fn fit_error_message(
-    num_nodes: usize,
-    rejections: &[NodeRejection],
-    dra: bool,
-    preemption_never: bool,
-) -> String {
+pub fn fit_error_message(num_nodes: usize, rejections: &[NodeRejection], dra: bool, preemption_never: bool) -> String {
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rejections {
         for reason in &r.reasons {
@@ -311,11 +268,7 @@ pub fn fit_error_message(
     } else {
         let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
         for r in rejections {
-            let outcome = if r.unresolvable {
-                PREEMPTION_NOT_HELPFUL
-            } else {
-                NO_PREEMPTION_VICTIMS
-            };
+            let outcome = if r.unresolvable { PREEMPTION_NOT_HELPFUL } else { NO_PREEMPTION_VICTIMS };
             *outcomes.entry(outcome).or_default() += 1;
         }
         // Nodes without a status of their own (none here) count as "not
@@ -324,16 +277,9 @@ pub fn fit_error_message(
         if absent > 0 {
             *outcomes.entry(PREEMPTION_NOT_HELPFUL).or_default() += absent;
         }
-        format!(
-            "preemption: 0/{num_nodes} nodes are available: {}.",
-            sorted_histogram(&outcomes)
-        )
+        format!("preemption: 0/{num_nodes} nodes are available: {}.", sorted_histogram(&outcomes))
     };
-    let post_filter = if dra {
-        format!("{DRA_NO_CLAIMS}, {preemption}")
-    } else {
-        preemption
-    };
+    let post_filter = if dra { format!("{DRA_NO_CLAIMS}, {preemption}") } else { preemption };
     message.push(' ');
     message.push_str(&post_filter);
     message
@@ -362,19 +308,12 @@ pub fn truncate_event_message(message: &str) -> String {
 /// Runs the modeled filter plugins for one node, in order, stopping at the
 /// first that rejects it.
 pub fn filter(pod: &Pod, node: &Node, pods_on_node: usize) -> Result<(), NodeRejection> {
-    let tolerations: &[Toleration] = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.tolerations.as_deref())
-        .unwrap_or(&[]);
+    let tolerations: &[Toleration] = pod.spec.as_ref().and_then(|s| s.tolerations.as_deref()).unwrap_or(&[]);
     let node_spec = node.spec.as_ref();
     // NodeUnschedulable
     if node_spec.and_then(|s| s.unschedulable) == Some(true) {
-        let cordon = Taint {
-            key: TAINT_NODE_UNSCHEDULABLE.to_string(),
-            effect: "NoSchedule".to_string(),
-            ..Default::default()
-        };
+        let cordon =
+            Taint { key: TAINT_NODE_UNSCHEDULABLE.to_string(), effect: "NoSchedule".to_string(), ..Default::default() };
         if !tolerations.iter().any(|t| tolerates(t, &cordon)) {
             return Err(NodeRejection::unresolvable(REASON_NODE_UNSCHEDULABLE));
         }
@@ -412,9 +351,7 @@ pub fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
         return false;
     }
     match toleration.operator.as_deref().unwrap_or("") {
-        "" | "Equal" => {
-            toleration.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or("")
-        }
+        "" | "Equal" => toleration.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or(""),
         "Exists" => true,
         // `Lt`/`Gt` (alpha `TaintTolerationComparisonOperators`) are off.
         _ => false,
@@ -428,9 +365,9 @@ pub fn find_untolerated_taint<'a>(
     tolerations: &[Toleration],
     effects: &[&str],
 ) -> Option<&'a Taint> {
-    taints.iter().find(|taint| {
-        effects.contains(&taint.effect.as_str()) && !tolerations.iter().any(|t| tolerates(t, taint))
-    })
+    taints
+        .iter()
+        .find(|taint| effects.contains(&taint.effect.as_str()) && !tolerations.iter().any(|t| tolerates(t, taint)))
 }
 
 /// `nodeSelector` (every pair equals a node label) and, if given, the
@@ -452,16 +389,10 @@ pub fn node_affinity_matches(pod: &Pod, node: &Node) -> bool {
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| {
-            na.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        });
+        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
     match required {
         None => true,
-        Some(selector) => selector
-            .node_selector_terms
-            .iter()
-            .any(|term| node_selector_term_matches(term, node)),
+        Some(selector) => selector.node_selector_terms.iter().any(|term| node_selector_term_matches(term, node)),
     }
 }
 
@@ -475,9 +406,7 @@ pub fn node_selector_term_matches(term: &NodeSelectorTerm, node: &Node) -> bool 
     let empty = BTreeMap::new();
     let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
     let name = node_name(node);
-    expressions
-        .iter()
-        .all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)) == Some(true))
+    expressions.iter().all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)) == Some(true))
         && fields.iter().all(|r| {
             r.key == "metadata.name"
                 && matches!(r.operator.as_str(), "In" | "NotIn")
@@ -513,11 +442,7 @@ pub fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -
             let Some(v) = value.and_then(|v| v.parse::<i64>().ok()) else {
                 return Some(false);
             };
-            Some(if req.operator == "Gt" {
-                v > bound
-            } else {
-                v < bound
-            })
+            Some(if req.operator == "Gt" { v > bound } else { v < bound })
         }
         _ => None,
     }
@@ -540,17 +465,10 @@ pub struct InsufficientResource {
 /// `fitsRequest`: the Pods count first, then cpu, memory,
 /// ephemeral-storage and extended resources. Pods already on the node count
 /// only by number (their requests are taken as zero).
-pub fn insufficient_resources(
-    pod: &Pod,
-    node: &Node,
-    pods_on_node: usize,
-) -> Vec<InsufficientResource> {
+pub fn insufficient_resources(pod: &Pod, node: &Node, pods_on_node: usize) -> Vec<InsufficientResource> {
     let allocatable = node.status.as_ref().and_then(|s| s.allocatable.as_ref());
     let alloc = |name: &str| -> i64 {
-        allocatable
-            .and_then(|a| a.get(name))
-            .and_then(|q| resource_value(name, &q.0))
-            .unwrap_or(0)
+        allocatable.and_then(|a| a.get(name)).and_then(|q| resource_value(name, &q.0)).unwrap_or(0)
     };
     let mut out = Vec::new();
     let used_pods = i64::try_from(pods_on_node).unwrap_or(i64::MAX);
@@ -651,11 +569,7 @@ fn container_requests(c: &Container) -> BTreeMap<String, i64> {
     c.resources
         .as_ref()
         .and_then(|r| r.requests.as_ref())
-        .map(|r| {
-            r.iter()
-                .filter_map(|(k, q)| Some((k.clone(), resource_value(k, &q.0)?)))
-                .collect()
-        })
+        .map(|r| r.iter().filter_map(|(k, q)| Some((k.clone(), resource_value(k, &q.0)?))).collect())
         .unwrap_or_default()
 }
 
@@ -683,17 +597,13 @@ pub fn parse_quantity_scaled(s: &str, scale: i32) -> Option<i64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let split = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
+    let split = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
     let (number, suffix) = rest.split_at(split);
     if number.is_empty() || number == "." || number.matches('.').count() > 1 {
         return None;
     }
     let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
-    let digits: String = format!("{int_part}{frac_part}")
-        .trim_start_matches('0')
-        .to_string();
+    let digits: String = format!("{int_part}{frac_part}").trim_start_matches('0').to_string();
     let (pow10, pow2): (i32, u32) = match suffix {
         "" => (0, 0),
         "n" => (-9, 0),
@@ -749,11 +659,7 @@ pub fn parse_quantity_scaled(s: &str, scale: i32) -> Option<i64> {
         // Round away from zero for positives (ceil), toward zero for
         // negatives (also ceil).
         let q = value / divisor;
-        value = if value % divisor != 0 && !negative {
-            q + 1
-        } else {
-            q
-        };
+        value = if value % divisor != 0 && !negative { q + 1 } else { q };
     }
     let value = if negative { -value } else { value };
     Some(i64::try_from(value).unwrap_or(saturated))
@@ -786,29 +692,13 @@ impl AdmitRejection {
 /// resource: cpu, requested: 3000, used: 0, capacity: 2000` (reason
 /// `OutOfcpu`).
 pub fn kubelet_admit(pod: &Pod, node: &Node, pods_on_node: usize) -> Result<(), AdmitRejection> {
-    let reject = |reason: &str, message: String| {
-        Err(AdmitRejection {
-            reason: reason.to_string(),
-            message,
-        })
-    };
-    let node_os = node
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get("kubernetes.io/os"))
-        .map_or("linux", String::as_str);
-    if let Some(pod_os) = pod
-        .metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get("kubernetes.io/os"))
-    {
+    let reject = |reason: &str, message: String| Err(AdmitRejection { reason: reason.to_string(), message });
+    let node_os = node.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/os")).map_or("linux", String::as_str);
+    if let Some(pod_os) = pod.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/os")) {
         if pod_os != node_os {
             return reject(
                 "PodOSSelectorNodeLabelDoesNotMatch",
-                "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label"
-                    .to_string(),
+                "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label".to_string(),
             );
         }
     }
@@ -820,10 +710,7 @@ pub fn kubelet_admit(pod: &Pod, node: &Node, pods_on_node: usize) -> Result<(), 
             );
         }
     }
-    if let Some(r) = insufficient_resources(pod, node, pods_on_node)
-        .into_iter()
-        .next()
-    {
+    if let Some(r) = insufficient_resources(pod, node, pods_on_node).into_iter().next() {
         let reason = format!("OutOf{}", r.resource);
         return reject(
             &reason,
@@ -834,26 +721,14 @@ pub fn kubelet_admit(pod: &Pod, node: &Node, pods_on_node: usize) -> Result<(), 
         );
     }
     if !node_affinity_matches(pod, node) {
-        return reject(
-            "NodeAffinity",
-            format!("Predicate NodeAffinity failed: {REASON_NODE_AFFINITY}"),
-        );
+        return reject("NodeAffinity", format!("Predicate NodeAffinity failed: {REASON_NODE_AFFINITY}"));
     }
-    let tolerations = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.tolerations.as_deref())
-        .unwrap_or(&[]);
-    let taints = node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.as_deref())
-        .unwrap_or(&[]);
+    let tolerations = pod.spec.as_ref().and_then(|s| s.tolerations.as_deref()).unwrap_or(&[]);
+    let taints = node.spec.as_ref().and_then(|s| s.taints.as_deref()).unwrap_or(&[]);
     if find_untolerated_taint(taints, tolerations, &["NoExecute"]).is_some() {
         return reject(
             "TaintToleration",
-            "Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate"
-                .to_string(),
+            "Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate".to_string(),
         );
     }
     Ok(())
@@ -906,11 +781,7 @@ mod tests {
         assert_eq!(schedule(&p, &nodes, &none()).node(), Some("node-2"));
         let p = web("  nodeSelector:\n    disktype: nvme\n");
         let outcome = schedule(&p, &nodes, &none());
-        let ScheduleOutcome::Unschedulable {
-            message,
-            event_message,
-        } = &outcome
-        else {
+        let ScheduleOutcome::Unschedulable { message, event_message } = &outcome else {
             panic!("{outcome:?}");
         };
         assert_eq!(
@@ -918,9 +789,7 @@ mod tests {
             "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
         );
         assert_eq!(event_message, message);
-        let condition = outcome
-            .pod_scheduled_condition(&crate::time::virtual_time(0))
-            .unwrap();
+        let condition = outcome.pod_scheduled_condition(&crate::time::virtual_time(0)).unwrap();
         assert_eq!(condition.status, "False");
         assert_eq!(condition.reason.as_deref(), Some("Unschedulable"));
         assert_eq!(condition.message.as_deref(), Some(message.as_str()));
@@ -941,36 +810,23 @@ mod tests {
             ))
         };
         let feasible = |p: &Pod| -> Vec<String> {
-            nodes
-                .iter()
-                .filter(|n| filter(p, n, 0).is_ok())
-                .map(|n| node_name(n).to_string())
-                .collect()
+            nodes.iter().filter(|n| filter(p, n, 0).is_ok()).map(|n| node_name(n).to_string()).collect()
         };
-        let p = affinity(
-            "        - matchExpressions:\n          - {key: disktype, operator: In, values: [ssd, hdd]}\n",
-        );
+        let p =
+            affinity("        - matchExpressions:\n          - {key: disktype, operator: In, values: [ssd, hdd]}\n");
         assert_eq!(feasible(&p), ["node-1", "node-2"]);
-        let p = affinity(
-            "        - matchExpressions:\n          - {key: disktype, operator: NotIn, values: [ssd]}\n",
-        );
+        let p = affinity("        - matchExpressions:\n          - {key: disktype, operator: NotIn, values: [ssd]}\n");
         assert_eq!(feasible(&p), ["node-2", "node-3"]);
-        let p = affinity(
-            "        - matchExpressions:\n          - {key: disktype, operator: Exists}\n",
-        );
+        let p = affinity("        - matchExpressions:\n          - {key: disktype, operator: Exists}\n");
         assert_eq!(feasible(&p), ["node-1", "node-2"]);
-        let p = affinity(
-            "        - matchExpressions:\n          - {key: disktype, operator: DoesNotExist}\n",
-        );
+        let p = affinity("        - matchExpressions:\n          - {key: disktype, operator: DoesNotExist}\n");
         assert_eq!(feasible(&p), ["node-3"]);
         // Terms are ORed, expressions ANDed.
         let p = affinity(
             "        - matchExpressions:\n          - {key: disktype, operator: In, values: [ssd]}\n          - {key: kubernetes.io/hostname, operator: In, values: [node-2]}\n        - matchExpressions:\n          - {key: kubernetes.io/hostname, operator: In, values: [node-3]}\n",
         );
         assert_eq!(feasible(&p), ["node-3"]);
-        let p = affinity(
-            "        - matchFields:\n          - {key: metadata.name, operator: In, values: [node-2]}\n",
-        );
+        let p = affinity("        - matchFields:\n          - {key: metadata.name, operator: In, values: [node-2]}\n");
         assert_eq!(feasible(&p), ["node-2"]);
     }
 
@@ -1003,26 +859,20 @@ mod tests {
         let p = web("  nodeSelector:\n    kubernetes.io/os: linux\n    disktype: ssd\n");
         // node-1 fails NodeUnschedulable first (before its selector matches),
         // node-2 TaintToleration, node-3 NodeAffinity.
-        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&p, &nodes, &none()) else {
-            panic!()
-        };
+        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&p, &nodes, &none()) else { panic!() };
         assert_eq!(
             message,
             "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s), 1 node(s) were unschedulable. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
         );
         // Tolerating the taint opens node-2.
-        let p = web(
-            "  tolerations:\n  - key: dedicated\n    operator: Equal\n    value: gpu\n    effect: NoSchedule\n",
-        );
+        let p =
+            web("  tolerations:\n  - key: dedicated\n    operator: Equal\n    value: gpu\n    effect: NoSchedule\n");
         assert_eq!(schedule(&p, &nodes, &none()).node(), Some("node-2"));
         // A toleration of the cordon taint opens node-1 too.
-        let p = web(
-            "  tolerations:\n  - key: node.kubernetes.io/unschedulable\n    operator: Exists\n",
-        );
+        let p = web("  tolerations:\n  - key: node.kubernetes.io/unschedulable\n    operator: Exists\n");
         assert_eq!(schedule(&p, &nodes, &none()).node(), Some("node-1"));
         // PreferNoSchedule never filters.
-        nodes[1].spec.as_mut().unwrap().taints.as_mut().unwrap()[0].effect =
-            "PreferNoSchedule".into();
+        nodes[1].spec.as_mut().unwrap().taints.as_mut().unwrap()[0].effect = "PreferNoSchedule".into();
         let counts = BTreeMap::from([("node-3".to_string(), 5)]);
         assert_eq!(schedule(&web(""), &nodes, &counts).node(), Some("node-2"));
     }
@@ -1030,10 +880,7 @@ mod tests {
     #[test]
     fn histograms_sort_as_strings() {
         let mut rejections = vec![NodeRejection::unresolvable(REASON_NODE_AFFINITY); 10];
-        rejections.extend(vec![
-            NodeRejection::unresolvable(REASON_UNTOLERATED_TAINT);
-            2
-        ]);
+        rejections.extend(vec![NodeRejection::unresolvable(REASON_UNTOLERATED_TAINT); 2]);
         assert_eq!(
             fit_error_message(12, &rejections, false, false),
             "0/12 nodes are available: 10 node(s) didn't match Pod's node affinity/selector, 2 node(s) had untolerated taint(s). preemption: 0/12 nodes are available: 12 Preemption is not helpful for scheduling."
@@ -1042,16 +889,9 @@ mod tests {
 
     #[test]
     fn toleration_matching() {
-        let taint = Taint {
-            key: "k".into(),
-            value: Some("v".into()),
-            effect: "NoExecute".into(),
-            ..Default::default()
-        };
-        let tol = |key: Option<&str>,
-                   op: Option<&str>,
-                   value: Option<&str>,
-                   effect: Option<&str>| Toleration {
+        let taint =
+            Taint { key: "k".into(), value: Some("v".into()), effect: "NoExecute".into(), ..Default::default() };
+        let tol = |key: Option<&str>, op: Option<&str>, value: Option<&str>, effect: Option<&str>| Toleration {
             key: key.map(Into::into),
             operator: op.map(Into::into),
             value: value.map(Into::into),
@@ -1059,23 +899,11 @@ mod tests {
             ..Default::default()
         };
         assert!(tolerates(&tol(Some("k"), None, Some("v"), None), &taint));
-        assert!(!tolerates(
-            &tol(Some("k"), Some("Equal"), Some("w"), None),
-            &taint
-        ));
-        assert!(tolerates(
-            &tol(Some("k"), Some("Exists"), None, Some("NoExecute")),
-            &taint
-        ));
-        assert!(!tolerates(
-            &tol(Some("k"), Some("Exists"), None, Some("NoSchedule")),
-            &taint
-        ));
+        assert!(!tolerates(&tol(Some("k"), Some("Equal"), Some("w"), None), &taint));
+        assert!(tolerates(&tol(Some("k"), Some("Exists"), None, Some("NoExecute")), &taint));
+        assert!(!tolerates(&tol(Some("k"), Some("Exists"), None, Some("NoSchedule")), &taint));
         assert!(tolerates(&tol(None, Some("Exists"), None, None), &taint));
-        assert!(!tolerates(
-            &tol(Some("j"), Some("Exists"), None, None),
-            &taint
-        ));
+        assert!(!tolerates(&tol(Some("j"), Some("Exists"), None, None), &taint));
     }
 
     #[test]
@@ -1084,9 +912,7 @@ mod tests {
         let p = pod(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: a\n    image: nginx\n    resources:\n      requests:\n        cpu: '3'\n        memory: 1Gi\n",
         );
-        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&p, &nodes, &none()) else {
-            panic!()
-        };
+        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&p, &nodes, &none()) else { panic!() };
         assert_eq!(
             message,
             "0/3 nodes are available: 3 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
@@ -1101,14 +927,8 @@ mod tests {
         // A full node: resolvable, so preemption looks for victims.
         let full = BTreeMap::from([("node-1".to_string(), 110), ("node-2".to_string(), 110)]);
         assert_eq!(schedule(&web(""), &nodes, &full).node(), Some("node-3"));
-        let all_full: BTreeMap<String, usize> = nodes
-            .iter()
-            .map(|n| (node_name(n).to_string(), 110))
-            .collect();
-        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&web(""), &nodes, &all_full)
-        else {
-            panic!()
-        };
+        let all_full: BTreeMap<String, usize> = nodes.iter().map(|n| (node_name(n).to_string(), 110)).collect();
+        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&web(""), &nodes, &all_full) else { panic!() };
         assert_eq!(
             message,
             "0/3 nodes are available: 3 Too many pods. no new claims to deallocate, preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
@@ -1158,27 +978,12 @@ mod tests {
         let nodes = default_nodes();
         let p = web("  nodeName: node-2\n");
         let outcome = schedule(&p, &nodes, &none());
-        assert_eq!(
-            outcome,
-            ScheduleOutcome::NodeNameSet {
-                node: "node-2".into(),
-                node_exists: true
-            }
-        );
-        assert_eq!(
-            outcome.pod_scheduled_condition(&crate::time::virtual_time(0)),
-            None
-        );
+        assert_eq!(outcome, ScheduleOutcome::NodeNameSet { node: "node-2".into(), node_exists: true });
+        assert_eq!(outcome.pod_scheduled_condition(&crate::time::virtual_time(0)), None);
         let p = web("  nodeName: node-9\n");
         let outcome = schedule(&p, &nodes, &none());
         assert_eq!(outcome.node(), None);
-        assert!(matches!(
-            outcome,
-            ScheduleOutcome::NodeNameSet {
-                node_exists: false,
-                ..
-            }
-        ));
+        assert!(matches!(outcome, ScheduleOutcome::NodeNameSet { node_exists: false, .. }));
         // The kubelet re-checks what the scheduler would have.
         let p = web("  nodeName: node-3\n  nodeSelector:\n    disktype: ssd\n");
         let rejection = kubelet_admit(&p, &nodes[2], 0).unwrap_err();
@@ -1187,10 +992,7 @@ mod tests {
             rejection.status_message(),
             "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
         );
-        assert_eq!(
-            kubelet_admit(&web("  nodeName: node-1\n"), &nodes[0], 3),
-            Ok(())
-        );
+        assert_eq!(kubelet_admit(&web("  nodeName: node-1\n"), &nodes[0], 3), Ok(()));
     }
 
     #[test]
@@ -1199,21 +1001,14 @@ mod tests {
         let p = web("  schedulingGates:\n  - name: example.com/wait\n");
         let outcome = schedule(&p, &nodes, &none());
         assert_eq!(outcome, ScheduleOutcome::SchedulingGated);
-        let c = outcome
-            .pod_scheduled_condition(&crate::time::virtual_time(0))
-            .unwrap();
+        let c = outcome.pod_scheduled_condition(&crate::time::virtual_time(0)).unwrap();
         assert_eq!(c.reason.as_deref(), Some("SchedulingGated"));
         let p = web("  schedulerName: my-scheduler\n");
         assert_eq!(
             schedule(&p, &nodes, &none()),
-            ScheduleOutcome::OtherScheduler {
-                scheduler_name: "my-scheduler".into()
-            }
+            ScheduleOutcome::OtherScheduler { scheduler_name: "my-scheduler".into() }
         );
-        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&web(""), &[], &none())
-        else {
-            panic!()
-        };
+        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&web(""), &[], &none()) else { panic!() };
         assert_eq!(message, "no nodes available to schedule pods");
     }
 
@@ -1221,9 +1016,7 @@ mod tests {
     fn preemption_policy_never() {
         let nodes = default_nodes();
         let p = web("  preemptionPolicy: Never\n  nodeSelector:\n    disktype: nvme\n");
-        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&p, &nodes, &none()) else {
-            panic!()
-        };
+        let ScheduleOutcome::Unschedulable { message, .. } = schedule(&p, &nodes, &none()) else { panic!() };
         assert_eq!(
             message,
             "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: not eligible due to preemptionPolicy=Never."

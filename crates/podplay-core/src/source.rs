@@ -26,10 +26,7 @@ pub struct Span {
 
 impl Span {
     pub fn at(position: Position) -> Span {
-        Span {
-            start: position,
-            end: position,
-        }
+        Span { start: position, end: position }
     }
 }
 
@@ -45,10 +42,7 @@ impl From<saphyr_parser::Marker> for Position {
 
 impl From<saphyr_parser::Span> for Span {
     fn from(s: saphyr_parser::Span) -> Span {
-        Span {
-            start: s.start.into(),
-            end: s.end.into(),
-        }
+        Span { start: s.start.into(), end: s.end.into() }
     }
 }
 

@@ -121,10 +121,7 @@ impl SimTime {
 
     /// The virtual instant of a Kubernetes timestamp; `None` before the epoch.
     pub fn from_time(time: &Time) -> Option<SimTime> {
-        let ms = time
-            .0
-            .as_millisecond()
-            .checked_sub(VIRTUAL_EPOCH_UNIX_SECONDS * 1000)?;
+        let ms = time.0.as_millisecond().checked_sub(VIRTUAL_EPOCH_UNIX_SECONDS * 1000)?;
         u64::try_from(ms).ok().map(SimTime)
     }
 }
@@ -139,17 +136,13 @@ impl fmt::Display for SimTime {
 /// Saturates at the largest timestamp jiff can hold (year 9999); never panics.
 pub fn virtual_time(ms: u64) -> Time {
     let epoch_ms = VIRTUAL_EPOCH_UNIX_SECONDS * 1000;
-    let unix_ms = i64::try_from(ms)
-        .ok()
-        .and_then(|ms| epoch_ms.checked_add(ms))
-        .unwrap_or(i64::MAX);
+    let unix_ms = i64::try_from(ms).ok().and_then(|ms| epoch_ms.checked_add(ms)).unwrap_or(i64::MAX);
     Time(Timestamp::from_millisecond(unix_ms).unwrap_or(Timestamp::MAX))
 }
 
 /// Milliseconds from `from` to `to` (negative if `to` is earlier).
 pub fn millis_between(from: &Time, to: &Time) -> i64 {
-    to.0.as_millisecond()
-        .saturating_sub(from.0.as_millisecond())
+    to.0.as_millisecond().saturating_sub(from.0.as_millisecond())
 }
 
 /// Go's `time.Duration.String` for a whole number of milliseconds:
@@ -252,15 +245,9 @@ mod tests {
         let json = serde_json::to_value(&t).unwrap();
         assert_eq!(json, serde_json::json!(VIRTUAL_EPOCH));
         let later = virtual_time(90_500);
-        assert_eq!(
-            serde_json::to_value(&later).unwrap(),
-            serde_json::json!("2026-01-01T00:01:30Z")
-        );
+        assert_eq!(serde_json::to_value(&later).unwrap(), serde_json::json!("2026-01-01T00:01:30Z"));
         assert_eq!(SimTime::from_time(&later), Some(SimTime(90_500)));
-        assert_eq!(
-            SimTime(90_500).to_unix_seconds(),
-            VIRTUAL_EPOCH_UNIX_SECONDS + 90
-        );
+        assert_eq!(SimTime(90_500).to_unix_seconds(), VIRTUAL_EPOCH_UNIX_SECONDS + 90);
     }
 
     #[test]
@@ -289,10 +276,7 @@ mod tests {
         assert_eq!(SimTime(523).to_string(), "523ms");
         assert_eq!(SimTime::from_secs(300).to_string(), "5m0s");
         assert_eq!(SimDuration(80_000).to_string(), "1m20s");
-        assert_eq!(
-            SimTime(5_000).since(SimTime(1_000)),
-            SimDuration::from_secs(4)
-        );
+        assert_eq!(SimTime(5_000).since(SimTime(1_000)), SimDuration::from_secs(4));
         assert_eq!(SimTime(1_000).since(SimTime(5_000)), SimDuration::ZERO);
         assert_eq!(SimTime(1_000) + SimDuration(500), SimTime(1_500));
         assert_eq!(SimDuration::from_secs(42).secs(), 42);
@@ -327,10 +311,7 @@ mod tests {
     #[test]
     fn timestamps_since() {
         let now = virtual_time(42_000);
-        assert_eq!(
-            translate_timestamp_since(Some(&virtual_time(0)), &now),
-            "42s"
-        );
+        assert_eq!(translate_timestamp_since(Some(&virtual_time(0)), &now), "42s");
         assert_eq!(translate_timestamp_since(None, &now), "<unknown>");
     }
 }

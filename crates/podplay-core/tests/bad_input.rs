@@ -10,11 +10,7 @@ const POD: &str = include_str!("../../../examples/lifecycle-hooks.yaml");
 fn assert_located(text: &str, analysis: &podplay_core::Analysis) {
     let lines = text.lines().count().max(1) as u32 + 1;
     for d in &analysis.diagnostics {
-        assert!(
-            d.line >= 1 && d.line <= lines,
-            "line {} of {lines}: {d:?}",
-            d.line
-        );
+        assert!(d.line >= 1 && d.line <= lines, "line {} of {lines}: {d:?}", d.line);
         assert!(d.column >= 1, "{d:?}");
         assert!(!d.message.is_empty());
     }
@@ -50,9 +46,8 @@ proptest! {
 
 #[test]
 fn billion_laughs_is_an_error_not_a_hang() {
-    let mut text = String::from(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n    a0: &a0 \"lol\"\n",
-    );
+    let mut text =
+        String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n    a0: &a0 \"lol\"\n");
     let mut previous = "a0".to_string();
     for i in 1..12 {
         let name = format!("a{i}");
@@ -63,10 +58,7 @@ fn billion_laughs_is_an_error_not_a_hang() {
     let analysis = analyze(&text);
     assert!(!analysis.is_valid());
     assert!(
-        analysis
-            .diagnostics
-            .iter()
-            .any(|d| d.message.contains("excessive aliasing")),
+        analysis.diagnostics.iter().any(|d| d.message.contains("excessive aliasing")),
         "{:?}",
         analysis.diagnostics
     );
@@ -74,11 +66,7 @@ fn billion_laughs_is_an_error_not_a_hang() {
 
 #[test]
 fn deep_nesting_is_an_error() {
-    let text = format!(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {}{}\n",
-        "[".repeat(5000),
-        "]".repeat(5000)
-    );
+    let text = format!("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {}{}\n", "[".repeat(5000), "]".repeat(5000));
     assert!(!analyze(&text).is_valid());
 }
 
@@ -86,11 +74,7 @@ fn deep_nesting_is_an_error() {
 fn huge_input_is_refused_up_front() {
     let text = "#".repeat(4 * 1024 * 1024);
     let analysis = analyze(&text);
-    assert!(
-        analysis.diagnostics[0]
-            .message
-            .contains("at most 3145728 bytes")
-    );
+    assert!(analysis.diagnostics[0].message.contains("at most 3145728 bytes"));
 }
 
 #[test]

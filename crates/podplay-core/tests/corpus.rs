@@ -24,11 +24,7 @@ fn assert_all_valid(files: &[PathBuf]) {
         let analysis = analyze(&text);
         if !analysis.is_valid() || analysis.valid_pods().count() == 0 {
             let name = file.display().to_string();
-            let lines: Vec<String> = analysis
-                .diagnostics
-                .iter()
-                .map(|d| d.render(&name))
-                .collect();
+            let lines: Vec<String> = analysis.diagnostics.iter().map(|d| d.render(&name)).collect();
             failures.push(format!("{name}: no valid Pod\n{}", lines.join("\n")));
         }
     }
@@ -39,11 +35,7 @@ fn assert_all_valid(files: &[PathBuf]) {
 fn every_example_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let files = yaml_files(&dir);
-    assert!(
-        files.len() >= 13,
-        "one example per concept of the course: {}",
-        files.len()
-    );
+    assert!(files.len() >= 13, "one example per concept of the course: {}", files.len());
     assert_all_valid(&files);
 }
 

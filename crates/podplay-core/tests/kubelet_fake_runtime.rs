@@ -54,73 +54,44 @@ impl Fake {
         match call {
             CriCall::RunPodSandbox(c) => (
                 format!("RunPodSandbox {}", c.pod_name),
-                CriReply::SandboxReady {
-                    sandbox_id: "sb".into(),
-                    ip: "10.244.1.5".into(),
-                },
+                CriReply::SandboxReady { sandbox_id: "sb".into(), ip: "10.244.1.5".into() },
                 None,
             ),
             CriCall::ImageStatus { image } => (
                 format!("ImageStatus {image}"),
-                CriReply::ImageStatus {
-                    present: self.images_present,
-                    size_bytes: 1,
-                },
+                CriReply::ImageStatus { present: self.images_present, size_bytes: 1 },
                 None,
             ),
-            CriCall::PullImage { image } => (
-                format!("PullImage {image}"),
-                CriReply::Pulled {
-                    size_bytes: 1000,
-                    took: SimDuration(1),
-                },
-                None,
-            ),
+            CriCall::PullImage { image } => {
+                (format!("PullImage {image}"), CriReply::Pulled { size_bytes: 1000, took: SimDuration(1) }, None)
+            }
             CriCall::CreateContainer { config, .. } => {
                 self.next_id += 1;
                 let id = format!("{}-{}", config.name, self.next_id);
-                (
-                    format!("CreateContainer {}", config.name),
-                    CriReply::ContainerCreated { container_id: id },
-                    None,
-                )
+                (format!("CreateContainer {}", config.name), CriReply::ContainerCreated { container_id: id }, None)
             }
             CriCall::StartContainer { container_id } => {
-                let name = container_id
-                    .rsplit_once('-')
-                    .map_or("", |(n, _)| n)
-                    .to_string();
-                let exit = self
-                    .exits
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, code)| ContainerExit {
-                        container_id: container_id.clone(),
-                        exit_code: *code,
-                        reason: None,
-                        termination_message: String::new(),
-                        log_tail: String::new(),
-                        finished_at: SimTime::ZERO,
-                    });
+                let name = container_id.rsplit_once('-').map_or("", |(n, _)| n).to_string();
+                let exit = self.exits.iter().find(|(n, _)| *n == name).map(|(_, code)| ContainerExit {
+                    container_id: container_id.clone(),
+                    exit_code: *code,
+                    reason: None,
+                    termination_message: String::new(),
+                    log_tail: String::new(),
+                    finished_at: SimTime::ZERO,
+                });
                 (format!("StartContainer {name}"), CriReply::Started, exit)
             }
             CriCall::ExecSync { command, .. } => (
                 format!("ExecSync {}", command.join(" ")),
-                CriReply::Exec {
-                    exit_code: 0,
-                    output: String::new(),
-                },
+                CriReply::Exec { exit_code: 0, output: String::new() },
                 None,
             ),
-            CriCall::StopContainer { container_id, .. } => (
-                format!("StopContainer {container_id}"),
-                CriReply::Stopped,
-                None,
-            ),
-            CriCall::StopPodSandbox { .. } => ("StopPodSandbox".into(), CriReply::Stopped, None),
-            CriCall::RemovePodSandbox { .. } => {
-                ("RemovePodSandbox".into(), CriReply::Removed, None)
+            CriCall::StopContainer { container_id, .. } => {
+                (format!("StopContainer {container_id}"), CriReply::Stopped, None)
             }
+            CriCall::StopPodSandbox { .. } => ("StopPodSandbox".into(), CriReply::Stopped, None),
+            CriCall::RemovePodSandbox { .. } => ("RemovePodSandbox".into(), CriReply::Removed, None),
             CriCall::HttpGet { .. } => ("HttpGet".into(), CriReply::Http { status: 200 }, None),
             CriCall::TcpConnect { .. } => ("TcpConnect".into(), CriReply::Connected, None),
         }
@@ -168,12 +139,8 @@ fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
     let status = pod.status.unwrap();
     assert_eq!(status.phase.as_deref(), Some("Running"));
     assert_eq!(status.pod_ip.as_deref(), Some("10.244.1.5"));
-    let conditions: Vec<(String, String)> = status
-        .conditions
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.type_, c.status))
-        .collect();
+    let conditions: Vec<(String, String)> =
+        status.conditions.unwrap().into_iter().map(|c| (c.type_, c.status)).collect();
     assert!(conditions.contains(&("Initialized".into(), "True".into())));
     assert!(conditions.contains(&("Ready".into(), "True".into())));
 }
@@ -181,61 +148,28 @@ fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
 #[test]
 fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always() {
     let mut kubelet = Kubelet::new(pod(INIT_POD), node(), SimTime::ZERO);
-    let mut fake = Fake {
-        log: Vec::new(),
-        next_id: 0,
-        exits: vec![("first".into(), 1)],
-        images_present: true,
-    };
+    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: vec![("first".into(), 1)], images_present: true };
     fake.drive(&mut kubelet, SimTime::ZERO);
     // First failure: restarted at once; second: back-off.
-    assert_eq!(
-        fake.log
-            .iter()
-            .filter(|l| *l == "StartContainer first")
-            .count(),
-        2
-    );
+    assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 2);
     assert!(!fake.log.iter().any(|l| l.contains("second")));
-    assert_eq!(
-        kubectl_status_column(&kubelet.pod_with_status()),
-        "Init:CrashLoopBackOff"
-    );
+    assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Init:CrashLoopBackOff");
     // The back-off ends 10 s after the last exit.
     assert_eq!(kubelet.poll_timeout(), Some(SimTime(10_000)));
     kubelet.handle_timeout(SimTime(10_000));
     fake.drive(&mut kubelet, SimTime(10_000));
-    assert_eq!(
-        fake.log
-            .iter()
-            .filter(|l| *l == "StartContainer first")
-            .count(),
-        3
-    );
+    assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 3);
 }
 
 #[test]
 fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    imagePullPolicy: Never\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
-    let mut fake = Fake {
-        log: Vec::new(),
-        next_id: 0,
-        exits: Vec::new(),
-        images_present: false,
-    };
+    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: false };
     fake.drive(&mut kubelet, SimTime::ZERO);
     assert_eq!(fake.log, ["RunPodSandbox web", "ImageStatus nginx:1.27"]);
-    assert_eq!(
-        kubectl_status_column(&kubelet.pod_with_status()),
-        "ErrImageNeverPull"
-    );
-    let messages: Vec<String> = kubelet
-        .events()
-        .all()
-        .iter()
-        .map(|e| format!("{} {}", e.reason, e.message))
-        .collect();
+    assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "ErrImageNeverPull");
+    let messages: Vec<String> = kubelet.events().all().iter().map(|e| format!("{} {}", e.reason, e.message)).collect();
     assert_eq!(
         messages,
         [
@@ -249,19 +183,11 @@ fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
 fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        exec:\n          command: [\"nginx\", \"-s\", \"quit\"]\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
-    let mut fake = Fake {
-        log: Vec::new(),
-        next_id: 0,
-        exits: Vec::new(),
-        images_present: true,
-    };
+    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
     fake.drive(&mut kubelet, SimTime::ZERO);
     fake.log.clear();
     kubelet.delete(SimTime(5_000), None);
-    assert_eq!(
-        kubectl_status_column(&kubelet.pod_with_status()),
-        "Terminating"
-    );
+    assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Terminating");
     fake.drive(&mut kubelet, SimTime(5_000));
     assert_eq!(fake.log, ["ExecSync nginx -s quit", "StopContainer web-1"]);
     // The runtime reports the exit; then the sandbox goes.

@@ -10,9 +10,8 @@ use podplay_sim::{Simulation, Until};
 
 fn examples() -> Vec<(String, k8s_openapi::api::core::v1::Pod)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
     files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "yaml"));
     files.sort();
     files
@@ -38,10 +37,7 @@ fn simulate(c: &mut Criterion) {
         });
     }
     group.finish();
-    let logging = examples()
-        .into_iter()
-        .find(|(n, _)| n == "logging-sidecar")
-        .map(|(_, p)| p);
+    let logging = examples().into_iter().find(|(n, _)| n == "logging-sidecar").map(|(_, p)| p);
     if let Some(pod) = logging {
         c.bench_function("step/logging-sidecar", |b| {
             b.iter_batched(

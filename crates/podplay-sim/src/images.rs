@@ -37,17 +37,9 @@ const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 /// Why a pull fails: the registry has no such image.
 pub fn missing_from_registry(reference: &str) -> bool {
     let lower = reference.to_ascii_lowercase();
-    [
-        "nope",
-        "missing",
-        "does-not-exist",
-        "doesnotexist",
-        "nonexistent",
-        "notfound",
-        "no-such",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    ["nope", "missing", "does-not-exist", "doesnotexist", "nonexistent", "notfound", "no-such"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// The image for a reference, as a registry would serve it.
@@ -98,11 +90,7 @@ fn base_store() -> Store {
     ] {
         s.mkdir_all(dir);
     }
-    s.put(
-        "/etc/passwd",
-        b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n",
-        0o644,
-    );
+    s.put("/etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n", 0o644);
     s.put("/etc/group", b"root:x:0:\nnobody:x:65534:\n", 0o644);
     s
 }
@@ -147,11 +135,7 @@ fn alpine() -> Image {
     let mut s = base_store();
     with_applets(&mut s, &[]);
     s.put("/etc/alpine-release", b"3.21.0\n", 0o644);
-    s.put(
-        "/etc/os-release",
-        b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.0\n",
-        0o644,
-    );
+    s.put("/etc/os-release", b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.0\n", 0o644);
     image(s, &[], &["/bin/sh"], 3_642_132)
 }
 
@@ -159,27 +143,16 @@ fn alpine() -> Image {
 /// (procps, wget and iproute2 are not installed), as in the real ones.
 fn debian_store() -> Store {
     let mut s = base_store();
-    with_applets(
-        &mut s,
-        &["ps", "wget", "nslookup", "ip", "ifconfig", "netstat"],
-    );
+    with_applets(&mut s, &["ps", "wget", "nslookup", "ip", "ifconfig", "netstat"]);
     s.put("/bin/bash", &executable("busybox"), 0o755);
     s.put("/etc/debian_version", b"12.8\n", 0o644);
-    s.put(
-        "/etc/os-release",
-        b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
-        0o644,
-    );
+    s.put("/etc/os-release", b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n", 0o644);
     s
 }
 
 fn debian_like(name: &str) -> Image {
     let s = debian_store();
-    let size = if name == "ubuntu" {
-        29_754_290
-    } else {
-        48_494_272
-    };
+    let size = if name == "ubuntu" { 29_754_290 } else { 48_494_272 };
     image(s, &[], &["bash"], size)
 }
 
@@ -188,11 +161,7 @@ fn nginx_image() -> Image {
     // The official image installs curl (its entrypoint scripts use it).
     s.put("/usr/bin/curl", &executable("busybox"), 0o755);
     s.put("/usr/sbin/nginx", &executable("nginx"), 0o755);
-    s.put(
-        "/usr/share/nginx/html/index.html",
-        nginx::INDEX_HTML.as_bytes(),
-        0o644,
-    );
+    s.put("/usr/share/nginx/html/index.html", nginx::INDEX_HTML.as_bytes(), 0o644);
     s.put(
         "/usr/share/nginx/html/50x.html",
         b"<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n",
@@ -209,14 +178,13 @@ fn nginx_image() -> Image {
         0o644,
     );
     s.mkdir_all("/var/log/nginx");
-    let mut i = image(
-        s,
-        &["/docker-entrypoint.sh"],
-        &["nginx", "-g", "daemon off;"],
-        72_195_292,
-    );
+    let mut i = image(s, &["/docker-entrypoint.sh"], &["nginx", "-g", "daemon off;"], 72_195_292);
     // The official image's entrypoint script ends in `exec "$@"`.
-    i.tree.put("/docker-entrypoint.sh", b"#!/bin/sh\nset -e\necho \"/docker-entrypoint.sh: Configuration complete; ready for start up\"\nexec \"$@\"\n", 0o755);
+    i.tree.put(
+        "/docker-entrypoint.sh",
+        b"#!/bin/sh\nset -e\necho \"/docker-entrypoint.sh: Configuration complete; ready for start up\"\nexec \"$@\"\n",
+        0o755,
+    );
     i.env.push(("NGINX_VERSION".into(), "1.27.3".into()));
     // STOPSIGNAL SIGQUIT in the official Dockerfile: a graceful stop.
     i.stop_signal = crate::kernel::SIGQUIT;
@@ -226,16 +194,11 @@ fn nginx_image() -> Image {
 fn tomcat_image() -> Image {
     let mut s = debian_store();
     s.put("/usr/bin/curl", &executable("busybox"), 0o755);
-    s.put(
-        "/usr/local/tomcat/bin/catalina.sh",
-        &executable("tomcat"),
-        0o755,
-    );
+    s.put("/usr/local/tomcat/bin/catalina.sh", &executable("tomcat"), 0o755);
     s.mkdir_all("/usr/local/tomcat/webapps");
     let mut i = image(s, &[], &["catalina.sh", "run"], 163_871_526);
     i.env[0].1 = format!("/usr/local/tomcat/bin:{PATH}");
-    i.env
-        .push(("CATALINA_HOME".into(), "/usr/local/tomcat".into()));
+    i.env.push(("CATALINA_HOME".into(), "/usr/local/tomcat".into()));
     i.working_dir = "/usr/local/tomcat".into();
     i
 }
@@ -245,16 +208,8 @@ fn geektime_tomcat() -> Image {
     let home = "/root/apache-tomcat-7.0.42-v2";
     let mut s = debian_store();
     s.put("/usr/bin/curl", &executable("busybox"), 0o755);
-    s.put(
-        &format!("{home}/bin/start.sh"),
-        &executable("tomcat"),
-        0o755,
-    );
-    s.put(
-        &format!("{home}/bin/catalina.sh"),
-        &executable("tomcat"),
-        0o755,
-    );
+    s.put(&format!("{home}/bin/start.sh"), &executable("tomcat"), 0o755);
+    s.put(&format!("{home}/bin/catalina.sh"), &executable("tomcat"), 0o755);
     s.mkdir_all(&format!("{home}/webapps"));
     image(s, &[], &[&format!("{home}/bin/start.sh")], 195_422_412)
 }
@@ -272,18 +227,13 @@ fn geektime_sample() -> Image {
 
 fn fluent_bit() -> Image {
     let mut s = base_store();
+    s.put("/fluent-bit/bin/fluent-bit", &executable("fluent-bit"), 0o755);
     s.put(
-        "/fluent-bit/bin/fluent-bit",
-        &executable("fluent-bit"),
-        0o755,
+        "/fluent-bit/etc/fluent-bit.conf",
+        b"[INPUT]\n    Name tail\n    Path /var/log/*.log\n[OUTPUT]\n    Name stdout\n    Match *\n",
+        0o644,
     );
-    s.put("/fluent-bit/etc/fluent-bit.conf", b"[INPUT]\n    Name tail\n    Path /var/log/*.log\n[OUTPUT]\n    Name stdout\n    Match *\n", 0o644);
-    image(
-        s,
-        &["/fluent-bit/bin/fluent-bit"],
-        &["-c", "/fluent-bit/etc/fluent-bit.conf"],
-        37_218_130,
-    )
+    image(s, &["/fluent-bit/bin/fluent-bit"], &["-c", "/fluent-bit/etc/fluent-bit.conf"], 37_218_130)
 }
 
 fn generic(reference: &str) -> Image {
@@ -303,18 +253,9 @@ mod tests {
     #[test]
     fn catalog() {
         assert!(lookup("nginx").unwrap().known);
-        assert_eq!(
-            lookup("nginx:1.27").unwrap().reference,
-            "docker.io/library/nginx:1.27"
-        );
+        assert_eq!(lookup("nginx:1.27").unwrap().reference, "docker.io/library/nginx:1.27");
         assert!(lookup("nginx:nope").is_none());
         assert!(!lookup("redis:7").unwrap().known);
-        assert!(
-            lookup("geektime/sample:v2")
-                .unwrap()
-                .tree
-                .nodes
-                .contains_key("/sample.war")
-        );
+        assert!(lookup("geektime/sample:v2").unwrap().tree.nodes.contains_key("/sample.war"));
     }
 }

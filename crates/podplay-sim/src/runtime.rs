@@ -7,8 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use podplay_core::cri::{
-    CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, MountSource,
-    SandboxConfig,
+    CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, MountSource, SandboxConfig,
 };
 use podplay_core::kubelet::machine::fake_digest;
 use podplay_core::time::{SimDuration, SimTime};
@@ -58,43 +57,13 @@ pub struct Container {
 /// A call still in progress.
 #[derive(Clone, Debug)]
 enum Pending {
-    Sandbox {
-        call: CallId,
-        ready_at: SimTime,
-        reply: CriReply,
-    },
-    Pull {
-        call: CallId,
-        image: String,
-        ready_at: SimTime,
-        started: SimTime,
-    },
-    Exec {
-        call: CallId,
-        pid: Pid,
-        capture: u64,
-        deadline: SimTime,
-    },
-    Sleep {
-        call: CallId,
-        until: SimTime,
-    },
-    Stop {
-        call: CallId,
-        container: String,
-        kill_at: SimTime,
-        killed: bool,
-    },
-    StopSandbox {
-        call: CallId,
-        sandbox: String,
-    },
-    Http {
-        call: CallId,
-        conn: u64,
-        deadline: SimTime,
-        url: String,
-    },
+    Sandbox { call: CallId, ready_at: SimTime, reply: CriReply },
+    Pull { call: CallId, image: String, ready_at: SimTime, started: SimTime },
+    Exec { call: CallId, pid: Pid, capture: u64, deadline: SimTime },
+    Sleep { call: CallId, until: SimTime },
+    Stop { call: CallId, container: String, kill_at: SimTime, killed: bool },
+    StopSandbox { call: CallId, sandbox: String },
+    Http { call: CallId, conn: u64, deadline: SimTime, url: String },
 }
 
 /// The runtime of one node.
@@ -117,14 +86,8 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(node_name: &str, node_ip: &str, pod_cidr: &str, kubelet_pid: Pid) -> Runtime {
-        let prefix = pod_cidr
-            .split('/')
-            .next()
-            .unwrap_or("10.244.0.0")
-            .rsplitn(2, '.')
-            .nth(1)
-            .unwrap_or("10.244.0")
-            .to_string();
+        let prefix =
+            pod_cidr.split('/').next().unwrap_or("10.244.0.0").rsplitn(2, '.').nth(1).unwrap_or("10.244.0").to_string();
         let mut images = BTreeSet::new();
         images.insert(PAUSE_IMAGE.to_string());
         Runtime {
@@ -157,61 +120,32 @@ impl Runtime {
         self.pending
             .iter()
             .filter_map(|p| match p {
-                Pending::Sandbox { ready_at, .. } | Pending::Pull { ready_at, .. } => {
-                    Some(*ready_at)
-                }
+                Pending::Sandbox { ready_at, .. } | Pending::Pull { ready_at, .. } => Some(*ready_at),
                 Pending::Exec { deadline, .. } | Pending::Http { deadline, .. } => Some(*deadline),
                 Pending::Sleep { until, .. } => Some(*until),
-                Pending::Stop {
-                    kill_at,
-                    killed: false,
-                    ..
-                } => Some(*kill_at),
+                Pending::Stop { kill_at, killed: false, .. } => Some(*kill_at),
                 _ => None,
             })
             .min()
     }
 
     /// Starts a call.
-    pub fn submit(
-        &mut self,
-        kernel: &mut Kernel,
-        tracer: &mut Tracer,
-        call: CallId,
-        request: CriCall,
-    ) {
+    pub fn submit(&mut self, kernel: &mut Kernel, tracer: &mut Tracer, call: CallId, request: CriCall) {
         let now = kernel.now();
         match request {
             CriCall::RunPodSandbox(config) => {
                 let reply = match self.run_sandbox(kernel, tracer, config) {
-                    Ok(sandbox) => CriReply::SandboxReady {
-                        sandbox_id: sandbox.id,
-                        ip: sandbox.ip,
-                    },
+                    Ok(sandbox) => CriReply::SandboxReady { sandbox_id: sandbox.id, ip: sandbox.ip },
                     Err(message) => CriReply::Error { message },
                 };
                 // containerd + CNI take a moment.
-                self.pending.push(Pending::Sandbox {
-                    call,
-                    ready_at: now + SimDuration(300),
-                    reply,
-                });
+                self.pending.push(Pending::Sandbox { call, ready_at: now + SimDuration(300), reply });
             }
             CriCall::ImageStatus { image } => {
                 let full = crate::normalize_image(&image);
                 let present = self.images.contains(&full);
-                let size_bytes = if present {
-                    images::lookup(&image).map_or(0, |i| i.size_bytes)
-                } else {
-                    0
-                };
-                self.replies.push((
-                    call,
-                    CriReply::ImageStatus {
-                        present,
-                        size_bytes,
-                    },
-                ));
+                let size_bytes = if present { images::lookup(&image).map_or(0, |i| i.size_bytes) } else { 0 };
+                self.replies.push((call, CriReply::ImageStatus { present, size_bytes }));
             }
             CriCall::PullImage { image } => match images::lookup(&image) {
                 Some(found) => {
@@ -223,12 +157,7 @@ impl Runtime {
                         StepKind::Image,
                         format!("pulling {} ({} bytes)", found.reference, found.size_bytes),
                     );
-                    self.pending.push(Pending::Pull {
-                        call,
-                        image,
-                        ready_at: now + took,
-                        started: now,
-                    });
+                    self.pending.push(Pending::Pull { call, image, ready_at: now + took, started: now });
                 }
                 None => {
                     let full = crate::normalize_image(&image);
@@ -248,11 +177,7 @@ impl Runtime {
                     Err(message) => CriReply::Error { message },
                 };
                 // containerd takes a moment to prepare the rootfs and spec.
-                self.pending.push(Pending::Sandbox {
-                    call,
-                    ready_at: now + SimDuration(50),
-                    reply,
-                });
+                self.pending.push(Pending::Sandbox { call, ready_at: now + SimDuration(50), reply });
             }
             CriCall::StartContainer { container_id } => {
                 let reply = match self.start_container(kernel, tracer, &container_id) {
@@ -261,21 +186,13 @@ impl Runtime {
                 };
                 self.replies.push((call, reply));
             }
-            CriCall::ExecSync {
-                container_id,
-                command,
-                timeout,
-            } => self.exec(kernel, tracer, call, &container_id, command, timeout),
-            CriCall::StopContainer {
-                container_id,
-                timeout,
-            } => self.stop(kernel, tracer, call, &container_id, timeout),
+            CriCall::ExecSync { container_id, command, timeout } => {
+                self.exec(kernel, tracer, call, &container_id, command, timeout)
+            }
+            CriCall::StopContainer { container_id, timeout } => self.stop(kernel, tracer, call, &container_id, timeout),
             CriCall::StopPodSandbox { sandbox_id } => {
                 self.stop_sandbox(kernel, tracer, &sandbox_id);
-                self.pending.push(Pending::StopSandbox {
-                    call,
-                    sandbox: sandbox_id,
-                });
+                self.pending.push(Pending::StopSandbox { call, sandbox: sandbox_id });
             }
             CriCall::RemovePodSandbox { sandbox_id } => {
                 if let Some(sb) = self.sandboxes.remove(&sandbox_id) {
@@ -289,27 +206,15 @@ impl Runtime {
                         now,
                         Actor::Runtime,
                         StepKind::Sandbox,
-                        format!(
-                            "removed sandbox {} and its network namespace",
-                            short(&sandbox_id)
-                        ),
+                        format!("removed sandbox {} and its network namespace", short(&sandbox_id)),
                     );
                 }
                 self.replies.push((call, CriReply::Removed));
             }
-            CriCall::HttpGet {
-                host,
-                port,
-                path,
-                timeout,
-            } => {
+            CriCall::HttpGet { host, port, path, timeout } => {
                 let url = format!("http://{host}:{port}{path}");
                 let sys = kernel.sys_for(self.kubelet_pid);
-                match sys.connect(
-                    &host,
-                    port,
-                    crate::programs::http::request("GET", &host, &path, ""),
-                ) {
+                match sys.connect(&host, port, crate::programs::http::request("GET", &host, &path, "")) {
                     Ok(conn) => self.pending.push(Pending::Http {
                         call,
                         conn,
@@ -342,9 +247,9 @@ impl Runtime {
                         }
                         CriReply::Connected
                     }
-                    Err(_) => CriReply::Error {
-                        message: format!("dial tcp {host}:{port}: connect: connection refused"),
-                    },
+                    Err(_) => {
+                        CriReply::Error { message: format!("dial tcp {host}:{port}: connect: connection refused") }
+                    }
                 };
                 self.replies.push((call, reply));
             }
@@ -355,13 +260,7 @@ impl Runtime {
     pub fn poll(&mut self, kernel: &mut Kernel, tracer: &mut Tracer, events: &[KernelEvent]) {
         let now = kernel.now();
         for event in events {
-            if let KernelEvent::Exited {
-                pid,
-                container_init: true,
-                status,
-                ..
-            } = event
-            {
+            if let KernelEvent::Exited { pid, container_init: true, status, .. } = event {
                 let found = self
                     .containers
                     .values_mut()
@@ -373,11 +272,7 @@ impl Runtime {
                     let name = c.name.clone();
                     let termination_message = {
                         let s = kernel.state.borrow();
-                        match s
-                            .stores
-                            .get(NODE_STORE)
-                            .and_then(|st| st.nodes.get(&c.termination_log))
-                        {
+                        match s.stores.get(NODE_STORE).and_then(|st| st.nodes.get(&c.termination_log)) {
                             Some(crate::kernel::FsNode::File { data, .. }) => {
                                 String::from_utf8_lossy(&data[..data.len().min(4096)]).into_owned()
                             }
@@ -387,15 +282,8 @@ impl Runtime {
                     let log_tail = {
                         let s = kernel.state.borrow();
                         s.logs.get(&id).map(|l| {
-                            let lines: Vec<&str> = l
-                                .lines
-                                .iter()
-                                .rev()
-                                .take(80)
-                                .map(|l| l.text.as_str())
-                                .collect();
-                            let mut text: String =
-                                lines.into_iter().rev().map(|l| format!("{l}\n")).collect();
+                            let lines: Vec<&str> = l.lines.iter().rev().take(80).map(|l| l.text.as_str()).collect();
+                            let mut text: String = lines.into_iter().rev().map(|l| format!("{l}\n")).collect();
                             if text.len() > 2048 {
                                 text = text[text.len() - 2048..].to_string();
                             }
@@ -423,89 +311,36 @@ impl Runtime {
         let mut still = Vec::new();
         for p in std::mem::take(&mut self.pending) {
             match p {
-                Pending::Sandbox {
-                    call,
-                    ready_at,
-                    reply,
-                } if now >= ready_at => self.replies.push((call, reply)),
-                Pending::Pull {
-                    call,
-                    image,
-                    ready_at,
-                    started,
-                } if now >= ready_at => {
+                Pending::Sandbox { call, ready_at, reply } if now >= ready_at => self.replies.push((call, reply)),
+                Pending::Pull { call, image, ready_at, started } if now >= ready_at => {
                     let found = images::lookup(&image);
                     let size = found.as_ref().map_or(0, |i| i.size_bytes);
                     if let Some(img) = found {
                         self.images.insert(img.reference.clone());
-                        tracer.step(
-                            now,
-                            Actor::Runtime,
-                            StepKind::Image,
-                            format!("pulled {}", img.reference),
-                        );
+                        tracer.step(now, Actor::Runtime, StepKind::Image, format!("pulled {}", img.reference));
                     }
-                    self.replies.push((
-                        call,
-                        CriReply::Pulled {
-                            size_bytes: size,
-                            took: now.since(started),
-                        },
-                    ));
+                    self.replies.push((call, CriReply::Pulled { size_bytes: size, took: now.since(started) }));
                 }
-                Pending::Exec {
-                    call,
-                    pid,
-                    capture,
-                    deadline,
-                } => {
+                Pending::Exec { call, pid, capture, deadline } => {
                     let status = kernel.state.borrow_mut().exited.remove(&pid);
                     match status {
                         Some(status) => {
                             let output = take_capture(kernel, capture);
-                            self.replies.push((
-                                call,
-                                CriReply::Exec {
-                                    exit_code: status.code(),
-                                    output,
-                                },
-                            ));
+                            self.replies.push((call, CriReply::Exec { exit_code: status.code(), output }));
                         }
                         None if now >= deadline => {
                             let _ = kernel.state.borrow_mut().signal(pid, SIGKILL);
                             let _ = take_capture(kernel, capture);
-                            self.replies.push((
-                                call,
-                                CriReply::Error {
-                                    message: "command timed out".into(),
-                                },
-                            ));
+                            self.replies.push((call, CriReply::Error { message: "command timed out".into() }));
                         }
-                        None => still.push(Pending::Exec {
-                            call,
-                            pid,
-                            capture,
-                            deadline,
-                        }),
+                        None => still.push(Pending::Exec { call, pid, capture, deadline }),
                     }
                 }
-                Pending::Sleep { call, until } if now >= until => self.replies.push((
-                    call,
-                    CriReply::Exec {
-                        exit_code: 0,
-                        output: String::new(),
-                    },
-                )),
-                Pending::Stop {
-                    call,
-                    container,
-                    kill_at,
-                    killed,
-                } => {
-                    let state = self
-                        .containers
-                        .get(&container)
-                        .map(|c| (c.state.clone(), c.init_pid));
+                Pending::Sleep { call, until } if now >= until => {
+                    self.replies.push((call, CriReply::Exec { exit_code: 0, output: String::new() }))
+                }
+                Pending::Stop { call, container, kill_at, killed } => {
+                    let state = self.containers.get(&container).map(|c| (c.state.clone(), c.init_pid));
                     match state {
                         Some((ContainerState::Running, Some(pid))) => {
                             if now >= kill_at && !killed {
@@ -514,24 +349,11 @@ impl Runtime {
                                     now,
                                     Actor::Runtime,
                                     StepKind::Signal,
-                                    format!(
-                                        "grace period over: SIGKILL to {}",
-                                        self.containers[&container].name
-                                    ),
+                                    format!("grace period over: SIGKILL to {}", self.containers[&container].name),
                                 );
-                                still.push(Pending::Stop {
-                                    call,
-                                    container,
-                                    kill_at,
-                                    killed: true,
-                                });
+                                still.push(Pending::Stop { call, container, kill_at, killed: true });
                             } else {
-                                still.push(Pending::Stop {
-                                    call,
-                                    container,
-                                    kill_at,
-                                    killed,
-                                });
+                                still.push(Pending::Stop { call, container, kill_at, killed });
                             }
                         }
                         _ => self.replies.push((call, CriReply::Stopped)),
@@ -548,21 +370,13 @@ impl Runtime {
                         self.replies.push((call, CriReply::Stopped));
                     }
                 }
-                Pending::Http {
-                    call,
-                    conn,
-                    deadline,
-                    url,
-                } => {
+                Pending::Http { call, conn, deadline, url } => {
                     let done = {
                         let s = kernel.state.borrow();
-                        s.net.conns.get(&conn).map(|c| {
-                            (
-                                c.response_done,
-                                c.response.clone(),
-                                s.procs.contains_key(&c.server),
-                            )
-                        })
+                        s.net
+                            .conns
+                            .get(&conn)
+                            .map(|c| (c.response_done, c.response.clone(), s.procs.contains_key(&c.server)))
                     };
                     match done {
                         Some((true, response, _)) => {
@@ -571,12 +385,7 @@ impl Runtime {
                             self.replies.push((call, CriReply::Http { status }));
                         }
                         Some((false, _, alive)) if alive && now < deadline => {
-                            still.push(Pending::Http {
-                                call,
-                                conn,
-                                deadline,
-                                url,
-                            })
+                            still.push(Pending::Http { call, conn, deadline, url })
                         }
                         _ => {
                             kernel.state.borrow_mut().net.conns.remove(&conn);
@@ -601,10 +410,7 @@ impl Runtime {
     ) -> Result<Sandbox, String> {
         let now = kernel.now();
         let attempt = {
-            let a = self
-                .attempts
-                .entry(format!("sandbox-{}", config.uid))
-                .or_insert(0);
+            let a = self.attempts.entry(format!("sandbox-{}", config.uid)).or_insert(0);
             *a += 1;
             *a
         };
@@ -619,24 +425,12 @@ impl Runtime {
             let ip = format!("{}.{}", self.pod_net_prefix, self.next_ip);
             self.next_ip = self.next_ip.wrapping_add(1).max(2);
             let ns = s.new_net_ns(vec![
-                Interface {
-                    name: "lo".into(),
-                    ip: "127.0.0.1".into(),
-                    mac: "00:00:00:00:00:00".into(),
-                },
-                Interface {
-                    name: "eth0".into(),
-                    ip: ip.clone(),
-                    mac: crate::kernel::exec::mac_for(&ip),
-                },
+                Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
+                Interface { name: "eth0".into(), ip: ip.clone(), mac: crate::kernel::exec::mac_for(&ip) },
             ]);
             (ns, ip)
         };
-        let ipc = if config.host_ipc {
-            host.ipc
-        } else {
-            s.new_ns_id()
-        };
+        let ipc = if config.host_ipc { host.ipc } else { s.new_ns_id() };
         let uts = if config.host_network {
             host.uts
         } else {
@@ -644,11 +438,7 @@ impl Runtime {
             s.hostnames.insert(uts, config.hostname.clone());
             uts
         };
-        let pid = if config.host_pid {
-            host.pid
-        } else {
-            s.new_pid_ns(Some(host.pid))
-        };
+        let pid = if config.host_pid { host.pid } else { s.new_pid_ns(Some(host.pid)) };
         let mnt = s.new_ns_id();
         // The sandbox's own files, as containerd writes them.
         let sandbox_dir = format!("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/{id}");
@@ -659,16 +449,8 @@ impl Runtime {
         };
         let node = &mut s.stores[NODE_STORE];
         node.mkdir_all(&format!("{pod_dir}/volumes"));
-        node.put(
-            &format!("{sandbox_dir}/hostname"),
-            format!("{hostname_content}\n").as_bytes(),
-            0o644,
-        );
-        node.put(
-            &format!("{sandbox_dir}/resolv.conf"),
-            config.resolv_conf.as_bytes(),
-            0o644,
-        );
+        node.put(&format!("{sandbox_dir}/hostname"), format!("{hostname_content}\n").as_bytes(), 0o644);
+        node.put(&format!("{sandbox_dir}/resolv.conf"), config.resolv_conf.as_bytes(), 0o644);
         let pause = images::lookup(PAUSE_IMAGE).ok_or("no pause image")?;
         let rootfs = s.new_store(pause.tree.clone());
         s.mount_ns.insert(
@@ -683,30 +465,12 @@ impl Runtime {
                 }],
             },
         );
-        let ns = NsSet {
-            net,
-            ipc,
-            uts,
-            pid,
-            mnt,
-        };
+        let ns = NsSet { net, ipc, uts, pid, mnt };
         drop(s);
         let mut fds = BTreeMap::new();
         fds.insert(0, Fd::Null);
-        fds.insert(
-            1,
-            Fd::Log {
-                container: id.clone(),
-                stderr: false,
-            },
-        );
-        fds.insert(
-            2,
-            Fd::Log {
-                container: id.clone(),
-                stderr: true,
-            },
-        );
+        fds.insert(1, Fd::Log { container: id.clone(), stderr: false });
+        fds.insert(2, Fd::Log { container: id.clone(), stderr: true });
         let pause_pid = kernel
             .spawn(SpawnSpec {
                 argv: vec!["/pause".into()],
@@ -721,11 +485,7 @@ impl Runtime {
             })
             .map_err(|e| format!("failed to start sandbox container task: {}", e.text()))?;
         let ns_text = |kind: &str, id: u64, shared_with_host: bool| {
-            if shared_with_host {
-                format!("{kind}: the node's ({kind}:[{id}])")
-            } else {
-                format!("{kind}:[{id}]")
-            }
+            if shared_with_host { format!("{kind}: the node's ({kind}:[{id}])") } else { format!("{kind}:[{id}]") }
         };
         tracer.step(
             now,
@@ -741,15 +501,7 @@ impl Runtime {
                 ns_text("pid", pid, config.host_pid),
             ),
         );
-        let sandbox = Sandbox {
-            id: id.clone(),
-            config,
-            pause_pid,
-            ns,
-            ip,
-            pod_dir,
-            stopped: false,
-        };
+        let sandbox = Sandbox { id: id.clone(), config, pause_pid, ns, ip, pod_dir, stopped: false };
         self.sandboxes.insert(id, sandbox.clone());
         Ok(sandbox)
     }
@@ -757,10 +509,7 @@ impl Runtime {
     /// The containerd shim (or containerd itself) parents container processes.
     fn shim_parent(&self, kernel: &Kernel) -> Pid {
         let s = kernel.state.borrow();
-        s.procs
-            .values()
-            .find(|p| p.argv.first().is_some_and(|a| a.ends_with("containerd")))
-            .map_or(1, |p| p.pid)
+        s.procs.values().find(|p| p.argv.first().is_some_and(|a| a.ends_with("containerd"))).map_or(1, |p| p.pid)
     }
 
     fn create_container(
@@ -771,30 +520,14 @@ impl Runtime {
         config: ContainerConfig,
     ) -> Result<String, String> {
         let now = kernel.now();
-        let sandbox = self
-            .sandboxes
-            .get(sandbox_id)
-            .cloned()
-            .ok_or_else(|| format!("sandbox {sandbox_id} not found"))?;
-        let image = images::lookup(&config.image)
-            .ok_or_else(|| format!("image \"{}\" not found", config.image))?;
-        let id = fake_digest(&format!(
-            "container/{}/{}/{}",
-            sandbox.config.uid, config.name, config.attempt
-        ));
+        let sandbox =
+            self.sandboxes.get(sandbox_id).cloned().ok_or_else(|| format!("sandbox {sandbox_id} not found"))?;
+        let image = images::lookup(&config.image).ok_or_else(|| format!("image \"{}\" not found", config.image))?;
+        let id = fake_digest(&format!("container/{}/{}/{}", sandbox.config.uid, config.name, config.attempt));
         let argv = if !config.command.is_empty() {
-            config
-                .command
-                .iter()
-                .chain(config.args.iter())
-                .cloned()
-                .collect::<Vec<_>>()
+            config.command.iter().chain(config.args.iter()).cloned().collect::<Vec<_>>()
         } else {
-            let args = if config.args.is_empty() {
-                image.cmd.clone()
-            } else {
-                config.args.clone()
-            };
+            let args = if config.args.is_empty() { image.cmd.clone() } else { config.args.clone() };
             image.entrypoint.iter().cloned().chain(args).collect()
         };
         let state = kernel.state.clone();
@@ -807,25 +540,13 @@ impl Runtime {
             read_only: false,
             label: "rootfs".into(),
         }];
-        let sandbox_dir = format!(
-            "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/{}",
-            sandbox.id
-        );
-        let termination_log = format!(
-            "{}/containers/{}/{}",
-            sandbox.pod_dir,
-            config.name,
-            &fake_digest(&id)[..8]
-        );
+        let sandbox_dir = format!("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/{}", sandbox.id);
+        let termination_log = format!("{}/containers/{}/{}", sandbox.pod_dir, config.name, &fake_digest(&id)[..8]);
         s.stores[NODE_STORE].put(&termination_log, b"", 0o666);
         let mut described = Vec::new();
         for m in &config.mounts {
             match &m.source {
-                MountSource::NodePath {
-                    path,
-                    create,
-                    volume,
-                } => {
+                MountSource::NodePath { path, create, volume } => {
                     let node = &mut s.stores[NODE_STORE];
                     let exists = node.nodes.contains_key(path);
                     match create {
@@ -865,11 +586,7 @@ impl Runtime {
                 MountSource::KubeletFile { path, content } => {
                     s.stores[NODE_STORE].put(path, content.as_bytes(), 0o644);
                     described.push(format!("{} → {path} (kubelet-managed)", m.container_path));
-                    let label = if m.container_path == "/etc/hosts" {
-                        "etc-hosts"
-                    } else {
-                        "kubelet-file"
-                    };
+                    let label = if m.container_path == "/etc/hosts" { "etc-hosts" } else { "kubelet-file" };
                     mounts.push(Mount {
                         target: m.container_path.clone(),
                         store: NODE_STORE,
@@ -919,24 +636,17 @@ impl Runtime {
             s.new_pid_ns(Some(host_pid))
         };
         drop(s);
-        let mut detail = format!(
-            "created container {} ({}) from {}: command {:?}",
-            config.name,
-            short(&id),
-            image.reference,
-            argv
-        );
+        let mut detail =
+            format!("created container {} ({}) from {}: command {:?}", config.name, short(&id), image.reference, argv);
         if !image.known {
-            detail.push_str(&format!(" — image {} is not in podplay's catalog, so it runs a generic long-running process", image.reference));
+            detail.push_str(&format!(
+                " — image {} is not in podplay's catalog, so it runs a generic long-running process",
+                image.reference
+            ));
         }
         tracer.step(now, Actor::Runtime, StepKind::Container, detail);
         for d in described {
-            tracer.step(
-                now,
-                Actor::Runtime,
-                StepKind::Mount,
-                format!("{}: mount {d}", config.name),
-            );
+            tracer.step(now, Actor::Runtime, StepKind::Mount, format!("{}: mount {d}", config.name));
         }
         self.containers.insert(
             id.clone(),
@@ -957,35 +667,13 @@ impl Runtime {
         Ok(id)
     }
 
-    fn start_container(
-        &mut self,
-        kernel: &mut Kernel,
-        tracer: &mut Tracer,
-        id: &str,
-    ) -> Result<(), String> {
+    fn start_container(&mut self, kernel: &mut Kernel, tracer: &mut Tracer, id: &str) -> Result<(), String> {
         let now = kernel.now();
-        let c = self
-            .containers
-            .get(id)
-            .cloned()
-            .ok_or_else(|| format!("container {id} not found"))?;
-        let sandbox = self
-            .sandboxes
-            .get(&c.sandbox)
-            .cloned()
-            .ok_or("sandbox gone")?;
-        let ns = NsSet {
-            net: sandbox.ns.net,
-            ipc: sandbox.ns.ipc,
-            uts: sandbox.ns.uts,
-            pid: c.pid_ns,
-            mnt: c.mnt_ns,
-        };
+        let c = self.containers.get(id).cloned().ok_or_else(|| format!("container {id} not found"))?;
+        let sandbox = self.sandboxes.get(&c.sandbox).cloned().ok_or("sandbox gone")?;
+        let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
         let mut env: BTreeMap<String, String> = c.image.env.iter().cloned().collect();
-        env.insert(
-            "HOSTNAME".into(),
-            kernel.sys_for(sandbox.pause_pid).hostname(),
-        );
+        env.insert("HOSTNAME".into(), kernel.sys_for(sandbox.pause_pid).hostname());
         env.insert("KUBERNETES_SERVICE_HOST".into(), "10.96.0.1".into());
         env.insert("KUBERNETES_SERVICE_PORT".into(), "443".into());
         env.insert("KUBERNETES_PORT".into(), "tcp://10.96.0.1:443".into());
@@ -998,26 +686,9 @@ impl Runtime {
         }
         let mut fds = BTreeMap::new();
         fds.insert(0, if c.config.stdin { Fd::Tty } else { Fd::Null });
-        fds.insert(
-            1,
-            Fd::Log {
-                container: id.to_string(),
-                stderr: false,
-            },
-        );
-        fds.insert(
-            2,
-            Fd::Log {
-                container: id.to_string(),
-                stderr: true,
-            },
-        );
-        let cwd = c
-            .config
-            .working_dir
-            .clone()
-            .filter(|w| !w.is_empty())
-            .unwrap_or_else(|| c.image.working_dir.clone());
+        fds.insert(1, Fd::Log { container: id.to_string(), stderr: false });
+        fds.insert(2, Fd::Log { container: id.to_string(), stderr: true });
+        let cwd = c.config.working_dir.clone().filter(|w| !w.is_empty()).unwrap_or_else(|| c.image.working_dir.clone());
         if c.config.working_dir.is_some() {
             let state = kernel.state.clone();
             let mut s = state.borrow_mut();
@@ -1060,11 +731,7 @@ impl Runtime {
             } else {
                 format!("net:[{}], uts:[{}] of the pause container", ns.net, ns.uts)
             };
-            let ipc = if sandbox.config.host_ipc {
-                "the node's ipc".to_string()
-            } else {
-                format!("ipc:[{}]", ns.ipc)
-            };
+            let ipc = if sandbox.config.host_ipc { "the node's ipc".to_string() } else { format!("ipc:[{}]", ns.ipc) };
             let pid_text = if sandbox.config.host_pid {
                 "the node's pid namespace".to_string()
             } else if sandbox.config.share_process_namespace {
@@ -1072,10 +739,7 @@ impl Runtime {
             } else {
                 format!("its own pid:[{}]", ns.pid)
             };
-            (
-                ns_pid,
-                format!("joins {joined}, {ipc}; {pid_text}; own mnt:[{}]", ns.mnt),
-            )
+            (ns_pid, format!("joins {joined}, {ipc}; {pid_text}; own mnt:[{}]", ns.mnt))
         };
         if let Some(cm) = self.containers.get_mut(id) {
             cm.state = ContainerState::Running;
@@ -1085,7 +749,11 @@ impl Runtime {
             now,
             Actor::Runtime,
             StepKind::Container,
-            format!("started {}: `{}` is PID {ns_pid} in its PID namespace (PID {pid} on the node); {ns_text}", c.name, crate::sim::one_line(&c.argv.join(" "))),
+            format!(
+                "started {}: `{}` is PID {ns_pid} in its PID namespace (PID {pid} on the node); {ns_text}",
+                c.name,
+                crate::sim::one_line(&c.argv.join(" "))
+            ),
         );
         Ok(())
     }
@@ -1107,60 +775,28 @@ impl Runtime {
         let now = kernel.now();
         if command.first().map(String::as_str) == Some("__podplay_sleep") {
             let secs: u64 = command.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-            self.pending.push(Pending::Sleep {
-                call,
-                until: now + SimDuration::from_secs(secs),
-            });
+            self.pending.push(Pending::Sleep { call, until: now + SimDuration::from_secs(secs) });
             return;
         }
         let Some(c) = self.containers.get(id).cloned() else {
-            self.replies.push((
-                call,
-                CriReply::Error {
-                    message: format!("container {id} not found"),
-                },
-            ));
+            self.replies.push((call, CriReply::Error { message: format!("container {id} not found") }));
             return;
         };
         let Some(init) = c.init_pid.filter(|_| c.state == ContainerState::Running) else {
-            self.replies.push((
-                call,
-                CriReply::Error {
-                    message: "container is not running".into(),
-                },
-            ));
+            self.replies.push((call, CriReply::Error { message: "container is not running".into() }));
             return;
         };
         let sandbox = &self.sandboxes[&c.sandbox];
-        let ns = NsSet {
-            net: sandbox.ns.net,
-            ipc: sandbox.ns.ipc,
-            uts: sandbox.ns.uts,
-            pid: c.pid_ns,
-            mnt: c.mnt_ns,
-        };
+        let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
         let (capture, write) = {
             let state = kernel.state.clone();
             let mut s = state.borrow_mut();
             let id = s.next_pipe;
             s.next_pipe += 1;
-            s.pipes.insert(
-                id,
-                crate::kernel::Pipe {
-                    buffer: Default::default(),
-                    writers: 0,
-                    readers: 1,
-                },
-            );
+            s.pipes.insert(id, crate::kernel::Pipe { buffer: Default::default(), writers: 0, readers: 1 });
             (id, Fd::Pipe { id, write: true })
         };
-        let env = kernel
-            .state
-            .borrow()
-            .procs
-            .get(&init)
-            .map(|p| p.env.clone())
-            .unwrap_or_default();
+        let env = kernel.state.borrow().procs.get(&init).map(|p| p.env.clone()).unwrap_or_default();
         let mut fds = BTreeMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, write.clone());
@@ -1176,19 +812,11 @@ impl Runtime {
             uid: c.image.user,
             container_init: false,
         });
-        tracer.step(
-            now,
-            Actor::Kubelet,
-            StepKind::Exec,
-            format!("exec in {}: {}", c.name, command.join(" ")),
-        );
+        tracer.step(now, Actor::Kubelet, StepKind::Exec, format!("exec in {}: {}", c.name, command.join(" ")));
         match spawned {
-            Ok(pid) => self.pending.push(Pending::Exec {
-                call,
-                pid,
-                capture,
-                deadline: now + timeout.max(SimDuration(1000)),
-            }),
+            Ok(pid) => {
+                self.pending.push(Pending::Exec { call, pid, capture, deadline: now + timeout.max(SimDuration(1000)) })
+            }
             Err(e) => {
                 let _ = take_capture(kernel, capture);
                 let what = command.first().cloned().unwrap_or_default();
@@ -1198,25 +826,12 @@ impl Runtime {
                     ),
                     other => other.text().to_string(),
                 };
-                self.replies.push((
-                    call,
-                    CriReply::Exec {
-                        exit_code: 126,
-                        output: message,
-                    },
-                ));
+                self.replies.push((call, CriReply::Exec { exit_code: 126, output: message }));
             }
         }
     }
 
-    fn stop(
-        &mut self,
-        kernel: &mut Kernel,
-        tracer: &mut Tracer,
-        call: CallId,
-        id: &str,
-        timeout: SimDuration,
-    ) {
+    fn stop(&mut self, kernel: &mut Kernel, tracer: &mut Tracer, call: CallId, id: &str, timeout: SimDuration) {
         let now = kernel.now();
         let Some(c) = self.containers.get(id).cloned() else {
             self.replies.push((call, CriReply::Stopped));
@@ -1276,20 +891,13 @@ impl Runtime {
 
     /// The container (by Kubernetes name) currently running in the sandbox.
     pub fn container_by_name(&self, name: &str) -> Option<&Container> {
-        self.containers
-            .values()
-            .filter(|c| c.name == name)
-            .max_by_key(|c| c.config.attempt)
+        self.containers.values().filter(|c| c.name == name).max_by_key(|c| c.config.attempt)
     }
 }
 
 fn take_capture(kernel: &mut Kernel, id: u64) -> String {
     let mut s = kernel.state.borrow_mut();
-    let data: Vec<u8> = s
-        .pipes
-        .remove(&id)
-        .map(|p| p.buffer.into_iter().collect())
-        .unwrap_or_default();
+    let data: Vec<u8> = s.pipes.remove(&id).map(|p| p.buffer.into_iter().collect()).unwrap_or_default();
     String::from_utf8_lossy(&data).into_owned()
 }
 
@@ -1321,38 +929,14 @@ pub fn node_root(hostname: &str, node_ip: &str) -> Store {
         0o644,
     );
     s.put("/etc/hostname", format!("{hostname}\n").as_bytes(), 0o644);
-    s.put(
-        "/etc/resolv.conf",
-        b"nameserver 192.168.49.1\noptions edns0 trust-ad\nsearch .\n",
-        0o644,
-    );
-    s.put(
-        "/bin/busybox",
-        &crate::kernel::exec::executable("busybox"),
-        0o755,
-    );
+    s.put("/etc/resolv.conf", b"nameserver 192.168.49.1\noptions edns0 trust-ad\nsearch .\n", 0o644);
+    s.put("/bin/busybox", &crate::kernel::exec::executable("busybox"), 0o755);
     for applet in crate::programs::busybox::APPLETS {
-        s.put(
-            &format!("/bin/{applet}"),
-            &crate::kernel::exec::executable("busybox"),
-            0o755,
-        );
+        s.put(&format!("/bin/{applet}"), &crate::kernel::exec::executable("busybox"), 0o755);
     }
-    s.put(
-        "/sbin/init",
-        &crate::kernel::exec::executable("node-daemon"),
-        0o755,
-    );
-    s.put(
-        "/usr/bin/containerd",
-        &crate::kernel::exec::executable("node-daemon"),
-        0o755,
-    );
-    s.put(
-        "/usr/bin/kubelet",
-        &crate::kernel::exec::executable("node-daemon"),
-        0o755,
-    );
+    s.put("/sbin/init", &crate::kernel::exec::executable("node-daemon"), 0o755);
+    s.put("/usr/bin/containerd", &crate::kernel::exec::executable("node-daemon"), 0o755);
+    s.put("/usr/bin/kubelet", &crate::kernel::exec::executable("node-daemon"), 0o755);
     s
 }
 

@@ -87,9 +87,7 @@ impl Simulation {
     pub fn new(pod: &Pod, nodes: Vec<Node>) -> Simulation {
         let mut pod = pod.clone();
         let name = pod.metadata.name.clone().unwrap_or_default();
-        pod.metadata
-            .namespace
-            .get_or_insert_with(|| "default".to_string());
+        pod.metadata.namespace.get_or_insert_with(|| "default".to_string());
         pod.metadata.uid.get_or_insert_with(|| uid_for(&name));
         pod.metadata.creation_timestamp = Some(SimTime::ZERO.to_k8s());
         let now = SimTime::ZERO;
@@ -97,10 +95,7 @@ impl Simulation {
         let mut scheduler_events = EventLog::default();
         let outcome = scheduler::schedule(&pod, &nodes, &BTreeMap::new());
         match &outcome {
-            ScheduleOutcome::Bound {
-                node,
-                event_message,
-            } => {
+            ScheduleOutcome::Bound { node, event_message } => {
                 scheduler_events.record(
                     now,
                     EventType::Normal,
@@ -123,9 +118,7 @@ impl Simulation {
                         "spec.nodeName is {node}: the scheduler never sees this Pod; the kubelet on {node} takes it"
                     )
                 } else {
-                    format!(
-                        "spec.nodeName is {node}, but no such node exists: nothing will run this Pod"
-                    )
+                    format!("spec.nodeName is {node}, but no such node exists: nothing will run this Pod")
                 };
                 tracer.step(now, Actor::Scheduler, StepKind::Schedule, text);
             }
@@ -138,12 +131,7 @@ impl Simulation {
                     "",
                     "default-scheduler",
                 );
-                tracer.step(
-                    now,
-                    Actor::Scheduler,
-                    StepKind::Schedule,
-                    event_message.clone(),
-                );
+                tracer.step(now, Actor::Scheduler, StepKind::Schedule, event_message.clone());
             }
             ScheduleOutcome::SchedulingGated => {
                 tracer.step(
@@ -158,9 +146,7 @@ impl Simulation {
                     now,
                     Actor::Scheduler,
                     StepKind::Schedule,
-                    format!(
-                        "spec.schedulerName is {scheduler_name}: default-scheduler leaves it alone"
-                    ),
+                    format!("spec.schedulerName is {scheduler_name}: default-scheduler leaves it alone"),
                 );
             }
         }
@@ -179,8 +165,7 @@ impl Simulation {
         if let Some(node_name) = outcome.node() {
             if let Some(node) = nodes.iter().find(|n| cluster::node_name(n) == node_name) {
                 let mut bound = pod;
-                bound.spec.get_or_insert_with(Default::default).node_name =
-                    Some(node_name.to_string());
+                bound.spec.get_or_insert_with(Default::default).node_name = Some(node_name.to_string());
                 sim.pod = bound.clone();
                 sim.node = Some(boot_node(node, bound, &mut sim.tracer, now));
             }
@@ -200,13 +185,8 @@ impl Simulation {
                 let mut pod = n.kubelet.pod_with_status();
                 if let Some(status) = &mut pod.status {
                     let mut conditions = status.conditions.clone().unwrap_or_default();
-                    if let Some(c) = self
-                        .outcome
-                        .pod_scheduled_condition(&SimTime::ZERO.to_k8s())
-                    {
-                        if let Some(existing) =
-                            conditions.iter_mut().find(|x| x.type_ == "PodScheduled")
-                        {
+                    if let Some(c) = self.outcome.pod_scheduled_condition(&SimTime::ZERO.to_k8s()) {
+                        if let Some(existing) = conditions.iter_mut().find(|x| x.type_ == "PodScheduled") {
                             *existing = c;
                         } else {
                             conditions.push(c);
@@ -218,14 +198,9 @@ impl Simulation {
             }
             None => {
                 let mut pod = self.pod.clone();
-                let mut status = k8s_openapi::api::core::v1::PodStatus {
-                    phase: Some("Pending".into()),
-                    ..Default::default()
-                };
-                if let Some(c) = self
-                    .outcome
-                    .pod_scheduled_condition(&SimTime::ZERO.to_k8s())
-                {
+                let mut status =
+                    k8s_openapi::api::core::v1::PodStatus { phase: Some("Pending".into()), ..Default::default() };
+                if let Some(c) = self.outcome.pod_scheduled_condition(&SimTime::ZERO.to_k8s()) {
                     status.conditions = Some(vec![c]);
                 }
                 pod.status = Some(status);
@@ -245,10 +220,7 @@ impl Simulation {
     }
 
     pub fn phase(&self) -> String {
-        self.pod()
-            .status
-            .and_then(|s| s.phase)
-            .unwrap_or_else(|| "Pending".into())
+        self.pod().status.and_then(|s| s.phase).unwrap_or_else(|| "Pending".into())
     }
 
     pub fn is_ready(&self) -> bool {
@@ -326,14 +298,11 @@ impl Simulation {
     fn reached(&self, until: Until) -> bool {
         match until {
             Until::Stable => {
-                self.is_finished()
-                    || (self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
+                self.is_finished() || (self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
             }
             Until::Running => self.phase() != "Pending" || self.is_finished(),
             Until::Ready => {
-                self.is_ready()
-                    || matches!(self.phase().as_str(), "Succeeded" | "Failed")
-                    || self.is_finished()
+                self.is_ready() || matches!(self.phase().as_str(), "Succeeded" | "Failed") || self.is_finished()
             }
             Until::Succeeded | Until::Failed => {
                 matches!(self.phase().as_str(), "Succeeded" | "Failed") || self.is_finished()
@@ -354,8 +323,7 @@ impl Simulation {
             let mut progressed = false;
             while let Some((id, call)) = n.kubelet.poll_call() {
                 progressed = true;
-                self.tracer
-                    .step(now, Actor::Kubelet, StepKind::Call, describe_call(&call));
+                self.tracer.step(now, Actor::Kubelet, StepKind::Call, describe_call(&call));
                 n.runtime.submit(&mut n.kernel, &mut self.tracer, id, call);
             }
             n.kernel.run(now);
@@ -379,9 +347,8 @@ impl Simulation {
                 let due = SimTime((exit.finished_at.0 / PLEG_PERIOD.0 + 1) * PLEG_PERIOD.0);
                 n.pending_exits.push((due, exit));
             }
-            let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut n.pending_exits)
-                .into_iter()
-                .partition(|(t, _)| *t <= now);
+            let (due, later): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut n.pending_exits).into_iter().partition(|(t, _)| *t <= now);
             n.pending_exits = later;
             for (_, exit) in due {
                 progressed = true;
@@ -398,16 +365,8 @@ impl Simulation {
         // New kubelet events become steps.
         let events = n.kubelet.events().all();
         for e in &events[n.events_seen.min(events.len())..] {
-            let kind = if e.type_ == EventType::Warning {
-                "Warning"
-            } else {
-                "Normal"
-            };
-            let object = if e.field_path.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", e.field_path)
-            };
+            let kind = if e.type_ == EventType::Warning { "Warning" } else { "Normal" };
+            let object = if e.field_path.is_empty() { String::new() } else { format!("{}: ", e.field_path) };
             self.tracer.step(
                 e.first_timestamp.max(now),
                 Actor::Kubelet,
@@ -424,28 +383,17 @@ impl Simulation {
         let pod = self.pod();
         let row = status::kubectl_row(&pod, &self.now.to_k8s());
         let line = format!("{} {} {}", row.ready, row.status, row.restarts);
-        let events = self
-            .events()
-            .iter()
-            .map(|e| e.count as usize)
-            .sum::<usize>();
+        let events = self.events().iter().map(|e| e.count as usize).sum::<usize>();
         if line != self.last_status || events != self.event_count {
             self.last_change = self.now;
         }
         if line != self.last_status {
-            let phase = pod
-                .status
-                .as_ref()
-                .and_then(|s| s.phase.clone())
-                .unwrap_or_default();
+            let phase = pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
             self.tracer.step(
                 self.now,
                 Actor::Kubelet,
                 StepKind::Status,
-                format!(
-                    "kubectl get pod: STATUS {} READY {} (phase {phase})",
-                    row.status, row.ready
-                ),
+                format!("kubectl get pod: STATUS {} READY {} (phase {phase})", row.status, row.ready),
             );
             self.last_status = line;
         }
@@ -461,8 +409,7 @@ impl Simulation {
             now,
             Actor::Scheduler,
             StepKind::Status,
-            "kubectl delete pod: deletionTimestamp set, the kubelet starts graceful termination"
-                .into(),
+            "kubectl delete pod: deletionTimestamp set, the kubelet starts graceful termination".into(),
         );
         if let Some(n) = self.node.as_mut() {
             n.kubelet.delete(now, grace);
@@ -483,10 +430,7 @@ impl Simulation {
             self.now,
             Actor::Kernel,
             StepKind::Signal,
-            format!(
-                "SIG{} sent to {name}'s first process",
-                crate::kernel::signal_name(signal)
-            ),
+            format!("SIG{} sent to {name}'s first process", crate::kernel::signal_name(signal)),
         );
         self.settle();
         ok
@@ -513,19 +457,11 @@ impl Simulation {
             &mut n.kernel,
             &mut self.tracer,
             call,
-            CriCall::ExecSync {
-                container_id: id,
-                command,
-                timeout: SimDuration::from_secs(60),
-            },
+            CriCall::ExecSync { container_id: id, command, timeout: SimDuration::from_secs(60) },
         );
         self.settle();
         for _ in 0..MAX_INSTANTS {
-            if let Some(reply) = self
-                .node
-                .as_mut()
-                .and_then(|n| n.own_calls.get(&call).cloned().flatten())
-            {
+            if let Some(reply) = self.node.as_mut().and_then(|n| n.own_calls.get(&call).cloned().flatten()) {
                 return match reply {
                     CriReply::Exec { exit_code, output } => Ok((exit_code, output)),
                     CriReply::Error { message } => Err(message),
@@ -546,18 +482,10 @@ impl Simulation {
     /// The log of a container's current (or, with `previous`, last) instance.
     pub fn logs(&self, container: &str, previous: bool) -> Option<String> {
         let n = self.node.as_ref()?;
-        let mut instances: Vec<&crate::runtime::Container> = n
-            .runtime
-            .containers
-            .values()
-            .filter(|c| c.name == container)
-            .collect();
+        let mut instances: Vec<&crate::runtime::Container> =
+            n.runtime.containers.values().filter(|c| c.name == container).collect();
         instances.sort_by_key(|c| c.config.attempt);
-        let c = if previous {
-            instances.iter().rev().nth(1)?
-        } else {
-            instances.last()?
-        };
+        let c = if previous { instances.iter().rev().nth(1)? } else { instances.last()? };
         let s = n.kernel.state.borrow();
         let log = s.logs.get(&c.id)?;
         Some(log.lines.iter().map(|l| format!("{}\n", l.text)).collect())
@@ -567,23 +495,13 @@ impl Simulation {
     pub fn outside_store(&self) -> Vec<String> {
         self.node
             .as_ref()
-            .map(|n| {
-                n.kernel
-                    .state
-                    .borrow()
-                    .outside_store
-                    .iter()
-                    .map(|(_, d)| d.clone())
-                    .collect()
-            })
+            .map(|n| n.kernel.state.borrow().outside_store.iter().map(|(_, d)| d.clone()).collect())
             .unwrap_or_default()
     }
 
     /// Runs a command on the node itself (for tests: the node's view).
     pub fn node_sys(&self) -> Option<crate::kernel::Sys> {
-        self.node
-            .as_ref()
-            .map(|n| n.kernel.sys_for(n.runtime.kubelet_pid))
+        self.node.as_ref().map(|n| n.kernel.sys_for(n.runtime.kubelet_pid))
     }
 
     pub fn nodes(&self) -> &[Node] {
@@ -603,14 +521,7 @@ impl Simulation {
 /// traces are reproducible.
 fn uid_for(name: &str) -> String {
     let d = podplay_core::kubelet::machine::fake_digest(&format!("uid/{name}"));
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &d[0..8],
-        &d[8..12],
-        &d[13..16],
-        &d[17..20],
-        &d[20..32]
-    )
+    format!("{}-{}-4{}-a{}-{}", &d[0..8], &d[8..12], &d[13..16], &d[17..20], &d[20..32])
 }
 
 /// Starts a node: its root filesystem, host namespaces, init, containerd,
@@ -622,11 +533,7 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
     let hosts = cluster::node_hosts_file(node);
     let mut root = node_root(&name, &ip);
     root.put("/etc/hosts", hosts.as_bytes(), 0o644);
-    root.put(
-        "/etc/resolv.conf",
-        cluster::NODE_RESOLV_CONF.as_bytes(),
-        0o644,
-    );
+    root.put("/etc/resolv.conf", cluster::NODE_RESOLV_CONF.as_bytes(), 0o644);
     let mut kernel = Kernel::new(crate::programs::resolve, root, &name, &ip);
     let host = kernel.state.borrow().host_ns;
     let mut spawn_node = |argv: &[&str], parent: Pid| -> Pid {
@@ -660,7 +567,12 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
         init,
     );
     start_outside_world(&mut kernel);
-    tracer.step(now, Actor::Kernel, StepKind::Process, format!("node {name} ({ip}, pod CIDR {cidr}) is up: init, containerd and kubelet run in the node's namespaces"));
+    tracer.step(
+        now,
+        Actor::Kernel,
+        StepKind::Process,
+        format!("node {name} ({ip}, pod CIDR {cidr}) is up: init, containerd and kubelet run in the node's namespaces"),
+    );
     let runtime = Runtime::new(&name, &ip, &cidr, kubelet_pid);
     let context = NodeContext {
         node_name: name,
@@ -699,12 +611,7 @@ fn start_outside_world(kernel: &mut Kernel) {
         kernel,
         OUTSIDE_WEB_IP,
         "outside-web",
-        &[
-            "info.cern.ch",
-            "example.com",
-            "www.example.com",
-            "kubernetes.io",
-        ],
+        &["info.cern.ch", "example.com", "www.example.com", "kubernetes.io"],
         "/usr/sbin/httpd",
     );
 }
@@ -715,16 +622,8 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
         let state = kernel.state.clone();
         let mut s = state.borrow_mut();
         let net = s.new_net_ns(vec![
-            Interface {
-                name: "lo".into(),
-                ip: "127.0.0.1".into(),
-                mac: "00:00:00:00:00:00".into(),
-            },
-            Interface {
-                name: "eth0".into(),
-                ip: ip.into(),
-                mac: crate::kernel::exec::mac_for(ip),
-            },
+            Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
+            Interface { name: "eth0".into(), ip: ip.into(), mac: crate::kernel::exec::mac_for(ip) },
         ]);
         for name in names {
             s.net.dns.insert((*name).into(), ip.into());
@@ -748,15 +647,8 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
         );
         let ipc = s.new_ns_id();
         let uts = s.new_ns_id();
-        s.hostnames
-            .insert(uts, names.first().copied().unwrap_or(program).into());
-        NsSet {
-            net,
-            ipc,
-            uts,
-            pid,
-            mnt,
-        }
+        s.hostnames.insert(uts, names.first().copied().unwrap_or(program).into());
+        NsSet { net, ipc, uts, pid, mnt }
     };
     let mut fds = BTreeMap::new();
     fds.insert(0, Fd::Null);
@@ -768,10 +660,7 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
         cwd: "/".into(),
         ns,
         fds,
-        container: Some(format!(
-            "outside:{}",
-            names.first().copied().unwrap_or(program)
-        )),
+        container: Some(format!("outside:{}", names.first().copied().unwrap_or(program))),
         parent: 0,
         uid: 1000,
         container_init: false,
@@ -786,30 +675,23 @@ fn describe_call(call: &CriCall) -> String {
         ),
         CriCall::ImageStatus { image } => format!("ImageStatus {image}"),
         CriCall::PullImage { image } => format!("PullImage {image}"),
-        CriCall::CreateContainer { config, .. } => format!(
-            "CreateContainer {} (attempt {})",
-            config.name, config.attempt
-        ),
+        CriCall::CreateContainer { config, .. } => {
+            format!("CreateContainer {} (attempt {})", config.name, config.attempt)
+        }
         CriCall::StartContainer { container_id } => {
             format!("StartContainer {}", crate::runtime::short(container_id))
         }
         CriCall::ExecSync { command, .. } => format!("ExecSync {}", command.join(" ")),
-        CriCall::StopContainer {
-            container_id,
-            timeout,
-        } => format!(
-            "StopContainer {} (timeout {timeout})",
-            crate::runtime::short(container_id)
-        ),
+        CriCall::StopContainer { container_id, timeout } => {
+            format!("StopContainer {} (timeout {timeout})", crate::runtime::short(container_id))
+        }
         CriCall::StopPodSandbox { sandbox_id } => {
             format!("StopPodSandbox {}", crate::runtime::short(sandbox_id))
         }
         CriCall::RemovePodSandbox { sandbox_id } => {
             format!("RemovePodSandbox {}", crate::runtime::short(sandbox_id))
         }
-        CriCall::HttpGet {
-            host, port, path, ..
-        } => format!("HTTP GET http://{host}:{port}{path} (probe or hook)"),
+        CriCall::HttpGet { host, port, path, .. } => format!("HTTP GET http://{host}:{port}{path} (probe or hook)"),
         CriCall::TcpConnect { host, port, .. } => format!("TCP connect {host}:{port} (probe)"),
     }
 }
@@ -823,12 +705,7 @@ fn who(runtime: &Runtime, container: &Option<String>) -> String {
             .containers
             .get(id)
             .map(|c| c.name.clone())
-            .or_else(|| {
-                runtime
-                    .sandboxes
-                    .contains_key(id)
-                    .then(|| "pause".to_string())
-            })
+            .or_else(|| runtime.sandboxes.contains_key(id).then(|| "pause".to_string()))
             .unwrap_or_else(|| crate::runtime::short(id).to_string()),
     }
 }
@@ -841,46 +718,21 @@ fn actor(runtime: &Runtime, container: &Option<String>) -> Actor {
     }
 }
 
-fn trace_kernel_events(
-    tracer: &mut Tracer,
-    runtime: &Runtime,
-    now: SimTime,
-    events: &[KernelEvent],
-) {
+fn trace_kernel_events(tracer: &mut Tracer, runtime: &Runtime, now: SimTime, events: &[KernelEvent]) {
     for e in events {
         match e {
-            KernelEvent::Spawned {
-                pid,
-                container,
-                argv,
-            } => {
-                if container.is_some()
-                    && !container
-                        .as_ref()
-                        .is_some_and(|c| c.starts_with("outside:"))
-                {
+            KernelEvent::Spawned { pid, container, argv } => {
+                if container.is_some() && !container.as_ref().is_some_and(|c| c.starts_with("outside:")) {
                     tracer.step(
                         now,
                         actor(runtime, container),
                         StepKind::Process,
-                        format!(
-                            "process {} started (PID {pid} on the node)",
-                            one_line(&argv.join(" "))
-                        ),
+                        format!("process {} started (PID {pid} on the node)", one_line(&argv.join(" "))),
                     );
                 }
             }
-            KernelEvent::Exited {
-                pid,
-                container,
-                status,
-                ..
-            } => {
-                if container.is_some()
-                    && !container
-                        .as_ref()
-                        .is_some_and(|c| c.starts_with("outside:"))
-                {
+            KernelEvent::Exited { pid, container, status, .. } => {
+                if container.is_some() && !container.as_ref().is_some_and(|c| c.starts_with("outside:")) {
                     tracer.step(
                         now,
                         actor(runtime, container),
@@ -889,104 +741,60 @@ fn trace_kernel_events(
                     );
                 }
             }
-            KernelEvent::SignalIgnored {
-                pid,
-                container,
-                signal,
-            } => {
-                tracer.step(
-                    now,
-                    actor(runtime, container),
-                    StepKind::Signal,
-                    format!("SIG{} to PID {pid} ignored: it is PID 1 of its PID namespace and has no handler for it", crate::kernel::signal_name(*signal)),
-                );
-            }
-            KernelEvent::Signaled {
-                pid,
-                container,
-                signal,
-            } => {
+            KernelEvent::SignalIgnored { pid, container, signal } => {
                 tracer.step(
                     now,
                     actor(runtime, container),
                     StepKind::Signal,
                     format!(
-                        "SIG{} delivered to PID {pid}",
+                        "SIG{} to PID {pid} ignored: it is PID 1 of its PID namespace and has no handler for it",
                         crate::kernel::signal_name(*signal)
                     ),
                 );
             }
+            KernelEvent::Signaled { pid, container, signal } => {
+                tracer.step(
+                    now,
+                    actor(runtime, container),
+                    StepKind::Signal,
+                    format!("SIG{} delivered to PID {pid}", crate::kernel::signal_name(*signal)),
+                );
+            }
             KernelEvent::VolumeWrite { bytes: 0, .. } => {}
-            KernelEvent::VolumeWrite {
-                container,
-                volume,
-                path,
-                bytes,
-            } => {
+            KernelEvent::VolumeWrite { container, volume, path, bytes } => {
                 let from = who(runtime, container);
                 tracer.flow(
                     now,
                     actor(runtime, container),
                     StepKind::FileWrite,
                     format!("wrote {bytes} bytes to {path} (volume {volume})"),
-                    Flow {
-                        from,
-                        to: format!("volume {volume}"),
-                        via: path.clone(),
-                    },
+                    Flow { from, to: format!("volume {volume}"), via: path.clone() },
                 );
             }
-            KernelEvent::VolumeRead {
-                container,
-                volume,
-                path,
-                bytes,
-            } => {
+            KernelEvent::VolumeRead { container, volume, path, bytes } => {
                 let to = who(runtime, container);
                 tracer.flow(
                     now,
                     actor(runtime, container),
                     StepKind::FileRead,
                     format!("read {bytes} bytes of {path} (volume {volume})"),
-                    Flow {
-                        from: format!("volume {volume}"),
-                        to,
-                        via: path.clone(),
-                    },
+                    Flow { from: format!("volume {volume}"), to, via: path.clone() },
                 );
             }
-            KernelEvent::Connected {
-                from,
-                to,
-                ip,
-                port,
-                same_netns,
-            } => {
+            KernelEvent::Connected { from, to, ip, port, same_netns } => {
                 let a = who(runtime, from);
                 let b = who(runtime, to);
-                let how = if *same_netns {
-                    "over the Pod's shared network namespace"
-                } else {
-                    "across network namespaces"
-                };
+                let how =
+                    if *same_netns { "over the Pod's shared network namespace" } else { "across network namespaces" };
                 tracer.flow(
                     now,
                     actor(runtime, from),
                     StepKind::Connect,
                     format!("{a} connected to {b} at {ip}:{port} {how}"),
-                    Flow {
-                        from: a,
-                        to: b,
-                        via: format!("{ip}:{port}"),
-                    },
+                    Flow { from: a, to: b, via: format!("{ip}:{port}") },
                 );
             }
-            KernelEvent::Responded {
-                from,
-                to,
-                port,
-                summary,
-            } => {
+            KernelEvent::Responded { from, to, port, summary } => {
                 let server = who(runtime, to);
                 let client = who(runtime, from);
                 let kind = if to.as_ref().is_some_and(|c| c.starts_with("outside:")) {
@@ -999,26 +807,12 @@ fn trace_kernel_events(
                     actor(runtime, to),
                     kind,
                     format!("{server} answered {client}: {summary}"),
-                    Flow {
-                        from: server,
-                        to: client,
-                        via: format!("port {port}"),
-                    },
+                    Flow { from: server, to: client, via: format!("port {port}") },
                 );
             }
-            KernelEvent::Listening {
-                container, port, ..
-            } => {
-                if !container
-                    .as_ref()
-                    .is_some_and(|c| c.starts_with("outside:"))
-                {
-                    tracer.step(
-                        now,
-                        actor(runtime, container),
-                        StepKind::Listen,
-                        format!("listening on port {port}"),
-                    );
+            KernelEvent::Listening { container, port, .. } => {
+                if !container.as_ref().is_some_and(|c| c.starts_with("outside:")) {
+                    tracer.step(now, actor(runtime, container), StepKind::Listen, format!("listening on port {port}"));
                 }
             }
         }
@@ -1028,43 +822,11 @@ fn trace_kernel_events(
 /// `kubectl get pod -o wide`, header and row.
 pub fn get_wide(pod: &Pod, now: SimTime) -> String {
     let row = status::kubectl_row(pod, &now.to_k8s());
-    let ip = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.pod_ip.clone())
-        .unwrap_or_else(|| "<none>".into());
-    let node = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.node_name.clone())
-        .unwrap_or_else(|| "<none>".into());
-    let headers = [
-        "NAME",
-        "READY",
-        "STATUS",
-        "RESTARTS",
-        "AGE",
-        "IP",
-        "NODE",
-        "NOMINATED NODE",
-        "READINESS GATES",
-    ];
-    let values = [
-        row.name,
-        row.ready,
-        row.status,
-        row.restarts,
-        row.age,
-        ip,
-        node,
-        "<none>".into(),
-        "<none>".into(),
-    ];
-    let widths: Vec<usize> = headers
-        .iter()
-        .zip(values.iter())
-        .map(|(h, v)| h.len().max(v.len()))
-        .collect();
+    let ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_else(|| "<none>".into());
+    let node = pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_else(|| "<none>".into());
+    let headers = ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"];
+    let values = [row.name, row.ready, row.status, row.restarts, row.age, ip, node, "<none>".into(), "<none>".into()];
+    let widths: Vec<usize> = headers.iter().zip(values.iter()).map(|(h, v)| h.len().max(v.len())).collect();
     let line = |cells: Vec<&str>| {
         let mut out = String::new();
         for (i, c) in cells.iter().enumerate() {
@@ -1076,11 +838,7 @@ pub fn get_wide(pod: &Pod, now: SimTime) -> String {
         }
         out.trim_end().to_string()
     };
-    format!(
-        "{}\n{}\n",
-        line(headers.to_vec()),
-        line(values.iter().map(String::as_str).collect())
-    )
+    format!("{}\n{}\n", line(headers.to_vec()), line(values.iter().map(String::as_str).collect()))
 }
 
 /// The `Events:` table of `kubectl describe pod` (1.35+ form: the object's
@@ -1102,23 +860,10 @@ pub fn describe_events(events: &[Event], now: SimTime) -> String {
             } else {
                 podplay_core::time::human_duration(now.since(e.first_timestamp).0 as i64)
             };
-            let kind = if e.type_ == EventType::Warning {
-                "Warning"
-            } else {
-                "Normal"
-            };
-            let message = if e.field_path.is_empty() {
-                e.message.clone()
-            } else {
-                format!("{}: {}", e.field_path, e.message)
-            };
-            [
-                kind.to_string(),
-                e.reason.clone(),
-                age,
-                e.source.clone(),
-                message,
-            ]
+            let kind = if e.type_ == EventType::Warning { "Warning" } else { "Normal" };
+            let message =
+                if e.field_path.is_empty() { e.message.clone() } else { format!("{}: {}", e.field_path, e.message) };
+            [kind.to_string(), e.reason.clone(), age, e.source.clone(), message]
         })
         .collect();
     let headers = ["Type", "Reason", "Age", "From", "Message"];

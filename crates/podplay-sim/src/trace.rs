@@ -89,23 +89,11 @@ pub const MAX_STEPS: usize = 20_000;
 
 impl Tracer {
     pub fn step(&mut self, at: SimTime, actor: Actor, kind: StepKind, text: String) {
-        self.push(Step {
-            at,
-            actor,
-            kind,
-            text,
-            flow: None,
-        });
+        self.push(Step { at, actor, kind, text, flow: None });
     }
 
     pub fn flow(&mut self, at: SimTime, actor: Actor, kind: StepKind, text: String, flow: Flow) {
-        self.push(Step {
-            at,
-            actor,
-            kind,
-            text,
-            flow: Some(flow),
-        });
+        self.push(Step { at, actor, kind, text, flow: Some(flow) });
     }
 
     fn push(&mut self, step: Step) {

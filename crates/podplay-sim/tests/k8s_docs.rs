@@ -18,12 +18,7 @@ fn corpus() -> Vec<(String, String)> {
     files.sort();
     files
         .into_iter()
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
         .collect()
 }
 
@@ -36,11 +31,7 @@ fn simulate(yaml: &str, seconds: u64) -> Simulation {
 }
 
 fn doc(name: &str) -> String {
-    corpus()
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, t)| t)
-        .unwrap_or_else(|| panic!("{name} not in corpus"))
+    corpus().into_iter().find(|(n, _)| n == name).map(|(_, t)| t).unwrap_or_else(|| panic!("{name} not in corpus"))
 }
 
 #[test]
@@ -61,12 +52,7 @@ fn init_container_doc_pod_fetches_a_page_that_nginx_then_serves() {
     // volume before nginx starts.
     let mut sim = simulate(&doc("pods__init-containers.yaml"), 30);
     assert_eq!(sim.status_column(), "Running");
-    let (_, page) = sim
-        .exec(
-            "nginx",
-            vec!["curl".into(), "-s".into(), "http://localhost/".into()],
-        )
-        .unwrap();
+    let (_, page) = sim.exec("nginx", vec!["curl".into(), "-s".into(), "http://localhost/".into()]).unwrap();
     assert!(page.contains("home of the first website"), "{page}");
 }
 
@@ -74,27 +60,15 @@ fn init_container_doc_pod_fetches_a_page_that_nginx_then_serves() {
 fn two_container_doc_pod_shares_a_volume() {
     let mut sim = simulate(&doc("pods__two-container-pod.yaml"), 10);
     // The debian container wrote index.html and exited (restartPolicy: Never).
-    let (code, page) = sim
-        .exec(
-            "nginx-container",
-            vec!["curl".into(), "-s".into(), "http://localhost/".into()],
-        )
-        .unwrap();
-    assert_eq!(
-        (code, page.as_str()),
-        (0, "Hello from the debian container\n")
-    );
+    let (code, page) =
+        sim.exec("nginx-container", vec!["curl".into(), "-s".into(), "http://localhost/".into()]).unwrap();
+    assert_eq!((code, page.as_str()), (0, "Hello from the debian container\n"));
 }
 
 #[test]
 fn lifecycle_events_doc_pod_runs_its_post_start_hook() {
     let mut sim = simulate(&doc("pods__lifecycle-events.yaml"), 10);
-    let (_, message) = sim
-        .exec(
-            "lifecycle-demo-container",
-            vec!["cat".into(), "/usr/share/message".into()],
-        )
-        .unwrap();
+    let (_, message) = sim.exec("lifecycle-demo-container", vec!["cat".into(), "/usr/share/message".into()]).unwrap();
     assert_eq!(message, "Hello from the postStart handler\n");
 }
 
@@ -110,16 +84,18 @@ fn share_process_namespace_doc_pod_shows_pause_as_pid_1() {
 fn host_aliases_doc_pod_prints_its_hosts_file() {
     let sim = simulate(&doc("service__networking__hostaliases-pod.yaml"), 10);
     let log = sim.logs("cat-hosts", false).unwrap();
-    assert!(log.contains("# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\tbar.remote\n"), "{log}");
+    assert!(
+        log.contains(
+            "# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n10.1.2.3\tfoo.remote\tbar.remote\n"
+        ),
+        "{log}"
+    );
 }
 
 #[test]
 fn commands_and_env_doc_pods_print_what_the_docs_show() {
     let sim = simulate(&doc("pods__commands.yaml"), 10);
-    assert_eq!(
-        sim.logs("command-demo-container", false).unwrap(),
-        "command-demo\ntcp://10.96.0.1:443\n"
-    );
+    assert_eq!(sim.logs("command-demo-container", false).unwrap(), "command-demo\ntcp://10.96.0.1:443\n");
     let sim = simulate(&doc("pods__inject__dapi-envars-pod.yaml"), 12);
     let log = sim.logs("test-container", false).unwrap();
     assert!(log.contains("node-1") || log.contains("node-"), "{log}");

@@ -95,12 +95,7 @@ pub fn run(args: &SimArgs) -> u8 {
         }
         Output::Text => {
             for step in &sim.tracer.steps {
-                out.line(&format!(
-                    "{:>9}  {:<12} {}",
-                    format_time(step.at),
-                    step.actor.label(),
-                    step.text
-                ));
+                out.line(&format!("{:>9}  {:<12} {}", format_time(step.at), step.actor.label(), step.text));
             }
             if sim.tracer.dropped > 0 {
                 out.line(&format!("… {} more steps not shown", sim.tracer.dropped));
@@ -146,9 +141,8 @@ fn parse_until(text: Option<&str>) -> Result<Until, String> {
         "Stable" => Until::Stable,
         d => Until::Time(
             SimTime::ZERO
-                + parse_duration(d).ok_or_else(|| {
-                    format!("{d:?} is not Running, Ready, Succeeded, Failed or a duration like 30s")
-                })?,
+                + parse_duration(d)
+                    .ok_or_else(|| format!("{d:?} is not Running, Ready, Succeeded, Failed or a duration like 30s"))?,
         ),
     })
 }

@@ -49,16 +49,8 @@ fn print_text(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: boo
         out.text(&analysis.kubectl_summary(name));
         return;
     }
-    let pods = analysis
-        .documents
-        .iter()
-        .filter(|d| matches!(d.object, Object::Pod(_)))
-        .count();
-    let nodes = analysis
-        .documents
-        .iter()
-        .filter(|d| matches!(d.object, Object::Node(_)))
-        .count();
+    let pods = analysis.documents.iter().filter(|d| matches!(d.object, Object::Pod(_))).count();
+    let nodes = analysis.documents.iter().filter(|d| matches!(d.object, Object::Node(_))).count();
     if show_defaults {
         for (i, pod) in analysis.valid_pods().enumerate() {
             if i > 0 {
@@ -67,11 +59,7 @@ fn print_text(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: boo
             out.text(&defaulted_yaml(pod));
         }
     } else {
-        println!(
-            "{name}: valid ({pods} Pod{}, {nodes} Node{})",
-            plural(pods),
-            plural(nodes)
-        );
+        println!("{name}: valid ({pods} Pod{}, {nodes} Node{})", plural(pods), plural(nodes));
     }
 }
 
@@ -82,10 +70,7 @@ fn print_json(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: boo
         "diagnostics": analysis.diagnostics,
     });
     if show_defaults {
-        let pods: Vec<serde_json::Value> = analysis
-            .valid_pods()
-            .filter_map(|p| serde_json::to_value(p).ok())
-            .collect();
+        let pods: Vec<serde_json::Value> = analysis.valid_pods().filter_map(|p| serde_json::to_value(p).ok()).collect();
         object["defaulted"] = serde_json::Value::Array(pods);
     }
     out.line(&object.to_string());

@@ -45,10 +45,7 @@ impl Backoff {
             Some(e) if !expired(e, now) => SimDuration(e.delay.0.saturating_mul(2).min(MAX.0)),
             _ => INITIAL,
         };
-        self.entry = Some(Entry {
-            delay,
-            last_update: now,
-        });
+        self.entry = Some(Entry { delay, last_update: now });
     }
 }
 

@@ -47,12 +47,11 @@ impl EventLog {
         field_path: &str,
         source: &str,
     ) {
-        if let Some(e) = self.events.iter_mut().find(|e| {
-            e.type_ == type_
-                && e.reason == reason
-                && e.message == message
-                && e.field_path == field_path
-        }) {
+        if let Some(e) = self
+            .events
+            .iter_mut()
+            .find(|e| e.type_ == type_ && e.reason == reason && e.message == message && e.field_path == field_path)
+        {
             e.count += 1;
             e.last_timestamp = now;
             return;

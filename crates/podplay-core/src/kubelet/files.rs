@@ -23,8 +23,7 @@ pub const CLUSTER_DNS: &str = "10.96.0.10";
 pub const ETC_HOSTS_PATH: &str = "/etc/hosts";
 
 const MANAGED_HOSTS_HEADER: &str = "# Kubernetes-managed hosts file.\n";
-const MANAGED_HOSTS_HEADER_WITH_HOST_NETWORK: &str =
-    "# Kubernetes-managed hosts file (host network).\n";
+const MANAGED_HOSTS_HEADER_WITH_HOST_NETWORK: &str = "# Kubernetes-managed hosts file (host network).\n";
 
 /// `MaxDNSNameservers`.
 pub const MAX_DNS_NAMESERVERS: usize = 3;
@@ -37,11 +36,7 @@ const MAX_DNS_SEARCH_PATH_LEN: usize = 253;
 
 /// The Pod's namespace, `default` when unset.
 pub fn pod_namespace(pod: &Pod) -> &str {
-    pod.metadata
-        .namespace
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("default")
+    pod.metadata.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or("default")
 }
 
 /// The Pod's hostname and, with `spec.subdomain`, its FQDN
@@ -74,21 +69,12 @@ pub fn pod_hostname(pod: &Pod) -> (String, Option<String>) {
 /// `GeneratePodHostNameAndDomain`: the hostname and the domain
 /// (`<subdomain>.<namespace>.svc.<clusterDomain>`, `None` without a
 /// subdomain), or the kubelet's error for an invalid hostname or subdomain.
-pub fn pod_hostname_and_domain(
-    pod: &Pod,
-    cluster_domain: &str,
-) -> Result<(String, Option<String>), String> {
+pub fn pod_hostname_and_domain(pod: &Pod, cluster_domain: &str) -> Result<(String, Option<String>), String> {
     let spec = pod.spec.as_ref();
     let mut hostname = pod.metadata.name.clone().unwrap_or_default();
-    if let Some(h) = spec
-        .and_then(|s| s.hostname.as_deref())
-        .filter(|h| !h.is_empty())
-    {
+    if let Some(h) = spec.and_then(|s| s.hostname.as_deref()).filter(|h| !h.is_empty()) {
         if let Some(msg) = dns_label_error(h) {
-            return Err(format!(
-                "pod Hostname {} is not a valid DNS label: {msg}",
-                go_quote(h)
-            ));
+            return Err(format!("pod Hostname {} is not a valid DNS label: {msg}", go_quote(h)));
         }
         hostname = h.to_string();
     }
@@ -102,15 +88,9 @@ pub fn pod_hostname_and_domain(
     }
     let hostname = truncated;
     let mut domain = None;
-    if let Some(sub) = spec
-        .and_then(|s| s.subdomain.as_deref())
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(sub) = spec.and_then(|s| s.subdomain.as_deref()).filter(|s| !s.is_empty()) {
         if let Some(msg) = dns_label_error(sub) {
-            return Err(format!(
-                "pod Subdomain {} is not a valid DNS label: {msg}",
-                go_quote(sub)
-            ));
+            return Err(format!("pod Subdomain {} is not a valid DNS label: {msg}", go_quote(sub)));
         }
         domain = Some(format!("{sub}.{}.svc.{cluster_domain}", pod_namespace(pod)));
     }
@@ -126,8 +106,7 @@ fn dns_label_error(s: &str) -> Option<String> {
         msgs.push("must be no more than 63 characters");
     }
     let chars_ok = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if !chars_ok {
@@ -185,10 +164,7 @@ pub fn hostname_file(hostname: &str) -> String {
 /// HostAliases section. Separators are single tabs.
 pub fn hosts_file(pod: &Pod, pod_ips: &[String], host_aliases: &[HostAlias]) -> String {
     let (hostname, fqdn) = pod_hostname(pod);
-    let domain = fqdn
-        .as_deref()
-        .and_then(|f| f.strip_prefix(hostname.as_str()))
-        .and_then(|d| d.strip_prefix('.'));
+    let domain = fqdn.as_deref().and_then(|f| f.strip_prefix(hostname.as_str())).and_then(|d| d.strip_prefix('.'));
     managed_hosts_file(pod_ips, &hostname, domain, host_aliases)
 }
 
@@ -244,12 +220,7 @@ pub fn host_aliases_entries(host_aliases: &[HostAlias]) -> String {
 /// when the container mounts something at `/etc/hosts` itself, nor while
 /// the Pod has no IP yet (`makeMounts`).
 pub fn mounts_hosts_file(container: &Container, pod_ips_known: bool) -> bool {
-    pod_ips_known
-        && !container
-            .volume_mounts
-            .iter()
-            .flatten()
-            .any(|m| m.mount_path == ETC_HOSTS_PATH)
+    pod_ips_known && !container.volume_mounts.iter().flatten().any(|m| m.mount_path == ETC_HOSTS_PATH)
 }
 
 /// A warning the kubelet records while forming a Pod's DNS config
@@ -338,18 +309,10 @@ pub fn pod_dns(
         },
     };
     if let Some(config) = dns_config {
-        dns.nameservers = omit_duplicates(
-            dns.nameservers
-                .into_iter()
-                .chain(config.nameservers.iter().flatten().cloned())
-                .collect(),
-        );
-        dns.searches = omit_duplicates(
-            dns.searches
-                .into_iter()
-                .chain(config.searches.iter().flatten().cloned())
-                .collect(),
-        );
+        dns.nameservers =
+            omit_duplicates(dns.nameservers.into_iter().chain(config.nameservers.iter().flatten().cloned()).collect());
+        dns.searches =
+            omit_duplicates(dns.searches.into_iter().chain(config.searches.iter().flatten().cloned()).collect());
         for option in config.options.iter().flatten() {
             let name = option.name.clone().unwrap_or_default();
             let text = match option.value.as_deref() {
@@ -385,8 +348,7 @@ pub fn pod_resolv_conf(pod: &Pod, node_resolv: &str) -> String {
     let spec = pod.spec.as_ref();
     resolv_conf(
         pod_namespace(pod),
-        spec.and_then(|s| s.dns_policy.as_deref())
-            .unwrap_or("ClusterFirst"),
+        spec.and_then(|s| s.dns_policy.as_deref()).unwrap_or("ClusterFirst"),
         spec.and_then(|s| s.host_network) == Some(true),
         spec.and_then(|s| s.dns_config.as_ref()),
         node_resolv,
@@ -407,11 +369,8 @@ pub fn parse_resolv_conf(content: &str) -> PodDns {
         match fields.as_slice() {
             ["nameserver", server, ..] => dns.nameservers.push(server.to_string()),
             ["search", domains @ ..] => {
-                dns.searches = domains
-                    .iter()
-                    .filter(|d| **d != ".")
-                    .map(|d| d.trim_end_matches('.').to_string())
-                    .collect();
+                dns.searches =
+                    domains.iter().filter(|d| **d != ".").map(|d| d.trim_end_matches('.').to_string()).collect();
             }
             ["options", options @ ..] => {
                 for o in options {
@@ -429,10 +388,7 @@ pub fn parse_resolv_conf(content: &str) -> PodDns {
 /// keeps first-seen order.)
 fn set_option(options: &mut Vec<String>, option: String) {
     let name = option.split(':').next().unwrap_or("").to_string();
-    match options
-        .iter_mut()
-        .find(|o| o.split(':').next().unwrap_or("") == name)
-    {
+    match options.iter_mut().find(|o| o.split(':').next().unwrap_or("") == name) {
         Some(existing) => *existing = option,
         None => options.push(option),
     }
@@ -468,8 +424,7 @@ fn fit_limits(dns: &mut PodDns) {
     let before = dns.searches.len();
     dns.searches.retain(|s| s.len() <= MAX_DNS_SEARCH_PATH_LEN);
     exceeded |= dns.searches.len() != before;
-    let line_len =
-        |s: &[String]| s.iter().map(String::len).sum::<usize>() + s.len().saturating_sub(1);
+    let line_len = |s: &[String]| s.iter().map(String::len).sum::<usize>() + s.len().saturating_sub(1);
     let total = line_len(&dns.searches);
     if total > MAX_DNS_SEARCH_LIST_CHARS {
         let mut cut_len = 0;
@@ -512,14 +467,8 @@ mod tests {
 
     fn aliases() -> Vec<HostAlias> {
         vec![
-            HostAlias {
-                ip: "127.0.0.1".into(),
-                hostnames: Some(vec!["foo.local".into(), "bar.local".into()]),
-            },
-            HostAlias {
-                ip: "10.1.2.3".into(),
-                hostnames: Some(vec!["foo.remote".into(), "bar.remote".into()]),
-            },
+            HostAlias { ip: "127.0.0.1".into(), hostnames: Some(vec!["foo.local".into(), "bar.local".into()]) },
+            HostAlias { ip: "10.1.2.3".into(), hostnames: Some(vec!["foo.remote".into(), "bar.remote".into()]) },
         ]
     }
 
@@ -574,13 +523,7 @@ mod tests {
                 "{HEADER}10.244.1.5\tdb.backend.shop.svc.cluster.local\tdb\nfd00::5\tdb.backend.shop.svc.cluster.local\tdb\n"
             )
         );
-        assert_eq!(
-            pod_hostname(&p),
-            (
-                "db".to_string(),
-                Some("db.backend.shop.svc.cluster.local".to_string())
-            )
-        );
+        assert_eq!(pod_hostname(&p), ("db".to_string(), Some("db.backend.shop.svc.cluster.local".to_string())));
         assert_eq!(kernel_hostname(&p).unwrap(), "db");
     }
 
@@ -602,30 +545,17 @@ mod tests {
         let fqdn = pod(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  subdomain: svc\n  setHostnameAsFQDN: true\n  containers:\n  - name: web\n    image: nginx\n",
         );
-        assert_eq!(
-            kernel_hostname(&fqdn).unwrap(),
-            "web.svc.default.svc.cluster.local"
-        );
+        assert_eq!(kernel_hostname(&fqdn).unwrap(), "web.svc.default.svc.cluster.local");
         let mut too_long = fqdn.clone();
         too_long.spec.as_mut().unwrap().hostname = Some("h".repeat(40));
         let err = kernel_hostname(&too_long).unwrap_err();
-        assert!(
-            err.starts_with(
-                "failed to construct FQDN from pod hostname and cluster domain, FQDN hhhh"
-            ),
-            "{err}"
-        );
-        assert!(
-            err.ends_with("is too long (64 characters is the max, 70 characters requested)"),
-            "{err}"
-        );
+        assert!(err.starts_with("failed to construct FQDN from pod hostname and cluster domain, FQDN hhhh"), "{err}");
+        assert!(err.ends_with("is too long (64 characters is the max, 70 characters requested)"), "{err}");
         let mut bad = fqdn;
         bad.spec.as_mut().unwrap().hostname = Some("Bad_Host".into());
         let err = pod_hostname_and_domain(&bad, CLUSTER_DOMAIN).unwrap_err();
         assert!(
-            err.starts_with(
-                "pod Hostname \"Bad_Host\" is not a valid DNS label: a lowercase RFC 1123 label"
-            ),
+            err.starts_with("pod Hostname \"Bad_Host\" is not a valid DNS label: a lowercase RFC 1123 label"),
             "{err}"
         );
     }
@@ -633,13 +563,7 @@ mod tests {
     #[test]
     fn vector_4_resolv_conf_cluster_first() {
         assert_eq!(
-            resolv_conf(
-                "default",
-                "ClusterFirst",
-                false,
-                None,
-                crate::cluster::NODE_RESOLV_CONF
-            ),
+            resolv_conf("default", "ClusterFirst", false, None, crate::cluster::NODE_RESOLV_CONF),
             "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
         );
         let p = pod(
@@ -659,12 +583,10 @@ mod tests {
             resolv_conf("shop", "ClusterFirst", false, None, node),
             "search shop.svc.cluster.local svc.cluster.local cluster.local corp.example lab.example\nnameserver 10.96.0.10\noptions ndots:5\n"
         );
-        let node_view = "search corp.example lab.example\nnameserver 192.168.49.1\nnameserver 8.8.8.8\noptions edns0 ndots:1\n";
+        let node_view =
+            "search corp.example lab.example\nnameserver 192.168.49.1\nnameserver 8.8.8.8\noptions edns0 ndots:1\n";
         assert_eq!(resolv_conf("shop", "Default", false, None, node), node_view);
-        assert_eq!(
-            resolv_conf("shop", "ClusterFirst", true, None, node),
-            node_view
-        );
+        assert_eq!(resolv_conf("shop", "ClusterFirst", true, None, node), node_view);
         assert_eq!(
             resolv_conf("shop", "ClusterFirstWithHostNet", true, None, node),
             "search shop.svc.cluster.local svc.cluster.local cluster.local corp.example lab.example\nnameserver 10.96.0.10\noptions ndots:5\n"
@@ -677,19 +599,10 @@ mod tests {
     fn resolv_conf_none_with_dns_config() {
         let config = PodDNSConfig {
             nameservers: Some(vec!["192.0.2.1".into()]),
-            searches: Some(vec![
-                "ns1.svc.cluster-domain.example".into(),
-                "my.dns.search.suffix".into(),
-            ]),
+            searches: Some(vec!["ns1.svc.cluster-domain.example".into(), "my.dns.search.suffix".into()]),
             options: Some(vec![
-                PodDNSConfigOption {
-                    name: Some("ndots".into()),
-                    value: Some("2".into()),
-                },
-                PodDNSConfigOption {
-                    name: Some("edns0".into()),
-                    value: None,
-                },
+                PodDNSConfigOption { name: Some("ndots".into()), value: Some("2".into()) },
+                PodDNSConfigOption { name: Some("edns0".into()), value: None },
             ]),
         };
         assert_eq!(

@@ -22,16 +22,14 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use k8s_openapi::api::core::v1::{
-    Container, HostAlias, LifecycleHandler, Pod, PodIP, PodStatus, Probe,
-};
+use k8s_openapi::api::core::v1::{Container, HostAlias, LifecycleHandler, Pod, PodIP, PodStatus, Probe};
 
 use super::backoff::Backoff;
 use super::events::{EventLog, EventType};
 use super::record::{ContainerRecord, Kind, RunState, Termination, normalize_image};
 use crate::cri::{
-    CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource,
-    PortMapping, SandboxConfig,
+    CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource, PortMapping,
+    SandboxConfig,
 };
 use crate::time::{SimDuration, SimTime};
 
@@ -61,34 +59,14 @@ enum KillCause {
 #[derive(Clone, Debug, PartialEq)]
 enum Continuation {
     SandboxCreated,
-    ImageStatus {
-        record: usize,
-    },
-    Pulled {
-        record: usize,
-        started: SimTime,
-    },
-    Created {
-        record: usize,
-    },
-    Started {
-        record: usize,
-    },
-    PostStart {
-        record: usize,
-    },
-    PreStop {
-        record: usize,
-        cause: KillCause,
-        started: SimTime,
-    },
-    Stopped {
-        record: usize,
-    },
-    Probe {
-        record: usize,
-        probe: ProbeKind,
-    },
+    ImageStatus { record: usize },
+    Pulled { record: usize, started: SimTime },
+    Created { record: usize },
+    Started { record: usize },
+    PostStart { record: usize },
+    PreStop { record: usize, cause: KillCause, started: SimTime },
+    Stopped { record: usize },
+    Probe { record: usize, probe: ProbeKind },
     SandboxStopped,
     SandboxRemoved,
 }
@@ -170,25 +148,11 @@ impl Kubelet {
     pub fn new(pod: Pod, node: NodeContext, now: SimTime) -> Kubelet {
         let spec = pod.spec.clone().unwrap_or_default();
         let has_init = spec.init_containers.as_ref().is_some_and(|i| !i.is_empty());
-        let default_waiting = if has_init {
-            "PodInitializing"
-        } else {
-            "ContainerCreating"
-        };
+        let default_waiting = if has_init { "PodInitializing" } else { "ContainerCreating" };
         let mut records = Vec::new();
         for (i, c) in spec.init_containers.iter().flatten().enumerate() {
-            let kind = if c.restart_policy.as_deref() == Some("Always") {
-                Kind::Sidecar
-            } else {
-                Kind::Init
-            };
-            records.push(ContainerRecord::new(
-                &c.name,
-                kind,
-                i,
-                c.image.as_deref().unwrap_or(""),
-                default_waiting,
-            ));
+            let kind = if c.restart_policy.as_deref() == Some("Always") { Kind::Sidecar } else { Kind::Init };
+            records.push(ContainerRecord::new(&c.name, kind, i, c.image.as_deref().unwrap_or(""), default_waiting));
         }
         for (i, c) in spec.containers.iter().enumerate() {
             records.push(ContainerRecord::new(
@@ -253,19 +217,14 @@ impl Kubelet {
 
     pub fn sandbox_id(&self) -> Option<&str> {
         match &self.sandbox {
-            Sandbox::Ready { id, .. }
-            | Sandbox::Stopping { id, .. }
-            | Sandbox::Stopped { id, .. } => Some(id),
+            Sandbox::Ready { id, .. } | Sandbox::Stopping { id, .. } | Sandbox::Stopped { id, .. } => Some(id),
             _ => None,
         }
     }
 
     /// The current instance's runtime id of a container, by name.
     pub fn container_id(&self, name: &str) -> Option<&str> {
-        self.records
-            .iter()
-            .find(|r| r.name == name)
-            .and_then(|r| r.container_id.as_deref())
+        self.records.iter().find(|r| r.name == name).and_then(|r| r.container_id.as_deref())
     }
 
     pub fn pod_ip(&self) -> Option<&str> {
@@ -284,23 +243,13 @@ impl Kubelet {
 
     /// The Pod's status as the kubelet would write it to the API server.
     pub fn pod_status(&self) -> PodStatus {
-        let init: Vec<_> = self
-            .records
-            .iter()
-            .filter(|r| r.kind != Kind::Regular)
-            .map(ContainerRecord::to_api)
-            .collect();
-        let regular: Vec<_> = self
-            .records
-            .iter()
-            .filter(|r| r.kind == Kind::Regular)
-            .map(ContainerRecord::to_api)
-            .collect();
+        let init: Vec<_> =
+            self.records.iter().filter(|r| r.kind != Kind::Regular).map(ContainerRecord::to_api).collect();
+        let regular: Vec<_> =
+            self.records.iter().filter(|r| r.kind == Kind::Regular).map(ContainerRecord::to_api).collect();
         let mut status = PodStatus {
             host_ip: Some(self.node.node_ip.clone()),
-            host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP {
-                ip: self.node.node_ip.clone(),
-            }]),
+            host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP { ip: self.node.node_ip.clone() }]),
             start_time: self.start_time.map(SimTime::to_k8s),
             init_container_statuses: (!init.is_empty()).then_some(init),
             container_statuses: Some(regular),
@@ -317,12 +266,7 @@ impl Kubelet {
             .unwrap_or_else(|| super::status::pod_phase(&self.pod, &status).to_string());
         status.phase = Some(phase);
         let sandbox_ready = matches!(self.sandbox, Sandbox::Ready { .. });
-        status.conditions = Some(super::status::pod_conditions(
-            &self.pod,
-            &status,
-            sandbox_ready,
-            self.now,
-        ));
+        status.conditions = Some(super::status::pod_conditions(&self.pod, &status, sandbox_ready, self.now));
         status
     }
 
@@ -361,29 +305,16 @@ impl Kubelet {
     /// A container's process ended.
     pub fn handle_exit(&mut self, exit: ContainerExit, now: SimTime) {
         self.advance(now);
-        let Some(i) = self
-            .records
-            .iter()
-            .position(|r| r.container_id.as_deref() == Some(&exit.container_id))
-        else {
+        let Some(i) = self.records.iter().position(|r| r.container_id.as_deref() == Some(&exit.container_id)) else {
             return;
         };
         let started_at = match &self.records[i].state {
             RunState::Running { started_at } => Some(*started_at),
             _ => Some(now),
         };
-        let policy = self
-            .container_spec(i)
-            .and_then(|c| c.termination_message_policy.clone())
-            .unwrap_or_default();
-        let reason = exit.reason.clone().unwrap_or_else(|| {
-            if exit.exit_code == 0 {
-                "Completed"
-            } else {
-                "Error"
-            }
-            .to_string()
-        });
+        let policy = self.container_spec(i).and_then(|c| c.termination_message_policy.clone()).unwrap_or_default();
+        let reason =
+            exit.reason.clone().unwrap_or_else(|| if exit.exit_code == 0 { "Completed" } else { "Error" }.to_string());
         let mut message = exit.termination_message.clone();
         if message.is_empty() && exit.exit_code != 0 && policy == "FallbackToLogsOnError" {
             message = exit.log_tail.clone();
@@ -413,15 +344,8 @@ impl Kubelet {
         if self.deletion.is_some() {
             return;
         }
-        let spec_grace = self
-            .pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.termination_grace_period_seconds)
-            .unwrap_or(30);
-        let grace = grace.unwrap_or(SimDuration::from_secs(
-            u64::try_from(spec_grace).unwrap_or(0),
-        ));
+        let spec_grace = self.pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30);
+        let grace = grace.unwrap_or(SimDuration::from_secs(u64::try_from(spec_grace).unwrap_or(0)));
         self.deletion = Some(Deletion { at: now, grace });
         self.sync();
     }
@@ -472,11 +396,8 @@ impl Kubelet {
     }
 
     fn event(&mut self, type_: EventType, reason: &str, message: String, record: Option<usize>) {
-        let field_path = record
-            .map(|i| self.records[i].field_path())
-            .unwrap_or_default();
-        self.events
-            .record(self.now, type_, reason, message, &field_path, "kubelet");
+        let field_path = record.map(|i| self.records[i].field_path()).unwrap_or_default();
+        self.events.record(self.now, type_, reason, message, &field_path, "kubelet");
     }
 
     fn spec(&self) -> k8s_openapi::api::core::v1::PodSpec {
@@ -493,11 +414,7 @@ impl Kubelet {
     }
 
     fn restart_policy(&self) -> String {
-        self.pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.restart_policy.clone())
-            .unwrap_or_else(|| "Always".into())
+        self.pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into())
     }
 
     /// `podName_namespace(uid)`, as `format.Pod` prints a Pod in messages.
@@ -602,10 +519,7 @@ impl Kubelet {
         match &r.state {
             RunState::Running { .. } => false,
             RunState::Waiting { .. } => {
-                r.container_id.is_none()
-                    || r.last_state.is_some()
-                    || r.instances == 0
-                    || r.retry_at.is_some()
+                r.container_id.is_none() || r.last_state.is_some() || r.instances == 0 || r.retry_at.is_some()
             }
             RunState::Terminated(t) => {
                 if r.kind == Kind::Sidecar {
@@ -623,11 +537,7 @@ impl Kubelet {
     /// When every regular container is done and none will restart, the Pod
     /// is finished: sidecars are stopped and the sandbox torn down.
     fn check_completion(&mut self) {
-        let regular: Vec<&ContainerRecord> = self
-            .records
-            .iter()
-            .filter(|r| r.kind == Kind::Regular)
-            .collect();
+        let regular: Vec<&ContainerRecord> = self.records.iter().filter(|r| r.kind == Kind::Regular).collect();
         if regular.is_empty() {
             return;
         }
@@ -639,9 +549,7 @@ impl Kubelet {
         if !all_done {
             return;
         }
-        let succeeded = regular
-            .iter()
-            .all(|r| r.termination().is_some_and(|t| t.exit_code == 0));
+        let succeeded = regular.iter().all(|r| r.termination().is_some_and(|t| t.exit_code == 0));
         self.finish_pod(if succeeded { "Succeeded" } else { "Failed" });
     }
 
@@ -655,28 +563,17 @@ impl Kubelet {
     /// Deletion or completion: stop what runs (regular containers first,
     /// then sidecars in reverse order), then the sandbox.
     fn sync_termination(&mut self) {
-        let cause = if self.deletion.is_some() {
-            KillCause::Deletion
-        } else {
-            KillCause::PodCompleted
-        };
-        let mains_running = self
-            .records
-            .iter()
-            .any(|r| r.kind != Kind::Sidecar && (r.is_running() || r.killing));
+        let cause = if self.deletion.is_some() { KillCause::Deletion } else { KillCause::PodCompleted };
+        let mains_running = self.records.iter().any(|r| r.kind != Kind::Sidecar && (r.is_running() || r.killing));
         for i in 0..self.records.len() {
-            if self.records[i].kind != Kind::Sidecar
-                && self.records[i].is_running()
-                && !self.records[i].killing
-            {
+            if self.records[i].kind != Kind::Sidecar && self.records[i].is_running() && !self.records[i].killing {
                 self.kill(i, cause);
             }
         }
         if !mains_running {
             // Sidecars stop in reverse order, each after those declared after it.
             if let Some(i) = (0..self.records.len()).rev().find(|&i| {
-                self.records[i].kind == Kind::Sidecar
-                    && (self.records[i].is_running() || self.records[i].killing)
+                self.records[i].kind == Kind::Sidecar && (self.records[i].is_running() || self.records[i].killing)
             }) {
                 if !self.records[i].killing {
                     self.kill(i, cause);
@@ -684,25 +581,18 @@ impl Kubelet {
                 return;
             }
         }
-        let anything_running =
-            self.records.iter().any(|r| r.is_running() || r.killing) || self.starting.is_some();
+        let anything_running = self.records.iter().any(|r| r.is_running() || r.killing) || self.starting.is_some();
         if anything_running {
             return;
         }
         match self.sandbox.clone() {
             Sandbox::Ready { id, ip } => {
                 self.sandbox = Sandbox::Stopping { id: id.clone(), ip };
-                self.call(
-                    CriCall::StopPodSandbox { sandbox_id: id },
-                    Continuation::SandboxStopped,
-                );
+                self.call(CriCall::StopPodSandbox { sandbox_id: id }, Continuation::SandboxStopped);
             }
             Sandbox::Stopped { id, ip } if self.deletion.is_some() => {
                 self.sandbox = Sandbox::Stopping { id: id.clone(), ip };
-                self.call(
-                    CriCall::RemovePodSandbox { sandbox_id: id },
-                    Continuation::SandboxRemoved,
-                );
+                self.call(CriCall::RemovePodSandbox { sandbox_id: id }, Continuation::SandboxRemoved);
             }
             Sandbox::None => self.sandbox = Sandbox::Removed { ip: String::new() },
             _ => {}
@@ -713,12 +603,7 @@ impl Kubelet {
     fn create_sandbox(&mut self) {
         let spec = self.spec();
         let name = self.pod.metadata.name.clone().unwrap_or_default();
-        let namespace = self
-            .pod
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into());
+        let namespace = self.pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let (hostname, _) = super::files::pod_hostname(&self.pod);
         let host_network = spec.host_network == Some(true);
         let resolv_conf = super::files::resolv_conf(
@@ -729,12 +614,7 @@ impl Kubelet {
             &self.node.node_resolv_conf,
         );
         let mut ports = Vec::new();
-        for c in spec
-            .init_containers
-            .iter()
-            .flatten()
-            .chain(spec.containers.iter())
-        {
+        for c in spec.init_containers.iter().flatten().chain(spec.containers.iter()) {
             for p in c.ports.iter().flatten() {
                 if let Some(host_port) = p.host_port.filter(|h| *h > 0) {
                     ports.push(PortMapping {
@@ -774,19 +654,15 @@ impl Kubelet {
         }
         // A crashed container waits out its back-off (`doBackOff`).
         if let Some(t) = self.records[i].last_termination().cloned() {
-            if self.records[i].instances > 0
-                && !self.records[i].is_running()
-                && self.records[i].container_id.is_some()
+            if self.records[i].instances > 0 && !self.records[i].is_running() && self.records[i].container_id.is_some()
             {
                 let record = &self.records[i];
                 if record.backoff.in_backoff_since(t.finished_at, self.now) {
                     let delay = record.backoff.delay();
-                    let message = format!(
-                        "back-off {delay} restarting failed container={} pod={}",
-                        record.name,
-                        self.pod_ref()
-                    );
-                    let already = matches!(&record.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
+                    let message =
+                        format!("back-off {delay} restarting failed container={} pod={}", record.name, self.pod_ref());
+                    let already =
+                        matches!(&record.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
                     self.records[i].set_waiting("CrashLoopBackOff", message);
                     if !already {
                         let msg = format!(
@@ -807,31 +683,12 @@ impl Kubelet {
 
     fn ensure_image(&mut self, i: usize) {
         let image = self.records[i].image.clone();
-        let policy = self
-            .container_spec(i)
-            .and_then(|c| c.image_pull_policy)
-            .unwrap_or_else(|| "IfNotPresent".into());
+        let policy = self.container_spec(i).and_then(|c| c.image_pull_policy).unwrap_or_else(|| "IfNotPresent".into());
         if let Some(failed_at) = self.records[i].pull_failed_at {
-            if self.records[i]
-                .pull_backoff
-                .in_backoff_since(failed_at, self.now)
-            {
-                self.records[i].set_waiting(
-                    "ImagePullBackOff",
-                    format!("Back-off pulling image {image:?}"),
-                );
-                self.event(
-                    EventType::Normal,
-                    "BackOff",
-                    format!("Back-off pulling image {image:?}"),
-                    Some(i),
-                );
-                self.event(
-                    EventType::Warning,
-                    "Failed",
-                    "Error: ImagePullBackOff".into(),
-                    Some(i),
-                );
+            if self.records[i].pull_backoff.in_backoff_since(failed_at, self.now) {
+                self.records[i].set_waiting("ImagePullBackOff", format!("Back-off pulling image {image:?}"));
+                self.event(EventType::Normal, "BackOff", format!("Back-off pulling image {image:?}"), Some(i));
+                self.event(EventType::Warning, "Failed", "Error: ImagePullBackOff".into(), Some(i));
                 self.records[i].retry_at = Some(self.records[i].pull_backoff.until(failed_at));
                 self.starting = None;
                 return;
@@ -840,29 +697,15 @@ impl Kubelet {
         if policy == "Always" {
             self.pull(i);
         } else {
-            self.call(
-                CriCall::ImageStatus { image },
-                Continuation::ImageStatus { record: i },
-            );
+            self.call(CriCall::ImageStatus { image }, Continuation::ImageStatus { record: i });
         }
     }
 
     fn pull(&mut self, i: usize) {
         let image = self.records[i].image.clone();
-        self.event(
-            EventType::Normal,
-            "Pulling",
-            format!("Pulling image {image:?}"),
-            Some(i),
-        );
+        self.event(EventType::Normal, "Pulling", format!("Pulling image {image:?}"), Some(i));
         let now = self.now;
-        self.call(
-            CriCall::PullImage { image },
-            Continuation::Pulled {
-                record: i,
-                started: now,
-            },
-        );
+        self.call(CriCall::PullImage { image }, Continuation::Pulled { record: i, started: now });
     }
 
     fn create(&mut self, i: usize) {
@@ -871,10 +714,7 @@ impl Kubelet {
             return;
         };
         let config = self.container_config(i);
-        self.call(
-            CriCall::CreateContainer { sandbox_id, config },
-            Continuation::Created { record: i },
-        );
+        self.call(CriCall::CreateContainer { sandbox_id, config }, Continuation::Created { record: i });
     }
 
     fn container_config(&self, i: usize) -> ContainerConfig {
@@ -894,17 +734,9 @@ impl Kubelet {
                     "" => HostPathCreate::Unchecked,
                     _ => HostPathCreate::MustExist,
                 };
-                MountSource::NodePath {
-                    path: hp.path.clone(),
-                    create,
-                    volume: volume.name.clone(),
-                }
+                MountSource::NodePath { path: hp.path.clone(), create, volume: volume.name.clone() }
             } else {
-                let plugin = if volume.empty_dir.is_some() {
-                    "kubernetes.io~empty-dir"
-                } else {
-                    "kubernetes.io~other"
-                };
+                let plugin = if volume.empty_dir.is_some() { "kubernetes.io~empty-dir" } else { "kubernetes.io~other" };
                 MountSource::NodePath {
                     path: format!("{pod_dir}/volumes/{plugin}/{}", volume.name),
                     create: HostPathCreate::Directory,
@@ -923,21 +755,13 @@ impl Kubelet {
             if let Some(content) = self.hosts_file() {
                 mounts.push(Mount {
                     container_path: "/etc/hosts".into(),
-                    source: MountSource::KubeletFile {
-                        path: format!("{pod_dir}/etc-hosts"),
-                        content,
-                    },
+                    source: MountSource::KubeletFile { path: format!("{pod_dir}/etc-hosts"), content },
                     read_only: false,
                     sub_path: None,
                 });
             }
         }
-        let env = c
-            .env
-            .iter()
-            .flatten()
-            .map(|e| (e.name.clone(), self.env_value(e)))
-            .collect();
+        let env = c.env.iter().flatten().map(|e| (e.name.clone(), self.env_value(e))).collect();
         let r = &self.records[i];
         ContainerConfig {
             name: c.name.clone(),
@@ -977,15 +801,8 @@ impl Kubelet {
                 "status.hostIP" => self.node.node_ip.clone(),
                 "status.podIP" => self.pod_ip().unwrap_or("").to_string(),
                 other => {
-                    if let Some(key) = other
-                        .strip_prefix("metadata.labels['")
-                        .and_then(|k| k.strip_suffix("']"))
-                    {
-                        meta.labels
-                            .as_ref()
-                            .and_then(|l| l.get(key))
-                            .cloned()
-                            .unwrap_or_default()
+                    if let Some(key) = other.strip_prefix("metadata.labels['").and_then(|k| k.strip_suffix("']")) {
+                        meta.labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default()
                     } else {
                         String::new()
                     }
@@ -999,17 +816,10 @@ impl Kubelet {
         let spec = self.spec();
         let aliases: Vec<HostAlias> = spec.host_aliases.clone().unwrap_or_default();
         if spec.host_network == Some(true) {
-            return Some(super::files::host_network_hosts_file(
-                &self.node.node_hosts,
-                &aliases,
-            ));
+            return Some(super::files::host_network_hosts_file(&self.node.node_hosts, &aliases));
         }
         let ip = self.pod_ip()?;
-        Some(super::files::hosts_file(
-            &self.pod,
-            &[ip.to_string()],
-            &aliases,
-        ))
+        Some(super::files::hosts_file(&self.pod, &[ip.to_string()], &aliases))
     }
 
     fn continue_with(&mut self, continuation: Continuation, reply: CriReply) {
@@ -1031,10 +841,7 @@ impl Kubelet {
             },
             Continuation::ImageStatus { record } => {
                 let image = self.records[record].image.clone();
-                let policy = self
-                    .container_spec(record)
-                    .and_then(|c| c.image_pull_policy)
-                    .unwrap_or_default();
+                let policy = self.container_spec(record).and_then(|c| c.image_pull_policy).unwrap_or_default();
                 match reply {
                     CriReply::ImageStatus { present: true, .. } => {
                         self.records[record].image_id = image_id(&image);
@@ -1047,22 +854,10 @@ impl Kubelet {
                         self.create(record);
                     }
                     _ if policy == "Never" => {
-                        let message = format!(
-                            "Container image {image:?} is not present with pull policy of Never"
-                        );
+                        let message = format!("Container image {image:?} is not present with pull policy of Never");
                         self.records[record].set_waiting("ErrImageNeverPull", message.clone());
-                        self.event(
-                            EventType::Warning,
-                            "ErrImageNeverPull",
-                            message,
-                            Some(record),
-                        );
-                        self.event(
-                            EventType::Warning,
-                            "Failed",
-                            "Error: ErrImageNeverPull".into(),
-                            Some(record),
-                        );
+                        self.event(EventType::Warning, "ErrImageNeverPull", message, Some(record));
+                        self.event(EventType::Warning, "Failed", "Error: ErrImageNeverPull".into(), Some(record));
                         self.records[record].retry_at = Some(self.now + RESYNC);
                         self.starting = None;
                     }
@@ -1092,12 +887,7 @@ impl Kubelet {
                             format!("Failed to pull image {image:?}: {message}"),
                             Some(record),
                         );
-                        self.event(
-                            EventType::Warning,
-                            "Failed",
-                            "Error: ErrImagePull".into(),
-                            Some(record),
-                        );
+                        self.event(EventType::Warning, "Failed", "Error: ErrImagePull".into(), Some(record));
                         self.records[record].set_waiting("ErrImagePull", message);
                         let r = &mut self.records[record];
                         r.pull_backoff.next(self.now);
@@ -1118,25 +908,12 @@ impl Kubelet {
                     r.container_id = Some(container_id.clone());
                     r.instances += 1;
                     r.killing = false;
-                    self.event(
-                        EventType::Normal,
-                        "Created",
-                        "Container created".into(),
-                        Some(record),
-                    );
-                    self.call(
-                        CriCall::StartContainer { container_id },
-                        Continuation::Started { record },
-                    );
+                    self.event(EventType::Normal, "Created", "Container created".into(), Some(record));
+                    self.call(CriCall::StartContainer { container_id }, Continuation::Started { record });
                 }
                 CriReply::Error { message } => {
                     self.records[record].set_waiting("CreateContainerError", message.clone());
-                    self.event(
-                        EventType::Warning,
-                        "Failed",
-                        format!("Error: {message}"),
-                        Some(record),
-                    );
+                    self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
                     self.records[record].retry_at = Some(self.now + RESYNC);
                     self.starting = None;
                 }
@@ -1144,16 +921,8 @@ impl Kubelet {
             },
             Continuation::Started { record } => match reply {
                 CriReply::Started => {
-                    self.event(
-                        EventType::Normal,
-                        "Started",
-                        "Container started".into(),
-                        Some(record),
-                    );
-                    let post_start = self
-                        .container_spec(record)
-                        .and_then(|c| c.lifecycle)
-                        .and_then(|l| l.post_start);
+                    self.event(EventType::Normal, "Started", "Container started".into(), Some(record));
+                    let post_start = self.container_spec(record).and_then(|c| c.lifecycle).and_then(|l| l.post_start);
                     match post_start {
                         Some(handler) => {
                             // The status stays Waiting until the hook returns.
@@ -1163,10 +932,7 @@ impl Kubelet {
                     }
                 }
                 CriReply::Error { message } => {
-                    let id = self.records[record]
-                        .container_id
-                        .clone()
-                        .unwrap_or_default();
+                    let id = self.records[record].container_id.clone().unwrap_or_default();
                     let r = &mut self.records[record];
                     r.state = RunState::Terminated(Termination {
                         exit_code: 128,
@@ -1176,12 +942,7 @@ impl Kubelet {
                         finished_at: self.now,
                         container_id: id,
                     });
-                    self.event(
-                        EventType::Warning,
-                        "Failed",
-                        format!("Error: {message}"),
-                        Some(record),
-                    );
+                    self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
                     self.starting = None;
                 }
                 _ => self.starting = None,
@@ -1191,12 +952,7 @@ impl Kubelet {
                 if ok {
                     self.mark_running(record);
                 } else {
-                    self.event(
-                        EventType::Warning,
-                        "FailedPostStartHook",
-                        "PostStartHook failed".into(),
-                        Some(record),
-                    );
+                    self.event(EventType::Warning, "FailedPostStartHook", "PostStartHook failed".into(), Some(record));
                     self.starting = None;
                     if self.records[record].termination().is_none() {
                         self.mark_running(record);
@@ -1204,18 +960,9 @@ impl Kubelet {
                     }
                 }
             }
-            Continuation::PreStop {
-                record,
-                cause,
-                started,
-            } => {
+            Continuation::PreStop { record, cause, started } => {
                 if !handler_succeeded(&reply) {
-                    self.event(
-                        EventType::Warning,
-                        "FailedPreStopHook",
-                        "PreStopHook failed".into(),
-                        Some(record),
-                    );
+                    self.event(EventType::Warning, "FailedPreStopHook", "PreStopHook failed".into(), Some(record));
                 }
                 let grace = self.grace_for(cause);
                 let spent = self.now.since(started);
@@ -1232,10 +979,7 @@ impl Kubelet {
                 if let Sandbox::Stopping { id, ip } = self.sandbox.clone() {
                     if self.deletion.is_some() {
                         // A deleted Pod's sandbox is removed at once.
-                        self.call(
-                            CriCall::RemovePodSandbox { sandbox_id: id },
-                            Continuation::SandboxRemoved,
-                        );
+                        self.call(CriCall::RemovePodSandbox { sandbox_id: id }, Continuation::SandboxRemoved);
                     } else {
                         self.sandbox = Sandbox::Stopped { id, ip };
                     }
@@ -1261,9 +1005,7 @@ impl Kubelet {
             r.retry_at = None;
             let delay = |p: &Option<Probe>| {
                 p.as_ref().map(|p| {
-                    now + SimDuration::from_secs(
-                        u64::try_from(p.initial_delay_seconds.unwrap_or(0)).unwrap_or(0),
-                    )
+                    now + SimDuration::from_secs(u64::try_from(p.initial_delay_seconds.unwrap_or(0)).unwrap_or(0))
                 })
             };
             r.startup.next_at = delay(&spec.startup_probe);
@@ -1279,12 +1021,7 @@ impl Kubelet {
         match (cause, self.deletion) {
             (KillCause::Deletion, Some(d)) => d.grace,
             _ => {
-                let s = self
-                    .pod
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.termination_grace_period_seconds)
-                    .unwrap_or(30);
+                let s = self.pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30);
                 SimDuration::from_secs(u64::try_from(s).unwrap_or(0))
             }
         }
@@ -1308,10 +1045,7 @@ impl Kubelet {
         };
         self.event(EventType::Normal, "Killing", message, Some(i));
         let grace = self.grace_for(cause);
-        let pre_stop = self
-            .container_spec(i)
-            .and_then(|c| c.lifecycle)
-            .and_then(|l| l.pre_stop);
+        let pre_stop = self.container_spec(i).and_then(|c| c.lifecycle).and_then(|l| l.pre_stop);
         match pre_stop {
             Some(handler) if cause != KillCause::PostStartFailed => {
                 let now = self.now;
@@ -1319,11 +1053,7 @@ impl Kubelet {
                     i,
                     &handler,
                     grace,
-                    Continuation::PreStop {
-                        record: i,
-                        cause,
-                        started: now,
-                    },
+                    Continuation::PreStop { record: i, cause, started: now },
                 );
             }
             _ => self.stop(i, grace.max(MINIMUM_GRACE)),
@@ -1335,13 +1065,7 @@ impl Kubelet {
             self.records[i].killing = false;
             return;
         };
-        self.call(
-            CriCall::StopContainer {
-                container_id,
-                timeout,
-            },
-            Continuation::Stopped { record: i },
-        );
+        self.call(CriCall::StopContainer { container_id, timeout }, Continuation::Stopped { record: i });
     }
 
     fn run_handler(&mut self, i: usize, handler: &LifecycleHandler, then: Continuation) {
@@ -1361,60 +1085,27 @@ impl Kubelet {
         };
         if let Some(exec) = &handler.exec {
             let command = exec.command.clone().unwrap_or_default();
-            self.call(
-                CriCall::ExecSync {
-                    container_id,
-                    command,
-                    timeout,
-                },
-                then,
-            );
+            self.call(CriCall::ExecSync { container_id, command, timeout }, then);
         } else if let Some(http) = &handler.http_get {
-            let host = http
-                .host
-                .clone()
-                .unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
+            let host = http.host.clone().unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
             let port = self.resolve_port(i, &http.port);
             let path = http.path.clone().unwrap_or_else(|| "/".into());
-            self.call(
-                CriCall::HttpGet {
-                    host,
-                    port,
-                    path,
-                    timeout,
-                },
-                then,
-            );
+            self.call(CriCall::HttpGet { host, port, path, timeout }, then);
         } else if let Some(sleep) = &handler.sleep {
             // A sleep hook is the kubelet waiting: an exec of `sleep` in the
             // runtime keeps the waiting on the virtual clock.
             let seconds = sleep.seconds.to_string();
             self.call(
-                CriCall::ExecSync {
-                    container_id,
-                    command: vec!["__podplay_sleep".into(), seconds],
-                    timeout,
-                },
+                CriCall::ExecSync { container_id, command: vec!["__podplay_sleep".into(), seconds], timeout },
                 then,
             );
         } else {
             // tcpSocket hooks are accepted but not run (deprecated).
-            self.call(
-                CriCall::ExecSync {
-                    container_id,
-                    command: vec!["true".into()],
-                    timeout,
-                },
-                then,
-            );
+            self.call(CriCall::ExecSync { container_id, command: vec!["true".into()], timeout }, then);
         }
     }
 
-    fn resolve_port(
-        &self,
-        i: usize,
-        port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
-    ) -> u16 {
+    fn resolve_port(&self, i: usize, port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString) -> u16 {
         use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
         match port {
             IntOrString::Int(n) => u16::try_from(*n).unwrap_or(0),
@@ -1429,10 +1120,9 @@ impl Kubelet {
 
     fn backoff_until(&self, r: &ContainerRecord) -> Option<SimTime> {
         match &r.state {
-            RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff" => r
-                .last_state
-                .as_ref()
-                .map(|t| r.backoff.until(t.finished_at)),
+            RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff" => {
+                r.last_state.as_ref().map(|t| r.backoff.until(t.finished_at))
+            }
             RunState::Terminated(t) if r.instances > 0 && !backoff_idle(&r.backoff) => {
                 Some(r.backoff.until(t.finished_at))
             }
@@ -1465,11 +1155,7 @@ impl Kubelet {
             return;
         }
         let started = self.records[i].started;
-        for kind in [
-            ProbeKind::Startup,
-            ProbeKind::Liveness,
-            ProbeKind::Readiness,
-        ] {
+        for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
             // Liveness and readiness wait for the startup probe to succeed.
             if kind != ProbeKind::Startup && !started {
                 continue;
@@ -1486,76 +1172,34 @@ impl Kubelet {
             let Some(probe) = self.probe_spec(i, kind) else {
                 continue;
             };
-            let period = SimDuration::from_secs(
-                u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10),
-            );
+            let period = SimDuration::from_secs(u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10));
             let state = self.probe_state(i, kind);
             state.in_flight = true;
             state.next_at = Some(now + period);
-            let timeout = SimDuration::from_secs(
-                u64::try_from(probe.timeout_seconds.unwrap_or(1)).unwrap_or(1),
-            );
+            let timeout = SimDuration::from_secs(u64::try_from(probe.timeout_seconds.unwrap_or(1)).unwrap_or(1));
             let Some(container_id) = self.records[i].container_id.clone() else {
                 continue;
             };
-            let then = Continuation::Probe {
-                record: i,
-                probe: kind,
-            };
+            let then = Continuation::Probe { record: i, probe: kind };
             if let Some(exec) = &probe.exec {
                 self.call(
-                    CriCall::ExecSync {
-                        container_id,
-                        command: exec.command.clone().unwrap_or_default(),
-                        timeout,
-                    },
+                    CriCall::ExecSync { container_id, command: exec.command.clone().unwrap_or_default(), timeout },
                     then,
                 );
             } else if let Some(http) = &probe.http_get {
-                let host = http
-                    .host
-                    .clone()
-                    .unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
+                let host = http.host.clone().unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
                 let port = self.resolve_port(i, &http.port);
                 let path = http.path.clone().unwrap_or_else(|| "/".into());
-                self.call(
-                    CriCall::HttpGet {
-                        host,
-                        port,
-                        path,
-                        timeout,
-                    },
-                    then,
-                );
+                self.call(CriCall::HttpGet { host, port, path, timeout }, then);
             } else if let Some(tcp) = &probe.tcp_socket {
-                let host = tcp
-                    .host
-                    .clone()
-                    .unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
+                let host = tcp.host.clone().unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
                 let port = self.resolve_port(i, &tcp.port);
-                self.call(
-                    CriCall::TcpConnect {
-                        host,
-                        port,
-                        timeout,
-                    },
-                    then,
-                );
+                self.call(CriCall::TcpConnect { host, port, timeout }, then);
             } else {
                 // gRPC probes: treated as the port answering.
-                let port = probe
-                    .grpc
-                    .as_ref()
-                    .map_or(0, |g| u16::try_from(g.port).unwrap_or(0));
+                let port = probe.grpc.as_ref().map_or(0, |g| u16::try_from(g.port).unwrap_or(0));
                 let host = self.pod_ip().unwrap_or("").to_string();
-                self.call(
-                    CriCall::TcpConnect {
-                        host,
-                        port,
-                        timeout,
-                    },
-                    then,
-                );
+                self.call(CriCall::TcpConnect { host, port, timeout }, then);
             }
         }
     }
@@ -1581,12 +1225,7 @@ impl Kubelet {
         }
         let (successes, failures) = (state.successes, state.failures);
         if !ok {
-            self.event(
-                EventType::Warning,
-                "Unhealthy",
-                format!("{} probe failed: {output}", kind.label()),
-                Some(i),
-            );
+            self.event(EventType::Warning, "Unhealthy", format!("{} probe failed: {output}", kind.label()), Some(i));
         }
         match kind {
             ProbeKind::Startup => {
@@ -1633,10 +1272,7 @@ fn handler_succeeded(reply: &CriReply) -> bool {
 /// Probe semantics: exec exit 0; HTTP 200–399; a TCP connection.
 fn probe_outcome(reply: &CriReply) -> (bool, String) {
     match reply {
-        CriReply::Exec {
-            exit_code: 0,
-            output,
-        } => (true, output.clone()),
+        CriReply::Exec { exit_code: 0, output } => (true, output.clone()),
         CriReply::Exec { exit_code, output } => {
             let out = if output.is_empty() {
                 format!("command exited with {exit_code}")
@@ -1646,10 +1282,7 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
             (false, out)
         }
         CriReply::Http { status } if (200..400).contains(status) => (true, String::new()),
-        CriReply::Http { status } => (
-            false,
-            format!("HTTP probe failed with statuscode: {status}"),
-        ),
+        CriReply::Http { status } => (false, format!("HTTP probe failed with statuscode: {status}")),
         CriReply::Connected => (true, String::new()),
         CriReply::Error { message } => (false, message.clone()),
         _ => (true, String::new()),

@@ -18,25 +18,12 @@ pub fn qos_class(pod: &Pod) -> String {
     let Some(spec) = &pod.spec else {
         return "BestEffort".into();
     };
-    let containers: Vec<_> = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .chain(spec.containers.iter())
-        .collect();
+    let containers: Vec<_> = spec.init_containers.iter().flatten().chain(spec.containers.iter()).collect();
     let mut any = false;
     let mut guaranteed = true;
     for c in &containers {
-        let requests = c
-            .resources
-            .as_ref()
-            .and_then(|r| r.requests.clone())
-            .unwrap_or_default();
-        let limits = c
-            .resources
-            .as_ref()
-            .and_then(|r| r.limits.clone())
-            .unwrap_or_default();
+        let requests = c.resources.as_ref().and_then(|r| r.requests.clone()).unwrap_or_default();
+        let limits = c.resources.as_ref().and_then(|r| r.limits.clone()).unwrap_or_default();
         if !requests.is_empty() || !limits.is_empty() {
             any = true;
         }

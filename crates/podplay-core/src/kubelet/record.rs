@@ -2,8 +2,7 @@
 //! becomes a `ContainerStatus`.
 
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-    ContainerStatus,
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
 };
 
 use super::backoff::Backoff;
@@ -76,22 +75,13 @@ pub struct ContainerRecord {
 }
 
 impl ContainerRecord {
-    pub fn new(
-        name: &str,
-        kind: Kind,
-        spec_index: usize,
-        image: &str,
-        waiting_reason: &str,
-    ) -> ContainerRecord {
+    pub fn new(name: &str, kind: Kind, spec_index: usize, image: &str, waiting_reason: &str) -> ContainerRecord {
         ContainerRecord {
             name: name.to_string(),
             kind,
             spec_index,
             image: image.to_string(),
-            state: RunState::Waiting {
-                reason: waiting_reason.to_string(),
-                message: String::new(),
-            },
+            state: RunState::Waiting { reason: waiting_reason.to_string(), message: String::new() },
             last_state: None,
             instances: 0,
             ready: false,
@@ -137,10 +127,7 @@ impl ContainerRecord {
         if let RunState::Terminated(t) = &self.state {
             self.last_state = Some(t.clone());
         }
-        self.state = RunState::Waiting {
-            reason: reason.to_string(),
-            message,
-        };
+        self.state = RunState::Waiting { reason: reason.to_string(), message };
         self.ready = false;
         self.started = false;
     }
@@ -151,19 +138,13 @@ impl ContainerRecord {
             name: self.name.clone(),
             image: normalize_image(&self.image),
             image_id: self.image_id.clone(),
-            container_id: self
-                .container_id
-                .as_ref()
-                .map(|id| format!("containerd://{id}")),
+            container_id: self.container_id.as_ref().map(|id| format!("containerd://{id}")),
             ready: self.ready,
             started: Some(self.started),
             restart_count: i32::try_from(self.instances.saturating_sub(1)).unwrap_or(i32::MAX),
             state: Some(state_to_api(&self.state)),
             last_state: Some(match &self.last_state {
-                Some(t) => ContainerState {
-                    terminated: Some(termination_to_api(t)),
-                    ..Default::default()
-                },
+                Some(t) => ContainerState { terminated: Some(termination_to_api(t)), ..Default::default() },
                 None => ContainerState::default(),
             }),
             ..Default::default()
@@ -181,15 +162,10 @@ fn state_to_api(state: &RunState) -> ContainerState {
             ..Default::default()
         },
         RunState::Running { started_at } => ContainerState {
-            running: Some(ContainerStateRunning {
-                started_at: Some(started_at.to_k8s()),
-            }),
+            running: Some(ContainerStateRunning { started_at: Some(started_at.to_k8s()) }),
             ..Default::default()
         },
-        RunState::Terminated(t) => ContainerState {
-            terminated: Some(termination_to_api(t)),
-            ..Default::default()
-        },
+        RunState::Terminated(t) => ContainerState { terminated: Some(termination_to_api(t)), ..Default::default() },
     }
 }
 
@@ -214,8 +190,7 @@ pub fn normalize_image(image: &str) -> String {
     let last_slash = name.rfind('/');
     let has_tag = name[last_slash.map_or(0, |i| i + 1)..].contains(':');
     let first = name.split('/').next().unwrap_or("");
-    let has_registry =
-        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     let mut full = match (has_registry, name.contains('/')) {
         (true, _) => name.to_string(),
         (false, true) => format!("docker.io/{name}"),
@@ -238,17 +213,8 @@ mod tests {
     #[test]
     fn normalizes_like_containerd() {
         assert_eq!(normalize_image("nginx"), "docker.io/library/nginx:latest");
-        assert_eq!(
-            normalize_image("nginx:1.27"),
-            "docker.io/library/nginx:1.27"
-        );
-        assert_eq!(
-            normalize_image("geektime/tomcat:7.0"),
-            "docker.io/geektime/tomcat:7.0"
-        );
-        assert_eq!(
-            normalize_image("registry.k8s.io/pause:3.10"),
-            "registry.k8s.io/pause:3.10"
-        );
+        assert_eq!(normalize_image("nginx:1.27"), "docker.io/library/nginx:1.27");
+        assert_eq!(normalize_image("geektime/tomcat:7.0"), "docker.io/geektime/tomcat:7.0");
+        assert_eq!(normalize_image("registry.k8s.io/pause:3.10"), "registry.k8s.io/pause:3.10");
     }
 }

@@ -24,13 +24,8 @@ pub const READINESS_GATES_NOT_READY: &str = "ReadinessGatesNotReady";
 
 /// The condition types the kubelet owns (`PodConditionByKubelet`), in the
 /// order it writes them.
-pub const KUBELET_CONDITIONS: [&str; 5] = [
-    "PodReadyToStartContainers",
-    "Initialized",
-    "Ready",
-    "ContainersReady",
-    "PodScheduled",
-];
+pub const KUBELET_CONDITIONS: [&str; 5] =
+    ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
 
 fn is_sidecar(c: &Container) -> bool {
     c.restart_policy.as_deref() == Some("Always")
@@ -45,10 +40,7 @@ fn running(s: &ContainerStatus) -> bool {
 }
 
 fn terminated_exit(s: &ContainerStatus) -> Option<i32> {
-    s.state
-        .as_ref()
-        .and_then(|st| st.terminated.as_ref())
-        .map(|t| t.exit_code)
+    s.state.as_ref().and_then(|st| st.terminated.as_ref()).map(|t| t.exit_code)
 }
 
 fn waiting(s: &ContainerStatus) -> bool {
@@ -56,17 +48,11 @@ fn waiting(s: &ContainerStatus) -> bool {
 }
 
 fn last_terminated_exit(s: &ContainerStatus) -> Option<i32> {
-    s.last_state
-        .as_ref()
-        .and_then(|st| st.terminated.as_ref())
-        .map(|t| t.exit_code)
+    s.last_state.as_ref().and_then(|st| st.terminated.as_ref()).map(|t| t.exit_code)
 }
 
 fn all_statuses(status: &PodStatus) -> (&[ContainerStatus], &[ContainerStatus]) {
-    (
-        status.init_container_statuses.as_deref().unwrap_or(&[]),
-        status.container_statuses.as_deref().unwrap_or(&[]),
-    )
+    (status.init_container_statuses.as_deref().unwrap_or(&[]), status.container_statuses.as_deref().unwrap_or(&[]))
 }
 
 /// The Pod's phase from its status (`getPhase`), the Pod being torn down
@@ -87,9 +73,8 @@ pub fn any_regular_container_ran(pod: &Pod, regular: &[ContainerStatus]) -> bool
         return false;
     };
     spec.containers.iter().any(|c| {
-        find(regular, &c.name).is_some_and(|s| {
-            running(s) || terminated_exit(s).is_some() || last_terminated_exit(s).is_some()
-        })
+        find(regular, &c.name)
+            .is_some_and(|s| running(s) || terminated_exit(s).is_some() || last_terminated_exit(s).is_some())
     })
 }
 
@@ -203,11 +188,7 @@ pub fn pod_phase_from(
     }
     if running_n == 0 && stopped > 0 && unknown == 0 {
         if pod_is_terminal {
-            return if stopped == succeeded {
-                "Succeeded"
-            } else {
-                "Failed"
-            };
+            return if stopped == succeeded { "Succeeded" } else { "Failed" };
         }
         if policy == "Always" {
             return "Running";
@@ -231,27 +212,12 @@ pub fn pod_phase_from(
 /// The phase is `status.phase`, else computed with [`pod_phase`].
 /// `lastTransitionTime` is kept from `pod.status` when a condition's status
 /// did not change, else `now`.
-pub fn pod_conditions(
-    pod: &Pod,
-    status: &PodStatus,
-    sandbox_ready: bool,
-    now: SimTime,
-) -> Vec<PodCondition> {
+pub fn pod_conditions(pod: &Pod, status: &PodStatus, sandbox_ready: bool, now: SimTime) -> Vec<PodCondition> {
     let (init, regular) = all_statuses(status);
-    let phase = status
-        .phase
-        .as_deref()
-        .unwrap_or_else(|| pod_phase(pod, status));
-    let old: &[PodCondition] = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or(&[]);
-    let mut out: Vec<PodCondition> = old
-        .iter()
-        .filter(|c| !KUBELET_CONDITIONS.contains(&c.type_.as_str()))
-        .cloned()
-        .collect();
+    let phase = status.phase.as_deref().unwrap_or_else(|| pod_phase(pod, status));
+    let old: &[PodCondition] = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
+    let mut out: Vec<PodCondition> =
+        old.iter().filter(|c| !KUBELET_CONDITIONS.contains(&c.type_.as_str())).cloned().collect();
     let mut all: Vec<ContainerStatus> = init.to_vec();
     all.extend_from_slice(regular);
     let ready_to_start = PodCondition {
@@ -259,11 +225,8 @@ pub fn pod_conditions(
         status: if sandbox_ready { "True" } else { "False" }.to_string(),
         ..Default::default()
     };
-    let scheduled = PodCondition {
-        type_: "PodScheduled".to_string(),
-        status: "True".to_string(),
-        ..Default::default()
-    };
+    let scheduled =
+        PodCondition { type_: "PodScheduled".to_string(), status: "True".to_string(), ..Default::default() };
     let generated = [
         ready_to_start,
         initialized_condition(pod, &all, phase),
@@ -284,12 +247,7 @@ pub fn pod_conditions(
     out
 }
 
-fn condition(
-    type_: &str,
-    status: &str,
-    reason: Option<&str>,
-    message: Option<String>,
-) -> PodCondition {
+fn condition(type_: &str, status: &str, reason: Option<&str>, message: Option<String>) -> PodCondition {
     PodCondition {
         type_: type_.to_string(),
         status: status.to_string(),
@@ -312,11 +270,7 @@ fn go_list(names: &[&str]) -> String {
 /// Once a regular container has started, True.
 pub fn initialized_condition(pod: &Pod, statuses: &[ContainerStatus], phase: &str) -> PodCondition {
     const TYPE: &str = "Initialized";
-    let init_containers = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.init_containers.as_deref())
-        .unwrap_or(&[]);
+    let init_containers = pod.spec.as_ref().and_then(|s| s.init_containers.as_deref()).unwrap_or(&[]);
     if init_containers.is_empty() {
         return condition(TYPE, "True", None, None);
     }
@@ -345,26 +299,15 @@ pub fn initialized_condition(pod: &Pod, statuses: &[ContainerStatus], phase: &st
     }
     let mut messages = Vec::new();
     if !unknown.is_empty() {
-        messages.push(format!(
-            "containers with unknown status: {}",
-            go_list(&unknown)
-        ));
+        messages.push(format!("containers with unknown status: {}", go_list(&unknown)));
     }
     if !incomplete.is_empty() {
-        messages.push(format!(
-            "containers with incomplete status: {}",
-            go_list(&incomplete)
-        ));
+        messages.push(format!("containers with incomplete status: {}", go_list(&incomplete)));
     }
     if messages.is_empty() {
         return condition(TYPE, "True", None, None);
     }
-    condition(
-        TYPE,
-        "False",
-        Some(CONTAINERS_NOT_INITIALIZED),
-        Some(messages.join(", ")),
-    )
+    condition(TYPE, "False", Some(CONTAINERS_NOT_INITIALIZED), Some(messages.join(", ")))
 }
 
 /// `HasAnyRegularContainerStarted` over API statuses: a regular container
@@ -373,9 +316,7 @@ pub fn has_any_regular_container_started(pod: &Pod, statuses: &[ContainerStatus]
     let Some(spec) = pod.spec.as_ref() else {
         return false;
     };
-    spec.containers.iter().any(|c| {
-        find(statuses, &c.name).is_some_and(|s| running(s) || terminated_exit(s).is_some())
-    })
+    spec.containers.iter().any(|c| find(statuses, &c.name).is_some_and(|s| running(s) || terminated_exit(s).is_some()))
 }
 
 /// `GenerateContainersReadyCondition`: True when every regular container
@@ -383,22 +324,14 @@ pub fn has_any_regular_container_started(pod: &Pod, statuses: &[ContainerStatus]
 /// with unready status: [app]` (after `containers with unknown status: […]`
 /// if some have no status). A `Succeeded` Pod: False, `PodCompleted`; a
 /// `Failed` Pod: False, `PodFailed`.
-pub fn containers_ready_condition(
-    pod: &Pod,
-    statuses: &[ContainerStatus],
-    phase: &str,
-) -> PodCondition {
+pub fn containers_ready_condition(pod: &Pod, statuses: &[ContainerStatus], phase: &str) -> PodCondition {
     const TYPE: &str = "ContainersReady";
     let Some(spec) = pod.spec.as_ref() else {
         return condition(TYPE, "False", Some(UNKNOWN_CONTAINER_STATUSES), None);
     };
     let mut unknown = Vec::new();
     let mut unready = Vec::new();
-    let sidecars = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .filter(|c| is_sidecar(c));
+    let sidecars = spec.init_containers.iter().flatten().filter(|c| is_sidecar(c));
     for c in sidecars.chain(spec.containers.iter()) {
         match find(statuses, &c.name) {
             Some(s) if !s.ready => unready.push(c.name.as_str()),
@@ -407,35 +340,20 @@ pub fn containers_ready_condition(
         }
     }
     if (phase == "Succeeded" && unknown.is_empty()) || phase == "Failed" {
-        let reason = if phase == "Failed" {
-            POD_FAILED
-        } else {
-            POD_COMPLETED
-        };
+        let reason = if phase == "Failed" { POD_FAILED } else { POD_COMPLETED };
         return condition(TYPE, "False", Some(reason), None);
     }
     let mut messages = Vec::new();
     if !unknown.is_empty() {
-        messages.push(format!(
-            "containers with unknown status: {}",
-            go_list(&unknown)
-        ));
+        messages.push(format!("containers with unknown status: {}", go_list(&unknown)));
     }
     if !unready.is_empty() {
-        messages.push(format!(
-            "containers with unready status: {}",
-            go_list(&unready)
-        ));
+        messages.push(format!("containers with unready status: {}", go_list(&unready)));
     }
     if messages.is_empty() {
         return condition(TYPE, "True", None, None);
     }
-    condition(
-        TYPE,
-        "False",
-        Some(CONTAINERS_NOT_READY),
-        Some(messages.join(", ")),
-    )
+    condition(TYPE, "False", Some(CONTAINERS_NOT_READY), Some(messages.join(", ")))
 }
 
 /// `GeneratePodReadyCondition`: ContainersReady's status, reason and message
@@ -451,17 +369,10 @@ pub fn ready_condition(
     const TYPE: &str = "Ready";
     let containers_ready = containers_ready_condition(pod, statuses, phase);
     if containers_ready.status != "True" {
-        return PodCondition {
-            type_: TYPE.to_string(),
-            ..containers_ready
-        };
+        return PodCondition { type_: TYPE.to_string(), ..containers_ready };
     }
     let mut messages = Vec::new();
-    let gates = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.readiness_gates.as_deref())
-        .unwrap_or(&[]);
+    let gates = pod.spec.as_ref().and_then(|s| s.readiness_gates.as_deref()).unwrap_or(&[]);
     for gate in gates {
         let gate_type = &gate.condition_type;
         match conditions.iter().find(|c| &c.type_ == gate_type) {
@@ -478,12 +389,7 @@ pub fn ready_condition(
         }
     }
     if !messages.is_empty() {
-        return condition(
-            TYPE,
-            "False",
-            Some(READINESS_GATES_NOT_READY),
-            Some(messages.join(", ")),
-        );
+        return condition(TYPE, "False", Some(READINESS_GATES_NOT_READY), Some(messages.join(", ")));
     }
     condition(TYPE, "True", None, None)
 }
@@ -492,15 +398,8 @@ pub fn ready_condition(
 /// (`convertToAPIContainerStatuses`): `PodInitializing` when the Pod has init
 /// containers, else `ContainerCreating`.
 pub fn default_waiting_reason(pod: &Pod) -> &'static str {
-    let has_init = pod
-        .spec
-        .as_ref()
-        .is_some_and(|s| s.init_containers.as_ref().is_some_and(|i| !i.is_empty()));
-    if has_init {
-        "PodInitializing"
-    } else {
-        "ContainerCreating"
-    }
+    let has_init = pod.spec.as_ref().is_some_and(|s| s.init_containers.as_ref().is_some_and(|i| !i.is_empty()));
+    if has_init { "PodInitializing" } else { "ContainerCreating" }
 }
 
 // ---------------------------------------------------------------------------
@@ -538,10 +437,7 @@ fn later<'a>(current: Option<&'a Time>, candidate: Option<&'a Time>) -> Option<&
 }
 
 fn last_finished(s: &ContainerStatus) -> Option<&Time> {
-    s.last_state
-        .as_ref()
-        .and_then(|st| st.terminated.as_ref())
-        .and_then(|t| t.finished_at.as_ref())
+    s.last_state.as_ref().and_then(|st| st.terminated.as_ref()).and_then(|t| t.finished_at.as_ref())
 }
 
 fn condition_true(pod: &Pod, type_: &str) -> bool {
@@ -555,25 +451,18 @@ fn condition_true(pod: &Pod, type_: &str) -> bool {
 fn print_pod(pod: &Pod) -> Printed {
     let empty_status = PodStatus::default();
     let status = pod.status.as_ref().unwrap_or(&empty_status);
-    let spec_init = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.init_containers.as_deref())
-        .unwrap_or(&[]);
+    let spec_init = pod.spec.as_ref().and_then(|s| s.init_containers.as_deref()).unwrap_or(&[]);
     let phase = status.phase.as_deref().unwrap_or("");
     let mut reason = phase.to_string();
     if let Some(r) = status.reason.as_deref().filter(|r| !r.is_empty()) {
         reason = r.to_string();
     }
     let conditions = status.conditions.as_deref().unwrap_or(&[]);
-    if conditions
-        .iter()
-        .any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"))
-    {
+    if conditions.iter().any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated")) {
         reason = "SchedulingGated".to_string();
     }
-    let total = pod.spec.as_ref().map_or(0, |s| s.containers.len())
-        + spec_init.iter().filter(|c| is_sidecar(c)).count();
+    let total =
+        pod.spec.as_ref().map_or(0, |s| s.containers.len()) + spec_init.iter().filter(|c| is_sidecar(c)).count();
     let mut ready = 0;
     let mut restarts: i64 = 0;
     let mut sidecar_restarts: i64 = 0;
@@ -591,10 +480,8 @@ fn print_pod(pod: &Pod) -> Printed {
         }
         let state = c.state.as_ref();
         let terminated = state.and_then(|s| s.terminated.as_ref());
-        let waiting_reason = state
-            .and_then(|s| s.waiting.as_ref())
-            .and_then(|w| w.reason.as_deref())
-            .filter(|r| !r.is_empty());
+        let waiting_reason =
+            state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()).filter(|r| !r.is_empty());
         if terminated.is_some_and(|t| t.exit_code == 0) {
             continue;
         }
@@ -629,10 +516,8 @@ fn print_pod(pod: &Pod) -> Printed {
             last_restart = later(last_restart, last_finished(c));
             let state = c.state.as_ref();
             let terminated = state.and_then(|s| s.terminated.as_ref());
-            let waiting_reason = state
-                .and_then(|s| s.waiting.as_ref())
-                .and_then(|w| w.reason.as_deref())
-                .filter(|r| !r.is_empty());
+            let waiting_reason =
+                state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()).filter(|r| !r.is_empty());
             if let Some(w) = waiting_reason {
                 reason = w.to_string();
             } else if let Some(t) = terminated {
@@ -649,11 +534,7 @@ fn print_pod(pod: &Pod) -> Printed {
             }
         }
         if reason == "Completed" && has_running {
-            reason = if condition_true(pod, "Ready") {
-                "Running".to_string()
-            } else {
-                "NotReady".to_string()
-            };
+            reason = if condition_true(pod, "Ready") { "Running".to_string() } else { "NotReady".to_string() };
         }
     }
     if pod.metadata.deletion_timestamp.is_some() {
@@ -663,13 +544,7 @@ fn print_pod(pod: &Pod) -> Printed {
             reason = "Terminating".to_string();
         }
     }
-    Printed {
-        ready,
-        total,
-        reason,
-        restarts,
-        last_restart: last_restart.cloned(),
-    }
+    Printed { ready, total, reason, restarts, last_restart: last_restart.cloned() }
 }
 
 /// The STATUS column of `kubectl get pods` (`printPod`): the phase, or
@@ -704,11 +579,7 @@ pub fn kubectl_restarts_column(pod: &Pod, now: &Time) -> String {
 fn restarts_text(p: &Printed, now: &Time) -> String {
     match &p.last_restart {
         Some(t) if p.restarts != 0 => {
-            format!(
-                "{} ({} ago)",
-                p.restarts,
-                translate_timestamp_since(Some(t), now)
-            )
+            format!("{} ({} ago)", p.restarts, translate_timestamp_since(Some(t), now))
         }
         _ => p.restarts.to_string(),
     }
@@ -820,20 +691,13 @@ mod tests {
     }
 
     fn st(name: &str) -> ContainerStatus {
-        ContainerStatus {
-            name: name.into(),
-            image: "img".into(),
-            ..Default::default()
-        }
+        ContainerStatus { name: name.into(), image: "img".into(), ..Default::default() }
     }
 
     fn waiting_s(name: &str, reason: &str) -> ContainerStatus {
         ContainerStatus {
             state: Some(ContainerState {
-                waiting: Some(ContainerStateWaiting {
-                    reason: Some(reason.into()),
-                    message: None,
-                }),
+                waiting: Some(ContainerStateWaiting { reason: Some(reason.into()), message: None }),
                 ..Default::default()
             }),
             ..st(name)
@@ -843,9 +707,7 @@ mod tests {
     fn running_s(name: &str, ready: bool) -> ContainerStatus {
         ContainerStatus {
             state: Some(ContainerState {
-                running: Some(ContainerStateRunning {
-                    started_at: Some(virtual_time(0)),
-                }),
+                running: Some(ContainerStateRunning { started_at: Some(virtual_time(0)) }),
                 ..Default::default()
             }),
             ready,
@@ -865,10 +727,7 @@ mod tests {
 
     fn terminated_s(name: &str, code: i32, reason: &str) -> ContainerStatus {
         ContainerStatus {
-            state: Some(ContainerState {
-                terminated: Some(terminated(code, reason)),
-                ..Default::default()
-            }),
+            state: Some(ContainerState { terminated: Some(terminated(code, reason)), ..Default::default() }),
             ready: false,
             started: Some(false),
             ..st(name)
@@ -879,10 +738,7 @@ mod tests {
         ContainerStatus {
             restart_count: restarts,
             last_state: Some(ContainerState {
-                terminated: Some(terminated(
-                    last_code,
-                    if last_code == 0 { "Completed" } else { "Error" },
-                )),
+                terminated: Some(terminated(last_code, if last_code == 0 { "Completed" } else { "Error" })),
                 ..Default::default()
             }),
             ..waiting_s(name, "CrashLoopBackOff")
@@ -912,33 +768,18 @@ mod tests {
     }
 
     fn cond<'a>(pod: &'a Pod, type_: &str) -> &'a PodCondition {
-        pod.status
-            .as_ref()
-            .unwrap()
-            .conditions
-            .as_ref()
-            .unwrap()
-            .iter()
-            .find(|c| c.type_ == type_)
-            .unwrap()
+        pod.status.as_ref().unwrap().conditions.as_ref().unwrap().iter().find(|c| c.type_ == type_).unwrap()
     }
 
     #[test]
     fn vector_6_lifecycle_without_init_containers() {
         // Unscheduled: no status at all.
         let mut p = simple("Always");
-        p.status = Some(PodStatus {
-            phase: Some("Pending".into()),
-            ..Default::default()
-        });
+        p.status = Some(PodStatus { phase: Some("Pending".into()), ..Default::default() });
         assert_eq!(status_of(&p), "Pending");
         assert_eq!(kubectl_ready_column(&p), "0/1");
 
-        let p = with_status(
-            simple("Always"),
-            vec![],
-            vec![waiting_s("app", "ContainerCreating")],
-        );
+        let p = with_status(simple("Always"), vec![], vec![waiting_s("app", "ContainerCreating")]);
         assert_eq!(phase_of(&p), "Pending");
         assert_eq!(status_of(&p), "ContainerCreating");
 
@@ -947,64 +788,29 @@ mod tests {
         assert_eq!(status_of(&p), "Running");
         assert_eq!(kubectl_ready_column(&p), "1/1");
 
-        let p = with_status(
-            simple("Always"),
-            vec![],
-            vec![waiting_s("app", "ErrImagePull")],
-        );
+        let p = with_status(simple("Always"), vec![], vec![waiting_s("app", "ErrImagePull")]);
         assert_eq!(status_of(&p), "ErrImagePull");
-        let p = with_status(
-            simple("Always"),
-            vec![],
-            vec![waiting_s("app", "ImagePullBackOff")],
-        );
+        let p = with_status(simple("Always"), vec![], vec![waiting_s("app", "ImagePullBackOff")]);
         assert_eq!(status_of(&p), "ImagePullBackOff");
 
         let p = with_status(simple("Always"), vec![], vec![crash_looping("app", 3, 1)]);
         assert_eq!(phase_of(&p), "Running");
         assert_eq!(status_of(&p), "CrashLoopBackOff");
-        assert_eq!(
-            kubectl_restarts_column(&p, &virtual_time(42_000)),
-            "3 (12s ago)"
-        );
+        assert_eq!(kubectl_restarts_column(&p, &virtual_time(42_000)), "3 (12s ago)");
 
-        let p = with_status(
-            simple("Never"),
-            vec![],
-            vec![terminated_s("app", 0, "Completed")],
-        );
+        let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 0, "Completed")]);
         assert_eq!(phase_of(&p), "Succeeded");
         assert_eq!(status_of(&p), "Completed");
-        let p = with_status(
-            simple("Never"),
-            vec![],
-            vec![terminated_s("app", 1, "Error")],
-        );
+        let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 1, "Error")]);
         assert_eq!(phase_of(&p), "Failed");
         assert_eq!(status_of(&p), "Error");
-        let p = with_status(
-            simple("Never"),
-            vec![],
-            vec![terminated_s("app", 137, "OOMKilled")],
-        );
+        let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 137, "OOMKilled")]);
         assert_eq!(status_of(&p), "OOMKilled");
-        let p = with_status(
-            simple("OnFailure"),
-            vec![],
-            vec![terminated_s("app", 1, "Error")],
-        );
+        let p = with_status(simple("OnFailure"), vec![], vec![terminated_s("app", 1, "Error")]);
         assert_eq!(phase_of(&p), "Running");
-        let p = with_status(
-            simple("OnFailure"),
-            vec![],
-            vec![terminated_s("app", 0, "Completed")],
-        );
+        let p = with_status(simple("OnFailure"), vec![], vec![terminated_s("app", 0, "Completed")]);
         assert_eq!(phase_of(&p), "Succeeded");
-        let p = with_status(
-            simple("Always"),
-            vec![],
-            vec![terminated_s("app", 0, "Completed")],
-        );
+        let p = with_status(simple("Always"), vec![], vec![terminated_s("app", 0, "Completed")]);
         assert_eq!(phase_of(&p), "Running");
         let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 2, "")]);
         assert_eq!(status_of(&p), "ExitCode:2");
@@ -1016,11 +822,7 @@ mod tests {
         p.status.as_mut().unwrap().reason = Some("NodeLost".into());
         assert_eq!(status_of(&p), "Unknown");
         // A finished Pod being deleted keeps its status.
-        let mut p = with_status(
-            simple("Never"),
-            vec![],
-            vec![terminated_s("app", 0, "Completed")],
-        );
+        let mut p = with_status(simple("Never"), vec![], vec![terminated_s("app", 0, "Completed")]);
         p.metadata.deletion_timestamp = Some(virtual_time(5000));
         assert_eq!(status_of(&p), "Completed");
     }
@@ -1029,29 +831,20 @@ mod tests {
     fn vector_6_init_containers() {
         let p = with_status(
             two_init("Always"),
-            vec![
-                running_s("init-a", false),
-                waiting_s("init-b", "PodInitializing"),
-            ],
+            vec![running_s("init-a", false), waiting_s("init-b", "PodInitializing")],
             vec![waiting_s("app", "PodInitializing")],
         );
         assert_eq!(phase_of(&p), "Pending");
         assert_eq!(status_of(&p), "Init:0/2");
         let p = with_status(
             two_init("Always"),
-            vec![
-                terminated_s("init-a", 0, "Completed"),
-                running_s("init-b", false),
-            ],
+            vec![terminated_s("init-a", 0, "Completed"), running_s("init-b", false)],
             vec![waiting_s("app", "PodInitializing")],
         );
         assert_eq!(status_of(&p), "Init:1/2");
         let p = with_status(
             two_init("Always"),
-            vec![
-                terminated_s("init-a", 0, "Completed"),
-                terminated_s("init-b", 0, "Completed"),
-            ],
+            vec![terminated_s("init-a", 0, "Completed"), terminated_s("init-b", 0, "Completed")],
             vec![waiting_s("app", "PodInitializing")],
         );
         assert_eq!(phase_of(&p), "Pending");
@@ -1059,10 +852,7 @@ mod tests {
         assert_eq!(cond(&p, "Initialized").status, "True");
         let p = with_status(
             two_init("Always"),
-            vec![
-                terminated_s("init-a", 0, "Completed"),
-                terminated_s("init-b", 0, "Completed"),
-            ],
+            vec![terminated_s("init-a", 0, "Completed"), terminated_s("init-b", 0, "Completed")],
             vec![running_s("app", true)],
         );
         assert_eq!(status_of(&p), "Running");
@@ -1070,37 +860,25 @@ mod tests {
         // Failures.
         let p = with_status(
             two_init("Never"),
-            vec![
-                terminated_s("init-a", 1, "Error"),
-                waiting_s("init-b", "PodInitializing"),
-            ],
+            vec![terminated_s("init-a", 1, "Error"), waiting_s("init-b", "PodInitializing")],
             vec![waiting_s("app", "PodInitializing")],
         );
         assert_eq!(phase_of(&p), "Failed");
         assert_eq!(status_of(&p), "Init:Error");
         let p = with_status(
             two_init("Always"),
-            vec![
-                terminated_s("init-a", 1, "Error"),
-                waiting_s("init-b", "PodInitializing"),
-            ],
+            vec![terminated_s("init-a", 1, "Error"), waiting_s("init-b", "PodInitializing")],
             vec![waiting_s("app", "PodInitializing")],
         );
         assert_eq!(phase_of(&p), "Pending");
         assert_eq!(status_of(&p), "Init:Error");
         let p = with_status(
             two_init("Always"),
-            vec![
-                crash_looping("init-a", 2, 1),
-                waiting_s("init-b", "PodInitializing"),
-            ],
+            vec![crash_looping("init-a", 2, 1), waiting_s("init-b", "PodInitializing")],
             vec![waiting_s("app", "PodInitializing")],
         );
         assert_eq!(status_of(&p), "Init:CrashLoopBackOff");
-        assert_eq!(
-            kubectl_restarts_column(&p, &virtual_time(90_000)),
-            "2 (60s ago)"
-        );
+        assert_eq!(kubectl_restarts_column(&p, &virtual_time(90_000)), "2 (60s ago)");
         let p = with_status(
             two_init("Always"),
             vec![waiting_s("init-a", "ImagePullBackOff")],
@@ -1121,7 +899,10 @@ mod tests {
         p.status = Some(PodStatus {
             phase: Some("Failed".into()),
             reason: Some("NodeAffinity".into()),
-            message: Some("Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector".into()),
+            message: Some(
+                "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+                    .into(),
+            ),
             ..Default::default()
         });
         assert_eq!(status_of(&p), "NodeAffinity");
@@ -1145,11 +926,7 @@ mod tests {
         let two = pod(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  restartPolicy: Never\n  containers:\n  - name: job\n    image: busybox\n  - name: app\n    image: nginx\n    readinessProbe:\n      exec:\n        command: [cat, /ready]\n",
         );
-        let p = with_status(
-            two.clone(),
-            vec![],
-            vec![terminated_s("job", 0, "Completed"), running_s("app", true)],
-        );
+        let p = with_status(two.clone(), vec![], vec![terminated_s("job", 0, "Completed"), running_s("app", true)]);
         // Ready is False (job is not ready), so NotReady.
         assert_eq!(status_of(&p), "NotReady");
         assert_eq!(kubectl_ready_column(&p), "1/2");
@@ -1169,115 +946,59 @@ mod tests {
         let ready = cond(&p, "Ready");
         assert_eq!(ready.status, "False");
         assert_eq!(ready.reason.as_deref(), Some("ContainersNotReady"));
-        assert_eq!(
-            ready.message.as_deref(),
-            Some("containers with unready status: [app]")
-        );
+        assert_eq!(ready.message.as_deref(), Some("containers with unready status: [app]"));
         let cr = cond(&p, "ContainersReady");
         assert_eq!(cr.reason.as_deref(), Some("ContainersNotReady"));
-        assert_eq!(
-            cr.message.as_deref(),
-            Some("containers with unready status: [app]")
-        );
+        assert_eq!(cr.message.as_deref(), Some("containers with unready status: [app]"));
 
         // containers with incomplete status
         let p = with_status(
             two_init("Always"),
-            vec![
-                running_s("init-a", false),
-                waiting_s("init-b", "PodInitializing"),
-            ],
+            vec![running_s("init-a", false), waiting_s("init-b", "PodInitializing")],
             vec![waiting_s("app", "PodInitializing")],
         );
         let init = cond(&p, "Initialized");
         assert_eq!(init.status, "False");
         assert_eq!(init.reason.as_deref(), Some("ContainersNotInitialized"));
-        assert_eq!(
-            init.message.as_deref(),
-            Some("containers with incomplete status: [init-a init-b]")
-        );
+        assert_eq!(init.message.as_deref(), Some("containers with incomplete status: [init-a init-b]"));
         let p = with_status(
             two_init("Always"),
-            vec![
-                terminated_s("init-a", 0, "Completed"),
-                running_s("init-b", false),
-            ],
+            vec![terminated_s("init-a", 0, "Completed"), running_s("init-b", false)],
             vec![waiting_s("app", "PodInitializing")],
         );
-        assert_eq!(
-            cond(&p, "Initialized").message.as_deref(),
-            Some("containers with incomplete status: [init-b]")
-        );
+        assert_eq!(cond(&p, "Initialized").message.as_deref(), Some("containers with incomplete status: [init-b]"));
         let p = with_status(two_init("Always"), vec![running_s("init-a", false)], vec![]);
         assert_eq!(
             cond(&p, "Initialized").message.as_deref(),
-            Some(
-                "containers with unknown status: [init-b], containers with incomplete status: [init-a]"
-            )
+            Some("containers with unknown status: [init-b], containers with incomplete status: [init-a]")
         );
-        assert_eq!(
-            cond(&p, "ContainersReady").message.as_deref(),
-            Some("containers with unknown status: [app]")
-        );
+        assert_eq!(cond(&p, "ContainersReady").message.as_deref(), Some("containers with unknown status: [app]"));
 
         // PodCompleted
         let p = with_status(
             two_init("Never"),
-            vec![
-                terminated_s("init-a", 0, "Completed"),
-                terminated_s("init-b", 0, "Completed"),
-            ],
+            vec![terminated_s("init-a", 0, "Completed"), terminated_s("init-b", 0, "Completed")],
             vec![terminated_s("app", 0, "Completed")],
         );
         assert_eq!(phase_of(&p), "Succeeded");
-        assert_eq!(
-            cond(&p, "Initialized").reason.as_deref(),
-            Some("PodCompleted")
-        );
+        assert_eq!(cond(&p, "Initialized").reason.as_deref(), Some("PodCompleted"));
         assert_eq!(cond(&p, "Initialized").status, "True");
         assert_eq!(cond(&p, "Ready").reason.as_deref(), Some("PodCompleted"));
         assert_eq!(cond(&p, "Ready").status, "False");
-        assert_eq!(
-            cond(&p, "ContainersReady").reason.as_deref(),
-            Some("PodCompleted")
-        );
+        assert_eq!(cond(&p, "ContainersReady").reason.as_deref(), Some("PodCompleted"));
         // PodFailed
-        let p = with_status(
-            simple("Never"),
-            vec![],
-            vec![terminated_s("app", 1, "Error")],
-        );
+        let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 1, "Error")]);
         assert_eq!(cond(&p, "Ready").reason.as_deref(), Some("PodFailed"));
     }
 
     #[test]
     fn condition_order_and_times() {
         let p = with_status(simple("Always"), vec![], vec![running_s("app", true)]);
-        let types: Vec<_> = p
-            .status
-            .as_ref()
-            .unwrap()
-            .conditions
-            .as_ref()
-            .unwrap()
-            .iter()
-            .map(|c| c.type_.as_str())
-            .collect();
+        let types: Vec<_> =
+            p.status.as_ref().unwrap().conditions.as_ref().unwrap().iter().map(|c| c.type_.as_str()).collect();
         assert_eq!(types, KUBELET_CONDITIONS);
-        assert!(
-            p.status
-                .as_ref()
-                .unwrap()
-                .conditions
-                .as_ref()
-                .unwrap()
-                .iter()
-                .all(|c| c.status == "True")
-        );
-        assert_eq!(
-            cond(&p, "Ready").last_transition_time,
-            Some(virtual_time(1000))
-        );
+        assert!(p.status.as_ref().unwrap().conditions.as_ref().unwrap().iter().all(|c| c.status == "True"));
+        assert_eq!(cond(&p, "Ready").last_transition_time, Some(virtual_time(1000)));
         // Unchanged conditions keep their time; changed ones take `now`.
         let mut again = p.clone();
         let status = PodStatus {
@@ -1287,25 +1008,15 @@ mod tests {
         };
         let conditions = pod_conditions(&again, &status, true, SimTime(9000));
         let get = |t: &str| conditions.iter().find(|c| c.type_ == t).unwrap().clone();
-        assert_eq!(
-            get("PodScheduled").last_transition_time,
-            Some(virtual_time(1000))
-        );
+        assert_eq!(get("PodScheduled").last_transition_time, Some(virtual_time(1000)));
         assert_eq!(get("Ready").last_transition_time, Some(virtual_time(9000)));
         assert_eq!(get("Ready").status, "False");
         // Conditions the kubelet does not own come first and stay.
-        again
-            .status
-            .as_mut()
-            .unwrap()
-            .conditions
-            .as_mut()
-            .unwrap()
-            .push(PodCondition {
-                type_: "example.com/gate".into(),
-                status: "False".into(),
-                ..Default::default()
-            });
+        again.status.as_mut().unwrap().conditions.as_mut().unwrap().push(PodCondition {
+            type_: "example.com/gate".into(),
+            status: "False".into(),
+            ..Default::default()
+        });
         let conditions = pod_conditions(&again, &status, false, SimTime(9000));
         assert_eq!(conditions[0].type_, "example.com/gate");
         assert_eq!(conditions[1].type_, "PodReadyToStartContainers");
@@ -1323,33 +1034,18 @@ mod tests {
         assert_eq!(r.reason.as_deref(), Some("ReadinessGatesNotReady"));
         assert_eq!(
             r.message.as_deref(),
-            Some(
-                "corresponding condition of pod readiness gate \"example.com/lb\" does not exist."
-            )
+            Some("corresponding condition of pod readiness gate \"example.com/lb\" does not exist.")
         );
-        let gate = PodCondition {
-            type_: "example.com/lb".into(),
-            status: "False".into(),
-            ..Default::default()
-        };
+        let gate = PodCondition { type_: "example.com/lb".into(), status: "False".into(), ..Default::default() };
         let r = ready_condition(&p, std::slice::from_ref(&gate), &statuses, "Running");
         assert_eq!(
             r.message.as_deref(),
             Some("the status of pod readiness gate \"example.com/lb\" is not \"True\", but False")
         );
-        let ok = PodCondition {
-            status: "True".into(),
-            ..gate
-        };
-        assert_eq!(
-            ready_condition(&p, &[ok], &statuses, "Running").status,
-            "True"
-        );
+        let ok = PodCondition { status: "True".into(), ..gate };
+        assert_eq!(ready_condition(&p, &[ok], &statuses, "Running").status, "True");
         p.status = None;
-        assert_eq!(
-            containers_ready_condition(&p, &statuses, "Running").status,
-            "True"
-        );
+        assert_eq!(containers_ready_condition(&p, &statuses, "Running").status, "True");
     }
 
     #[test]
@@ -1376,17 +1072,11 @@ mod tests {
         );
         assert_eq!(status_of(&q), "Init:1/2");
         assert_eq!(kubectl_ready_column(&q), "1/2");
-        assert_eq!(
-            cond(&q, "Initialized").message.as_deref(),
-            Some("containers with incomplete status: [migrate]")
-        );
+        assert_eq!(cond(&q, "Initialized").message.as_deref(), Some("containers with incomplete status: [migrate]"));
         // All running.
         let q = with_status(
             p.clone(),
-            vec![
-                running_s("proxy", true),
-                terminated_s("migrate", 0, "Completed"),
-            ],
+            vec![running_s("proxy", true), terminated_s("migrate", 0, "Completed")],
             vec![running_s("app", true)],
         );
         assert_eq!(phase_of(&q), "Running");
@@ -1396,20 +1086,14 @@ mod tests {
         // The app finished; the sidecar still runs: phase from regular containers.
         let q = with_status(
             p.clone(),
-            vec![
-                running_s("proxy", true),
-                terminated_s("migrate", 0, "Completed"),
-            ],
+            vec![running_s("proxy", true), terminated_s("migrate", 0, "Completed")],
             vec![terminated_s("app", 0, "Completed")],
         );
         assert_eq!(phase_of(&q), "Running");
         // The sidecar stopped (exit 137 after SIGKILL): Succeeded all the same.
         let q = with_status(
             p.clone(),
-            vec![
-                terminated_s("proxy", 137, "Error"),
-                terminated_s("migrate", 0, "Completed"),
-            ],
+            vec![terminated_s("proxy", 137, "Error"), terminated_s("migrate", 0, "Completed")],
             vec![terminated_s("app", 0, "Completed")],
         );
         assert_eq!(phase_of(&q), "Succeeded");
@@ -1417,34 +1101,23 @@ mod tests {
         // A restarting sidecar after initialization keeps the Pod Running.
         let q = with_status(
             p,
-            vec![
-                crash_looping("proxy", 1, 1),
-                terminated_s("migrate", 0, "Completed"),
-            ],
+            vec![crash_looping("proxy", 1, 1), terminated_s("migrate", 0, "Completed")],
             vec![running_s("app", true)],
         );
         assert_eq!(phase_of(&q), "Running");
-        assert_eq!(
-            kubectl_restarts_column(&q, &virtual_time(40_000)),
-            "1 (10s ago)"
-        );
+        assert_eq!(kubectl_restarts_column(&q, &virtual_time(40_000)), "1 (10s ago)");
     }
 
     #[test]
     fn terminal_pods_being_deleted() {
         let mut p = simple("Always");
         p.metadata.deletion_timestamp = Some(virtual_time(0));
-        let s = |code| PodStatus {
-            container_statuses: Some(vec![terminated_s("app", code, "")]),
-            ..Default::default()
-        };
+        let s =
+            |code| PodStatus { container_statuses: Some(vec![terminated_s("app", code, "")]), ..Default::default() };
         assert_eq!(pod_phase(&p, &s(0)), "Succeeded");
         assert_eq!(pod_phase(&p, &s(143)), "Failed");
         assert_eq!(pod_phase(&simple("Always"), &s(143)), "Running");
-        assert_eq!(
-            pod_phase(&simple("Always"), &PodStatus::default()),
-            "Pending"
-        );
+        assert_eq!(pod_phase(&simple("Always"), &PodStatus::default()), "Pending");
     }
 
     #[test]
@@ -1468,10 +1141,7 @@ mod tests {
         assert_eq!(kubectl_status_column(&bare), "");
         assert_eq!(kubectl_ready_column(&bare), "0/0");
         assert_eq!(pod_phase(&bare, &PodStatus::default()), "Pending");
-        assert_eq!(
-            pod_conditions(&bare, &PodStatus::default(), false, SimTime(0)).len(),
-            5
-        );
+        assert_eq!(pod_conditions(&bare, &PodStatus::default(), false, SimTime(0)).len(), 5);
     }
 
     #[test]
@@ -1490,9 +1160,6 @@ mod tests {
             "back-off 1m20s restarting failed container=app pod=web_default(4f1)"
         );
         assert_eq!(default_waiting_reason(&p), "ContainerCreating");
-        assert_eq!(
-            default_waiting_reason(&two_init("Always")),
-            "PodInitializing"
-        );
+        assert_eq!(default_waiting_reason(&two_init("Always")), "PodInitializing");
     }
 }

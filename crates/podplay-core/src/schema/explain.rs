@@ -51,9 +51,7 @@ pub fn lookup(query: &str) -> Result<FieldDoc<'static>, ExplainError> {
         "node" | "nodes" | "no" => ("Node", NODE),
         _ => return Err(ExplainError::UnknownResource(resource.to_string())),
     };
-    let root_def = s
-        .definition(root)
-        .ok_or_else(|| ExplainError::UnknownResource(resource.to_string()))?;
+    let root_def = s.definition(root).ok_or_else(|| ExplainError::UnknownResource(resource.to_string()))?;
     let mut doc = FieldDoc {
         kind,
         name: String::new(),
@@ -63,13 +61,8 @@ pub fn lookup(query: &str) -> Result<FieldDoc<'static>, ExplainError> {
         object: Some(root_def),
     };
     for part in parts {
-        let parent = doc
-            .object
-            .ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
-        let property = parent
-            .properties
-            .get(part)
-            .ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
+        let parent = doc.object.ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
+        let property = parent.properties.get(part).ok_or_else(|| ExplainError::UnknownField(part.to_string()))?;
         doc = FieldDoc {
             kind,
             name: part.to_string(),
@@ -118,20 +111,12 @@ pub fn explain(query: &str, recursive: bool) -> Result<String, ExplainError> {
             write_tree(s, object, 1, &mut visiting, &mut out);
         } else {
             for (name, property) in &object.properties {
-                let required = if object.required.contains(name) {
-                    " -required-"
-                } else {
-                    ""
-                };
+                let required = if object.required.contains(name) { " -required-" } else { "" };
                 let _ = writeln!(out, "  {name}\t<{}>{required}", ExplainType(&property.ty));
                 if !property.enum_values.is_empty() {
                     let _ = writeln!(out, "  enum: {}", property.enum_values.join(", "));
                 }
-                let text = if property.description.is_empty() {
-                    "<no description>"
-                } else {
-                    &property.description
-                };
+                let text = if property.description.is_empty() { "<no description>" } else { &property.description };
                 wrap_into(&mut out, text, 4);
                 out.push('\n');
             }
@@ -151,17 +136,8 @@ fn write_tree(
         return; // a recursive type: kubectl stops there too
     }
     for (name, property) in &object.properties {
-        let required = if object.required.contains(name) {
-            " -required-"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "{}{name}\t<{}>{required}",
-            "  ".repeat(depth),
-            ExplainType(&property.ty)
-        );
+        let required = if object.required.contains(name) { " -required-" } else { "" };
+        let _ = writeln!(out, "{}{name}\t<{}>{required}", "  ".repeat(depth), ExplainType(&property.ty));
         if let Some(child) = element_object(s, &property.ty) {
             write_tree(s, child, depth + 1, visiting, out);
         }
@@ -185,8 +161,7 @@ fn wrap_into(out: &mut String, text: &str, indent: usize) {
     for paragraph in text.split('\n') {
         let mut line = String::new();
         for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            if !line.is_empty() && indent + line.chars().count() + 1 + word.chars().count() > WIDTH
-            {
+            if !line.is_empty() && indent + line.chars().count() + 1 + word.chars().count() > WIDTH {
                 let _ = writeln!(out, "{pad}{line}");
                 line.clear();
             }
@@ -211,16 +186,8 @@ mod tests {
     #[test]
     fn explains_host_aliases() {
         let text = explain("pod.spec.hostAliases", false).unwrap();
-        assert!(
-            text.starts_with(
-                "KIND:       Pod\nVERSION:    v1\n\nFIELD: hostAliases <[]HostAlias>\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("  ip\t<string> -required-\n    IP address of the host file entry.\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("KIND:       Pod\nVERSION:    v1\n\nFIELD: hostAliases <[]HostAlias>\n"), "{text}");
+        assert!(text.contains("  ip\t<string> -required-\n    IP address of the host file entry.\n"), "{text}");
         assert!(text.contains("  hostnames\t<[]string>\n"));
     }
 
@@ -234,22 +201,16 @@ mod tests {
     #[test]
     fn recursive_tree_is_indented() {
         let text = explain("pod.spec.containers.lifecycle", true).unwrap();
-        assert!(text.contains("  postStart\t<LifecycleHandler>\n    exec\t<ExecAction>\n      command\t<[]string>\n"), "{text}");
+        assert!(
+            text.contains("  postStart\t<LifecycleHandler>\n    exec\t<ExecAction>\n      command\t<[]string>\n"),
+            "{text}"
+        );
     }
 
     #[test]
     fn unknown_things() {
-        assert_eq!(
-            explain("deployment", false),
-            Err(ExplainError::UnknownResource("deployment".into()))
-        );
-        assert_eq!(
-            explain("pod.spec.nope", false),
-            Err(ExplainError::UnknownField("nope".into()))
-        );
-        assert_eq!(
-            explain("pod.spec.nope", false).unwrap_err().to_string(),
-            "field \"nope\" does not exist"
-        );
+        assert_eq!(explain("deployment", false), Err(ExplainError::UnknownResource("deployment".into())));
+        assert_eq!(explain("pod.spec.nope", false), Err(ExplainError::UnknownField("nope".into())));
+        assert_eq!(explain("pod.spec.nope", false).unwrap_err().to_string(), "field \"nope\" does not exist");
     }
 }

@@ -191,17 +191,8 @@ mod tests {
     fn go_type_names() {
         let s = schema();
         let spec = s.definition("io.k8s.api.core.v1.PodSpec").unwrap();
-        assert_eq!(
-            s.go_type(&spec.properties["containers"].ty),
-            "[]v1.Container"
-        );
-        assert_eq!(
-            s.go_type(&spec.properties["nodeSelector"].ty),
-            "map[string]string"
-        );
-        assert_eq!(
-            ExplainType(&spec.properties["hostAliases"].ty).to_string(),
-            "[]HostAlias"
-        );
+        assert_eq!(s.go_type(&spec.properties["containers"].ty), "[]v1.Container");
+        assert_eq!(s.go_type(&spec.properties["nodeSelector"].ty), "map[string]string");
+        assert_eq!(ExplainType(&spec.properties["hostAliases"].ty).to_string(), "[]HostAlias");
     }
 }

@@ -30,11 +30,7 @@ pub fn validate_common(c: &Container, path: &FieldPath, ctx: &Context<'_>, errs:
         errs.push(FieldError::required(name_path, ""));
     } else {
         for detail in dns1123_label(&c.name) {
-            errs.push(FieldError::invalid(
-                name_path.clone(),
-                BadValue::Str(c.name.clone()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(name_path.clone(), BadValue::Str(c.name.clone()), &detail));
         }
     }
     let image = c.image.as_deref().unwrap_or("");
@@ -47,11 +43,7 @@ pub fn validate_common(c: &Container, path: &FieldPath, ctx: &Context<'_>, errs:
             "must not have leading or trailing whitespace",
         ));
     }
-    validate_ports(
-        c.ports.as_deref().unwrap_or(&[]),
-        &path.child("ports"),
-        errs,
-    );
+    validate_ports(c.ports.as_deref().unwrap_or(&[]), &path.child("ports"), errs);
     validate_env(c, &path.child("env"), errs);
     validate_volume_mounts(c, &path.child("volumeMounts"), ctx, errs);
     if let Some(policy) = c.image_pull_policy.as_deref() {
@@ -65,10 +57,7 @@ pub fn validate_common(c: &Container, path: &FieldPath, ctx: &Context<'_>, errs:
     }
     match c.termination_message_policy.as_deref() {
         Some("File" | "FallbackToLogsOnError") => {}
-        Some("") | None => errs.push(FieldError::required(
-            path.child("terminationMessagePolicy"),
-            "",
-        )),
+        Some("") | None => errs.push(FieldError::required(path.child("terminationMessagePolicy"), "")),
         Some(other) => errs.push(FieldError::not_supported(
             path.child("terminationMessagePolicy"),
             other,
@@ -124,10 +113,7 @@ pub fn validate_lifecycle_and_probes(
 }
 
 /// `checkHostPortConflicts`: one `<proto>/<hostIP>/<hostPort>` per Pod.
-pub fn check_host_port_conflicts<'a>(
-    containers: impl Iterator<Item = (FieldPath, &'a Container)>,
-    errs: &mut Errors,
-) {
+pub fn check_host_port_conflicts<'a>(containers: impl Iterator<Item = (FieldPath, &'a Container)>, errs: &mut Errors) {
     let mut seen = BTreeSet::new();
     for (path, c) in containers {
         for (j, port) in c.ports.iter().flatten().enumerate() {
@@ -142,10 +128,7 @@ pub fn check_host_port_conflicts<'a>(
                 host_port
             );
             if !seen.insert(key.clone()) {
-                errs.push(FieldError::duplicate(
-                    path.child("ports").index(j).child("hostPort"),
-                    BadValue::Str(key),
-                ));
+                errs.push(FieldError::duplicate(path.child("ports").index(j).child("hostPort"), BadValue::Str(key)));
             }
         }
     }
@@ -172,17 +155,10 @@ fn validate_ports(ports: &[ContainerPort], path: &FieldPath, errs: &mut Errors) 
         let pp = path.index(i);
         if let Some(name) = port.name.as_deref().filter(|n| !n.is_empty()) {
             for detail in port_name(name) {
-                errs.push(FieldError::invalid(
-                    pp.child("name"),
-                    BadValue::Str(name.into()),
-                    &detail,
-                ));
+                errs.push(FieldError::invalid(pp.child("name"), BadValue::Str(name.into()), &detail));
             }
             if !names.insert(name.to_string()) {
-                errs.push(FieldError::duplicate(
-                    pp.child("name"),
-                    BadValue::Str(name.into()),
-                ));
+                errs.push(FieldError::duplicate(pp.child("name"), BadValue::Str(name.into())));
             }
         }
         if port.container_port == 0 {
@@ -206,19 +182,11 @@ fn validate_ports(ports: &[ContainerPort], path: &FieldPath, errs: &mut Errors) 
         match port.protocol.as_deref() {
             Some("TCP" | "UDP" | "SCTP") => {}
             Some("") | None => errs.push(FieldError::required(pp.child("protocol"), "")),
-            Some(other) => errs.push(FieldError::not_supported(
-                pp.child("protocol"),
-                other,
-                &["SCTP", "TCP", "UDP"],
-            )),
+            Some(other) => errs.push(FieldError::not_supported(pp.child("protocol"), other, &["SCTP", "TCP", "UDP"])),
         }
         if let Some(ip) = port.host_ip.as_deref().filter(|s| !s.is_empty()) {
             for detail in super::names::ip_address(ip) {
-                errs.push(FieldError::invalid(
-                    pp.child("hostIP"),
-                    BadValue::Str(ip.into()),
-                    &detail,
-                ));
+                errs.push(FieldError::invalid(pp.child("hostIP"), BadValue::Str(ip.into()), &detail));
             }
         }
     }
@@ -229,11 +197,7 @@ fn validate_env(c: &Container, path: &FieldPath, errs: &mut Errors) {
         let ep = path.index(i);
         if env.name.is_empty() {
             errs.push(FieldError::required(ep.child("name"), ""));
-        } else if env
-            .name
-            .chars()
-            .any(|ch| !(' '..='~').contains(&ch) || ch == '=')
-        {
+        } else if env.name.chars().any(|ch| !(' '..='~').contains(&ch) || ch == '=') {
             errs.push(FieldError::invalid(
                 ep.child("name"),
                 BadValue::Str(env.name.clone()),
@@ -259,7 +223,11 @@ fn validate_env(c: &Container, path: &FieldPath, errs: &mut Errors) {
             .filter(|s| **s)
             .count();
             if sources == 0 {
-                errs.push(FieldError::invalid(ep.child("valueFrom"), BadValue::Str(String::new()), "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"));
+                errs.push(FieldError::invalid(
+                    ep.child("valueFrom"),
+                    BadValue::Str(String::new()),
+                    "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+                ));
             } else if sources > 1 {
                 errs.push(FieldError::invalid(
                     ep.child("valueFrom"),
@@ -278,10 +246,7 @@ fn validate_volume_mounts(c: &Container, path: &FieldPath, ctx: &Context<'_>, er
         if mount.name.is_empty() {
             errs.push(FieldError::required(mp.child("name"), ""));
         } else if !ctx.volumes.contains(&mount.name) {
-            errs.push(FieldError::not_found(
-                mp.child("name"),
-                BadValue::Str(mount.name.clone()),
-            ));
+            errs.push(FieldError::not_found(mp.child("name"), BadValue::Str(mount.name.clone())));
         }
         if mount.mount_path.is_empty() {
             errs.push(FieldError::required(mp.child("mountPath"), ""));
@@ -310,18 +275,10 @@ fn validate_volume_mounts(c: &Container, path: &FieldPath, ctx: &Context<'_>, er
 /// `validateLocalDescendingPath`: relative, without `..`.
 pub fn validate_local_descending_path(p: &str, path: &FieldPath, errs: &mut Errors) {
     if p.starts_with('/') {
-        errs.push(FieldError::invalid(
-            path.clone(),
-            BadValue::Str(p.into()),
-            "must be a relative path",
-        ));
+        errs.push(FieldError::invalid(path.clone(), BadValue::Str(p.into()), "must be a relative path"));
     }
     if p.split('/').any(|part| part == "..") {
-        errs.push(FieldError::invalid(
-            path.clone(),
-            BadValue::Str(p.into()),
-            "must not contain '..'",
-        ));
+        errs.push(FieldError::invalid(path.clone(), BadValue::Str(p.into()), "must not contain '..'"));
     }
 }
 
@@ -330,10 +287,7 @@ fn validate_resources(c: &Container, path: &FieldPath, errs: &mut Errors) {
         return;
     };
     let limits: BTreeMap<_, _> = resources.limits.iter().flatten().collect();
-    for (kind, map) in [
-        ("limits", &resources.limits),
-        ("requests", &resources.requests),
-    ] {
+    for (kind, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
         for (name, quantity) in map.iter().flatten() {
             let rp = path.child(kind).key(name);
             match parse_quantity(&quantity.0) {
@@ -365,9 +319,7 @@ fn validate_resources(c: &Container, path: &FieldPath, errs: &mut Errors) {
 
 /// A Quantity's value as a float (enough to compare requests with limits).
 pub fn parse_quantity(s: &str) -> Option<f64> {
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(s.len());
     let (number, suffix) = s.split_at(split);
     let n: f64 = number.parse().ok()?;
     let factor = match suffix {
@@ -395,54 +347,29 @@ pub fn parse_quantity(s: &str) -> Option<f64> {
 
 /// The handler kinds a probe or hook sets, in upstream's checking order.
 fn handler_kinds(exec: bool, http: bool, tcp: bool, grpc: bool, sleep: bool) -> Vec<&'static str> {
-    [
-        ("exec", exec),
-        ("httpGet", http),
-        ("tcpSocket", tcp),
-        ("grpc", grpc),
-        ("sleep", sleep),
-    ]
-    .into_iter()
-    .filter(|(_, set)| *set)
-    .map(|(k, _)| k)
-    .collect()
+    [("exec", exec), ("httpGet", http), ("tcpSocket", tcp), ("grpc", grpc), ("sleep", sleep)]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(k, _)| k)
+        .collect()
 }
 
 fn validate_handler(h: &LifecycleHandler, path: &FieldPath, ctx: &Context<'_>, errs: &mut Errors) {
-    let kinds = handler_kinds(
-        h.exec.is_some(),
-        h.http_get.is_some(),
-        h.tcp_socket.is_some(),
-        false,
-        h.sleep.is_some(),
-    );
+    let kinds = handler_kinds(h.exec.is_some(), h.http_get.is_some(), h.tcp_socket.is_some(), false, h.sleep.is_some());
     if kinds.is_empty() {
-        errs.push(FieldError::required(
-            path.clone(),
-            "must specify a handler type",
-        ));
+        errs.push(FieldError::required(path.clone(), "must specify a handler type"));
     }
     for extra in kinds.iter().skip(1) {
-        errs.push(FieldError::forbidden(
-            path.child(extra),
-            "may not specify more than 1 handler type",
-        ));
+        errs.push(FieldError::forbidden(path.child(extra), "may not specify more than 1 handler type"));
     }
     if let Some(exec) = &h.exec {
         if exec.command.as_ref().is_none_or(Vec::is_empty) {
-            errs.push(FieldError::required(
-                path.child("exec").child("command"),
-                "",
-            ));
+            errs.push(FieldError::required(path.child("exec").child("command"), ""));
         }
     }
     if let Some(http) = &h.http_get {
         validate_port_ref(&http.port, &path.child("httpGet").child("port"), errs);
-        validate_scheme(
-            http.scheme.as_deref(),
-            &path.child("httpGet").child("scheme"),
-            errs,
-        );
+        validate_scheme(http.scheme.as_deref(), &path.child("httpGet").child("scheme"), errs);
     }
     if let Some(tcp) = &h.tcp_socket {
         validate_port_ref(&tcp.port, &path.child("tcpSocket").child("port"), errs);
@@ -452,50 +379,28 @@ fn validate_handler(h: &LifecycleHandler, path: &FieldPath, ctx: &Context<'_>, e
             errs.push(FieldError::invalid(
                 path.child("sleep").child("seconds"),
                 BadValue::Int(sleep.seconds),
-                &format!(
-                    "must be non-negative and less than terminationGracePeriodSeconds ({})",
-                    ctx.grace_period
-                ),
+                &format!("must be non-negative and less than terminationGracePeriodSeconds ({})", ctx.grace_period),
             ));
         }
     }
 }
 
 fn validate_probe(p: &Probe, path: &FieldPath, success_must_be_one: bool, errs: &mut Errors) {
-    let kinds = handler_kinds(
-        p.exec.is_some(),
-        p.http_get.is_some(),
-        p.tcp_socket.is_some(),
-        p.grpc.is_some(),
-        false,
-    );
+    let kinds = handler_kinds(p.exec.is_some(), p.http_get.is_some(), p.tcp_socket.is_some(), p.grpc.is_some(), false);
     if kinds.is_empty() {
-        errs.push(FieldError::required(
-            path.clone(),
-            "must specify a handler type",
-        ));
+        errs.push(FieldError::required(path.clone(), "must specify a handler type"));
     }
     for extra in kinds.iter().skip(1) {
-        errs.push(FieldError::forbidden(
-            path.child(extra),
-            "may not specify more than 1 handler type",
-        ));
+        errs.push(FieldError::forbidden(path.child(extra), "may not specify more than 1 handler type"));
     }
     if let Some(exec) = &p.exec {
         if exec.command.as_ref().is_none_or(Vec::is_empty) {
-            errs.push(FieldError::required(
-                path.child("exec").child("command"),
-                "",
-            ));
+            errs.push(FieldError::required(path.child("exec").child("command"), ""));
         }
     }
     if let Some(http) = &p.http_get {
         validate_port_ref(&http.port, &path.child("httpGet").child("port"), errs);
-        validate_scheme(
-            http.scheme.as_deref(),
-            &path.child("httpGet").child("scheme"),
-            errs,
-        );
+        validate_scheme(http.scheme.as_deref(), &path.child("httpGet").child("scheme"), errs);
     }
     if let Some(tcp) = &p.tcp_socket {
         validate_port_ref(&tcp.port, &path.child("tcpSocket").child("port"), errs);
@@ -527,11 +432,7 @@ fn validate_probe(p: &Probe, path: &FieldPath, success_must_be_one: bool, errs: 
     }
     if success_must_be_one {
         if let Some(v) = p.success_threshold.filter(|v| *v != 1) {
-            errs.push(FieldError::invalid(
-                path.child("successThreshold"),
-                BadValue::Int(v.into()),
-                "must be 1",
-            ));
+            errs.push(FieldError::invalid(path.child("successThreshold"), BadValue::Int(v.into()), "must be 1"));
         }
     }
 }
@@ -539,11 +440,7 @@ fn validate_probe(p: &Probe, path: &FieldPath, success_must_be_one: bool, errs: 
 fn validate_scheme(scheme: Option<&str>, path: &FieldPath, errs: &mut Errors) {
     if let Some(s) = scheme {
         if s != "HTTP" && s != "HTTPS" {
-            errs.push(FieldError::not_supported(
-                path.clone(),
-                s,
-                &["HTTP", "HTTPS"],
-            ));
+            errs.push(FieldError::not_supported(path.clone(), s, &["HTTP", "HTTPS"]));
         }
     }
 }
@@ -553,20 +450,12 @@ fn validate_port_ref(port: &IntOrString, path: &FieldPath, errs: &mut Errors) {
     match port {
         IntOrString::Int(n) => {
             if !(1..=65535).contains(n) {
-                errs.push(FieldError::invalid(
-                    path.clone(),
-                    BadValue::Int((*n).into()),
-                    PORT_RANGE_MESSAGE,
-                ));
+                errs.push(FieldError::invalid(path.clone(), BadValue::Int((*n).into()), PORT_RANGE_MESSAGE));
             }
         }
         IntOrString::String(name) => {
             for detail in port_name(name) {
-                errs.push(FieldError::invalid(
-                    path.clone(),
-                    BadValue::Str(name.clone()),
-                    &detail,
-                ));
+                errs.push(FieldError::invalid(path.clone(), BadValue::Str(name.clone()), &detail));
             }
         }
     }

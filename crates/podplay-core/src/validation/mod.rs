@@ -7,9 +7,7 @@ mod names;
 mod pod;
 mod volume;
 
-pub use names::{
-    DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, is_dns1123_label, is_dns1123_subdomain,
-};
+pub use names::{DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, is_dns1123_label, is_dns1123_subdomain};
 pub use pod::{validate_node, validate_pod};
 
 use std::fmt;
@@ -75,44 +73,19 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn required(path: FieldPath, detail: &str) -> FieldError {
-        FieldError {
-            path,
-            kind: ErrorType::Required,
-            value: BadValue::None,
-            detail: detail.into(),
-        }
+        FieldError { path, kind: ErrorType::Required, value: BadValue::None, detail: detail.into() }
     }
     pub fn invalid(path: FieldPath, value: BadValue, detail: &str) -> FieldError {
-        FieldError {
-            path,
-            kind: ErrorType::Invalid,
-            value,
-            detail: detail.into(),
-        }
+        FieldError { path, kind: ErrorType::Invalid, value, detail: detail.into() }
     }
     pub fn duplicate(path: FieldPath, value: BadValue) -> FieldError {
-        FieldError {
-            path,
-            kind: ErrorType::Duplicate,
-            value,
-            detail: String::new(),
-        }
+        FieldError { path, kind: ErrorType::Duplicate, value, detail: String::new() }
     }
     pub fn not_found(path: FieldPath, value: BadValue) -> FieldError {
-        FieldError {
-            path,
-            kind: ErrorType::NotFound,
-            value,
-            detail: String::new(),
-        }
+        FieldError { path, kind: ErrorType::NotFound, value, detail: String::new() }
     }
     pub fn forbidden(path: FieldPath, detail: &str) -> FieldError {
-        FieldError {
-            path,
-            kind: ErrorType::Forbidden,
-            value: BadValue::None,
-            detail: detail.into(),
-        }
+        FieldError { path, kind: ErrorType::Forbidden, value: BadValue::None, detail: detail.into() }
     }
     pub fn not_supported(path: FieldPath, value: &str, supported: &[&str]) -> FieldError {
         let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
@@ -135,10 +108,7 @@ impl FieldError {
     /// The error without its path (`Required value`, `Invalid value: "Web": …`).
     pub fn body(&self) -> String {
         let mut s = self.kind.text().to_string();
-        let shows_value = !matches!(
-            self.kind,
-            ErrorType::Required | ErrorType::Forbidden | ErrorType::TooLong
-        );
+        let shows_value = !matches!(self.kind, ErrorType::Required | ErrorType::Forbidden | ErrorType::TooLong);
         if shows_value && self.value != BadValue::None {
             s.push_str(": ");
             s.push_str(&self.value.to_string());
@@ -168,9 +138,7 @@ pub fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }

@@ -9,8 +9,7 @@ const LABEL_VALUE_MESSAGE: &str = "a valid label must be an empty string or cons
 fn is_label_chars(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
@@ -50,8 +49,7 @@ pub fn dns1123_subdomain(s: &str) -> Vec<String> {
 fn is_qualified_name_part(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
@@ -70,11 +68,7 @@ pub fn qualified_name(s: &str) -> Vec<String> {
     }
     match prefix {
         Some("") => errs.push("prefix part must be non-empty".to_string()),
-        Some(p) => errs.extend(
-            dns1123_subdomain(p)
-                .into_iter()
-                .map(|m| format!("prefix part {m}")),
-        ),
+        Some(p) => errs.extend(dns1123_subdomain(p).into_iter().map(|m| format!("prefix part {m}"))),
         None => {}
     }
     if name.is_empty() {
@@ -108,18 +102,10 @@ pub fn port_name(s: &str) -> Vec<String> {
     if s.len() > 15 {
         errs.push("must be no more than 15 characters".to_string());
     }
-    if !s
-        .bytes()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-    {
-        errs.push(
-            "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string(),
-        );
+    if !s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') {
+        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
     }
-    if !s
-        .bytes()
-        .any(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    {
+    if !s.bytes().any(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
         errs.push("must contain at least one letter or number (a-z, 0-9)".to_string());
     }
     if s.contains("--") {
@@ -139,10 +125,7 @@ pub fn ip_address(s: &str) -> Vec<String> {
         let parts: Vec<&str> = s.split('.').collect();
         parts.len() == 4
             && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.len() <= 3
-                    && p.bytes().all(|c| c.is_ascii_digit())
-                    && p.parse::<u8>().is_ok()
+                !p.is_empty() && p.len() <= 3 && p.bytes().all(|c| c.is_ascii_digit()) && p.parse::<u8>().is_ok()
             })
     };
     if valid_v4 {
@@ -179,10 +162,7 @@ mod tests {
         assert!(ip_address("10.1.2.3").is_empty());
         assert!(ip_address("2001:db8::1").is_empty());
         assert_eq!(ip_address("010.1.2.3"), ["must not have leading 0s"]);
-        assert_eq!(
-            ip_address("foo"),
-            ["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"]
-        );
+        assert_eq!(ip_address("foo"), ["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"]);
     }
 
     #[test]

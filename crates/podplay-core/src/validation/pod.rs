@@ -7,8 +7,8 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::container::{
-    ContainerKind, Context, check_host_port_conflicts, validate_common,
-    validate_host_network_ports, validate_lifecycle_and_probes,
+    ContainerKind, Context, check_host_port_conflicts, validate_common, validate_host_network_ports,
+    validate_lifecycle_and_probes,
 };
 use super::names::{dns1123_label, dns1123_subdomain, ip_address, label_value, qualified_name};
 use super::volume::validate_volumes;
@@ -29,79 +29,43 @@ fn validate_metadata(meta: &ObjectMeta, path: &FieldPath, errs: &mut Errors) {
     let name = meta.name.as_deref().unwrap_or("");
     let generate_name = meta.generate_name.as_deref().unwrap_or("");
     if name.is_empty() && generate_name.is_empty() {
-        errs.push(FieldError::required(
-            path.child("name"),
-            "name or generateName is required",
-        ));
+        errs.push(FieldError::required(path.child("name"), "name or generateName is required"));
     }
     if !name.is_empty() {
         for detail in dns1123_subdomain(name) {
-            errs.push(FieldError::invalid(
-                path.child("name"),
-                BadValue::Str(name.into()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(path.child("name"), BadValue::Str(name.into()), &detail));
         }
     }
     if let Some(ns) = meta.namespace.as_deref().filter(|n| !n.is_empty()) {
         for detail in dns1123_label(ns) {
-            errs.push(FieldError::invalid(
-                path.child("namespace"),
-                BadValue::Str(ns.into()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(path.child("namespace"), BadValue::Str(ns.into()), &detail));
         }
     }
     validate_labels(meta.labels.iter().flatten(), &path.child("labels"), errs);
     for key in meta.annotations.iter().flatten().map(|(k, _)| k) {
         for detail in qualified_name(&key.to_ascii_lowercase()) {
-            errs.push(FieldError::invalid(
-                path.child("annotations"),
-                BadValue::Str(key.clone()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(path.child("annotations"), BadValue::Str(key.clone()), &detail));
         }
     }
-    let annotations_size: usize = meta
-        .annotations
-        .iter()
-        .flatten()
-        .map(|(k, v)| k.len() + v.len())
-        .sum();
+    let annotations_size: usize = meta.annotations.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
     if annotations_size > 256 * 1024 {
         errs.push(FieldError::too_long(path.child("annotations"), 256 * 1024));
     }
 }
 
-fn validate_labels<'a>(
-    labels: impl Iterator<Item = (&'a String, &'a String)>,
-    path: &FieldPath,
-    errs: &mut Errors,
-) {
+fn validate_labels<'a>(labels: impl Iterator<Item = (&'a String, &'a String)>, path: &FieldPath, errs: &mut Errors) {
     for (key, value) in labels {
         for detail in qualified_name(key) {
-            errs.push(FieldError::invalid(
-                path.clone(),
-                BadValue::Str(key.clone()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(path.clone(), BadValue::Str(key.clone()), &detail));
         }
         for detail in label_value(value) {
-            errs.push(FieldError::invalid(
-                path.key(key),
-                BadValue::Str(value.clone()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(path.key(key), BadValue::Str(value.clone()), &detail));
         }
     }
 }
 
 fn validate_spec(spec: &PodSpec, path: &FieldPath, errs: &mut Errors) {
-    let volumes = validate_volumes(
-        spec.volumes.as_deref().unwrap_or(&[]),
-        &path.child("volumes"),
-        errs,
-    );
+    let volumes = validate_volumes(spec.volumes.as_deref().unwrap_or(&[]), &path.child("volumes"), errs);
     let ctx = Context {
         volumes: &volumes,
         host_network: spec.host_network == Some(true),
@@ -109,28 +73,13 @@ fn validate_spec(spec: &PodSpec, path: &FieldPath, errs: &mut Errors) {
     };
     validate_containers(spec, path, &ctx, errs);
     validate_init_containers(spec, path, &ctx, errs);
-    if spec
-        .ephemeral_containers
-        .as_ref()
-        .is_some_and(|e| !e.is_empty())
-    {
-        errs.push(FieldError::forbidden(
-            path.child("ephemeralContainers"),
-            "cannot be set on create",
-        ));
+    if spec.ephemeral_containers.as_ref().is_some_and(|e| !e.is_empty()) {
+        errs.push(FieldError::forbidden(path.child("ephemeralContainers"), "cannot be set on create"));
     }
     if ctx.host_network {
-        let init = spec
-            .init_containers
-            .iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, c)| (path.child("initContainers").index(i), c));
-        let regular = spec
-            .containers
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (path.child("containers").index(i), c));
+        let init =
+            spec.init_containers.iter().flatten().enumerate().map(|(i, c)| (path.child("initContainers").index(i), c));
+        let regular = spec.containers.iter().enumerate().map(|(i, c)| (path.child("containers").index(i), c));
         for (cp, c) in regular.chain(init) {
             validate_host_network_ports(c, &cp, errs);
         }
@@ -138,11 +87,9 @@ fn validate_spec(spec: &PodSpec, path: &FieldPath, errs: &mut Errors) {
     match spec.restart_policy.as_deref() {
         Some("Always" | "OnFailure" | "Never") => {}
         Some("") | None => errs.push(FieldError::required(path.child("restartPolicy"), "")),
-        Some(other) => errs.push(FieldError::not_supported(
-            path.child("restartPolicy"),
-            other,
-            &["Always", "OnFailure", "Never"],
-        )),
+        Some(other) => {
+            errs.push(FieldError::not_supported(path.child("restartPolicy"), other, &["Always", "OnFailure", "Never"]))
+        }
     }
     match spec.dns_policy.as_deref() {
         Some("ClusterFirstWithHostNet" | "ClusterFirst" | "Default") => {}
@@ -161,11 +108,7 @@ fn validate_spec(spec: &PodSpec, path: &FieldPath, errs: &mut Errors) {
             &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
         )),
     }
-    validate_labels(
-        spec.node_selector.iter().flatten(),
-        &path.child("nodeSelector"),
-        errs,
-    );
+    validate_labels(spec.node_selector.iter().flatten(), &path.child("nodeSelector"), errs);
     if spec.share_process_namespace == Some(true) && spec.host_pid == Some(true) {
         errs.push(FieldError::invalid(
             path.child("securityContext").child("shareProcessNamespace"),
@@ -175,11 +118,7 @@ fn validate_spec(spec: &PodSpec, path: &FieldPath, errs: &mut Errors) {
     }
     if let Some(name) = spec.node_name.as_deref().filter(|n| !n.is_empty()) {
         for detail in dns1123_subdomain(name) {
-            errs.push(FieldError::invalid(
-                path.child("nodeName"),
-                BadValue::Str(name.into()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(path.child("nodeName"), BadValue::Str(name.into()), &detail));
         }
     }
     if let Some(seconds) = spec.active_deadline_seconds {
@@ -192,29 +131,17 @@ fn validate_spec(spec: &PodSpec, path: &FieldPath, errs: &mut Errors) {
         }
     }
     for field in ["hostname", "subdomain"] {
-        let value = if field == "hostname" {
-            &spec.hostname
-        } else {
-            &spec.subdomain
-        };
+        let value = if field == "hostname" { &spec.hostname } else { &spec.subdomain };
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             for detail in dns1123_label(v) {
-                errs.push(FieldError::invalid(
-                    path.child(field),
-                    BadValue::Str(v.into()),
-                    &detail,
-                ));
+                errs.push(FieldError::invalid(path.child(field), BadValue::Str(v.into()), &detail));
             }
         }
     }
     for (i, alias) in spec.host_aliases.iter().flatten().enumerate() {
         let ap = path.child("hostAliases").index(i);
         for detail in ip_address(&alias.ip) {
-            errs.push(FieldError::invalid(
-                ap.child("ip"),
-                BadValue::Str(alias.ip.clone()),
-                &detail,
-            ));
+            errs.push(FieldError::invalid(ap.child("ip"), BadValue::Str(alias.ip.clone()), &detail));
         }
         for (j, hostname) in alias.hostnames.iter().flatten().enumerate() {
             for detail in dns1123_subdomain(hostname) {
@@ -244,53 +171,29 @@ fn validate_containers(spec: &PodSpec, path: &FieldPath, ctx: &Context<'_>, errs
     for (i, c) in spec.containers.iter().enumerate() {
         let p = cp.index(i);
         if !c.name.is_empty() && !names.insert(c.name.clone()) {
-            errs.push(FieldError::duplicate(
-                p.child("name"),
-                BadValue::Str(c.name.clone()),
-            ));
+            errs.push(FieldError::duplicate(p.child("name"), BadValue::Str(c.name.clone())));
         }
         validate_common(c, &p, ctx, errs);
         validate_lifecycle_and_probes(c, &p, ContainerKind::Regular, ctx, errs);
         if c.restart_policy.is_some() {
-            errs.push(FieldError::forbidden(
-                p.child("restartPolicy"),
-                "may not be set for non-init containers",
-            ));
+            errs.push(FieldError::forbidden(p.child("restartPolicy"), "may not be set for non-init containers"));
         }
     }
-    check_host_port_conflicts(
-        spec.containers
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (cp.index(i), c)),
-        errs,
-    );
+    check_host_port_conflicts(spec.containers.iter().enumerate().map(|(i, c)| (cp.index(i), c)), errs);
 }
 
-fn validate_init_containers(
-    spec: &PodSpec,
-    path: &FieldPath,
-    ctx: &Context<'_>,
-    errs: &mut Errors,
-) {
+fn validate_init_containers(spec: &PodSpec, path: &FieldPath, ctx: &Context<'_>, errs: &mut Errors) {
     let ip = path.child("initContainers");
     let mut names: BTreeSet<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
     for (i, c) in spec.init_containers.iter().flatten().enumerate() {
         let p = ip.index(i);
         if !c.name.is_empty() && !names.insert(c.name.clone()) {
-            errs.push(FieldError::duplicate(
-                p.child("name"),
-                BadValue::Str(c.name.clone()),
-            ));
+            errs.push(FieldError::duplicate(p.child("name"), BadValue::Str(c.name.clone())));
         }
         validate_common(c, &p, ctx, errs);
         if let Some(policy) = c.restart_policy.as_deref() {
             if policy != "Always" {
-                errs.push(FieldError::not_supported(
-                    p.child("restartPolicy"),
-                    policy,
-                    &["Always"],
-                ));
+                errs.push(FieldError::not_supported(p.child("restartPolicy"), policy, &["Always"]));
             }
         }
         validate_lifecycle_and_probes(c, &p, ContainerKind::Init, ctx, errs);

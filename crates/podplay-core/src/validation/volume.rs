@@ -11,11 +11,7 @@ use crate::defaults::volume_sources;
 use crate::path::FieldPath;
 
 /// Validates `spec.volumes` and returns the names defined.
-pub fn validate_volumes(
-    volumes: &[Volume],
-    path: &FieldPath,
-    errs: &mut Errors,
-) -> BTreeSet<String> {
+pub fn validate_volumes(volumes: &[Volume], path: &FieldPath, errs: &mut Errors) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for (i, volume) in volumes.iter().enumerate() {
         let vp = path.index(i);
@@ -23,18 +19,11 @@ pub fn validate_volumes(
             errs.push(FieldError::required(vp.child("name"), ""));
         } else {
             for detail in dns1123_label(&volume.name) {
-                errs.push(FieldError::invalid(
-                    vp.child("name"),
-                    BadValue::Str(volume.name.clone()),
-                    &detail,
-                ));
+                errs.push(FieldError::invalid(vp.child("name"), BadValue::Str(volume.name.clone()), &detail));
             }
         }
         if !volume.name.is_empty() && !names.insert(volume.name.clone()) {
-            errs.push(FieldError::duplicate(
-                vp.child("name"),
-                BadValue::Str(volume.name.clone()),
-            ));
+            errs.push(FieldError::duplicate(vp.child("name"), BadValue::Str(volume.name.clone())));
         }
         validate_source(volume, &vp, errs);
     }
@@ -44,16 +33,10 @@ pub fn validate_volumes(
 fn validate_source(volume: &Volume, vp: &FieldPath, errs: &mut Errors) {
     let sources = volume_sources(volume);
     if sources.is_empty() {
-        errs.push(FieldError::required(
-            vp.clone(),
-            "must specify a volume type",
-        ));
+        errs.push(FieldError::required(vp.clone(), "must specify a volume type"));
     }
     for extra in sources.iter().skip(1) {
-        errs.push(FieldError::forbidden(
-            vp.child(extra),
-            "may not specify more than 1 volume type",
-        ));
+        errs.push(FieldError::forbidden(vp.child(extra), "may not specify more than 1 volume type"));
     }
     if let Some(host_path) = &volume.host_path {
         let hp = vp.child("hostPath");
@@ -66,16 +49,8 @@ fn validate_source(volume: &Volume, vp: &FieldPath, errs: &mut Errors) {
                 "must not contain '..'",
             ));
         }
-        const TYPES: [&str; 8] = [
-            "",
-            "BlockDevice",
-            "CharDevice",
-            "Directory",
-            "DirectoryOrCreate",
-            "File",
-            "FileOrCreate",
-            "Socket",
-        ];
+        const TYPES: [&str; 8] =
+            ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"];
         if let Some(t) = host_path.type_.as_deref() {
             if !TYPES.contains(&t) {
                 errs.push(FieldError::not_supported(hp.child("type"), t, &TYPES));
@@ -95,10 +70,7 @@ fn validate_source(volume: &Volume, vp: &FieldPath, errs: &mut Errors) {
     }
     if let Some(cm) = &volume.config_map {
         if cm.name.is_empty() {
-            errs.push(FieldError::required(
-                vp.child("configMap").child("name"),
-                "",
-            ));
+            errs.push(FieldError::required(vp.child("configMap").child("name"), ""));
         }
         for (j, item) in cm.items.iter().flatten().enumerate() {
             validate_local_descending_path(
@@ -110,18 +82,12 @@ fn validate_source(volume: &Volume, vp: &FieldPath, errs: &mut Errors) {
     }
     if let Some(secret) = &volume.secret {
         if secret.secret_name.as_deref().unwrap_or("").is_empty() {
-            errs.push(FieldError::required(
-                vp.child("secret").child("secretName"),
-                "",
-            ));
+            errs.push(FieldError::required(vp.child("secret").child("secretName"), ""));
         }
     }
     if let Some(pvc) = &volume.persistent_volume_claim {
         if pvc.claim_name.is_empty() {
-            errs.push(FieldError::required(
-                vp.child("persistentVolumeClaim").child("claimName"),
-                "",
-            ));
+            errs.push(FieldError::required(vp.child("persistentVolumeClaim").child("claimName"), ""));
         }
     }
 }

@@ -90,28 +90,17 @@ fn scalar_text(value: &Json, indent: usize) -> String {
 }
 
 fn string_text(s: &str, indent: usize) -> String {
-    if s.contains('\n') && !s.contains(|c: char| c.is_control() && c != '\n') && !s.starts_with(' ')
-    {
+    if s.contains('\n') && !s.contains(|c: char| c.is_control() && c != '\n') && !s.starts_with(' ') {
         let pad = " ".repeat(indent);
         let chomp = if s.ends_with('\n') { "" } else { "-" };
         let body: Vec<String> = s
             .trim_end_matches('\n')
             .split('\n')
-            .map(|l| {
-                if l.is_empty() {
-                    String::new()
-                } else {
-                    format!("{pad}{l}")
-                }
-            })
+            .map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") })
             .collect();
         return format!("|{chomp}\n{}", body.join("\n"));
     }
-    if needs_quotes(s) {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
-    } else {
-        s.to_string()
-    }
+    if needs_quotes(s) { serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\"")) } else { s.to_string() }
 }
 
 fn needs_quotes(s: &str) -> bool {
@@ -147,9 +136,7 @@ mod tests {
         let loaded = crate::yaml::load(&text);
         assert!(loaded.error.is_none(), "{text}");
         let root = &loaded.documents[0].root;
-        let Value::Seq(items) = &root.get("a").unwrap().value.value else {
-            panic!("{text}")
-        };
+        let Value::Seq(items) = &root.get("a").unwrap().value.value else { panic!("{text}") };
         assert_eq!(items[1].value, Value::String("on".into()));
         assert_eq!(items[4].value, Value::String("multi\nline".into()));
     }

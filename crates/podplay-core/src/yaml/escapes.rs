@@ -34,11 +34,7 @@ pub struct Remap {
 impl Remap {
     pub fn position(&self, m: Marker) -> Position {
         let before = self.edits.iter().filter(|e| e.index < m.index()).count();
-        let before_on_line = self
-            .edits
-            .iter()
-            .filter(|e| e.line == m.line() && e.col < m.col())
-            .count();
+        let before_on_line = self.edits.iter().filter(|e| e.line == m.line() && e.col < m.col()).count();
         Position {
             line: saturating_u32(m.line().max(1)),
             column: saturating_u32(m.col().saturating_sub(ADDED * before_on_line) + 1),
@@ -47,10 +43,7 @@ impl Remap {
     }
 
     pub fn span(&self, s: saphyr_parser::Span) -> Span {
-        Span {
-            start: self.position(s.start),
-            end: self.position(s.end),
-        }
+        Span { start: self.position(s.start), end: self.position(s.end) }
     }
 
     /// Rewrites the first `\'` in the double-quoted scalar that starts at

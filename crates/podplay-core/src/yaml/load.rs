@@ -50,11 +50,7 @@ pub fn load(text: &str) -> LoadOutcome {
                 "the input is {} bytes; the API server accepts requests of at most {MAX_INPUT_BYTES} bytes",
                 text.len()
             ),
-            position: Position {
-                line: 1,
-                column: 1,
-                offset: 0,
-            },
+            position: Position { line: 1, column: 1, offset: 0 },
         });
         return outcome;
     }
@@ -82,23 +78,16 @@ fn load_once(text: &str, remap: &Remap) -> (LoadOutcome, Option<Marker>) {
         let (event, raw_span) = match next {
             Ok(pair) => pair,
             Err(e) => {
-                let bad_escape = e
-                    .info()
-                    .contains("unknown escape character")
-                    .then(|| *e.marker());
+                let bad_escape = e.info().contains("unknown escape character").then(|| *e.marker());
                 let position = remap.position(*e.marker());
-                outcome.error = Some(YamlError {
-                    message: format!("yaml: line {}: {}", position.line, e.info()),
-                    position,
-                });
+                outcome.error =
+                    Some(YamlError { message: format!("yaml: line {}: {}", position.line, e.info()), position });
                 return (outcome, bad_escape);
             }
         };
         let span = remap.span(raw_span);
         if let Event::Scalar(value, ScalarStyle::DoubleQuoted, ..) = &event {
-            if value.contains('/')
-                && has_escape_go_yaml_rejects(cursor.from(raw_span.start.index()))
-            {
+            if value.contains('/') && has_escape_go_yaml_rejects(cursor.from(raw_span.start.index())) {
                 outcome.error = Some(YamlError {
                     message: format!(
                         "yaml: line {}: while parsing a quoted scalar, found unknown escape character",
@@ -134,11 +123,7 @@ struct CharCursor<'a> {
 
 impl<'a> CharCursor<'a> {
     fn new(text: &'a str) -> Self {
-        CharCursor {
-            text,
-            char_index: 0,
-            byte_index: 0,
-        }
+        CharCursor { text, char_index: 0, byte_index: 0 }
     }
 
     /// The text from character `index` on.
@@ -165,20 +150,8 @@ struct Builder {
 }
 
 enum Frame {
-    Seq {
-        start: Span,
-        anchor: usize,
-        items: Vec<Node>,
-        size: usize,
-    },
-    Map {
-        start: Span,
-        anchor: usize,
-        entries: Vec<Entry>,
-        merges: Vec<Node>,
-        key: Option<Key>,
-        size: usize,
-    },
+    Seq { start: Span, anchor: usize, items: Vec<Node>, size: usize },
+    Map { start: Span, anchor: usize, entries: Vec<Entry>, merges: Vec<Node>, key: Option<Key>, size: usize },
 }
 
 struct Key {
@@ -199,20 +172,12 @@ impl Builder {
             Event::DocumentEnd => return Ok(self.root.take().filter(|n| n.value != Value::Null)),
             Event::Scalar(text, style, anchor, tag) => {
                 let value = match (&tag, style) {
-                    (Some(tag), _) if tag.is_yaml_core_schema() => {
-                        resolve_tagged(&tag.suffix, &text).ok_or_else(|| {
-                            error(
-                                span,
-                                format!("yaml: cannot decode !!{} `{}`", tag.suffix, text),
-                            )
-                        })?
-                    }
+                    (Some(tag), _) if tag.is_yaml_core_schema() => resolve_tagged(&tag.suffix, &text)
+                        .ok_or_else(|| error(span, format!("yaml: cannot decode !!{} `{}`", tag.suffix, text)))?,
                     (_, ScalarStyle::Plain) => resolve_plain(&text),
                     _ => Value::String(text.into_owned()),
                 };
-                let merge = style == ScalarStyle::Plain
-                    && tag.is_none()
-                    && value == Value::String("<<".into());
+                let merge = style == ScalarStyle::Plain && tag.is_none() && value == Value::String("<<".into());
                 self.count(1, span)?;
                 self.finish(Node { value, span }, anchor, 1, merge)?;
             }
@@ -223,20 +188,12 @@ impl Builder {
                     .cloned()
                     .ok_or_else(|| error(span, "yaml: unknown anchor referenced".into()))?;
                 self.count(size, span)?;
-                let node = Node {
-                    value: node.value,
-                    span,
-                };
+                let node = Node { value: node.value, span };
                 self.finish(node, 0, size, false)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.enter(span)?;
-                self.stack.push(Frame::Seq {
-                    start: span,
-                    anchor,
-                    items: Vec::new(),
-                    size: 1,
-                });
+                self.stack.push(Frame::Seq { start: span, anchor, items: Vec::new(), size: 1 });
             }
             Event::MappingStart(anchor, _) => {
                 self.enter(span)?;
@@ -250,41 +207,15 @@ impl Builder {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    start,
-                    anchor,
-                    items,
-                    size,
-                }) = self.stack.pop()
-                {
-                    let node = Node {
-                        value: Value::Seq(items),
-                        span: Span {
-                            start: start.start,
-                            end: span.end,
-                        },
-                    };
+                if let Some(Frame::Seq { start, anchor, items, size }) = self.stack.pop() {
+                    let node = Node { value: Value::Seq(items), span: Span { start: start.start, end: span.end } };
                     self.finish(node, anchor, size, false)?;
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    start,
-                    anchor,
-                    mut entries,
-                    merges,
-                    size,
-                    ..
-                }) = self.stack.pop()
-                {
+                if let Some(Frame::Map { start, anchor, mut entries, merges, size, .. }) = self.stack.pop() {
                     apply_merges(&mut entries, merges);
-                    let node = Node {
-                        value: Value::Map(entries),
-                        span: Span {
-                            start: start.start,
-                            end: span.end,
-                        },
-                    };
+                    let node = Node { value: Value::Map(entries), span: Span { start: start.start, end: span.end } };
                     self.finish(node, anchor, size, false)?;
                 }
             }
@@ -295,10 +226,7 @@ impl Builder {
 
     fn enter(&mut self, span: Span) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(error(
-                span,
-                format!("yaml: exceeded max depth of {MAX_DEPTH}"),
-            ));
+            return Err(error(span, format!("yaml: exceeded max depth of {MAX_DEPTH}")));
         }
         self.count(1, span)
     }
@@ -308,56 +236,32 @@ impl Builder {
         if self.nodes > MAX_NODES {
             return Err(error(
                 span,
-                format!(
-                    "yaml: document contains excessive aliasing or is too large (more than {MAX_NODES} nodes)"
-                ),
+                format!("yaml: document contains excessive aliasing or is too large (more than {MAX_NODES} nodes)"),
             ));
         }
         Ok(())
     }
 
     /// Attaches a completed node to its parent (or makes it the root).
-    fn finish(
-        &mut self,
-        node: Node,
-        anchor: usize,
-        size: usize,
-        merge_key: bool,
-    ) -> Result<(), YamlError> {
+    fn finish(&mut self, node: Node, anchor: usize, size: usize, merge_key: bool) -> Result<(), YamlError> {
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq {
-                items, size: total, ..
-            }) => {
+            Some(Frame::Seq { items, size: total, .. }) => {
                 *total = total.saturating_add(size);
                 items.push(node);
             }
-            Some(Frame::Map {
-                entries,
-                merges,
-                key,
-                size: total,
-                ..
-            }) => {
+            Some(Frame::Map { entries, merges, key, size: total, .. }) => {
                 *total = total.saturating_add(size);
                 match key.take() {
                     None => {
                         let text = key_text(&node)?;
-                        *key = Some(Key {
-                            text,
-                            span: node.span,
-                            merge: merge_key,
-                        });
+                        *key = Some(Key { text, span: node.span, merge: merge_key });
                     }
                     Some(k) if k.merge => merges.push(node),
-                    Some(k) => entries.push(Entry {
-                        key: k.text,
-                        key_span: k.span,
-                        value: node,
-                    }),
+                    Some(k) => entries.push(Entry { key: k.text, key_span: k.span, value: node }),
                 }
             }
         }
@@ -374,10 +278,7 @@ fn key_text(node: &Node) -> Result<String, YamlError> {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format_float(*f),
         Value::Seq(_) | Value::Map(_) => {
-            return Err(error(
-                node.span,
-                "yaml: invalid map key: a key must be a scalar".into(),
-            ));
+            return Err(error(node.span, "yaml: invalid map key: a key must be a scalar".into()));
         }
     })
 }
@@ -408,10 +309,7 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
 }
 
 fn error(span: Span, message: String) -> YamlError {
-    YamlError {
-        message,
-        position: span.start,
-    }
+    YamlError { message, position: span.start }
 }
 
 #[cfg(test)]
@@ -425,13 +323,8 @@ mod tests {
         let root = &out.documents[0].root;
         let b = root.get("b").unwrap();
         assert_eq!((b.key_span.start.line, b.key_span.start.column), (2, 1));
-        let Value::Seq(items) = &b.value.value else {
-            panic!()
-        };
-        assert_eq!(
-            (items[0].span.start.line, items[0].span.start.column),
-            (3, 5)
-        );
+        let Value::Seq(items) = &b.value.value else { panic!() };
+        assert_eq!((items[0].span.start.line, items[0].span.start.column), (3, 5));
     }
 
     #[test]
@@ -468,9 +361,7 @@ mod tests {
         let out = load(&"[".repeat(10_000));
         assert!(out.error.unwrap().message.contains("recursion limit"));
         // Block nesting: ours.
-        let text: String = (0..100)
-            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
-            .collect();
+        let text: String = (0..100).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
         let out = load(&text);
         assert!(out.error.unwrap().message.contains("max depth of 64"));
     }
@@ -491,20 +382,10 @@ mod tests {
         let b = root.get("b").unwrap();
         assert_eq!((b.key_span.start.line, b.key_span.start.column), (2, 1));
         let out = load("a: [\"x\\'y\", z]\n");
-        let Value::Seq(items) = &out.documents[0].root.get("a").unwrap().value.value else {
-            panic!()
-        };
-        assert_eq!(
-            (items[1].span.start.column, items[1].span.start.offset),
-            (13, 12)
-        );
+        let Value::Seq(items) = &out.documents[0].root.get("a").unwrap().value.value else { panic!() };
+        assert_eq!((items[1].span.start.column, items[1].span.start.offset), (13, 12));
         let out = load("a: \"x\\/y\"\n");
-        assert!(
-            out.error
-                .unwrap()
-                .message
-                .contains("unknown escape character")
-        );
+        assert!(out.error.unwrap().message.contains("unknown escape character"));
     }
 
     #[test]

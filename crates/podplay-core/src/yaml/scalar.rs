@@ -50,9 +50,7 @@ pub fn resolve_tagged(suffix: &str, text: &str) -> Option<Value> {
             let value = resolve_plain(text);
             let fits = matches!(
                 (suffix, &value),
-                ("bool", Value::Bool(_))
-                    | ("int", Value::Int(_))
-                    | ("float", Value::Float(_) | Value::Int(_))
+                ("bool", Value::Bool(_)) | ("int", Value::Int(_)) | ("float", Value::Float(_) | Value::Int(_))
             );
             match (fits, value) {
                 (true, Value::Int(i)) if suffix == "float" => Some(Value::Float(i as f64)),
@@ -148,11 +146,7 @@ pub fn format_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
     }
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {

@@ -11,10 +11,7 @@ use podplay_core::time::{SimDuration, SimTime};
 
 use super::fs::{self, FsNode, Mount, MountTable, Store, StoreId};
 use super::net::{Conn, Interface, Listener, NetNs, Network};
-use super::{
-    ContainerLog, ExitStatus, Fd, LogLine, NsId, NsKind, NsSet, Pid, PidNs, Pipe, Process, SIGKILL,
-    limits,
-};
+use super::{ContainerLog, ExitStatus, Fd, LogLine, NsId, NsKind, NsSet, Pid, PidNs, Pipe, Process, SIGKILL, limits};
 
 /// A running program: a future that yields the exit code.
 pub type Task = Pin<Box<dyn Future<Output = i32>>>;
@@ -178,29 +175,18 @@ impl State {
 
     pub fn new_net_ns(&mut self, interfaces: Vec<Interface>) -> NsId {
         let id = self.new_ns_id();
-        self.net.namespaces.insert(
-            id,
-            NetNs {
-                interfaces,
-                listeners: BTreeMap::new(),
-            },
-        );
+        self.net.namespaces.insert(id, NetNs { interfaces, listeners: BTreeMap::new() });
         id
     }
 
     /// A process's PID as seen from PID namespace `ns`, if visible there.
     pub fn pid_in(&self, pid: Pid, ns: NsId) -> Option<Pid> {
-        self.procs
-            .get(&pid)
-            .and_then(|p| p.ns_pids.get(&ns).copied())
+        self.procs.get(&pid).and_then(|p| p.ns_pids.get(&ns).copied())
     }
 
     /// The host PID of the process that has `ns_pid` in namespace `ns`.
     pub fn host_pid(&self, ns: NsId, ns_pid: Pid) -> Option<Pid> {
-        self.procs
-            .values()
-            .find(|p| p.ns_pids.get(&ns) == Some(&ns_pid))
-            .map(|p| p.pid)
+        self.procs.values().find(|p| p.ns_pids.get(&ns) == Some(&ns_pid)).map(|p| p.pid)
     }
 
     /// Creates a process entry; returns its host PID.
@@ -236,11 +222,7 @@ impl State {
                 }
             }
         }
-        self.events.push(KernelEvent::Spawned {
-            pid,
-            container: proc.container.clone(),
-            argv: proc.argv.clone(),
-        });
+        self.events.push(KernelEvent::Spawned { pid, container: proc.container.clone(), argv: proc.argv.clone() });
         self.procs.insert(pid, proc);
         self.bump();
         Ok(pid)
@@ -259,14 +241,7 @@ impl State {
             if !log.partial.is_empty() {
                 let text = std::mem::take(&mut log.partial);
                 let at = self.now;
-                push_log_line(
-                    log,
-                    LogLine {
-                        at,
-                        stderr: false,
-                        text,
-                    },
-                );
+                push_log_line(log, LogLine { at, stderr: false, text });
             }
         }
         for listener_ns in self.net.namespaces.values_mut() {
@@ -274,12 +249,7 @@ impl State {
         }
         self.exited.insert(pid, status);
         let container_init = self.container_inits.remove(&pid);
-        self.events.push(KernelEvent::Exited {
-            pid,
-            container: proc.container.clone(),
-            status,
-            container_init,
-        });
+        self.events.push(KernelEvent::Exited { pid, container: proc.container.clone(), status, container_init });
         if container_init {
             let doomed: Vec<Pid> = self
                 .procs
@@ -292,12 +262,7 @@ impl State {
             }
         }
         // Orphans are adopted by their PID namespace's first process.
-        let orphans: Vec<Pid> = self
-            .procs
-            .values()
-            .filter(|p| p.ppid == pid)
-            .map(|p| p.pid)
-            .collect();
+        let orphans: Vec<Pid> = self.procs.values().filter(|p| p.ppid == pid).map(|p| p.pid).collect();
         for orphan in orphans {
             let ns = self.procs[&orphan].ns.pid;
             let adopter = self.host_pid(ns, 1).unwrap_or(0);
@@ -333,27 +298,16 @@ impl State {
         // a handler for (SIGKILL aside): the kernel drops the rest. This is
         // why `sh -c 'sleep 3600'` ignores SIGTERM and waits for SIGKILL.
         let is_ns_init = proc.ns_pids.get(&proc.ns.pid) == Some(&1)
-            && self
-                .pid_ns
-                .get(&proc.ns.pid)
-                .is_some_and(|n| n.parent.is_some());
+            && self.pid_ns.get(&proc.ns.pid).is_some_and(|n| n.parent.is_some());
         if is_ns_init && sig != SIGKILL && !proc.caught.contains(&sig) {
             let container = proc.container.clone();
-            self.events.push(KernelEvent::SignalIgnored {
-                pid,
-                container,
-                signal: sig,
-            });
+            self.events.push(KernelEvent::SignalIgnored { pid, container, signal: sig });
             self.bump();
             return Ok(());
         }
         proc.pending.push_back(sig);
         let container = proc.container.clone();
-        self.events.push(KernelEvent::Signaled {
-            pid,
-            container,
-            signal: sig,
-        });
+        self.events.push(KernelEvent::Signaled { pid, container, signal: sig });
         self.bump();
         Ok(())
     }
@@ -367,9 +321,7 @@ impl State {
     fn resolve(&self, pid: Pid, path: &str) -> Result<fs::Resolved, Errno> {
         let cwd = self.procs.get(&pid).map_or("/", |p| p.cwd.as_str());
         let abs = fs::normalize(cwd, path);
-        self.mounts_of(pid)
-            .and_then(|m| m.resolve(&abs))
-            .ok_or(Errno::NoEnt)
+        self.mounts_of(pid).and_then(|m| m.resolve(&abs)).ok_or(Errno::NoEnt)
     }
 
     /// Appends output to a container's log, line by line, capped.
@@ -423,13 +375,7 @@ impl Kernel {
             next_pid: 1,
             pid_ns: BTreeMap::new(),
             next_ns: 4_026_531_835,
-            host_ns: NsSet {
-                net: 0,
-                ipc: 0,
-                uts: 0,
-                pid: 0,
-                mnt: 0,
-            },
+            host_ns: NsSet { net: 0, ipc: 0, uts: 0, pid: 0, mnt: 0 },
             hostnames: BTreeMap::new(),
             mount_ns: BTreeMap::new(),
             stores: vec![node_root],
@@ -450,16 +396,8 @@ impl Kernel {
         let ipc = state.new_ns_id();
         let mnt = state.new_ns_id();
         let net = state.new_net_ns(vec![
-            Interface {
-                name: "lo".into(),
-                ip: "127.0.0.1".into(),
-                mac: "00:00:00:00:00:00".into(),
-            },
-            Interface {
-                name: "eth0".into(),
-                ip: node_ip.into(),
-                mac: mac_for(node_ip),
-            },
+            Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
+            Interface { name: "eth0".into(), ip: node_ip.into(), mac: mac_for(node_ip) },
         ]);
         state.hostnames.insert(uts, hostname.to_string());
         state.mount_ns.insert(
@@ -474,20 +412,10 @@ impl Kernel {
                 }],
             },
         );
-        state.host_ns = NsSet {
-            net,
-            ipc,
-            uts,
-            pid,
-            mnt,
-        };
+        state.host_ns = NsSet { net, ipc, uts, pid, mnt };
         // Later namespaces are numbered from here, as on a booted node.
         state.next_ns = 4_026_532_160;
-        Kernel {
-            state: Rc::new(RefCell::new(state)),
-            tasks: BTreeMap::new(),
-            resolver,
-        }
+        Kernel { state: Rc::new(RefCell::new(state)), tasks: BTreeMap::new(), resolver }
     }
 
     pub fn now(&self) -> SimTime {
@@ -496,11 +424,7 @@ impl Kernel {
 
     /// Starts a process from an executable path in its mount namespace.
     pub fn spawn(&mut self, spec: SpawnSpec) -> Result<Pid, Errno> {
-        let sys = Sys {
-            state: self.state.clone(),
-            pid: 0,
-            resolver: self.resolver,
-        };
+        let sys = Sys { state: self.state.clone(), pid: 0, resolver: self.resolver };
         let pid = sys.spawn_with(spec)?;
         self.adopt_spawned();
         Ok(pid)
@@ -563,11 +487,7 @@ impl Kernel {
     /// The next instant a process wants to run (a sleep ending, a throttle).
     pub fn next_wakeup(&self) -> Option<SimTime> {
         let s = self.state.borrow();
-        s.procs
-            .values()
-            .filter_map(|p| p.wake_at)
-            .filter(|t| *t > s.now)
-            .min()
+        s.procs.values().filter_map(|p| p.wake_at).filter(|t| *t > s.now).min()
     }
 
     /// Drains what happened since the last call.
@@ -576,21 +496,14 @@ impl Kernel {
     }
 
     pub fn sys_for(&self, pid: Pid) -> Sys {
-        Sys {
-            state: self.state.clone(),
-            pid,
-            resolver: self.resolver,
-        }
+        Sys { state: self.state.clone(), pid, resolver: self.resolver }
     }
 }
 
 /// The first pending signal that kills (not caught, or SIGKILL).
 fn fatal_signal(state: &mut State, pid: Pid) -> Option<i32> {
     let proc = state.procs.get_mut(&pid)?;
-    let position = proc
-        .pending
-        .iter()
-        .position(|s| *s == SIGKILL || !proc.caught.contains(s))?;
+    let position = proc.pending.iter().position(|s| *s == SIGKILL || !proc.caught.contains(s))?;
     proc.pending.remove(position)
 }
 
@@ -638,8 +551,7 @@ impl Sys {
 
     /// This process's PID in its own PID namespace.
     pub fn getpid(&self) -> Pid {
-        self.proc(|p| p.ns_pids.get(&p.ns.pid).copied().unwrap_or(p.pid))
-            .unwrap_or(0)
+        self.proc(|p| p.ns_pids.get(&p.ns.pid).copied().unwrap_or(p.pid)).unwrap_or(0)
     }
 
     pub fn getppid(&self) -> Pid {
@@ -702,10 +614,7 @@ impl Sys {
 
     pub fn hostname(&self) -> String {
         let s = self.state.borrow();
-        s.procs
-            .get(&self.pid)
-            .and_then(|p| s.hostnames.get(&p.ns.uts).cloned())
-            .unwrap_or_default()
+        s.procs.get(&self.pid).and_then(|p| s.hostnames.get(&p.ns.uts).cloned()).unwrap_or_default()
     }
 
     pub fn namespaces(&self) -> Option<NsSet> {
@@ -764,10 +673,7 @@ impl Sys {
                 Some(_) => return Err(Errno::NotDir),
                 None => return Err(Errno::NoEnt),
             }
-            let entry = store.nodes.entry(r.path.clone()).or_insert(FsNode::File {
-                data: Vec::new(),
-                mode: 0o644,
-            });
+            let entry = store.nodes.entry(r.path.clone()).or_insert(FsNode::File { data: Vec::new(), mode: 0o644 });
             match entry {
                 FsNode::Dir => Err(Errno::IsDir),
                 FsNode::File { data: existing, .. } => {
@@ -827,11 +733,7 @@ impl Sys {
         if abs == "/proc" {
             let s = self.state.borrow();
             let ns = s.procs.get(&self.pid).map(|p| p.ns.pid).unwrap_or(0);
-            let mut pids: Vec<Pid> = s
-                .procs
-                .values()
-                .filter_map(|p| p.ns_pids.get(&ns).copied())
-                .collect();
+            let mut pids: Vec<Pid> = s.procs.values().filter_map(|p| p.ns_pids.get(&ns).copied()).collect();
             pids.sort_unstable();
             let mut names: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
             names.push("self".into());
@@ -844,19 +746,10 @@ impl Sys {
         }
         let r = self.with(|s| s.resolve(self.pid, &abs))?;
         let s = self.state.borrow();
-        let mut names: BTreeSet<String> = s
-            .stores
-            .get(r.store)
-            .map(|st| st.children(&r.path))
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+        let mut names: BTreeSet<String> =
+            s.stores.get(r.store).map(|st| st.children(&r.path)).unwrap_or_default().into_iter().collect();
         // Mount points directly under this directory show up too.
-        if let Some(table) = s
-            .procs
-            .get(&self.pid)
-            .and_then(|p| s.mount_ns.get(&p.ns.mnt))
-        {
+        if let Some(table) = s.procs.get(&self.pid).and_then(|p| s.mount_ns.get(&p.ns.mnt)) {
             for m in &table.mounts {
                 if m.target != "/" && fs::parent(&m.target) == abs {
                     names.insert(fs::base_name(&m.target).to_string());
@@ -943,10 +836,8 @@ impl Sys {
     pub fn set_mode(&self, path: &str, new_mode: u32) {
         if let Ok(r) = self.with(|s| s.resolve(self.pid, path)) {
             self.with(|s| {
-                if let Some(FsNode::File { mode, .. }) = s
-                    .stores
-                    .get_mut(r.store)
-                    .and_then(|st| st.nodes.get_mut(&r.path))
+                if let Some(FsNode::File { mode, .. }) =
+                    s.stores.get_mut(r.store).and_then(|st| st.nodes.get_mut(&r.path))
                 {
                     *mode = new_mode;
                 }
@@ -967,9 +858,7 @@ impl Sys {
         };
         Some(match file {
             "cmdline" => Ok(p.argv.join("\0").into_bytes()),
-            "comm" => {
-                Ok(format!("{}\n", p.argv.first().map_or("", |a| fs::base_name(a))).into_bytes())
-            }
+            "comm" => Ok(format!("{}\n", p.argv.first().map_or("", |a| fs::base_name(a))).into_bytes()),
             _ => Err(Errno::NoEnt),
         })
     }
@@ -1008,10 +897,7 @@ impl Sys {
         let abs = fs::normalize(&self.cwd(), path);
         let rest = abs.strip_prefix("/proc/").ok_or(Errno::NoEnt)?;
         let mut parts = rest.split('/');
-        let pid = parts
-            .next()
-            .and_then(|w| self.proc_pid(w))
-            .ok_or(Errno::NoEnt)?;
+        let pid = parts.next().and_then(|w| self.proc_pid(w)).ok_or(Errno::NoEnt)?;
         if parts.next() != Some("ns") {
             return Err(Errno::NoEnt);
         }
@@ -1104,14 +990,7 @@ impl Sys {
         self.with(|s| {
             let id = s.next_pipe;
             s.next_pipe += 1;
-            s.pipes.insert(
-                id,
-                Pipe {
-                    buffer: VecDeque::new(),
-                    writers: 1,
-                    readers: 1,
-                },
-            );
+            s.pipes.insert(id, Pipe { buffer: VecDeque::new(), writers: 1, readers: 1 });
             (Fd::Pipe { id, write: false }, Fd::Pipe { id, write: true })
         })
     }
@@ -1127,8 +1006,7 @@ impl Sys {
     /// Replaces the process's descriptor table (the shell does this around
     /// builtins with redirections); returns the old one.
     pub fn set_fds(&self, fds: BTreeMap<i32, Fd>) -> BTreeMap<i32, Fd> {
-        self.proc_mut(|p| std::mem::replace(&mut p.fds, fds))
-            .unwrap_or_default()
+        self.proc_mut(|p| std::mem::replace(&mut p.fds, fds)).unwrap_or_default()
     }
 
     /// `execve`: this process becomes `argv`'s program (same PID). Returns
@@ -1175,10 +1053,7 @@ impl Sys {
     pub fn drop_unused_pipe(&self, fd: &Fd) {
         if let Fd::Pipe { id, .. } = fd {
             self.with(|s| {
-                if s.pipes
-                    .get(id)
-                    .is_some_and(|p| p.readers == 0 && p.writers == 0)
-                {
+                if s.pipes.get(id).is_some_and(|p| p.readers == 0 && p.writers == 0) {
                     s.pipes.remove(id);
                 }
             });
@@ -1195,20 +1070,9 @@ impl Sys {
         fds: BTreeMap<i32, Fd>,
         env: BTreeMap<String, String>,
     ) -> Result<Pid, Errno> {
-        let (ns, cwd, container, uid) = self
-            .proc(|p| (p.ns, p.cwd.clone(), p.container.clone(), p.uid))
-            .ok_or(Errno::NoSuchProcess)?;
-        self.spawn_with(SpawnSpec {
-            argv,
-            env,
-            cwd,
-            ns,
-            fds,
-            container,
-            parent: self.pid,
-            uid,
-            container_init: false,
-        })
+        let (ns, cwd, container, uid) =
+            self.proc(|p| (p.ns, p.cwd.clone(), p.container.clone(), p.uid)).ok_or(Errno::NoSuchProcess)?;
+        self.spawn_with(SpawnSpec { argv, env, cwd, ns, fds, container, parent: self.pid, uid, container_init: false })
     }
 
     /// The executable a command name stands for, searched on `PATH`.
@@ -1216,40 +1080,29 @@ impl Sys {
         if name.contains('/') {
             return (self.stat(name) == Some(false)).then(|| fs::normalize(&self.cwd(), name));
         }
-        let path = self.getenv("PATH").unwrap_or_else(|| {
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
-        });
-        path.split(':')
-            .map(|dir| fs::join(dir, name))
-            .find(|candidate| self.stat(candidate) == Some(false))
+        let path = self
+            .getenv("PATH")
+            .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+        path.split(':').map(|dir| fs::join(dir, name)).find(|candidate| self.stat(candidate) == Some(false))
     }
 
     pub fn spawn_with(&self, spec: SpawnSpec) -> Result<Pid, Errno> {
         let name = spec.argv.first().cloned().unwrap_or_default();
         // Resolve in the new process's own mount namespace.
-        let probe = Sys {
-            state: self.state.clone(),
-            pid: 0,
-            resolver: self.resolver,
-        };
+        let probe = Sys { state: self.state.clone(), pid: 0, resolver: self.resolver };
         let (program, interpreter) = {
             let s = self.state.borrow();
             let table = s.mount_ns.get(&spec.ns.mnt).cloned().unwrap_or_default();
-            let env_path = spec.env.get("PATH").cloned().unwrap_or_else(|| {
-                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
-            });
+            let env_path = spec
+                .env
+                .get("PATH")
+                .cloned()
+                .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
             drop(s);
             let lookup = |p: &str| -> Option<Vec<u8>> {
                 let abs = fs::normalize(&spec.cwd, p);
                 let r = table.resolve(&abs)?;
-                match probe
-                    .state
-                    .borrow()
-                    .stores
-                    .get(r.store)?
-                    .nodes
-                    .get(&r.path)?
-                {
+                match probe.state.borrow().stores.get(r.store)?.nodes.get(&r.path)? {
                     FsNode::File { data, .. } => Some(data.clone()),
                     FsNode::Dir => None,
                 }
@@ -1257,9 +1110,7 @@ impl Sys {
             let content = if name.contains('/') {
                 lookup(&name)
             } else {
-                env_path
-                    .split(':')
-                    .find_map(|dir| lookup(&fs::join(dir, &name)))
+                env_path.split(':').find_map(|dir| lookup(&fs::join(dir, &name)))
             };
             let content = content.ok_or(Errno::NoEnt)?;
             let text = String::from_utf8_lossy(&content).into_owned();
@@ -1269,16 +1120,12 @@ impl Sys {
                     // A script: run its interpreter with the script's path.
                     Some(rest) => {
                         let interp = rest.lines().next().unwrap_or("").trim().to_string();
-                        let interp_path =
-                            interp.split_whitespace().next().unwrap_or("").to_string();
+                        let interp_path = interp.split_whitespace().next().unwrap_or("").to_string();
                         let interp_content = lookup(&interp_path).ok_or(Errno::NoEnt)?;
                         let marker = program_marker(&String::from_utf8_lossy(&interp_content))
                             .map(str::to_string)
                             .ok_or(Errno::NoExec)?;
-                        (
-                            (self.resolver)(&marker).ok_or(Errno::NoExec)?,
-                            Some(interp_path),
-                        )
+                        ((self.resolver)(&marker).ok_or(Errno::NoExec)?, Some(interp_path))
                     }
                     None => return Err(Errno::NoExec),
                 },
@@ -1286,11 +1133,7 @@ impl Sys {
         };
         let mut argv = spec.argv.clone();
         if let Some(interp) = interpreter {
-            let script = if name.contains('/') {
-                name.clone()
-            } else {
-                name.clone()
-            };
+            let script = if name.contains('/') { name.clone() } else { name.clone() };
             argv = std::iter::once(interp)
                 .chain(std::iter::once(script))
                 .chain(spec.argv.iter().skip(1).cloned())
@@ -1319,11 +1162,7 @@ impl Sys {
         if spec.container_init {
             self.with(|s| s.container_inits.insert(pid));
         }
-        let sys = Sys {
-            state: self.state.clone(),
-            pid,
-            resolver: self.resolver,
-        };
+        let sys = Sys { state: self.state.clone(), pid, resolver: self.resolver };
         let task = program(sys, argv);
         self.with(|s| s.spawned.push((pid, task)));
         Ok(pid)
@@ -1355,9 +1194,7 @@ impl Sys {
 
     /// `kill(pid, sig)` with a PID of this process's namespace.
     pub fn kill(&self, ns_pid: Pid, sig: i32) -> Result<(), Errno> {
-        let host = self
-            .proc_pid(&ns_pid.to_string())
-            .ok_or(Errno::NoSuchProcess)?;
+        let host = self.proc_pid(&ns_pid.to_string()).ok_or(Errno::NoSuchProcess)?;
         self.with(|s| s.signal(host, sig))
     }
 
@@ -1458,18 +1295,8 @@ impl Sys {
             if netns.listeners.get(&port).is_some_and(|l| l.pid != pid) {
                 return Err(Errno::Exist);
             }
-            netns.listeners.insert(
-                port,
-                Listener {
-                    pid,
-                    queue: VecDeque::new(),
-                },
-            );
-            s.events.push(KernelEvent::Listening {
-                pid,
-                container,
-                port,
-            });
+            netns.listeners.insert(port, Listener { pid, queue: VecDeque::new() });
+            s.events.push(KernelEvent::Listening { pid, container, port });
             s.bump();
             Ok(())
         })
@@ -1481,11 +1308,7 @@ impl Sys {
         poll_fn_state(self, move |s| {
             let ns = s.procs.get(&pid)?.ns.net;
             let netns = s.net.namespaces.get_mut(&ns)?;
-            let conn = netns
-                .listeners
-                .values_mut()
-                .filter(|l| l.pid == pid)
-                .find_map(|l| l.queue.pop_front())?;
+            let conn = netns.listeners.values_mut().filter(|l| l.pid == pid).find_map(|l| l.queue.pop_front())?;
             s.bump();
             Some(conn)
         })
@@ -1502,11 +1325,7 @@ impl Sys {
             }
             let ns = p.ns.net;
             let netns = s.net.namespaces.get_mut(&ns)?;
-            let conn = netns
-                .listeners
-                .values_mut()
-                .filter(|l| l.pid == pid)
-                .find_map(|l| l.queue.pop_front())?;
+            let conn = netns.listeners.values_mut().filter(|l| l.pid == pid).find_map(|l| l.queue.pop_front())?;
             s.bump();
             Some(Ok(conn))
         })
@@ -1561,12 +1380,7 @@ impl Sys {
                     response_done: false,
                 },
             );
-            if let Some(l) = s
-                .net
-                .namespaces
-                .get_mut(&target)
-                .and_then(|n| n.listeners.get_mut(&port))
-            {
+            if let Some(l) = s.net.namespaces.get_mut(&target).and_then(|n| n.listeners.get_mut(&port)) {
                 l.queue.push_back(id);
             }
             let server_container = s.procs.get(&listener).and_then(|p| p.container.clone());
@@ -1584,13 +1398,7 @@ impl Sys {
 
     /// The request a client sent on a connection.
     pub fn request(&self, conn: u64) -> Vec<u8> {
-        self.with(|s| {
-            s.net
-                .conns
-                .get(&conn)
-                .map(|c| c.request.clone())
-                .unwrap_or_default()
-        })
+        self.with(|s| s.net.conns.get(&conn).map(|c| c.request.clone()).unwrap_or_default())
     }
 
     /// Answers a connection and closes it.
@@ -1602,12 +1410,7 @@ impl Sys {
                 let from = s.procs.get(&c.client).and_then(|p| p.container.clone());
                 let to = s.procs.get(&c.server).and_then(|p| p.container.clone());
                 let port = c.port;
-                s.events.push(KernelEvent::Responded {
-                    from,
-                    to,
-                    port,
-                    summary: summary.to_string(),
-                });
+                s.events.push(KernelEvent::Responded { from, to, port, summary: summary.to_string() });
             }
             s.bump();
         });
@@ -1656,12 +1459,7 @@ impl Sys {
         s.net
             .namespaces
             .get(&p.ns.net)
-            .map(|n| {
-                n.listeners
-                    .iter()
-                    .map(|(port, l)| (*port, s.pid_in(l.pid, ns).unwrap_or(0)))
-                    .collect()
-            })
+            .map(|n| n.listeners.iter().map(|(port, l)| (*port, s.pid_in(l.pid, ns).unwrap_or(0))).collect())
             .unwrap_or_default()
     }
 
@@ -1687,8 +1485,7 @@ pub struct ProcessInfo {
 
 /// The program name an executable's content names (`\0podplay:busybox`).
 pub fn program_marker(text: &str) -> Option<&str> {
-    text.strip_prefix("\u{7f}ELF podplay:")
-        .map(|rest| rest.lines().next().unwrap_or("").trim())
+    text.strip_prefix("\u{7f}ELF podplay:").map(|rest| rest.lines().next().unwrap_or("").trim())
 }
 
 /// The content of an executable that stands for program `name`.
@@ -1697,10 +1494,7 @@ pub fn executable(name: &str) -> Vec<u8> {
 }
 
 fn is_volume(label: &str) -> bool {
-    !matches!(
-        label,
-        "rootfs" | "node" | "etc-hosts" | "etc-hostname" | "resolv-conf" | "termination-log"
-    )
+    !matches!(label, "rootfs" | "node" | "etc-hosts" | "etc-hostname" | "resolv-conf" | "termination-log")
 }
 
 /// A stable MAC address for an IP (`02:42:` + the IP's bytes), as the
@@ -1730,10 +1524,7 @@ impl<T, F: FnMut(&mut State) -> Option<T> + Unpin> Future for StatePoll<F> {
 }
 
 fn poll_fn_state<T, F: FnMut(&mut State) -> Option<T> + Unpin>(sys: &Sys, f: F) -> StatePoll<F> {
-    StatePoll {
-        state: sys.state.clone(),
-        f,
-    }
+    StatePoll { state: sys.state.clone(), f }
 }
 
 /// Waits until a closure over the process's view holds.
@@ -1744,10 +1535,6 @@ struct PollIf<G> {
 impl<G: FnMut() -> bool + Unpin> Future for PollIf<G> {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        if (self.g)() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+        if (self.g)() { Poll::Ready(()) } else { Poll::Pending }
     }
 }

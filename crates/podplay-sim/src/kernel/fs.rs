@@ -44,22 +44,12 @@ impl Store {
         if let Some((parent, _)) = path.rsplit_once('/') {
             self.mkdir_all(parent);
         }
-        self.nodes.insert(
-            path.to_string(),
-            FsNode::File {
-                data: data.to_vec(),
-                mode,
-            },
-        );
+        self.nodes.insert(path.to_string(), FsNode::File { data: data.to_vec(), mode });
     }
 
     /// The names directly inside `dir`, sorted.
     pub fn children(&self, dir: &str) -> Vec<String> {
-        let prefix = if dir == "/" {
-            "/".to_string()
-        } else {
-            format!("{dir}/")
-        };
+        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
         self.nodes
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
@@ -86,19 +76,11 @@ impl Store {
 
     /// Copies the tree under `from` (in `source`) to `to` in this store.
     pub fn copy_tree_from(&mut self, source: &Store, from: &str, to: &str) {
-        let prefix = if from == "/" {
-            String::from("/")
-        } else {
-            format!("{from}/")
-        };
+        let prefix = if from == "/" { String::from("/") } else { format!("{from}/") };
         if let Some(node) = source.nodes.get(from) {
             self.nodes.insert(to.to_string(), node.clone());
         }
-        for (k, node) in source
-            .nodes
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-        {
+        for (k, node) in source.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
             let rel = &k[prefix.len()..];
             let dest = join(to, rel);
             self.nodes.insert(dest, node.clone());
@@ -143,15 +125,9 @@ impl MountTable {
         let mount = self
             .mounts
             .iter()
-            .filter(|m| {
-                m.target == "/" || path == m.target || path.starts_with(&format!("{}/", m.target))
-            })
+            .filter(|m| m.target == "/" || path == m.target || path.starts_with(&format!("{}/", m.target)))
             .max_by_key(|m| m.target.len())?;
-        let rest = if mount.target == "/" {
-            path
-        } else {
-            &path[mount.target.len()..]
-        };
+        let rest = if mount.target == "/" { path } else { &path[mount.target.len()..] };
         let inner = if rest.is_empty() || rest == "/" {
             mount.source.clone()
         } else {
@@ -172,21 +148,13 @@ pub fn join(dir: &str, rel: &str) -> String {
     if rel.is_empty() {
         return dir.to_string();
     }
-    if dir.ends_with('/') {
-        format!("{dir}{rel}")
-    } else {
-        format!("{dir}/{rel}")
-    }
+    if dir.ends_with('/') { format!("{dir}{rel}") } else { format!("{dir}/{rel}") }
 }
 
 /// Makes `path` absolute against `cwd` and removes `.`, `..` and repeated
 /// slashes.
 pub fn normalize(cwd: &str, path: &str) -> String {
-    let full = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        join(cwd, path)
-    };
+    let full = if path.starts_with('/') { path.to_string() } else { join(cwd, path) };
     let mut parts: Vec<&str> = Vec::new();
     for part in full.split('/') {
         match part {
@@ -221,13 +189,7 @@ mod tests {
     fn resolves_longest_mount() {
         let table = MountTable {
             mounts: vec![
-                Mount {
-                    target: "/".into(),
-                    store: 1,
-                    source: "/".into(),
-                    read_only: false,
-                    label: "rootfs".into(),
-                },
+                Mount { target: "/".into(), store: 1, source: "/".into(), read_only: false, label: "rootfs".into() },
                 Mount {
                     target: "/pod-data".into(),
                     store: 0,
@@ -238,10 +200,7 @@ mod tests {
             ],
         };
         let r = table.resolve("/pod-data/index.html").unwrap();
-        assert_eq!(
-            (r.store, r.path.as_str(), r.label.as_str()),
-            (0, "/data/index.html", "shared-data")
-        );
+        assert_eq!((r.store, r.path.as_str(), r.label.as_str()), (0, "/data/index.html", "shared-data"));
         assert_eq!(table.resolve("/pod-datax").unwrap().store, 1);
         assert_eq!(table.resolve("/pod-data").unwrap().path, "/data");
     }

@@ -57,10 +57,7 @@ impl Network {
         if ip.starts_with("127.") || ip == "localhost" || ip == "::1" {
             return Some(from);
         }
-        self.namespaces
-            .iter()
-            .find(|(_, ns)| ns.interfaces.iter().any(|i| i.ip == ip))
-            .map(|(id, _)| *id)
+        self.namespaces.iter().find(|(_, ns)| ns.interfaces.iter().any(|i| i.ip == ip)).map(|(id, _)| *id)
     }
 
     /// Resolves a host name the way the Pod's resolver would: an IP stays

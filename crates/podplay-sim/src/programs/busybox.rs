@@ -10,11 +10,10 @@ use crate::kernel::{Fd, SIGTERM, fs, signal_name, signal_number};
 
 /// The applets this BusyBox has (each is a link to `/bin/busybox` in images).
 pub const APPLETS: &[&str] = &[
-    "[", "basename", "cat", "chmod", "cp", "cut", "date", "dirname", "echo", "env", "false",
-    "grep", "head", "hostname", "id", "ifconfig", "ip", "kill", "ls", "mkdir", "mv", "netstat",
-    "nslookup", "printenv", "printf", "ps", "pwd", "readlink", "rm", "rmdir", "seq", "sh", "ash",
-    "sleep", "sort", "tail", "tee", "test", "touch", "tr", "true", "uname", "uniq", "wc", "wget",
-    "whoami", "yes",
+    "[", "basename", "cat", "chmod", "cp", "cut", "date", "dirname", "echo", "env", "false", "grep", "head",
+    "hostname", "id", "ifconfig", "ip", "kill", "ls", "mkdir", "mv", "netstat", "nslookup", "printenv", "printf", "ps",
+    "pwd", "readlink", "rm", "rmdir", "seq", "sh", "ash", "sleep", "sort", "tail", "tee", "test", "touch", "tr",
+    "true", "uname", "uniq", "wc", "wget", "whoami", "yes",
 ];
 
 pub fn main(sys: Sys, argv: Vec<String>) -> Task {
@@ -23,10 +22,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
         let mut name = fs::base_name(argv.first().map_or("busybox", String::as_str)).to_string();
         if name == "busybox" {
             if argv.len() < 2 {
-                out(
-                    &sys,
-                    "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n",
-                );
+                out(&sys, "BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n");
                 return 0;
             }
             argv.remove(0);
@@ -96,10 +92,7 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         "id" => {
             let uid = sys.uid();
             let user = user_name(uid);
-            out(
-                sys,
-                &format!("uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"),
-            );
+            out(sys, &format!("uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"));
             0
         }
         "whoami" => {
@@ -114,10 +107,7 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         }
         "uname" => {
             let text = if args.contains(&"-a") {
-                format!(
-                    "Linux {} 6.8.0-podplay #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n",
-                    sys.hostname()
-                )
+                format!("Linux {} 6.8.0-podplay #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n", sys.hostname())
             } else {
                 "Linux\n".to_string()
             };
@@ -125,24 +115,11 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
             0
         }
         "basename" => {
-            out(
-                sys,
-                &format!(
-                    "{}\n",
-                    args.first()
-                        .map_or("", |a| fs::base_name(a.trim_end_matches('/')))
-                ),
-            );
+            out(sys, &format!("{}\n", args.first().map_or("", |a| fs::base_name(a.trim_end_matches('/')))));
             0
         }
         "dirname" => {
-            out(
-                sys,
-                &format!(
-                    "{}\n",
-                    args.first().map_or(".".to_string(), |a| fs::parent(a))
-                ),
-            );
+            out(sys, &format!("{}\n", args.first().map_or(".".to_string(), |a| fs::parent(a))));
             0
         }
         "seq" => seq(sys, &args),
@@ -209,9 +186,7 @@ fn echo(sys: &Sys, args: &[&str]) -> i32 {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("\\n", "\n")
-        .replace("\\t", "\t")
-        .replace("\\\\", "\\")
+    s.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
 }
 
 fn printf(sys: &Sys, args: &[&str]) -> i32 {
@@ -228,13 +203,9 @@ fn printf(sys: &Sys, args: &[&str]) -> i32 {
             if c == '%' {
                 match chars.next() {
                     Some('s') => outp.push_str(rest.next().copied().unwrap_or("")),
-                    Some('d') | Some('i') => outp.push_str(
-                        &rest
-                            .next()
-                            .and_then(|a| a.parse::<i64>().ok())
-                            .unwrap_or(0)
-                            .to_string(),
-                    ),
+                    Some('d') | Some('i') => {
+                        outp.push_str(&rest.next().and_then(|a| a.parse::<i64>().ok()).unwrap_or(0).to_string())
+                    }
                     Some('%') => outp.push('%'),
                     Some(other) => {
                         outp.push('%');
@@ -305,11 +276,7 @@ fn eval_test(sys: &Sys, args: &[&str]) -> Result<bool, String> {
             })
         }
         [a, op, b] => {
-            let int = |s: &str| {
-                s.trim()
-                    .parse::<i64>()
-                    .map_err(|_| format!("{s}: bad number"))
-            };
+            let int = |s: &str| s.trim().parse::<i64>().map_err(|_| format!("{s}: bad number"));
             Ok(match *op {
                 "=" | "==" => a == b,
                 "!=" => a != b,
@@ -394,11 +361,7 @@ fn split_flags<'a>(args: &[&'a str]) -> (String, Vec<&'a str>) {
     let mut rest = Vec::new();
     for a in args {
         match a.strip_prefix('-') {
-            Some(f)
-                if !f.is_empty()
-                    && rest.is_empty()
-                    && !f.starts_with(|c: char| c.is_ascii_digit()) =>
-            {
+            Some(f) if !f.is_empty() && rest.is_empty() && !f.starts_with(|c: char| c.is_ascii_digit()) => {
                 flags.push_str(f)
             }
             _ => rest.push(*a),
@@ -419,11 +382,7 @@ fn cp(sys: &Sys, args: &[&str]) -> i32 {
     let dest_is_dir = sys.stat(dest) == Some(true);
     let mut status = 0;
     for src in sources {
-        let target = if dest_is_dir {
-            fs::join(dest, fs::base_name(src))
-        } else {
-            dest.to_string()
-        };
+        let target = if dest_is_dir { fs::join(dest, fs::base_name(src)) } else { dest.to_string() };
         let result = match sys.stat(src) {
             Some(true) if !recursive => {
                 err(sys, &format!("cp: omitting directory '{src}'\n"));
@@ -456,11 +415,7 @@ fn mv(sys: &Sys, args: &[&str]) -> i32 {
     let dest = dest[0];
     let dest_is_dir = sys.stat(dest) == Some(true);
     for src in sources {
-        let target = if dest_is_dir {
-            fs::join(dest, fs::base_name(src))
-        } else {
-            dest.to_string()
-        };
+        let target = if dest_is_dir { fs::join(dest, fs::base_name(src)) } else { dest.to_string() };
         if let Err(e) = sys.copy(src, &target).and_then(|()| sys.remove(src, true)) {
             err(sys, &format!("mv: can't rename '{src}': {}\n", e.text()));
             return 1;
@@ -508,10 +463,7 @@ fn mkdir(sys: &Sys, args: &[&str]) -> i32 {
     let mut status = 0;
     for p in paths {
         if let Err(e) = sys.mkdir(p, parents) {
-            err(
-                sys,
-                &format!("mkdir: can't create directory '{p}': {}\n", e.text()),
-            );
+            err(sys, &format!("mkdir: can't create directory '{p}': {}\n", e.text()));
             status = 1;
         }
     }
@@ -546,17 +498,7 @@ fn ls(sys: &Sys, args: &[&str]) -> i32 {
                 err(sys, &format!("ls: {p}: {}\n", Errno::NoEnt.text()));
                 status = 1;
             }
-            Some(false) => out(
-                sys,
-                &format!(
-                    "{}\n",
-                    if long {
-                        long_line(sys, p, p)
-                    } else {
-                        p.to_string()
-                    }
-                ),
-            ),
+            Some(false) => out(sys, &format!("{}\n", if long { long_line(sys, p, p) } else { p.to_string() })),
             Some(true) => {
                 if many {
                     out(sys, &format!("{}{p}:\n", if i > 0 { "\n" } else { "" }));
@@ -588,11 +530,7 @@ fn ls(sys: &Sys, args: &[&str]) -> i32 {
 fn long_line(sys: &Sys, full: &str, name: &str) -> String {
     let is_dir = sys.stat(full) == Some(true);
     let mode = sys.mode(full).unwrap_or(0o644);
-    let size = if is_dir {
-        4096
-    } else {
-        sys.read_file(full).map(|d| d.len()).unwrap_or(0)
-    };
+    let size = if is_dir { 4096 } else { sys.read_file(full).map(|d| d.len()).unwrap_or(0) };
     let mut perms = String::from(if is_dir { "d" } else { "-" });
     for shift in [6, 3, 0] {
         let bits = (mode >> shift) & 7;
@@ -601,10 +539,7 @@ fn long_line(sys: &Sys, full: &str, name: &str) -> String {
         perms.push(if bits & 1 != 0 { 'x' } else { '-' });
     }
     let t = sys.now().to_k8s().0;
-    format!(
-        "{perms}    1 root     root     {size:>8} {} {name}",
-        t.strftime("%b %e %H:%M")
-    )
+    format!("{perms}    1 root     root     {size:>8} {} {name}", t.strftime("%b %e %H:%M"))
 }
 
 /// busybox `sleep`: seconds, with optional fraction and s/m/h/d suffix, or `infinity`.
@@ -616,10 +551,7 @@ pub fn parse_sleep(arg: &str) -> Option<SimDuration> {
         Some((i, c)) if c.is_ascii_alphabetic() => (&arg[..i], c),
         _ => (arg, 's'),
     };
-    let value: f64 = number
-        .parse()
-        .ok()
-        .filter(|v: &f64| *v >= 0.0 && v.is_finite())?;
+    let value: f64 = number.parse().ok().filter(|v: &f64| *v >= 0.0 && v.is_finite())?;
     let factor = match unit {
         's' => 1.0,
         'm' => 60.0,
@@ -662,13 +594,7 @@ fn date(sys: &Sys, args: &[&str]) -> i32 {
 fn ps(sys: &Sys, _args: &[&str]) -> i32 {
     let mut text = String::from("PID   USER     TIME  COMMAND\n");
     for p in sys.processes() {
-        text.push_str(&format!(
-            "{:>5} {:<8} {:>5} {}\n",
-            p.pid,
-            user_name(p.uid),
-            "0:00",
-            p.cmdline
-        ));
+        text.push_str(&format!("{:>5} {:<8} {:>5} {}\n", p.pid, user_name(p.uid), "0:00", p.cmdline));
     }
     out(sys, &text);
     0
@@ -700,8 +626,7 @@ fn tail_count(args: &[&str]) -> (Option<usize>, usize, bool, Vec<String>) {
             }
         } else if a == "-f" || a == "-F" {
             follow = true;
-        } else if a.starts_with('-') && a.len() > 1 && a[1..].chars().all(|c| c == 'f' || c == 'F')
-        {
+        } else if a.starts_with('-') && a.len() > 1 && a[1..].chars().all(|c| c == 'f' || c == 'F') {
             follow = true;
         } else {
             files.push(a.to_string());
@@ -724,18 +649,12 @@ async fn tail(sys: &Sys, args: &[&str]) -> i32 {
     let (last, from, follow, files) = tail_count(args);
     let Some(file) = files.first().cloned() else {
         let data = read_stdin(sys).await;
-        out(
-            sys,
-            &select_lines(&String::from_utf8_lossy(&data), last, from),
-        );
+        out(sys, &select_lines(&String::from_utf8_lossy(&data), last, from));
         return 0;
     };
     let mut offset = match sys.read_file(&file) {
         Ok(data) => {
-            out(
-                sys,
-                &select_lines(&String::from_utf8_lossy(&data), last, from),
-            );
+            out(sys, &select_lines(&String::from_utf8_lossy(&data), last, from));
             data.len()
         }
         Err(e) => {
@@ -776,10 +695,7 @@ async fn head(sys: &Sys, args: &[&str]) -> i32 {
     let n = last.unwrap_or(10);
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     let (data, status) = inputs(sys, "head", &refs).await;
-    let text: String = String::from_utf8_lossy(&data)
-        .split_inclusive('\n')
-        .take(n)
-        .collect();
+    let text: String = String::from_utf8_lossy(&data).split_inclusive('\n').take(n).collect();
     out(sys, &text);
     status
 }
@@ -805,10 +721,7 @@ async fn wc(sys: &Sys, args: &[&str]) -> i32 {
 async fn grep(sys: &Sys, args: &[&str]) -> i32 {
     let (flags, rest) = split_flags(args);
     let Some((pattern, files)) = rest.split_first() else {
-        err(
-            sys,
-            "Usage: grep [-HhnlLoqvsrRiwFE] PATTERN/-e PATTERN.../-f FILE [FILE]...\n",
-        );
+        err(sys, "Usage: grep [-HhnlLoqvsrRiwFE] PATTERN/-e PATTERN.../-f FILE [FILE]...\n");
         return 2;
     };
     let invert = flags.contains('v');
@@ -870,10 +783,7 @@ async fn env(sys: &Sys, args: &[&str]) -> i32 {
     match sys.spawn(argv, sys.fds(), vars) {
         Ok(pid) => sys.wait(pid).await.code(),
         Err(e) => {
-            err(
-                sys,
-                &format!("env: can't execute '{}': {}\n", rest[0], e.text()),
-            );
+            err(sys, &format!("env: can't execute '{}': {}\n", rest[0], e.text()));
             127
         }
     }
@@ -937,9 +847,7 @@ async fn wget(sys: &Sys, args: &[&str]) -> i32 {
                 post = args.get(i).map(|s| s.to_string());
             }
             a if a.starts_with("-O") => output = Some(a[2..].to_string()),
-            a if a.starts_with("--post-data=") => {
-                post = Some(a["--post-data=".len()..].to_string())
-            }
+            a if a.starts_with("--post-data=") => post = Some(a["--post-data=".len()..].to_string()),
             a if !a.starts_with('-') => url = Some(a.to_string()),
             _ => {}
         }
@@ -962,54 +870,28 @@ async fn wget(sys: &Sys, args: &[&str]) -> i32 {
         None => (hostport, 80u16),
     };
     let method = if post.is_some() { "POST" } else { "GET" };
-    let display_ip = if host == "localhost" {
-        "127.0.0.1".to_string()
-    } else {
-        host.to_string()
-    };
+    let display_ip = if host == "localhost" { "127.0.0.1".to_string() } else { host.to_string() };
     if !quiet {
-        err(
-            sys,
-            &format!("Connecting to {hostport} ({display_ip}:{port})\n"),
-        );
+        err(sys, &format!("Connecting to {hostport} ({display_ip}:{port})\n"));
     }
-    let conn = match sys.connect(
-        host,
-        port,
-        request(method, host, path, post.as_deref().unwrap_or("")),
-    ) {
+    let conn = match sys.connect(host, port, request(method, host, path, post.as_deref().unwrap_or(""))) {
         Ok(c) => c,
         Err(Errno::HostUnreach) if host.parse::<std::net::IpAddr>().is_err() => {
             err(sys, &format!("wget: bad address '{hostport}'\n"));
             return 1;
         }
         Err(e) => {
-            err(
-                sys,
-                &format!(
-                    "wget: can't connect to remote host ({display_ip}): {}\n",
-                    e.text()
-                ),
-            );
+            err(sys, &format!("wget: can't connect to remote host ({display_ip}): {}\n", e.text()));
             return 1;
         }
     };
     let Some(response) = sys.response(conn).await else {
-        err(
-            sys,
-            "wget: error getting response: Connection reset by peer\n",
-        );
+        err(sys, "wget: error getting response: Connection reset by peer\n");
         return 1;
     };
     let (status, body) = parse_response(&response);
     if !(200..400).contains(&status) {
-        err(
-            sys,
-            &format!(
-                "wget: server returned error: HTTP/1.1 {status} {}\n",
-                super::http::reason(status)
-            ),
-        );
+        err(sys, &format!("wget: server returned error: HTTP/1.1 {status} {}\n", super::http::reason(status)));
         return 1;
     }
     if spider {
@@ -1020,11 +902,7 @@ async fn wget(sys: &Sys, args: &[&str]) -> i32 {
     }
     let target = output.unwrap_or_else(|| {
         let name = fs::base_name(path);
-        if name.is_empty() {
-            "index.html".into()
-        } else {
-            name.to_string()
-        }
+        if name.is_empty() { "index.html".into() } else { name.to_string() }
     });
     if target == "-" {
         if !quiet {
@@ -1054,10 +932,7 @@ fn kill(sys: &Sys, args: &[&str]) -> i32 {
     let mut targets = args;
     if let Some(first) = args.first() {
         if *first == "-l" {
-            out(
-                sys,
-                " 1) HUP\n 2) INT\n 3) QUIT\n 9) KILL\n10) USR1\n15) TERM\n",
-            );
+            out(sys, " 1) HUP\n 2) INT\n 3) QUIT\n 9) KILL\n10) USR1\n15) TERM\n");
             return 0;
         }
         if let Some(name) = first.strip_prefix('-') {
@@ -1074,10 +949,7 @@ fn kill(sys: &Sys, args: &[&str]) -> i32 {
     }
     let mut status = 0;
     for t in targets {
-        let ok = t
-            .parse::<u32>()
-            .ok()
-            .is_some_and(|pid| sys.kill(pid, sig).is_ok());
+        let ok = t.parse::<u32>().ok().is_some_and(|pid| sys.kill(pid, sig).is_ok());
         if !ok {
             err(sys, &format!("kill: can't kill pid {t}: No such process\n"));
             status = 1;
@@ -1144,11 +1016,7 @@ async fn tee(sys: &Sys, args: &[&str]) -> i32 {
 
 async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
     let (flags, rest) = split_flags(args);
-    let files: Vec<&str> = if name == "tr" || name == "cut" {
-        Vec::new()
-    } else {
-        rest.clone()
-    };
+    let files: Vec<&str> = if name == "tr" || name == "cut" { Vec::new() } else { rest.clone() };
     let (data, status) = inputs(sys, name, &files).await;
     let text = String::from_utf8_lossy(&data).into_owned();
     let result: String = match name {
@@ -1174,10 +1042,7 @@ async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
             out_lines.iter().map(|l| format!("{l}\n")).collect()
         }
         "tr" => {
-            let from: Vec<char> = rest
-                .first()
-                .map(|s| s.chars().collect())
-                .unwrap_or_default();
+            let from: Vec<char> = rest.first().map(|s| s.chars().collect()).unwrap_or_default();
             let to: Vec<char> = rest.get(1).map(|s| s.chars().collect()).unwrap_or_default();
             text.chars()
                 .filter_map(|c| match from.iter().position(|f| *f == c) {
@@ -1204,14 +1069,7 @@ async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
                 .and_then(|i| args.get(i + 1))
                 .and_then(|f| f.parse().ok())
                 .unwrap_or(1);
-            text.lines()
-                .map(|l| {
-                    format!(
-                        "{}\n",
-                        l.split(delim).nth(field.saturating_sub(1)).unwrap_or("")
-                    )
-                })
-                .collect()
+            text.lines().map(|l| format!("{}\n", l.split(delim).nth(field.saturating_sub(1)).unwrap_or(""))).collect()
         }
     };
     out(sys, &result);
@@ -1220,17 +1078,11 @@ async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
 
 fn nslookup(sys: &Sys, args: &[&str]) -> i32 {
     let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
-        err(
-            sys,
-            "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n",
-        );
+        err(sys, "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n");
         return 1;
     };
     let server = "10.96.0.10";
-    out(
-        sys,
-        &format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n"),
-    );
+    out(sys, &format!("Server:\t\t{server}\nAddress:\t{server}:53\n\n"));
     match sys.resolve_name(name) {
         Some(ip) => {
             out(sys, &format!("Name:\t{name}\nAddress: {ip}\n\n"));
@@ -1257,16 +1109,9 @@ fn ip(sys: &Sys, name: &str, args: &[&str]) -> i32 {
             } else {
                 format!("Ethernet  HWaddr {}", iface.mac.to_uppercase())
             };
-            text.push_str(&format!(
-                "{:<10}Link encap:{link}\n          inet addr:{}\n\n",
-                iface.name, iface.ip
-            ));
+            text.push_str(&format!("{:<10}Link encap:{link}\n          inet addr:{}\n\n", iface.name, iface.ip));
         } else {
-            let (kind, prefix) = if iface.name == "lo" {
-                ("loopback", 8)
-            } else {
-                ("ether", 24)
-            };
+            let (kind, prefix) = if iface.name == "lo" { ("loopback", 8) } else { ("ether", 24) };
             let mtu = if iface.name == "lo" { 65536 } else { 1500 };
             text.push_str(&format!(
                 "{}: {}: <{}UP,LOWER_UP> mtu {mtu} qdisc noqueue\n    link/{kind} {}\n    inet {}/{prefix} scope {}\n",

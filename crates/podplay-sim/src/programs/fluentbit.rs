@@ -24,10 +24,7 @@ struct Config {
 }
 
 fn parse(argv: &[String]) -> Config {
-    let mut config = Config {
-        paths: Vec::new(),
-        outputs: Vec::new(),
-    };
+    let mut config = Config { paths: Vec::new(), outputs: Vec::new() };
     let mut in_output = false;
     let mut i = 1;
     while i < argv.len() {
@@ -36,11 +33,7 @@ fn parse(argv: &[String]) -> Config {
             "-o" => {
                 in_output = true;
                 let kind = argv.get(i + 1).cloned().unwrap_or_else(|| "stdout".into());
-                config.outputs.push(Output {
-                    kind,
-                    host: "127.0.0.1".into(),
-                    port: 9200,
-                });
+                config.outputs.push(Output { kind, host: "127.0.0.1".into(), port: 9200 });
             }
             "-p" => {
                 if let Some((k, v)) = argv.get(i + 1).and_then(|p| p.split_once('=')) {
@@ -60,11 +53,7 @@ fn parse(argv: &[String]) -> Config {
         config.paths.push("/var/log/app.log".into());
     }
     if config.outputs.is_empty() {
-        config.outputs.push(Output {
-            kind: "stdout".into(),
-            host: String::new(),
-            port: 0,
-        });
+        config.outputs.push(Output { kind: "stdout".into(), host: String::new(), port: 0 });
     }
     config
 }
@@ -74,18 +63,12 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
         let config = parse(&argv);
         sys.catch(SIGTERM);
         sys.catch(SIGINT);
-        out(
-            &sys,
-            "Fluent Bit v3.2.2\n* Copyright (C) 2015-2024 The Fluent Bit Authors\n\n",
-        );
+        out(&sys, "Fluent Bit v3.2.2\n* Copyright (C) 2015-2024 The Fluent Bit Authors\n\n");
         for p in &config.paths {
             out(&sys, &format!("[info] [input:tail:tail.0] following {p}\n"));
         }
         for o in &config.outputs {
-            out(
-                &sys,
-                &format!("[info] [output:{0}:{0}.0] worker #0 started\n", o.kind),
-            );
+            out(&sys, &format!("[info] [output:{0}:{0}.0] worker #0 started\n", o.kind));
         }
         let mut offsets = vec![0usize; config.paths.len()];
         loop {
@@ -115,27 +98,15 @@ async fn ship(sys: &Sys, config: &Config, line: &str) {
     for o in &config.outputs {
         if o.kind != "es" {
             let at = sys.now().to_k8s().0.as_second();
-            out(
-                sys,
-                &format!("[0] tail.0: [{at}.000000000, {{\"log\"=>\"{line}\"}}]\n"),
-            );
+            out(sys, &format!("[0] tail.0: [{at}.000000000, {{\"log\"=>\"{line}\"}}]\n"));
             continue;
         }
-        let doc = format!(
-            "{{\"index\":{{}}}}\n{{\"log\":{}}}\n",
-            serde_json::Value::String(line.to_string())
-        );
+        let doc = format!("{{\"index\":{{}}}}\n{{\"log\":{}}}\n", serde_json::Value::String(line.to_string()));
         match sys.connect(&o.host, o.port, request("POST", &o.host, "/_bulk", &doc)) {
             Ok(conn) => {
                 let _ = sys.response(conn).await;
             }
-            Err(e) => out(
-                sys,
-                &format!(
-                    "[error] [output:es:es.0] HTTP status=0 URI=/_bulk: {}\n",
-                    e.text()
-                ),
-            ),
+            Err(e) => out(sys, &format!("[error] [output:es:es.0] HTTP status=0 URI=/_bulk: {}\n", e.text())),
         }
     }
 }

@@ -10,15 +10,9 @@ use crate::kernel::exec::{Sys, Task};
 
 pub fn main(sys: Sys, argv: Vec<String>) -> Task {
     task(async move {
-        let image = sys
-            .getenv("PODPLAY_IMAGE")
-            .unwrap_or_else(|| "unknown".into());
-        let ports: Vec<u16> = sys
-            .getenv("PODPLAY_PORTS")
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|p| p.parse().ok())
-            .collect();
+        let image = sys.getenv("PODPLAY_IMAGE").unwrap_or_else(|| "unknown".into());
+        let ports: Vec<u16> =
+            sys.getenv("PODPLAY_PORTS").unwrap_or_default().split(',').filter_map(|p| p.parse().ok()).collect();
         out(
             &sys,
             &format!(
@@ -27,11 +21,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
                 if ports.is_empty() {
                     "no ports".to_string()
                 } else {
-                    ports
-                        .iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    ports.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
                 }
             ),
         );

@@ -29,12 +29,7 @@ pub fn parse_request(data: &[u8]) -> Request {
         .find(|(k, _)| k.eq_ignore_ascii_case("host"))
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    Request {
-        method,
-        path,
-        host,
-        body: body.to_string(),
-    }
+    Request { method, path, host, body: body.to_string() }
 }
 
 pub fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
@@ -50,11 +45,7 @@ pub fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
 pub fn parse_response(data: &[u8]) -> (u16, String) {
     let text = String::from_utf8_lossy(data);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, body.to_string())
 }
 

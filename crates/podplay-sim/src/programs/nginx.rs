@@ -57,10 +57,7 @@ fn send_signal(sys: &Sys, name: &str) -> i32 {
         }
     };
     let pid = match sys.read_file(PID_FILE) {
-        Ok(data) => String::from_utf8_lossy(&data)
-            .trim()
-            .parse::<u32>()
-            .unwrap_or(0),
+        Ok(data) => String::from_utf8_lossy(&data).trim().parse::<u32>().unwrap_or(0),
         Err(e) => {
             err(
                 sys,
@@ -80,10 +77,7 @@ fn send_signal(sys: &Sys, name: &str) -> i32 {
         Err(_) => {
             err(
                 sys,
-                &format!(
-                    "{} [error] {pid}#{pid}: kill({pid}, {sig}) failed (3: No such process)\n",
-                    timestamp(sys)
-                ),
+                &format!("{} [error] {pid}#{pid}: kill({pid}, {sig}) failed (3: No such process)\n", timestamp(sys)),
             );
             1
         }
@@ -105,55 +99,31 @@ async fn master(sys: &Sys, argv: &[String]) -> i32 {
     let _ = sys.mkdir("/var/run", true);
     let _ = sys.write_file(PID_FILE, format!("{pid}\n").as_bytes(), false);
     let ts = timestamp(sys);
-    err(
-        sys,
-        &format!("{ts} [notice] {pid}#{pid}: using the \"epoll\" event method\n"),
-    );
+    err(sys, &format!("{ts} [notice] {pid}#{pid}: using the \"epoll\" event method\n"));
     err(sys, &format!("{ts} [notice] {pid}#{pid}: {VERSION}\n"));
-    err(
-        sys,
-        &format!("{ts} [notice] {pid}#{pid}: start worker processes\n"),
-    );
+    err(sys, &format!("{ts} [notice] {pid}#{pid}: start worker processes\n"));
     let fds = sys.fds();
-    let worker = match sys.spawn(
-        vec!["/usr/sbin/nginx".into(), WORKER_FLAG.into()],
-        fds,
-        sys.env(),
-    ) {
+    let worker = match sys.spawn(vec!["/usr/sbin/nginx".into(), WORKER_FLAG.into()], fds, sys.env()) {
         Ok(w) => w,
         Err(e) => {
-            err(
-                sys,
-                &format!("{ts} [emerg] {pid}#{pid}: fork() failed ({})\n", e.text()),
-            );
+            err(sys, &format!("{ts} [emerg] {pid}#{pid}: fork() failed ({})\n", e.text()));
             return 1;
         }
     };
     let worker_ns_pid = sys.ns_pid_of(worker).unwrap_or(0);
-    err(
-        sys,
-        &format!("{ts} [notice] {pid}#{pid}: start worker process {worker_ns_pid}\n"),
-    );
+    err(sys, &format!("{ts} [notice] {pid}#{pid}: start worker process {worker_ns_pid}\n"));
     let _ = worker;
     loop {
         if let Some(sig) = sys.take_signal() {
             let ts = timestamp(sys);
             match sig {
                 SIGHUP => {
-                    err(
-                        sys,
-                        &format!(
-                            "{ts} [notice] {pid}#{pid}: signal 1 (SIGHUP) received, reconfiguring\n"
-                        ),
-                    );
+                    err(sys, &format!("{ts} [notice] {pid}#{pid}: signal 1 (SIGHUP) received, reconfiguring\n"));
                     continue;
                 }
-                SIGQUIT => err(
-                    sys,
-                    &format!(
-                        "{ts} [notice] {pid}#{pid}: signal 3 (SIGQUIT) received, shutting down\n"
-                    ),
-                ),
+                SIGQUIT => {
+                    err(sys, &format!("{ts} [notice] {pid}#{pid}: signal 3 (SIGQUIT) received, shutting down\n"))
+                }
                 _ => err(
                     sys,
                     &format!(
@@ -164,10 +134,7 @@ async fn master(sys: &Sys, argv: &[String]) -> i32 {
             }
             let _ = sys.kill(worker_ns_pid, sig);
             let _ = sys.wait(worker).await;
-            err(
-                sys,
-                &format!("{} [notice] {pid}#{pid}: exit\n", timestamp(sys)),
-            );
+            err(sys, &format!("{} [notice] {pid}#{pid}: exit\n", timestamp(sys)));
             let _ = sys.remove(PID_FILE, false);
             return 0;
         }
@@ -193,14 +160,7 @@ async fn worker(sys: &Sys) -> i32 {
         sys.catch(sig);
     }
     if let Err(e) = sys.listen(80) {
-        err(
-            sys,
-            &format!(
-                "{} [emerg] bind() to 0.0.0.0:80 failed ({})\n",
-                timestamp(sys),
-                e.text()
-            ),
-        );
+        err(sys, &format!("{} [emerg] bind() to 0.0.0.0:80 failed ({})\n", timestamp(sys), e.text()));
         return 1;
     }
     loop {
@@ -214,17 +174,11 @@ async fn worker(sys: &Sys) -> i32 {
 fn serve(sys: &Sys, conn: u64) {
     let req = parse_request(&sys.request(conn));
     let path = req.path.split('?').next().unwrap_or("/").to_string();
-    let file = if path.ends_with('/') {
-        format!("{ROOT}{path}index.html")
-    } else {
-        format!("{ROOT}{path}")
-    };
+    let file = if path.ends_with('/') { format!("{ROOT}{path}index.html") } else { format!("{ROOT}{path}") };
     let (status, body) = match sys.read_file(&file) {
         Ok(data) => (200, String::from_utf8_lossy(&data).into_owned()),
         Err(crate::kernel::exec::Errno::IsDir) => (301, String::new()),
-        Err(_) if path.ends_with('/') && sys.stat(&format!("{ROOT}{path}")) == Some(true) => {
-            (403, error_page(403))
-        }
+        Err(_) if path.ends_with('/') && sys.stat(&format!("{ROOT}{path}")) == Some(true) => (403, error_page(403)),
         Err(_) => (404, error_page(404)),
     };
     let peer = sys.peer_ip(conn);
@@ -239,11 +193,7 @@ fn serve(sys: &Sys, conn: u64) {
             body.len()
         ),
     );
-    sys.respond(
-        conn,
-        response(status, "text/html", &body),
-        &format!("GET {} → {status}", req.path),
-    );
+    sys.respond(conn, response(status, "text/html", &body), &format!("GET {} → {status}", req.path));
 }
 
 fn error_page(status: u16) -> String {

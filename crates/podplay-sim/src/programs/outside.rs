@@ -27,18 +27,10 @@ pub fn main(sys: Sys, _argv: Vec<String>) -> Task {
                     sys.store_document(log);
                     count += 1;
                 }
-                sys.respond(
-                    conn,
-                    response(200, "application/json", "{\"errors\":false}"),
-                    "POST /_bulk → 200",
-                );
+                sys.respond(conn, response(200, "application/json", "{\"errors\":false}"), "POST /_bulk → 200");
             } else {
                 let body = format!("{{\"count\":{count}}}");
-                sys.respond(
-                    conn,
-                    response(200, "application/json", &body),
-                    &format!("GET {} → 200", req.path),
-                );
+                sys.respond(conn, response(200, "application/json", &body), &format!("GET {} → 200", req.path));
             }
         }
     })
@@ -60,11 +52,7 @@ pub fn web(sys: Sys, _argv: Vec<String>) -> Task {
                 "info.cern.ch" => "<html><head></head><body><header>\n<title>http://info.cern.ch</title>\n</header>\n\n<h1>http://info.cern.ch - home of the first website</h1>\n<p>From here you can:</p>\n<ul>\n<li><a href=\"http://info.cern.ch/hypertext/WWW/TheProject.html\">Browse the first website</a></li>\n</ul>\n</body></html>\n".to_string(),
                 other => format!("<!doctype html>\n<html>\n<head><title>{other}</title></head>\n<body><h1>{other}</h1><p>A page from outside the cluster, served by podplay's stand-in for the internet.</p></body>\n</html>\n"),
             };
-            sys.respond(
-                conn,
-                response(200, "text/html", &body),
-                &format!("GET {}{} → 200", host, req.path),
-            );
+            sys.respond(conn, response(200, "text/html", &body), &format!("GET {}{} → 200", host, req.path));
         }
     })
 }

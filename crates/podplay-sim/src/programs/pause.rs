@@ -21,11 +21,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
         sys.catch(SIGTERM);
         loop {
             if let Some(sig) = sys.take_signal() {
-                let name = if sig == SIGINT {
-                    "Interrupt"
-                } else {
-                    "Terminated"
-                };
+                let name = if sig == SIGINT { "Interrupt" } else { "Terminated" };
                 err(&sys, &format!("Shutting down, got signal: {name}\n"));
                 return 0;
             }

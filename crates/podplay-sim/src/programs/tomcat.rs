@@ -23,11 +23,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
             .cloned()
             .unwrap_or_else(|| "/usr/local/tomcat/bin/catalina.sh".into());
         let home = parent(&parent(&script));
-        let version = if home.contains("7.0.42") {
-            "7.0.42"
-        } else {
-            "10.1.34"
-        };
+        let version = if home.contains("7.0.42") { "7.0.42" } else { "10.1.34" };
         run(&sys, &home, version).await
     })
 }
@@ -48,12 +44,7 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
     ));
     sys.catch(SIGTERM);
     sys.catch(SIGINT);
-    log(
-        sys,
-        &format!(
-            "org.apache.catalina.core.StandardService.startInternal Starting service [Catalina]"
-        ),
-    );
+    log(sys, &format!("org.apache.catalina.core.StandardService.startInternal Starting service [Catalina]"));
     log(
         sys,
         &format!(
@@ -76,14 +67,8 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
         );
         return 1;
     }
-    log(
-        sys,
-        "org.apache.coyote.AbstractProtocol.start Starting ProtocolHandler [\"http-bio-8080\"]",
-    );
-    log(
-        sys,
-        "org.apache.catalina.startup.Catalina.start Server startup in [1500] milliseconds",
-    );
+    log(sys, "org.apache.coyote.AbstractProtocol.start Starting ProtocolHandler [\"http-bio-8080\"]");
+    log(sys, "org.apache.catalina.startup.Catalina.start Server startup in [1500] milliseconds");
     let mut next_scan = sys.now() + SimDuration::from_secs(10);
     loop {
         // Serve what is waiting, then wait for a request, a signal or the next scan.
@@ -91,14 +76,8 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
         let waited = wait_request(sys, until).await;
         match waited {
             Wake::Signal => {
-                log(
-                    sys,
-                    "org.apache.coyote.AbstractProtocol.pause Pausing ProtocolHandler [\"http-bio-8080\"]",
-                );
-                log(
-                    sys,
-                    "org.apache.catalina.core.StandardService.stopInternal Stopping service [Catalina]",
-                );
+                log(sys, "org.apache.coyote.AbstractProtocol.pause Pausing ProtocolHandler [\"http-bio-8080\"]");
+                log(sys, "org.apache.catalina.core.StandardService.stopInternal Stopping service [Catalina]");
                 return 143;
             }
             Wake::Conn(conn) => serve(sys, conn, &apps),
@@ -150,23 +129,14 @@ fn deploy_new(sys: &Sys, home: &str, apps: &mut BTreeMap<String, String>) {
             continue;
         };
         let text = String::from_utf8_lossy(&data);
-        let index = text
-            .strip_prefix(WAR_MAGIC)
-            .unwrap_or("<html><body>(not a podplay WAR)</body></html>")
-            .to_string();
+        let index = text.strip_prefix(WAR_MAGIC).unwrap_or("<html><body>(not a podplay WAR)</body></html>").to_string();
         log(
             sys,
-            &format!(
-                "org.apache.catalina.startup.HostConfig.deployWAR Deploying web application archive [{path}]"
-            ),
+            &format!("org.apache.catalina.startup.HostConfig.deployWAR Deploying web application archive [{path}]"),
         );
         // Tomcat expands the archive next to it.
         let _ = sys.mkdir(&format!("{webapps}/{app}"), true);
-        let _ = sys.write_file(
-            &format!("{webapps}/{app}/index.html"),
-            index.as_bytes(),
-            false,
-        );
+        let _ = sys.write_file(&format!("{webapps}/{app}/index.html"), index.as_bytes(), false);
         log(
             sys,
             &format!(
@@ -179,18 +149,8 @@ fn deploy_new(sys: &Sys, home: &str, apps: &mut BTreeMap<String, String>) {
 
 fn serve(sys: &Sys, conn: u64, apps: &BTreeMap<String, String>) {
     let req = parse_request(&sys.request(conn));
-    let app = req
-        .path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let key = if app.is_empty() {
-        "ROOT".to_string()
-    } else {
-        app
-    };
+    let app = req.path.trim_start_matches('/').split('/').next().unwrap_or("").to_string();
+    let key = if app.is_empty() { "ROOT".to_string() } else { app };
     let (status, body) = match apps.get(&key) {
         Some(index) => (200, index.clone()),
         None => (
@@ -201,9 +161,5 @@ fn serve(sys: &Sys, conn: u64, apps: &BTreeMap<String, String>) {
             ),
         ),
     };
-    sys.respond(
-        conn,
-        response(status, "text/html;charset=UTF-8", &body),
-        &format!("GET {} → {status}", req.path),
-    );
+    sys.respond(conn, response(status, "text/html;charset=UTF-8", &body), &format!("GET {} → {status}", req.path));
 }

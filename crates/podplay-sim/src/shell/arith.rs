@@ -25,10 +25,7 @@ const SYNTAX_ERROR: &str = "arithmetic syntax error";
 
 /// The expression of `$((...))`, the lexer being just after `$((`; on
 /// success the lexer is moved past the closing `))`.
-pub(crate) fn parse_expansion(
-    lexer: &mut Lexer<'_>,
-    start: Position,
-) -> Result<ArithExpr, ParseError> {
+pub(crate) fn parse_expansion(lexer: &mut Lexer<'_>, start: Position) -> Result<ArithExpr, ParseError> {
     let mut parser = ArithParser::new(lexer, true, start);
     // `$(( ))` is 0, as in busybox.
     let expr = if matches!(parser.peek()?.kind, ArithTokenKind::RightParen) {
@@ -45,9 +42,7 @@ pub(crate) fn parse_expansion(
     }
     let at = parser.lexer.position();
     if parser.lexer.peek().is_none() {
-        Err(parser
-            .lexer
-            .error_at_end("syntax error: missing '))'", start))
+        Err(parser.lexer.error_at_end("syntax error: missing '))'", start))
     } else {
         Err(parser.lexer.error_here(SYNTAX_ERROR, at))
     }
@@ -177,19 +172,12 @@ struct ArithParser<'l, 'a> {
 
 impl<'l, 'a> ArithParser<'l, 'a> {
     fn new(lexer: &'l mut Lexer<'a>, in_expansion: bool, start: Position) -> Self {
-        ArithParser {
-            lexer,
-            peeked: None,
-            after_name: false,
-            in_expansion,
-            start,
-        }
+        ArithParser { lexer, peeked: None, after_name: false, in_expansion, start }
     }
 
     fn syntax_error(&self, token: &ArithToken) -> ParseError {
         if self.in_expansion && matches!(token.kind, ArithTokenKind::End) {
-            self.lexer
-                .error_at_end("syntax error: missing '))'", self.start)
+            self.lexer.error_at_end("syntax error: missing '))'", self.start)
         } else if matches!(token.kind, ArithTokenKind::End) {
             self.lexer.error_at_end(SYNTAX_ERROR, token.start)
         } else {
@@ -197,11 +185,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
         }
     }
 
-    fn nested<T>(
-        &mut self,
-        at: Position,
-        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
-    ) -> Result<T, ParseError> {
+    fn nested<T>(&mut self, at: Position, f: impl FnOnce(&mut Self) -> Result<T, ParseError>) -> Result<T, ParseError> {
         self.lexer.enter(at)?;
         let result = f(self);
         self.lexer.leave();
@@ -264,11 +248,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
             return Err(self.syntax_error(&token));
         };
         let value = self.nested(token.start, Self::assignment)?;
-        let expr = ArithExpr::Assign {
-            op,
-            name,
-            value: Box::new(value.expr),
-        };
+        let expr = ArithExpr::Assign { op, name, value: Box::new(value.expr) };
         self.node(expr, value.height, token.start)
     }
 
@@ -285,10 +265,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
             return Err(self.syntax_error(&colon));
         }
         let else_value = self.nested(question.start, Self::conditional)?;
-        let height = condition
-            .height
-            .max(then_value.height)
-            .max(else_value.height);
+        let height = condition.height.max(then_value.height).max(else_value.height);
         let expr = ArithExpr::Conditional {
             condition: Box::new(condition.expr),
             then_value: Box::new(then_value.expr),
@@ -328,19 +305,9 @@ impl<'l, 'a> ArithParser<'l, 'a> {
         self.binary(BinaryOp::Power, base, exponent, token.start)
     }
 
-    fn binary(
-        &self,
-        op: BinaryOp,
-        left: Node,
-        right: Node,
-        at: Position,
-    ) -> Result<Node, ParseError> {
+    fn binary(&self, op: BinaryOp, left: Node, right: Node, at: Position) -> Result<Node, ParseError> {
         let height = left.height.max(right.height);
-        let expr = ArithExpr::Binary {
-            op,
-            left: Box::new(left.expr),
-            right: Box::new(right.expr),
-        };
+        let expr = ArithExpr::Binary { op, left: Box::new(left.expr), right: Box::new(right.expr) };
         self.node(expr, height, at)
     }
 
@@ -358,11 +325,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
                 let ArithTokenKind::Name(name) = name.kind else {
                     return Err(self.syntax_error(&name));
                 };
-                let expr = ArithExpr::Increment {
-                    name,
-                    decrement,
-                    prefix: true,
-                };
+                let expr = ArithExpr::Increment { name, decrement, prefix: true };
                 return self.node(expr, 0, token.start);
             }
             _ => {
@@ -371,10 +334,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
             }
         };
         let operand = self.nested(token.start, Self::unary)?;
-        let expr = ArithExpr::Unary {
-            op,
-            operand: Box::new(operand.expr),
-        };
+        let expr = ArithExpr::Unary { op, operand: Box::new(operand.expr) };
         self.node(expr, operand.height, token.start)
     }
 
@@ -387,11 +347,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
             ArithTokenKind::Name(name) => {
                 if let Some(Operator::Increment { decrement }) = self.peek_operator()? {
                     self.next()?;
-                    let expr = ArithExpr::Increment {
-                        name,
-                        decrement,
-                        prefix: false,
-                    };
+                    let expr = ArithExpr::Increment { name, decrement, prefix: false };
                     return self.node(expr, 0, token.start);
                 }
                 self.node(ArithExpr::Variable(name), 0, token.start)
@@ -456,10 +412,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
     fn number(&mut self, start: Position) -> Result<i64, ParseError> {
         let hexadecimal = self.lexer.peek_raw() == Some('0')
             && matches!(self.lexer.peek_raw_nth(1), Some('x' | 'X'))
-            && self
-                .lexer
-                .peek_raw_nth(2)
-                .is_some_and(|c| c.is_ascii_hexdigit());
+            && self.lexer.peek_raw_nth(2).is_some_and(|c| c.is_ascii_hexdigit());
         let radix = if hexadecimal {
             self.lexer.bump();
             self.lexer.bump();
@@ -472,9 +425,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
         let mut value: Option<u64> = Some(0);
         while let Some(digit) = self.lexer.peek_raw().and_then(|c| c.to_digit(radix)) {
             self.lexer.bump();
-            value = value
-                .and_then(|v| v.checked_mul(u64::from(radix)))
-                .and_then(|v| v.checked_add(u64::from(digit)));
+            value = value.and_then(|v| v.checked_mul(u64::from(radix))).and_then(|v| v.checked_add(u64::from(digit)));
         }
         if self.lexer.peek_raw().is_some_and(is_name_char) {
             return Err(self.lexer.error_here(SYNTAX_ERROR, start));
@@ -494,8 +445,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
 
     fn operator(&mut self, start: Position) -> Result<Operator, ParseError> {
         let first = self.lexer.peek_raw();
-        let doubled =
-            first.is_some_and(|c| (c == '+' || c == '-') && self.lexer.peek_raw_nth(1) == Some(c));
+        let doubled = first.is_some_and(|c| (c == '+' || c == '-') && self.lexer.peek_raw_nth(1) == Some(c));
         if doubled {
             let decrement = first == Some('-');
             if self.after_name || self.name_follows_increment() {
@@ -505,11 +455,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
             }
             // `--7` is `- -7`: take one sign only.
             self.lexer.bump();
-            let op = if decrement {
-                BinaryOp::Subtract
-            } else {
-                BinaryOp::Add
-            };
+            let op = if decrement { BinaryOp::Subtract } else { BinaryOp::Add };
             return Ok(Operator::Binary(op));
         }
         for (text, op) in OPERATORS {
@@ -527,11 +473,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
     /// allowed), making it a prefix increment.
     fn name_follows_increment(&self) -> bool {
         let mut n = 2;
-        while self
-            .lexer
-            .peek_raw_nth(n)
-            .is_some_and(|c| c.is_ascii_whitespace())
-        {
+        while self.lexer.peek_raw_nth(n).is_some_and(|c| c.is_ascii_whitespace()) {
             n += 1;
         }
         self.lexer.peek_raw_nth(n).is_some_and(is_name_start)
@@ -543,9 +485,7 @@ impl<'l, 'a> ArithParser<'l, 'a> {
 fn operand(part: WordPart) -> Option<ArithExpr> {
     match part {
         WordPart::Parameter(parameter) => Some(ArithExpr::Parameter(parameter)),
-        WordPart::CommandSubstitution(substitution) => {
-            Some(ArithExpr::CommandSubstitution(substitution))
-        }
+        WordPart::CommandSubstitution(substitution) => Some(ArithExpr::CommandSubstitution(substitution)),
         WordPart::Arithmetic(expr) => Some(expr),
         _ => None,
     }
@@ -561,14 +501,9 @@ fn height(expr: &ArithExpr) -> u32 {
         | ArithExpr::Increment { .. } => 0,
         ArithExpr::Unary { operand, .. } => height(operand).saturating_add(1),
         ArithExpr::Binary { left, right, .. } => height(left).max(height(right)).saturating_add(1),
-        ArithExpr::Conditional {
-            condition,
-            then_value,
-            else_value,
-        } => height(condition)
-            .max(height(then_value))
-            .max(height(else_value))
-            .saturating_add(1),
+        ArithExpr::Conditional { condition, then_value, else_value } => {
+            height(condition).max(height(then_value)).max(height(else_value)).saturating_add(1)
+        }
         ArithExpr::Assign { value, .. } => height(value).saturating_add(1),
     }
 }

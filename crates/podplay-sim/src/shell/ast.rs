@@ -422,26 +422,14 @@ pub enum ParameterOperation {
     /// `${#x}`: the length of the value in characters.
     Length,
     /// `${x:-word}`: the value, or `word` if unset.
-    UseDefault {
-        treat_empty_as_unset: bool,
-        word: Word,
-    },
+    UseDefault { treat_empty_as_unset: bool, word: Word },
     /// `${x:=word}`: like `UseDefault`, and also assign `word` to `x`.
-    AssignDefault {
-        treat_empty_as_unset: bool,
-        word: Word,
-    },
+    AssignDefault { treat_empty_as_unset: bool, word: Word },
     /// `${x:?word}`: the value, or fail with `sh: x: word` (an empty word
     /// means busybox's `parameter not set`).
-    ErrorIfUnset {
-        treat_empty_as_unset: bool,
-        word: Word,
-    },
+    ErrorIfUnset { treat_empty_as_unset: bool, word: Word },
     /// `${x:+word}`: `word` if set, else nothing.
-    UseAlternative {
-        treat_empty_as_unset: bool,
-        word: Word,
-    },
+    UseAlternative { treat_empty_as_unset: bool, word: Word },
     /// `${x%pattern}` (shortest) or `${x%%pattern}` (longest): remove a
     /// matching suffix.
     RemoveSuffix { longest: bool, pattern: Word },
@@ -454,11 +442,7 @@ pub enum ParameterOperation {
     /// `${x/pattern/replacement}` (first match) or `${x//pattern/...}` (all
     /// matches) (bash, accepted by busybox). `None` for `${x/pattern}`:
     /// delete the match.
-    Replace {
-        all: bool,
-        pattern: Word,
-        replacement: Option<Word>,
-    },
+    Replace { all: bool, pattern: Word, replacement: Option<Word> },
 }
 
 /// An arithmetic expression, as in `$((i + 1))`, with C's precedence.

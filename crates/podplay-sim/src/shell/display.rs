@@ -8,10 +8,9 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::{
-    AndOr, AndOrList, ArithExpr, Assignment, BinaryOp, CaseArm, CaseCommand, Command,
-    CommandSubstitution, CompoundCommand, CompoundKind, ForCommand, FunctionDefinition, IfCommand,
-    List, ListItem, LoopCommand, Parameter, ParameterExpansion, ParameterOperation, Pipeline,
-    Program, Redirect, RedirectOp, SimpleCommand, Word, WordPart,
+    AndOr, AndOrList, ArithExpr, Assignment, BinaryOp, CaseArm, CaseCommand, Command, CommandSubstitution,
+    CompoundCommand, CompoundKind, ForCommand, FunctionDefinition, IfCommand, List, ListItem, LoopCommand, Parameter,
+    ParameterExpansion, ParameterOperation, Pipeline, Program, Redirect, RedirectOp, SimpleCommand, Word, WordPart,
 };
 use super::lexer::{RESERVED_WORDS, reserved_word};
 
@@ -114,8 +113,7 @@ impl Display for SimpleCommand {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         // `>x if` runs a command named `if`; printed `if > x`, it would
         // start an if command. Such a name keeps its redirections in front.
-        let reserved_name =
-            self.assignments.is_empty() && self.words.first().and_then(reserved_word).is_some();
+        let reserved_name = self.assignments.is_empty() && self.words.first().and_then(reserved_word).is_some();
         let mut separator = "";
         for assignment in &self.assignments {
             write!(f, "{separator}{assignment}")?;
@@ -155,10 +153,7 @@ impl Display for Redirect {
             write!(f, "{fd}")?;
         }
         f.write_str(self.op.as_str())?;
-        if !matches!(
-            self.op,
-            RedirectOp::DuplicateInput | RedirectOp::DuplicateOutput
-        ) {
+        if !matches!(self.op, RedirectOp::DuplicateInput | RedirectOp::DuplicateOutput) {
             f.write_char(' ')?;
         }
         write!(f, "{}", self.target)
@@ -184,24 +179,14 @@ impl Display for CompoundCommand {
 }
 
 fn write_loop(f: &mut Formatter<'_>, keyword: &str, command: &LoopCommand) -> fmt::Result {
-    write!(
-        f,
-        "{keyword} {} do {} done",
-        Body(&command.condition),
-        Body(&command.body)
-    )
+    write!(f, "{keyword} {} do {} done", Body(&command.condition), Body(&command.body))
 }
 
 impl Display for IfCommand {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         for (i, branch) in self.branches.iter().enumerate() {
             let keyword = if i == 0 { "if" } else { " elif" };
-            write!(
-                f,
-                "{keyword} {} then {}",
-                Body(&branch.condition),
-                Body(&branch.body)
-            )?;
+            write!(f, "{keyword} {} then {}", Body(&branch.condition), Body(&branch.body))?;
         }
         if let Some(else_body) = &self.else_body {
             write!(f, " else {}", Body(else_body))?;
@@ -283,26 +268,11 @@ impl Context {
     fn needs_backslash(self, c: char) -> bool {
         match self {
             // Characters the lexer never leaves in unquoted literal text.
-            Context::Unquoted => matches!(
-                c,
-                ' ' | '\t'
-                    | '\n'
-                    | ';'
-                    | '&'
-                    | '|'
-                    | '<'
-                    | '>'
-                    | '('
-                    | ')'
-                    | '\''
-                    | '"'
-                    | '\\'
-                    | '`'
-            ),
-            Context::DoubleQuoted => matches!(c, '$' | '`' | '"' | '\\'),
-            Context::BraceUnquoted { stop } => {
-                matches!(c, '}' | '\'' | '"' | '\\' | '`') || Some(c) == stop
+            Context::Unquoted => {
+                matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')' | '\'' | '"' | '\\' | '`')
             }
+            Context::DoubleQuoted => matches!(c, '$' | '`' | '"' | '\\'),
+            Context::BraceUnquoted { stop } => matches!(c, '}' | '\'' | '"' | '\\' | '`') || Some(c) == stop,
             Context::BraceDoubleQuoted => matches!(c, '$' | '`' | '"' | '\\' | '}'),
         }
     }
@@ -361,11 +331,7 @@ impl Display for ParameterExpansion {
 
 /// `$x` or `${x...}`; the words inside are printed in the quoting they were
 /// read in.
-fn write_parameter(
-    f: &mut Formatter<'_>,
-    expansion: &ParameterExpansion,
-    double_quoted: bool,
-) -> fmt::Result {
+fn write_parameter(f: &mut Formatter<'_>, expansion: &ParameterExpansion, double_quoted: bool) -> fmt::Result {
     let name = match &expansion.parameter {
         Parameter::Named(name) => name.clone(),
         Parameter::Positional(n) => n.to_string(),
@@ -380,98 +346,41 @@ fn write_parameter(
     let Some(operation) = &expansion.operation else {
         return write!(f, "${{{name}}}");
     };
-    let words = if double_quoted {
-        Context::BraceDoubleQuoted
-    } else {
-        Context::BraceUnquoted { stop: None }
-    };
+    let words = if double_quoted { Context::BraceDoubleQuoted } else { Context::BraceUnquoted { stop: None } };
     let patterns = Context::BraceUnquoted { stop: None };
     let colon = |treat_empty_as_unset: bool| if treat_empty_as_unset { ":" } else { "" };
     match operation {
         ParameterOperation::Length => return write!(f, "${{#{name}}}"),
-        ParameterOperation::UseDefault {
-            treat_empty_as_unset,
-            word,
-        } => write_operand(
-            f,
-            &name,
-            &format!("{}-", colon(*treat_empty_as_unset)),
-            word,
-            words,
-        )?,
-        ParameterOperation::AssignDefault {
-            treat_empty_as_unset,
-            word,
-        } => write_operand(
-            f,
-            &name,
-            &format!("{}=", colon(*treat_empty_as_unset)),
-            word,
-            words,
-        )?,
-        ParameterOperation::ErrorIfUnset {
-            treat_empty_as_unset,
-            word,
-        } => write_operand(
-            f,
-            &name,
-            &format!("{}?", colon(*treat_empty_as_unset)),
-            word,
-            words,
-        )?,
-        ParameterOperation::UseAlternative {
-            treat_empty_as_unset,
-            word,
-        } => write_operand(
-            f,
-            &name,
-            &format!("{}+", colon(*treat_empty_as_unset)),
-            word,
-            words,
-        )?,
+        ParameterOperation::UseDefault { treat_empty_as_unset, word } => {
+            write_operand(f, &name, &format!("{}-", colon(*treat_empty_as_unset)), word, words)?
+        }
+        ParameterOperation::AssignDefault { treat_empty_as_unset, word } => {
+            write_operand(f, &name, &format!("{}=", colon(*treat_empty_as_unset)), word, words)?
+        }
+        ParameterOperation::ErrorIfUnset { treat_empty_as_unset, word } => {
+            write_operand(f, &name, &format!("{}?", colon(*treat_empty_as_unset)), word, words)?
+        }
+        ParameterOperation::UseAlternative { treat_empty_as_unset, word } => {
+            write_operand(f, &name, &format!("{}+", colon(*treat_empty_as_unset)), word, words)?
+        }
         ParameterOperation::RemoveSuffix { longest, pattern } => {
-            write_operand(
-                f,
-                &name,
-                if *longest { "%%" } else { "%" },
-                pattern,
-                patterns,
-            )?;
+            write_operand(f, &name, if *longest { "%%" } else { "%" }, pattern, patterns)?;
         }
         ParameterOperation::RemovePrefix { longest, pattern } => {
-            write_operand(
-                f,
-                &name,
-                if *longest { "##" } else { "#" },
-                pattern,
-                patterns,
-            )?;
+            write_operand(f, &name, if *longest { "##" } else { "#" }, pattern, patterns)?;
         }
         ParameterOperation::Substring { offset, length } => {
-            let offset_context = if double_quoted {
-                Context::BraceDoubleQuoted
-            } else {
-                Context::BraceUnquoted { stop: Some(':') }
-            };
+            let offset_context =
+                if double_quoted { Context::BraceDoubleQuoted } else { Context::BraceUnquoted { stop: Some(':') } };
             write_operand(f, &name, ":", offset, offset_context)?;
             if let Some(length) = length {
                 f.write_char(':')?;
                 write_parts(f, &length.parts, words)?;
             }
         }
-        ParameterOperation::Replace {
-            all,
-            pattern,
-            replacement,
-        } => {
+        ParameterOperation::Replace { all, pattern, replacement } => {
             let pattern_context = Context::BraceUnquoted { stop: Some('/') };
-            write_operand(
-                f,
-                &name,
-                if *all { "//" } else { "/" },
-                pattern,
-                pattern_context,
-            )?;
+            write_operand(f, &name, if *all { "//" } else { "/" }, pattern, pattern_context)?;
             if let Some(replacement) = replacement {
                 f.write_char('/')?;
                 write_parts(f, &replacement.parts, patterns)?;
@@ -482,13 +391,7 @@ fn write_parameter(
 }
 
 /// `${name` + operator + word (the closing brace is the caller's).
-fn write_operand(
-    f: &mut Formatter<'_>,
-    name: &str,
-    operator: &str,
-    word: &Word,
-    context: Context,
-) -> fmt::Result {
+fn write_operand(f: &mut Formatter<'_>, name: &str, operator: &str, word: &Word, context: Context) -> fmt::Result {
     write!(f, "${{{name}{operator}")?;
     write_parts(f, &word.parts, context)
 }
@@ -524,10 +427,9 @@ fn precedence(expr: &ArithExpr) -> u8 {
         ArithExpr::Conditional { .. } => 3,
         ArithExpr::Unary { .. } | ArithExpr::Increment { prefix: true, .. } => 15,
         ArithExpr::Increment { prefix: false, .. } => 16,
-        ArithExpr::Number(_)
-        | ArithExpr::Variable(_)
-        | ArithExpr::Parameter(_)
-        | ArithExpr::CommandSubstitution(_) => 17,
+        ArithExpr::Number(_) | ArithExpr::Variable(_) | ArithExpr::Parameter(_) | ArithExpr::CommandSubstitution(_) => {
+            17
+        }
     }
 }
 
@@ -556,11 +458,7 @@ struct Operand<'a> {
 
 impl Display for Operand<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if precedence(self.expr) < self.minimum {
-            write!(f, "({})", self.expr)
-        } else {
-            write!(f, "{}", self.expr)
-        }
+        if precedence(self.expr) < self.minimum { write!(f, "({})", self.expr) } else { write!(f, "{}", self.expr) }
     }
 }
 
@@ -582,54 +480,24 @@ impl Display for ArithExpr {
             ArithExpr::Unary { op, operand: inner } => {
                 let inner = operand(inner, 15).to_string();
                 // `- -x`, not `--x`, which is a decrement.
-                let space = if inner.starts_with(['-', '+']) {
-                    " "
-                } else {
-                    ""
-                };
+                let space = if inner.starts_with(['-', '+']) { " " } else { "" };
                 write!(f, "{}{space}{inner}", op.as_str())
             }
             ArithExpr::Binary { op, left, right } => {
                 let p = binary_precedence(*op);
-                let (left_minimum, right_minimum) = if *op == BinaryOp::Power {
-                    (p + 1, p)
-                } else {
-                    (p, p + 1)
-                };
+                let (left_minimum, right_minimum) = if *op == BinaryOp::Power { (p + 1, p) } else { (p, p + 1) };
                 let separator = if *op == BinaryOp::Comma { "" } else { " " };
-                write!(
-                    f,
-                    "{}{separator}{} {}",
-                    operand(left, left_minimum),
-                    op.as_str(),
-                    operand(right, right_minimum)
-                )
+                write!(f, "{}{separator}{} {}", operand(left, left_minimum), op.as_str(), operand(right, right_minimum))
             }
-            ArithExpr::Conditional {
-                condition,
-                then_value,
-                else_value,
-            } => write!(
-                f,
-                "{} ? {} : {}",
-                operand(condition, 4),
-                operand(then_value, 1),
-                operand(else_value, 3)
-            ),
+            ArithExpr::Conditional { condition, then_value, else_value } => {
+                write!(f, "{} ? {} : {}", operand(condition, 4), operand(then_value, 1), operand(else_value, 3))
+            }
             ArithExpr::Assign { op, name, value } => {
                 write!(f, "{name} {} {}", op.as_str(), operand(value, 2))
             }
-            ArithExpr::Increment {
-                name,
-                decrement,
-                prefix,
-            } => {
+            ArithExpr::Increment { name, decrement, prefix } => {
                 let op = if *decrement { "--" } else { "++" };
-                if *prefix {
-                    write!(f, "{op}{name}")
-                } else {
-                    write!(f, "{name}{op}")
-                }
+                if *prefix { write!(f, "{op}{name}") } else { write!(f, "{name}{op}") }
             }
         }
     }

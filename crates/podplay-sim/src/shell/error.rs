@@ -23,12 +23,7 @@ impl ParseError {
     /// the line it had read up to when it noticed, which for an unterminated
     /// quote is the last line of the script.
     pub(crate) fn new(message: impl Into<String>, position: Position, reported_line: u32) -> Self {
-        ParseError {
-            message: message.into(),
-            position,
-            reported_line: reported_line.max(1),
-            incomplete: false,
-        }
+        ParseError { message: message.into(), position, reported_line: reported_line.max(1), incomplete: false }
     }
 
     /// Marks an error caused by the input ending too early.
@@ -64,21 +59,14 @@ impl ParseError {
     /// The error as busybox prints it on standard error, without the newline:
     /// `render("sh")` gives `sh: line 1: syntax error: unexpected "done"`.
     pub fn render(&self, shell_name: &str) -> String {
-        format!(
-            "{shell_name}: line {}: {}",
-            self.reported_line, self.message
-        )
+        format!("{shell_name}: line {}: {}", self.reported_line, self.message)
     }
 }
 
 impl fmt::Display for ParseError {
     /// `LINE:COLUMN: MESSAGE`, the position being where to look.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}",
-            self.position.line, self.position.column, self.message
-        )
+        write!(f, "{}:{}: {}", self.position.line, self.position.column, self.message)
     }
 }
 

@@ -63,10 +63,7 @@ pub async fn run_shell(sys: &Sys, argv: &[String]) -> i32 {
             };
             shell.name = file.to_string();
             shell.positional = args.iter().skip(i + 1).map(|s| s.to_string()).collect();
-            (
-                String::from_utf8_lossy(&data).into_owned(),
-                Some(file.to_string()),
-            )
+            (String::from_utf8_lossy(&data).into_owned(), Some(file.to_string()))
         }
         None => {
             // Commands from standard input (an attached terminal never types).
@@ -130,18 +127,14 @@ impl<'a> Shell<'a> {
             Some(file) => format!("{file}: line {}", self.current_line),
             None => "sh".to_string(),
         };
-        let _ = self
-            .sys
-            .write_fd(2, format!("{prefix}: {message}\n").as_bytes());
+        let _ = self.sys.write_fd(2, format!("{prefix}: {message}\n").as_bytes());
     }
 
     async fn run_source(&mut self, source: &str) -> i32 {
         let program = match super::parse(source) {
             Ok(p) => p,
             Err(e) => {
-                let _ = self
-                    .sys
-                    .write_fd(2, format!("{}\n", e.render("sh")).as_bytes());
+                let _ = self.sys.write_fd(2, format!("{}\n", e.render("sh")).as_bytes());
                 return 2;
             }
         };
@@ -188,9 +181,7 @@ impl<'a> Shell<'a> {
             let program = match super::parse(source) {
                 Ok(p) => p,
                 Err(e) => {
-                    let _ = self
-                        .sys
-                        .write_fd(2, format!("{}\n", e.render("sh")).as_bytes());
+                    let _ = self.sys.write_fd(2, format!("{}\n", e.render("sh")).as_bytes());
                     self.status = 2;
                     return Flow::Normal;
                 }
@@ -226,11 +217,7 @@ impl<'a> Shell<'a> {
 
     /// `cmd &`: a child shell runs it.
     async fn background_job(&mut self, item: &ListItem) {
-        let text = ListItem {
-            and_or: item.and_or.clone(),
-            background: false,
-        }
-        .to_string();
+        let text = ListItem { and_or: item.and_or.clone(), background: false }.to_string();
         let argv = vec!["sh".to_string(), "-c".to_string(), text];
         let mut fds = self.sys.fds();
         if !matches!(fds.get(&0), Some(Fd::Pipe { .. })) {
@@ -565,12 +552,10 @@ impl<'a> Shell<'a> {
                 return Flow::Normal;
             }
             if cmd.words.is_empty()
-                && !cmd.assignments.iter().any(|a| {
-                    a.value
-                        .parts
-                        .iter()
-                        .any(|p| matches!(p, WordPart::CommandSubstitution(_)))
-                })
+                && !cmd
+                    .assignments
+                    .iter()
+                    .any(|a| a.value.parts.iter().any(|p| matches!(p, WordPart::CommandSubstitution(_))))
             {
                 self.status = 0;
             }
@@ -619,12 +604,7 @@ impl<'a> Shell<'a> {
         }
     }
 
-    async fn call_function(
-        &mut self,
-        body: &Command,
-        words: &[String],
-        fds: BTreeMap<i32, Fd>,
-    ) -> Flow {
+    async fn call_function(&mut self, body: &Command, words: &[String], fds: BTreeMap<i32, Fd>) -> Flow {
         if self.depth >= MAX_DEPTH {
             self.error(&format!("{}: function nesting too deep", words[0]));
             self.status = 2;
@@ -644,11 +624,8 @@ impl<'a> Shell<'a> {
     /// The environment for a child: exported variables plus `NAME=value`
     /// prefixes of this command.
     fn child_env(&self, assignments: &[(String, String)]) -> BTreeMap<String, String> {
-        let mut env: BTreeMap<String, String> = self
-            .exported
-            .iter()
-            .filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone())))
-            .collect();
+        let mut env: BTreeMap<String, String> =
+            self.exported.iter().filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone()))).collect();
         for (k, v) in assignments {
             env.insert(k.clone(), v.clone());
         }
@@ -663,11 +640,7 @@ impl<'a> Shell<'a> {
     }
 
     /// Applies redirections to a descriptor table; `None` (with a message) on failure.
-    async fn redirect(
-        &mut self,
-        redirects: &[Redirect],
-        mut fds: BTreeMap<i32, Fd>,
-    ) -> Option<BTreeMap<i32, Fd>> {
+    async fn redirect(&mut self, redirects: &[Redirect], mut fds: BTreeMap<i32, Fd>) -> Option<BTreeMap<i32, Fd>> {
         for r in redirects {
             let target = match self.expand_single(&r.target).await {
                 Ok(t) => t,
@@ -676,10 +649,7 @@ impl<'a> Shell<'a> {
             let fd = i32::try_from(r.fd()).unwrap_or(1);
             let path = fs::normalize(&self.sys.cwd(), &target);
             match r.op {
-                RedirectOp::Output
-                | RedirectOp::Clobber
-                | RedirectOp::Append
-                | RedirectOp::OutputAndError => {
+                RedirectOp::Output | RedirectOp::Clobber | RedirectOp::Append | RedirectOp::OutputAndError => {
                     let append = r.op == RedirectOp::Append;
                     let file = if target == "/dev/null" {
                         Fd::Null
@@ -697,10 +667,7 @@ impl<'a> Shell<'a> {
                             self.error(&format!("can't create {target}: {why}"));
                             return None;
                         }
-                        Fd::File {
-                            path: path.clone(),
-                            append: true,
-                        }
+                        Fd::File { path: path.clone(), append: true }
                     };
                     if r.op == RedirectOp::OutputAndError {
                         fds.insert(1, file.clone());
@@ -748,12 +715,7 @@ impl<'a> Shell<'a> {
 
     // ---- builtins ----
 
-    async fn builtin(
-        &mut self,
-        name: &str,
-        words: &[String],
-        assignments: &[(String, String)],
-    ) -> Flow {
+    async fn builtin(&mut self, name: &str, words: &[String], assignments: &[(String, String)]) -> Flow {
         let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
         let _ = assignments;
         self.status = 0;
@@ -761,33 +723,19 @@ impl<'a> Shell<'a> {
             ":" | "true" => {}
             "false" => self.status = 1,
             "exit" => {
-                let code = args
-                    .first()
-                    .and_then(|a| a.parse::<i32>().ok())
-                    .unwrap_or(self.status);
+                let code = args.first().and_then(|a| a.parse::<i32>().ok()).unwrap_or(self.status);
                 return Flow::Exit(code & 0xff);
             }
             "return" => {
-                self.status = args
-                    .first()
-                    .and_then(|a| a.parse().ok())
-                    .unwrap_or(self.status);
+                self.status = args.first().and_then(|a| a.parse().ok()).unwrap_or(self.status);
                 return Flow::Return;
             }
             "break" | "continue" => {
-                let n = args
-                    .first()
-                    .and_then(|a| a.parse::<u32>().ok())
-                    .unwrap_or(1)
-                    .max(1);
+                let n = args.first().and_then(|a| a.parse::<u32>().ok()).unwrap_or(1).max(1);
                 if self.loop_depth == 0 {
                     return Flow::Normal;
                 }
-                return if name == "break" {
-                    Flow::Break(n)
-                } else {
-                    Flow::Continue(n)
-                };
+                return if name == "break" { Flow::Break(n) } else { Flow::Continue(n) };
             }
             "cd" => {
                 let dir = args
@@ -845,19 +793,12 @@ impl<'a> Shell<'a> {
                     rest = &rest[1..];
                 }
                 if args.is_empty() {
-                    let text: String = self
-                        .vars
-                        .iter()
-                        .map(|(k, v)| format!("{k}='{v}'\n"))
-                        .collect();
+                    let text: String = self.vars.iter().map(|(k, v)| format!("{k}='{v}'\n")).collect();
                     let _ = self.sys.write_fd(1, text.as_bytes());
                 }
             }
             "shift" => {
-                let n = args
-                    .first()
-                    .and_then(|a| a.parse::<usize>().ok())
-                    .unwrap_or(1);
+                let n = args.first().and_then(|a| a.parse::<usize>().ok()).unwrap_or(1);
                 if n > self.positional.len() {
                     self.status = 1;
                 } else {
@@ -866,20 +807,18 @@ impl<'a> Shell<'a> {
             }
             "trap" => self.trap(&args),
             "wait" => {
-                let targets: Vec<Pid> = if args.is_empty() {
-                    std::mem::take(&mut self.background)
-                } else {
-                    Vec::new()
-                };
+                let targets: Vec<Pid> = if args.is_empty() { std::mem::take(&mut self.background) } else { Vec::new() };
                 for pid in targets {
                     self.status = self.sys.wait(pid).await.code();
                 }
                 if !args.is_empty() {
                     // `wait PID`: PIDs as this namespace numbers them.
                     for a in &args {
-                        let found = self.background.iter().copied().find(|p| {
-                            self.sys.ns_pid_of(*p).map(|n| n.to_string()) == Some(a.to_string())
-                        });
+                        let found = self
+                            .background
+                            .iter()
+                            .copied()
+                            .find(|p| self.sys.ns_pid_of(*p).map(|n| n.to_string()) == Some(a.to_string()));
                         match found {
                             Some(pid) => {
                                 self.status = self.sys.wait(pid).await.code();
@@ -946,22 +885,12 @@ impl<'a> Shell<'a> {
                 }
             }
             "type" | "command" => {
-                let names: Vec<&str> = args
-                    .iter()
-                    .copied()
-                    .filter(|a| !a.starts_with('-'))
-                    .collect();
+                let names: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
                 for n in names {
                     if is_builtin(n) {
-                        let _ = self
-                            .sys
-                            .write_fd(1, format!("{n} is a shell builtin\n").as_bytes());
+                        let _ = self.sys.write_fd(1, format!("{n} is a shell builtin\n").as_bytes());
                     } else if let Some(p) = self.sys.which(n) {
-                        let line = if name == "command" {
-                            format!("{p}\n")
-                        } else {
-                            format!("{n} is {p}\n")
-                        };
+                        let line = if name == "command" { format!("{p}\n") } else { format!("{n} is {p}\n") };
                         let _ = self.sys.write_fd(1, line.as_bytes());
                     } else {
                         self.status = 1;
@@ -987,11 +916,7 @@ impl<'a> Shell<'a> {
                     .map(|(sig, action)| {
                         format!(
                             "trap -- '{action}' {}\n",
-                            if *sig == 0 {
-                                "EXIT".to_string()
-                            } else {
-                                crate::kernel::signal_name(*sig).to_string()
-                            }
+                            if *sig == 0 { "EXIT".to_string() } else { crate::kernel::signal_name(*sig).to_string() }
                         )
                     })
                     .collect();
@@ -1019,11 +944,7 @@ impl<'a> Shell<'a> {
     }
 
     async fn read(&mut self, args: &[&str]) {
-        let names: Vec<&str> = args
-            .iter()
-            .copied()
-            .filter(|a| !a.starts_with('-'))
-            .collect();
+        let names: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
         loop {
             if let Some(nl) = self.stdin_buffer.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = self.stdin_buffer.drain(..=nl).collect();
@@ -1034,8 +955,7 @@ impl<'a> Shell<'a> {
             }
             let chunk = self.sys.read_fd(0).await;
             if chunk.is_empty() {
-                let text =
-                    String::from_utf8_lossy(&std::mem::take(&mut self.stdin_buffer)).into_owned();
+                let text = String::from_utf8_lossy(&std::mem::take(&mut self.stdin_buffer)).into_owned();
                 self.assign_read(&names, &text);
                 self.status = 1;
                 return;
@@ -1045,11 +965,7 @@ impl<'a> Shell<'a> {
     }
 
     fn assign_read(&mut self, names: &[&str], line: &str) {
-        let names: Vec<&str> = if names.is_empty() {
-            vec!["REPLY"]
-        } else {
-            names.to_vec()
-        };
+        let names: Vec<&str> = if names.is_empty() { vec!["REPLY"] } else { names.to_vec() };
         let mut fields: Vec<&str> = line.split_whitespace().collect();
         for (i, name) in names.iter().enumerate() {
             let value = if i + 1 == names.len() {
@@ -1101,9 +1017,7 @@ impl<'a> Shell<'a> {
                 WordPart::DoubleQuoted(inner) => {
                     // "$@" makes one field per positional parameter.
                     if let [WordPart::Parameter(p)] = inner.as_slice() {
-                        if p.parameter == Parameter::Special(SpecialParameter::AllArguments)
-                            && p.operation.is_none()
-                        {
+                        if p.parameter == Parameter::Special(SpecialParameter::AllArguments) && p.operation.is_none() {
                             let args = self.positional.clone();
                             for (i, a) in args.iter().enumerate() {
                                 if i > 0 {
@@ -1154,9 +1068,7 @@ impl<'a> Shell<'a> {
                 WordPart::Escaped(c) => out.push(*c),
                 WordPart::DoubleQuoted(inner) => out.push_str(&self.expand_quoted(inner).await?),
                 WordPart::Parameter(p) => out.push_str(&self.parameter(p).await?),
-                WordPart::CommandSubstitution(cs) => {
-                    out.push_str(&self.command_substitution(cs).await?)
-                }
+                WordPart::CommandSubstitution(cs) => out.push_str(&self.command_substitution(cs).await?),
                 WordPart::Arithmetic(e) => out.push_str(&self.arith(e).await?.to_string()),
             }
         }
@@ -1176,10 +1088,7 @@ impl<'a> Shell<'a> {
                     out.push_str(&escape_glob(&text));
                 }
                 other => {
-                    let w = Word {
-                        parts: vec![other.clone()],
-                        position: word.position,
-                    };
+                    let w = Word { parts: vec![other.clone()], position: word.position };
                     out.push_str(&self.expand_single(&w).await?);
                 }
             }
@@ -1197,13 +1106,9 @@ impl<'a> Shell<'a> {
                 match part {
                     WordPart::Literal(t) | WordPart::SingleQuoted(t) => out.push_str(t),
                     WordPart::Escaped(c) => out.push(*c),
-                    WordPart::DoubleQuoted(inner) => {
-                        out.push_str(&self.expand_quoted(inner).await?)
-                    }
+                    WordPart::DoubleQuoted(inner) => out.push_str(&self.expand_quoted(inner).await?),
                     WordPart::Parameter(p) => out.push_str(&self.parameter(p).await?),
-                    WordPart::CommandSubstitution(cs) => {
-                        out.push_str(&self.command_substitution(cs).await?)
-                    }
+                    WordPart::CommandSubstitution(cs) => out.push_str(&self.command_substitution(cs).await?),
                     WordPart::Arithmetic(e) => out.push_str(&self.arith(e).await?.to_string()),
                 }
             }
@@ -1215,23 +1120,15 @@ impl<'a> Shell<'a> {
         match p {
             Parameter::Named(name) => self.vars.get(name).cloned(),
             Parameter::Positional(0) => Some(self.name.clone()),
-            Parameter::Positional(n) => self
-                .positional
-                .get(usize::try_from(*n).unwrap_or(usize::MAX) - 1)
-                .cloned(),
+            Parameter::Positional(n) => self.positional.get(usize::try_from(*n).unwrap_or(usize::MAX) - 1).cloned(),
             Parameter::Special(s) => Some(match s {
                 SpecialParameter::LastStatus => self.status.to_string(),
                 SpecialParameter::ShellPid => self.sys.getpid().to_string(),
                 SpecialParameter::LastBackgroundPid => {
-                    return self
-                        .last_background
-                        .and_then(|p| self.sys.ns_pid_of(p))
-                        .map(|p| p.to_string());
+                    return self.last_background.and_then(|p| self.sys.ns_pid_of(p)).map(|p| p.to_string());
                 }
                 SpecialParameter::ArgumentCount => self.positional.len().to_string(),
-                SpecialParameter::AllArguments | SpecialParameter::AllArgumentsJoined => {
-                    self.positional.join(" ")
-                }
+                SpecialParameter::AllArguments | SpecialParameter::AllArgumentsJoined => self.positional.join(" "),
                 SpecialParameter::ShellName => self.name.clone(),
                 SpecialParameter::Options => {
                     if self.errexit {
@@ -1259,20 +1156,14 @@ impl<'a> Shell<'a> {
             };
             Ok(match op {
                 ParameterOperation::Length => value.unwrap_or_default().chars().count().to_string(),
-                ParameterOperation::UseDefault {
-                    treat_empty_as_unset,
-                    word,
-                } => {
+                ParameterOperation::UseDefault { treat_empty_as_unset, word } => {
                     if is_unset(*treat_empty_as_unset, &value) {
                         self.expand_single(word).await?
                     } else {
                         value.unwrap_or_default()
                     }
                 }
-                ParameterOperation::AssignDefault {
-                    treat_empty_as_unset,
-                    word,
-                } => {
+                ParameterOperation::AssignDefault { treat_empty_as_unset, word } => {
                     if is_unset(*treat_empty_as_unset, &value) {
                         let v = self.expand_single(word).await?;
                         if let Parameter::Named(n) = &p.parameter {
@@ -1283,32 +1174,19 @@ impl<'a> Shell<'a> {
                         value.unwrap_or_default()
                     }
                 }
-                ParameterOperation::ErrorIfUnset {
-                    treat_empty_as_unset,
-                    word,
-                } => {
+                ParameterOperation::ErrorIfUnset { treat_empty_as_unset, word } => {
                     if is_unset(*treat_empty_as_unset, &value) {
                         let msg = self.expand_single(word).await?;
                         let name = match &p.parameter {
                             Parameter::Named(n) => n.clone(),
                             other => format!("{other:?}"),
                         };
-                        self.error(&format!(
-                            "{name}: {}",
-                            if msg.is_empty() {
-                                "parameter not set"
-                            } else {
-                                &msg
-                            }
-                        ));
+                        self.error(&format!("{name}: {}", if msg.is_empty() { "parameter not set" } else { &msg }));
                         return Err(Flow::Exit(2));
                     }
                     value.unwrap_or_default()
                 }
-                ParameterOperation::UseAlternative {
-                    treat_empty_as_unset,
-                    word,
-                } => {
+                ParameterOperation::UseAlternative { treat_empty_as_unset, word } => {
                     if is_unset(*treat_empty_as_unset, &value) {
                         String::new()
                     } else {
@@ -1327,33 +1205,19 @@ impl<'a> Shell<'a> {
                 }
                 ParameterOperation::Substring { offset, length } => {
                     let v: Vec<char> = value.unwrap_or_default().chars().collect();
-                    let off = self
-                        .expand_single(offset)
-                        .await?
-                        .trim()
-                        .parse::<i64>()
-                        .unwrap_or(0);
+                    let off = self.expand_single(offset).await?.trim().parse::<i64>().unwrap_or(0);
                     let start = if off < 0 {
                         v.len().saturating_sub(off.unsigned_abs() as usize)
                     } else {
                         (off as usize).min(v.len())
                     };
                     let len = match length {
-                        Some(l) => self
-                            .expand_single(l)
-                            .await?
-                            .trim()
-                            .parse::<usize>()
-                            .unwrap_or(0),
+                        Some(l) => self.expand_single(l).await?.trim().parse::<usize>().unwrap_or(0),
                         None => v.len(),
                     };
                     v[start..].iter().take(len).collect()
                 }
-                ParameterOperation::Replace {
-                    all,
-                    pattern,
-                    replacement,
-                } => {
+                ParameterOperation::Replace { all, pattern, replacement } => {
                     let v = value.unwrap_or_default();
                     let pat = self.expand_pattern(pattern).await?;
                     let rep = match replacement {
@@ -1408,10 +1272,7 @@ impl<'a> Shell<'a> {
         })
     }
 
-    fn arith<'s>(
-        &'s mut self,
-        expr: &'s ArithExpr,
-    ) -> Pin<Box<dyn Future<Output = Result<i64, Flow>> + 's>> {
+    fn arith<'s>(&'s mut self, expr: &'s ArithExpr) -> Pin<Box<dyn Future<Output = Result<i64, Flow>> + 's>> {
         Box::pin(async move {
             Ok(match expr {
                 ArithExpr::Number(n) => *n,
@@ -1444,11 +1305,7 @@ impl<'a> Shell<'a> {
                     let r = self.arith(right).await?;
                     self.binary(*op, l, r)?
                 }
-                ArithExpr::Conditional {
-                    condition,
-                    then_value,
-                    else_value,
-                } => {
+                ArithExpr::Conditional { condition, then_value, else_value } => {
                     if self.arith(condition).await? != 0 {
                         self.arith(then_value).await?
                     } else {
@@ -1475,17 +1332,9 @@ impl<'a> Shell<'a> {
                     self.set_var(name, &new.to_string());
                     new
                 }
-                ArithExpr::Increment {
-                    name,
-                    decrement,
-                    prefix,
-                } => {
+                ArithExpr::Increment { name, decrement, prefix } => {
                     let current = self.arith_var(name)?;
-                    let new = if *decrement {
-                        current.wrapping_sub(1)
-                    } else {
-                        current.wrapping_add(1)
-                    };
+                    let new = if *decrement { current.wrapping_sub(1) } else { current.wrapping_add(1) };
                     self.set_var(name, &new.to_string());
                     if *prefix { new } else { current }
                 }
@@ -1544,14 +1393,7 @@ impl<'a> Shell<'a> {
     /// Pathname expansion of the last component (`/var/log/*.log`).
     fn glob(&self, pattern: &str) -> Option<Vec<String>> {
         let (dir, file_pattern) = match pattern.rsplit_once('/') {
-            Some((d, f)) => (
-                if d.is_empty() {
-                    "/".to_string()
-                } else {
-                    d.to_string()
-                },
-                f,
-            ),
+            Some((d, f)) => (if d.is_empty() { "/".to_string() } else { d.to_string() }, f),
             None => (".".to_string(), pattern),
         };
         if dir.contains(['*', '?']) {
@@ -1740,11 +1582,7 @@ fn remove_affix(value: &str, pattern: &str, longest: bool, prefix: bool) -> Stri
     let chars: Vec<char> = value.chars().collect();
     let n = chars.len();
     let candidates: Vec<usize> = if prefix {
-        if longest {
-            (0..=n).rev().collect()
-        } else {
-            (0..=n).collect()
-        }
+        if longest { (0..=n).rev().collect() } else { (0..=n).collect() }
     } else if longest {
         (0..=n).collect()
     } else {

@@ -59,8 +59,8 @@ pub(crate) enum TokenKind {
 /// Words that are reserved when they stand where a command name would
 /// (busybox's keyword table, with bash's `function`, which busybox accepts).
 pub(crate) const RESERVED_WORDS: &[&str] = &[
-    "!", "case", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in", "then",
-    "until", "while", "{", "}",
+    "!", "case", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in", "then", "until", "while",
+    "{", "}",
 ];
 
 /// The reserved word `word` would be in command position: an unquoted word
@@ -114,11 +114,7 @@ impl Token {
         // busybox counts the line after reading the token, so a newline
         // token is reported on the following line.
         let error = ParseError::new(message, self.start, self.end.line);
-        if matches!(self.kind, TokenKind::EndOfFile) {
-            error.incomplete()
-        } else {
-            error
-        }
+        if matches!(self.kind, TokenKind::EndOfFile) { error.incomplete() } else { error }
     }
 }
 
@@ -141,21 +137,12 @@ impl<'a> Lexer<'a> {
     /// A lexer reading `source`, whose first character is at `start`, inside
     /// `depth` levels of nesting.
     pub fn new(source: &'a str, start: Position, depth: u32) -> Self {
-        Lexer {
-            source,
-            offset: 0,
-            position: start,
-            depth,
-        }
+        Lexer { source, offset: 0, position: start, depth }
     }
 
     /// The position of the first character of a script.
     pub fn start_of_text() -> Position {
-        Position {
-            line: 1,
-            column: 1,
-            offset: 0,
-        }
+        Position { line: 1, column: 1, offset: 0 }
     }
 
     pub fn position(&self) -> Position {
@@ -170,9 +157,7 @@ impl<'a> Lexer<'a> {
     pub fn enter(&mut self, at: Position) -> Result<(), ParseError> {
         if self.depth >= MAX_NESTING {
             return Err(ParseError::new(
-                format!(
-                    "syntax error: nested too deeply (podplay's limit is {MAX_NESTING} levels)"
-                ),
+                format!("syntax error: nested too deeply (podplay's limit is {MAX_NESTING} levels)"),
                 at,
                 self.position.line,
             ));
@@ -283,10 +268,7 @@ impl<'a> Lexer<'a> {
                 if self.eat('&') {
                     TokenKind::AndIf
                 } else if self.eat('>') {
-                    TokenKind::Redirect {
-                        fd: None,
-                        op: RedirectOp::OutputAndError,
-                    }
+                    TokenKind::Redirect { fd: None, op: RedirectOp::OutputAndError }
                 } else {
                     TokenKind::Ampersand
                 }
@@ -297,11 +279,7 @@ impl<'a> Lexer<'a> {
                 None => TokenKind::Word(self.word(start)?),
             },
         };
-        Ok(Token {
-            kind,
-            start,
-            end: self.position,
-        })
+        Ok(Token { kind, start, end: self.position })
     }
 
     /// Skips spaces, tabs and a comment (to the end of the line, not
@@ -355,11 +333,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The operator after `[n]`: `<`, `>`, `>>`, `>|`, `<>`, `<&`, `>&`.
-    fn redirect_operator(
-        &mut self,
-        fd: Option<u32>,
-        start: Position,
-    ) -> Result<TokenKind, ParseError> {
+    fn redirect_operator(&mut self, fd: Option<u32>, start: Position) -> Result<TokenKind, ParseError> {
         let op = match self.bump() {
             Some('>') => match self.peek() {
                 Some('>') => self.single_op(RedirectOp::Append),
@@ -369,10 +343,9 @@ impl<'a> Lexer<'a> {
             },
             _ => match self.peek() {
                 Some('<') => {
-                    return Err(self.error_here(
-                        "syntax error: here-documents (<<) are not supported by podplay's sh",
-                        start,
-                    ));
+                    return Err(
+                        self.error_here("syntax error: here-documents (<<) are not supported by podplay's sh", start)
+                    );
                 }
                 Some('&') => self.single_op(RedirectOp::DuplicateInput),
                 Some('>') => self.single_op(RedirectOp::ReadWrite),

@@ -11,9 +11,9 @@
 //!   `unexpected "fi"`), the body of a case arm or of `$()` may.
 
 use super::ast::{
-    AndOr, AndOrList, Assignment, CaseArm, CaseCommand, Command, CompoundCommand, CompoundKind,
-    ForCommand, FunctionDefinition, IfBranch, IfCommand, List, ListItem, LoopCommand, Pipeline,
-    Position, Program, Redirect, SimpleCommand, Word, WordPart,
+    AndOr, AndOrList, Assignment, CaseArm, CaseCommand, Command, CompoundCommand, CompoundKind, ForCommand,
+    FunctionDefinition, IfBranch, IfCommand, List, ListItem, LoopCommand, Pipeline, Position, Program, Redirect,
+    SimpleCommand, Word, WordPart,
 };
 use super::error::ParseError;
 use super::lexer::{Lexer, Token, TokenKind, is_name};
@@ -33,9 +33,7 @@ pub fn parse(source: &str) -> Result<Program, ParseError> {
 /// `echo one; echo two` then a bad line 2 prints `one` and `two` before the
 /// error. The iterator ends after the first error.
 pub fn parse_commands(source: &str) -> Commands<'_> {
-    Commands {
-        parser: Some(Parser::new(Lexer::new(source, Lexer::start_of_text(), 0))),
-    }
+    Commands { parser: Some(Parser::new(Lexer::new(source, Lexer::start_of_text(), 0))) }
 }
 
 /// The complete commands of a script; see [`parse_commands`].
@@ -88,8 +86,8 @@ enum CommandStart {
 
 /// Special builtins, which busybox refuses as function names.
 const SPECIAL_BUILTINS: &[&str] = &[
-    "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift",
-    "source", "times", "trap", "unset",
+    "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "source", "times",
+    "trap", "unset",
 ];
 
 pub(crate) struct Parser<'a> {
@@ -100,10 +98,7 @@ pub(crate) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub(crate) fn new(lexer: Lexer<'a>) -> Self {
-        Parser {
-            lexer,
-            peeked: None,
-        }
+        Parser { lexer, peeked: None }
     }
 
     /// The body of `$(...)`, the lexer being just after `$(`; on success the
@@ -265,11 +260,7 @@ impl<'a> Parser<'a> {
             self.skip_newlines()?;
             commands.push(self.command()?);
         }
-        Ok(Pipeline {
-            negated,
-            commands,
-            position,
-        })
+        Ok(Pipeline { negated, commands, position })
     }
 
     /// busybox's `parse_command()`: a compound command with its
@@ -279,8 +270,7 @@ impl<'a> Parser<'a> {
         let start = token.start;
         let kind = match (&token.kind, token.reserved_word()) {
             (TokenKind::Word(_), Some("function")) => CommandStart::FunctionKeyword,
-            (TokenKind::LeftParen, _)
-            | (TokenKind::Word(_), Some("if" | "while" | "until" | "for" | "case" | "{")) => {
+            (TokenKind::LeftParen, _) | (TokenKind::Word(_), Some("if" | "while" | "until" | "for" | "case" | "{")) => {
                 CommandStart::Compound
             }
             (TokenKind::Word(_), None) | (TokenKind::Redirect { .. }, _) => CommandStart::Simple,
@@ -306,11 +296,7 @@ impl<'a> Parser<'a> {
         while matches!(self.peek()?.kind, TokenKind::Redirect { .. }) {
             redirects.push(self.redirect()?);
         }
-        Ok(CompoundCommand {
-            kind,
-            redirects,
-            position: start,
-        })
+        Ok(CompoundCommand { kind, redirects, position: start })
     }
 
     /// The compound command starting at the next token.
@@ -349,16 +335,10 @@ impl<'a> Parser<'a> {
                 Some("else") => {
                     let else_body = self.list(ListKind::Body)?;
                     self.expect_reserved("fi")?;
-                    return Ok(IfCommand {
-                        branches,
-                        else_body: Some(else_body),
-                    });
+                    return Ok(IfCommand { branches, else_body: Some(else_body) });
                 }
                 Some("fi") => {
-                    return Ok(IfCommand {
-                        branches,
-                        else_body: None,
-                    });
+                    return Ok(IfCommand { branches, else_body: None });
                 }
                 _ => return Err(token.unexpected(Some("\"fi\""))),
             }
@@ -390,16 +370,8 @@ impl<'a> Parser<'a> {
             _ => None,
         };
         let Some(variable) = variable.map(str::to_string) else {
-            let error = ParseError::new(
-                "syntax error: bad for loop variable",
-                token.start,
-                token.end.line,
-            );
-            return Err(if matches!(token.kind, TokenKind::EndOfFile) {
-                error.incomplete()
-            } else {
-                error
-            });
+            let error = ParseError::new("syntax error: bad for loop variable", token.start, token.end.line);
+            return Err(if matches!(token.kind, TokenKind::EndOfFile) { error.incomplete() } else { error });
         };
         self.skip_newlines()?;
         let words = if self.peek()?.reserved_word() == Some("in") {
@@ -424,11 +396,7 @@ impl<'a> Parser<'a> {
         self.expect_reserved("do")?;
         let body = self.list(ListKind::Body)?;
         self.expect_reserved("done")?;
-        Ok(ForCommand {
-            variable,
-            words,
-            body,
-        })
+        Ok(ForCommand { variable, words, body })
     }
 
     /// After `case`: `word in { [(] pattern { | pattern } ) list ;; } esac`,
@@ -449,18 +417,10 @@ impl<'a> Parser<'a> {
             }
             let position = token.start;
             // `esac` is a pattern, not the end, after an opening `(`.
-            let first = if matches!(token.kind, TokenKind::LeftParen) {
-                self.next()?
-            } else {
-                token
-            };
+            let first = if matches!(token.kind, TokenKind::LeftParen) { self.next()? } else { token };
             let patterns = self.case_patterns(first)?;
             let body = self.list(ListKind::MaybeEmpty)?;
-            arms.push(CaseArm {
-                patterns,
-                body,
-                position,
-            });
+            arms.push(CaseArm { patterns, body, position });
             self.skip_newlines()?;
             let token = self.next()?;
             if token.reserved_word() == Some("esac") {
@@ -494,12 +454,8 @@ impl<'a> Parser<'a> {
     /// busybox's `simplecmd()`: assignments, words and redirections, or a
     /// function definition `name() command`.
     fn simple_command(&mut self, start: Position) -> Result<Command, ParseError> {
-        let mut command = SimpleCommand {
-            assignments: Vec::new(),
-            words: Vec::new(),
-            redirects: Vec::new(),
-            position: start,
-        };
+        let mut command =
+            SimpleCommand { assignments: Vec::new(), words: Vec::new(), redirects: Vec::new(), position: start };
         // Inside bash's `[[ ... ]]`, which busybox accepts, `&&` and `||`
         // are arguments of the test, not list operators.
         let mut in_double_brackets = false;
@@ -529,20 +485,13 @@ impl<'a> Parser<'a> {
                     command.redirects.push(self.redirect()?);
                 }
                 TokenKind::AndIf | TokenKind::OrIf if in_double_brackets => {
-                    let text = if matches!(token.kind, TokenKind::AndIf) {
-                        "&&"
-                    } else {
-                        "||"
-                    };
-                    command.words.push(Word {
-                        parts: vec![WordPart::Literal(text.to_string())],
-                        position: token.start,
-                    });
+                    let text = if matches!(token.kind, TokenKind::AndIf) { "&&" } else { "||" };
+                    command
+                        .words
+                        .push(Word { parts: vec![WordPart::Literal(text.to_string())], position: token.start });
                 }
                 TokenKind::LeftParen
-                    if command.words.len() == 1
-                        && command.assignments.is_empty()
-                        && command.redirects.is_empty() =>
+                    if command.words.len() == 1 && command.assignments.is_empty() && command.redirects.is_empty() =>
                 {
                     let name = command.words.pop();
                     return self.function_definition(name, start);
@@ -556,18 +505,13 @@ impl<'a> Parser<'a> {
     }
 
     /// `name ( ) [newlines] command`, after the `(`.
-    fn function_definition(
-        &mut self,
-        name: Option<Word>,
-        start: Position,
-    ) -> Result<Command, ParseError> {
+    fn function_definition(&mut self, name: Option<Word>, start: Position) -> Result<Command, ParseError> {
         let close = self.next()?;
         if !matches!(close.kind, TokenKind::RightParen) {
             return Err(close.unexpected(Some("\")\"")));
         }
-        let name = function_name(name.as_ref()).ok_or_else(|| {
-            ParseError::new("syntax error: bad function name", start, close.end.line)
-        })?;
+        let name = function_name(name.as_ref())
+            .ok_or_else(|| ParseError::new("syntax error: bad function name", start, close.end.line))?;
         self.function_body(name, start)
     }
 
@@ -578,13 +522,8 @@ impl<'a> Parser<'a> {
         let TokenKind::Word(word) = &token.kind else {
             return Err(token.unexpected(Some("word")));
         };
-        let name = function_name(Some(word)).ok_or_else(|| {
-            ParseError::new(
-                "syntax error: bad function name",
-                token.start,
-                token.end.line,
-            )
-        })?;
+        let name = function_name(Some(word))
+            .ok_or_else(|| ParseError::new("syntax error: bad function name", token.start, token.end.line))?;
         if matches!(self.peek()?.kind, TokenKind::LeftParen) {
             self.next()?;
             let close = self.next()?;
@@ -595,10 +534,7 @@ impl<'a> Parser<'a> {
         self.skip_newlines()?;
         let body_start = self.peek()?;
         let compound = matches!(body_start.kind, TokenKind::LeftParen)
-            || matches!(
-                body_start.reserved_word(),
-                Some("{" | "if" | "case" | "until" | "while" | "for")
-            );
+            || matches!(body_start.reserved_word(), Some("{" | "if" | "case" | "until" | "while" | "for"));
         if !compound {
             let token = self.next()?;
             return Err(token.unexpected(None));
@@ -611,11 +547,7 @@ impl<'a> Parser<'a> {
         self.lexer.enter(start)?;
         let body = self.command()?;
         self.lexer.leave();
-        Ok(Command::FunctionDefinition(FunctionDefinition {
-            name,
-            body: Box::new(body),
-            position: start,
-        }))
+        Ok(Command::FunctionDefinition(FunctionDefinition { name, body: Box::new(body), position: start }))
     }
 
     /// A redirection operator and its target word.
@@ -628,12 +560,7 @@ impl<'a> Parser<'a> {
         let TokenKind::Word(word) = target.kind else {
             return Err(target.unexpected(None));
         };
-        Ok(Redirect {
-            explicit_fd: fd,
-            op,
-            target: word,
-            position: token.start,
-        })
+        Ok(Redirect { explicit_fd: fd, op, target: word, position: token.start })
     }
 }
 
@@ -641,10 +568,7 @@ impl<'a> Parser<'a> {
 fn ends_list(token: &Token) -> bool {
     match token.kind {
         TokenKind::EndOfFile | TokenKind::RightParen | TokenKind::DoubleSemicolon => true,
-        _ => matches!(
-            token.reserved_word(),
-            Some("do" | "done" | "elif" | "else" | "esac" | "fi" | "then" | "}")
-        ),
+        _ => matches!(token.reserved_word(), Some("do" | "done" | "elif" | "else" | "esac" | "fi" | "then" | "}")),
     }
 }
 
@@ -672,14 +596,7 @@ fn split_assignment(word: Word) -> Result<Assignment, Word> {
         parts.push(WordPart::Literal(value_start));
     }
     parts.extend(word.parts.into_iter().skip(1));
-    Ok(Assignment {
-        name,
-        value: Word {
-            parts,
-            position: value_position,
-        },
-        position: word.position,
-    })
+    Ok(Assignment { name, value: Word { parts, position: value_position }, position: word.position })
 }
 
 /// The function name a word spells, if it is allowed: a plain name that is

@@ -13,8 +13,7 @@
 
 use super::arith;
 use super::ast::{
-    CommandSubstitution, Parameter, ParameterExpansion, ParameterOperation, Position,
-    SpecialParameter, Word, WordPart,
+    CommandSubstitution, Parameter, ParameterExpansion, ParameterOperation, Position, SpecialParameter, Word, WordPart,
 };
 use super::error::ParseError;
 use super::lexer::{Lexer, is_name_char, is_name_start};
@@ -36,10 +35,7 @@ enum WordEnd {
 impl WordEnd {
     fn stops_at(self, c: char) -> bool {
         match self {
-            WordEnd::Metacharacter => matches!(
-                c,
-                ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
-            ),
+            WordEnd::Metacharacter => matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'),
             WordEnd::Brace => c == '}',
             WordEnd::BraceOrColon => c == '}' || c == ':',
             WordEnd::BraceOrSlash => c == '}' || c == '/',
@@ -89,10 +85,7 @@ impl Lexer<'_> {
     /// blank or an operator).
     pub(crate) fn word(&mut self, start: Position) -> Result<Word, ParseError> {
         let parts = self.word_parts(WordEnd::Metacharacter, Quoting::Unquoted)?;
-        Ok(Word {
-            parts,
-            position: start,
-        })
+        Ok(Word { parts, position: start })
     }
 
     /// Reads parts until `end` (not consumed) or the end of the input.
@@ -134,8 +127,7 @@ impl Lexer<'_> {
             }
             // In "${x:-...}", `\}` is a brace as well.
             (Quoting::DoubleQuoted, Some(c))
-                if matches!(c, '$' | '`' | '"' | '\\')
-                    || (c == '}' && end != WordEnd::Metacharacter) =>
+                if matches!(c, '$' | '`' | '"' | '\\') || (c == '}' && end != WordEnd::Metacharacter) =>
             {
                 self.bump();
                 parts.push_char(c);
@@ -203,21 +195,15 @@ impl Lexer<'_> {
     pub(crate) fn dollar(&mut self, quoting: Quoting) -> Result<Option<WordPart>, ParseError> {
         let start = self.position();
         self.bump();
-        let simple = |parameter| {
-            Some(WordPart::Parameter(ParameterExpansion {
-                parameter,
-                operation: None,
-                braced: false,
-            }))
-        };
+        let simple =
+            |parameter| Some(WordPart::Parameter(ParameterExpansion { parameter, operation: None, braced: false }));
         let Some(c) = self.peek() else {
             return Ok(None);
         };
         match c {
             '{' => {
                 self.bump();
-                let expansion =
-                    self.nested(start, |lexer| lexer.braced_parameter(start, quoting))?;
+                let expansion = self.nested(start, |lexer| lexer.braced_parameter(start, quoting))?;
                 Ok(Some(WordPart::Parameter(expansion)))
             }
             '(' => {
@@ -227,10 +213,7 @@ impl Lexer<'_> {
                     Ok(Some(WordPart::Arithmetic(expr)))
                 } else {
                     let body = self.nested(start, Parser::parse_substitution)?;
-                    Ok(Some(WordPart::CommandSubstitution(CommandSubstitution {
-                        body,
-                        backquoted: false,
-                    })))
+                    Ok(Some(WordPart::CommandSubstitution(CommandSubstitution { body, backquoted: false })))
                 }
             }
             c if is_name_start(c) => Ok(simple(Parameter::Named(self.name()))),
@@ -259,29 +242,18 @@ impl Lexer<'_> {
     }
 
     /// `${...}` after the `{`, up to and including the `}`.
-    fn braced_parameter(
-        &mut self,
-        start: Position,
-        quoting: Quoting,
-    ) -> Result<ParameterExpansion, ParseError> {
+    fn braced_parameter(&mut self, start: Position, quoting: Quoting) -> Result<ParameterExpansion, ParseError> {
         let length_of = self.starts_length_expansion();
         if length_of {
             self.bump();
         }
         let parameter = self.braced_parameter_name(start)?;
-        let operation = if length_of {
-            Some(ParameterOperation::Length)
-        } else {
-            self.parameter_operation(start, quoting)?
-        };
+        let operation =
+            if length_of { Some(ParameterOperation::Length) } else { self.parameter_operation(start, quoting)? };
         match self.peek() {
             Some('}') => {
                 self.bump();
-                Ok(ParameterExpansion {
-                    parameter,
-                    operation,
-                    braced: true,
-                })
+                Ok(ParameterExpansion { parameter, operation, braced: true })
             }
             None => Err(self.error_at_end("syntax error: missing '}'", start)),
             Some(_) => Err(self.bad_substitution(start)),
@@ -296,9 +268,7 @@ impl Lexer<'_> {
         }
         match self.peek_raw_nth(1) {
             Some(c) if is_name_start(c) || c.is_ascii_digit() => true,
-            Some(c) => {
-                SpecialParameter::from_char(c).is_some() && self.peek_raw_nth(2) == Some('}')
-            }
+            Some(c) => SpecialParameter::from_char(c).is_some() && self.peek_raw_nth(2) == Some('}'),
             None => false,
         }
     }
@@ -347,32 +317,16 @@ impl Lexer<'_> {
                 self.bump();
                 let word = self.operand(WordEnd::Brace, quoting)?;
                 match c {
-                    '-' => ParameterOperation::UseDefault {
-                        treat_empty_as_unset,
-                        word,
-                    },
-                    '=' => ParameterOperation::AssignDefault {
-                        treat_empty_as_unset,
-                        word,
-                    },
-                    '?' => ParameterOperation::ErrorIfUnset {
-                        treat_empty_as_unset,
-                        word,
-                    },
-                    _ => ParameterOperation::UseAlternative {
-                        treat_empty_as_unset,
-                        word,
-                    },
+                    '-' => ParameterOperation::UseDefault { treat_empty_as_unset, word },
+                    '=' => ParameterOperation::AssignDefault { treat_empty_as_unset, word },
+                    '?' => ParameterOperation::ErrorIfUnset { treat_empty_as_unset, word },
+                    _ => ParameterOperation::UseAlternative { treat_empty_as_unset, word },
                 }
             }
             // bash's ${x:offset:length}, which busybox accepts.
             _ if treat_empty_as_unset => {
                 let offset = self.operand(WordEnd::BraceOrColon, quoting)?;
-                let length = if self.eat(':') {
-                    Some(self.operand(WordEnd::Brace, quoting)?)
-                } else {
-                    None
-                };
+                let length = if self.eat(':') { Some(self.operand(WordEnd::Brace, quoting)?) } else { None };
                 ParameterOperation::Substring { offset, length }
             }
             // Patterns are read as outside quotes even in "${x#'a'}", as
@@ -392,16 +346,9 @@ impl Lexer<'_> {
                 self.bump();
                 let all = self.eat('/');
                 let pattern = self.operand(WordEnd::BraceOrSlash, Quoting::Unquoted)?;
-                let replacement = if self.eat('/') {
-                    Some(self.operand(WordEnd::Brace, Quoting::Unquoted)?)
-                } else {
-                    None
-                };
-                ParameterOperation::Replace {
-                    all,
-                    pattern,
-                    replacement,
-                }
+                let replacement =
+                    if self.eat('/') { Some(self.operand(WordEnd::Brace, Quoting::Unquoted)?) } else { None };
+                ParameterOperation::Replace { all, pattern, replacement }
             }
             _ => return Err(self.bad_substitution(start)),
         };
@@ -432,9 +379,7 @@ impl Lexer<'_> {
         loop {
             match self.peek() {
                 None => {
-                    return Err(
-                        self.error_at_end("syntax error: EOF in backquote substitution", start)
-                    );
+                    return Err(self.error_at_end("syntax error: EOF in backquote substitution", start));
                 }
                 Some('`') => {
                     self.bump();
@@ -443,10 +388,7 @@ impl Lexer<'_> {
                 Some('\\') => {
                     self.bump();
                     match self.peek_raw() {
-                        Some(c)
-                            if matches!(c, '\\' | '`' | '$')
-                                || (c == '"' && quoting == Quoting::DoubleQuoted) =>
-                        {
+                        Some(c) if matches!(c, '\\' | '`' | '$') || (c == '"' && quoting == Quoting::DoubleQuoted) => {
                             self.bump();
                             text.push(c);
                         }
@@ -459,21 +401,13 @@ impl Lexer<'_> {
                 }
             }
         }
-        let body = self.nested(start, |lexer| {
-            Parser::parse_backquoted(Lexer::new(&text, body_start, lexer.depth()))
-        })?;
-        Ok(WordPart::CommandSubstitution(CommandSubstitution {
-            body,
-            backquoted: true,
-        }))
+        let body =
+            self.nested(start, |lexer| Parser::parse_backquoted(Lexer::new(&text, body_start, lexer.depth())))?;
+        Ok(WordPart::CommandSubstitution(CommandSubstitution { body, backquoted: true }))
     }
 }
 
 /// `$0` is the shell's name; `$1` and up are positional.
 fn digit_parameter(number: u32) -> Parameter {
-    if number == 0 {
-        Parameter::Special(SpecialParameter::ShellName)
-    } else {
-        Parameter::Positional(number)
-    }
+    if number == 0 { Parameter::Special(SpecialParameter::ShellName) } else { Parameter::Positional(number) }
 }
