@@ -85,6 +85,8 @@ impl Simulation {
     /// Creates the Pod (defaulted and valid) in namespace `default` and
     /// schedules it on `nodes`.
     pub fn new(pod: &Pod, nodes: Vec<Node>) -> Simulation {
+        // Nodes written by hand get what their kubelet would report.
+        let nodes: Vec<Node> = nodes.iter().enumerate().map(|(i, n)| cluster::registered(n, i)).collect();
         let mut pod = pod.clone();
         let name = pod.metadata.name.clone().unwrap_or_default();
         pod.metadata.namespace.get_or_insert_with(|| "default".to_string());

@@ -624,6 +624,9 @@ fn tail_count(args: &[&str]) -> (Option<usize>, usize, bool, Vec<String>) {
             } else {
                 last = n.parse().ok();
             }
+        } else if a.len() > 1 && a.starts_with('-') && a[1..].bytes().all(|b| b.is_ascii_digit()) {
+            // The old `-NUM` form.
+            last = a[1..].parse().ok();
         } else if a == "-f" || a == "-F" {
             follow = true;
         } else if a.starts_with('-') && a.len() > 1 && a[1..].chars().all(|c| c == 'f' || c == 'F') {
