@@ -601,9 +601,9 @@ fn start_outside_world(kernel: &mut Kernel) {
         OUTSIDE_STORE_IP,
         "elasticsearch",
         &[
+            "elasticsearch",
             "elasticsearch.logging.svc",
             "elasticsearch.logging",
-            "elasticsearch",
             "mongodb.logging.svc",
             "logs.example.com",
         ],
