@@ -429,3 +429,63 @@ fn while_true_without_sleep_does_not_hang() {
     sim.run_until(at(5));
     assert_eq!(sim.status_column(), "Running");
 }
+
+#[test]
+fn native_sidecar_starts_before_the_app_and_keeps_running() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: with-sidecar\nspec:\n  initContainers:\n  - name: logshipper\n    image: busybox:1.36\n    restartPolicy: Always\n    command: [\"sh\", \"-c\", \"while true; do sleep 5; done\"]\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"echo working; sleep 3600\"]\n";
+    let mut sim = start(yaml);
+    sim.run_until(Until::Ready);
+    assert_eq!(sim.status_column(), "Running");
+    let status = sim.pod().status.unwrap();
+    // READY counts the sidecar: 2/2.
+    assert_eq!(podplay_core::kubelet::status::kubectl_ready_column(&sim.pod()), "2/2");
+    let sidecar = &status.init_container_statuses.unwrap()[0];
+    assert!(sidecar.state.as_ref().unwrap().running.is_some());
+    let sidecar_start = sim.tracer.steps.iter().position(|s| s.text.starts_with("started logshipper")).unwrap();
+    let app_start = sim.tracer.steps.iter().position(|s| s.text.starts_with("started app")).unwrap();
+    assert!(sidecar_start < app_start);
+}
+
+#[test]
+fn readiness_probe_gates_ready_and_liveness_failure_restarts() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: probed\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    readinessProbe:\n      httpGet:\n        path: /\n        port: 80\n      initialDelaySeconds: 5\n      periodSeconds: 5\n    livenessProbe:\n      exec:\n        command: [\"cat\", \"/tmp/healthy\"]\n      initialDelaySeconds: 5\n      periodSeconds: 5\n";
+    let mut sim = start(yaml);
+    sim.run_until(at(3));
+    // Running but not yet ready: the first readiness probe has not passed.
+    assert_eq!(podplay_core::kubelet::status::kubectl_ready_column(&sim.pod()), "0/1");
+    sim.run_until(at(9));
+    assert_eq!(podplay_core::kubelet::status::kubectl_ready_column(&sim.pod()), "1/1");
+    assert!(sim.is_ready());
+    // /tmp/healthy does not exist: liveness fails 3 times, then the kubelet restarts the container.
+    sim.run_until(at(40));
+    assert!(
+        has_event(
+            &sim,
+            "Warning Unhealthy spec.containers{web}: Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"
+        ),
+        "{:?}",
+        events(&sim)
+    );
+    assert!(
+        has_event(&sim, "Normal Killing spec.containers{web}: Container web failed liveness probe, will be restarted"),
+        "{:?}",
+        events(&sim)
+    );
+    let restarts = sim.pod().status.unwrap().container_statuses.unwrap()[0].restart_count;
+    assert!(restarts >= 1);
+}
+
+#[test]
+fn resolv_conf_and_hostname_are_the_kubelets() {
+    let mut sim = start(&example("share-process-namespace"));
+    sim.run_until(Until::Ready);
+    let (_, resolv) = exec(&mut sim, "shell", &["cat", "/etc/resolv.conf"]);
+    assert_eq!(
+        resolv,
+        "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+    );
+    let (_, hostname) = exec(&mut sim, "shell", &["hostname"]);
+    assert_eq!(hostname, "nginx\n");
+    let (_, hostname_file) = exec(&mut sim, "shell", &["cat", "/etc/hostname"]);
+    assert_eq!(hostname_file, "nginx\n");
+}

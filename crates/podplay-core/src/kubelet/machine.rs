@@ -453,10 +453,14 @@ impl Kubelet {
             Sandbox::Ready { .. } => {}
             Sandbox::Stopping { .. } | Sandbox::Stopped { .. } | Sandbox::Removed { .. } => return,
         }
-        if !self.sync_init_containers() {
-            return;
+        if self.sync_init_containers() {
+            self.sync_regular_containers();
         }
-        self.sync_regular_containers();
+        // Probes that are due now (a container that just started probes at once
+        // when it has no initial delay).
+        for i in 0..self.records.len() {
+            self.maybe_probe(i);
+        }
     }
 
     /// Returns true when every init container is done (or started, for
