@@ -75,6 +75,9 @@ pub struct SimArgs {
     /// With --logs: the previous instance's log.
     #[arg(long)]
     pub previous: bool,
+    /// Show every step (child processes, every repetition of a periodic read or request).
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Delete the Pod at the `--until` point and follow its termination.
     #[arg(long)]
     pub delete: bool,

@@ -636,8 +636,13 @@ impl Runtime {
             s.new_pid_ns(Some(host_pid))
         };
         drop(s);
-        let mut detail =
-            format!("created container {} ({}) from {}: command {:?}", config.name, short(&id), image.reference, argv);
+        let mut detail = format!(
+            "created container {} ({}) from {}: command {}",
+            config.name,
+            short(&id),
+            image.reference,
+            show_argv(&argv)
+        );
         if !image.known {
             detail.push_str(&format!(
                 " — image {} is not in podplay's catalog, so it runs a generic long-running process",
@@ -943,3 +948,9 @@ pub fn node_root(hostname: &str, node_ip: &str) -> Store {
 // Unused-import guard for builds without tracing of ports.
 #[allow(dead_code)]
 fn _unused(_: &Store) {}
+
+/// An argument vector as JSON-ish text, newlines shown as ⏎.
+pub fn show_argv(argv: &[String]) -> String {
+    let parts: Vec<String> = argv.iter().map(|a| format!("{a:?}").replace("\\n", " ⏎ ")).collect();
+    format!("[{}]", parts.join(", "))
+}

@@ -94,8 +94,14 @@ pub fn run(args: &SimArgs) -> u8 {
             out.line(&serde_json::to_string(&report).unwrap_or_default());
         }
         Output::Text => {
+            let mut story = Story::default();
             for step in &sim.tracer.steps {
-                out.line(&format!("{:>9}  {:<12} {}", format_time(step.at), step.actor.label(), step.text));
+                if args.verbose || story.shows(step) {
+                    out.line(&format!("{:>9}  {:<12} {}", format_time(step.at), step.actor.label(), step.text));
+                }
+            }
+            if story.hidden > 0 {
+                out.line(&format!("          ({} routine steps not shown: child processes and repeats of periodic reads, writes and requests; --verbose shows them)", story.hidden));
             }
             if sim.tracer.dropped > 0 {
                 out.line(&format!("… {} more steps not shown", sim.tracer.dropped));
@@ -181,4 +187,38 @@ fn parse_duration(text: &str) -> Option<SimDuration> {
 
 fn format_time(t: SimTime) -> String {
     format!("{}.{:03}s", t.0 / 1000, t.0 % 1000)
+}
+
+/// Keeps the default story readable: a container's short-lived child
+/// processes (`sleep 1`, `date`) and the third and later repetitions of the
+/// same periodic step are left out.
+#[derive(Default)]
+struct Story {
+    seen: std::collections::BTreeMap<(String, String), usize>,
+    hidden: usize,
+}
+
+impl Story {
+    fn shows(&mut self, step: &podplay_sim::trace::Step) -> bool {
+        use podplay_sim::trace::{Actor, StepKind};
+        let routine_process = step.kind == StepKind::Process && matches!(step.actor, Actor::Container(_));
+        let repeatable = matches!(
+            step.kind,
+            StepKind::FileWrite | StepKind::FileRead | StepKind::Connect | StepKind::Http | StepKind::Ship
+        );
+        let show = if routine_process {
+            false
+        } else if repeatable {
+            let shape: String = step.text.chars().filter(|c| !c.is_ascii_digit()).collect();
+            let count = self.seen.entry((step.actor.label(), shape)).or_insert(0);
+            *count += 1;
+            *count <= 2
+        } else {
+            true
+        };
+        if !show {
+            self.hidden += 1;
+        }
+        show
+    }
 }
