@@ -153,6 +153,10 @@ fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always(
     // First failure: restarted at once; second: back-off.
     assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 2);
     assert!(!fake.log.iter().any(|l| l.contains("second")));
+    // The sync that saw the exit still shows it; the next one (1 s later) the back-off.
+    assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Init:Error");
+    assert_eq!(kubelet.poll_timeout(), Some(SimTime(1_000)));
+    kubelet.handle_timeout(SimTime(1_000));
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Init:CrashLoopBackOff");
     // The back-off ends 10 s after the last exit.
     assert_eq!(kubelet.poll_timeout(), Some(SimTime(10_000)));

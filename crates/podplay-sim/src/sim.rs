@@ -217,7 +217,8 @@ impl Simulation {
         if let Some(n) = &self.node {
             all.extend(n.kubelet.events().all().iter().cloned());
         }
-        all.sort_by_key(|e| e.first_timestamp);
+        // kubectl describe sorts by the last time each event was seen.
+        all.sort_by_key(|e| e.last_timestamp);
         all
     }
 
@@ -300,7 +301,9 @@ impl Simulation {
     fn reached(&self, until: Until) -> bool {
         match until {
             Until::Stable => {
-                self.is_finished() || (self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
+                let terminating = self.node.as_ref().is_some_and(|n| n.kubelet.deletion_started().is_some());
+                self.is_finished()
+                    || (!terminating && self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
             }
             Until::Running => self.phase() != "Pending" || self.is_finished(),
             Until::Ready => {
@@ -320,6 +323,8 @@ impl Simulation {
             self.note_status();
             return;
         };
+        // The runtime times its calls from the kernel's clock: move it first.
+        n.kernel.advance(now);
         n.kubelet.handle_timeout(now);
         for _ in 0..MAX_ROUNDS {
             let mut progressed = false;

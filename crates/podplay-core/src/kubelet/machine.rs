@@ -138,6 +138,8 @@ struct Deletion {
 
 /// The kubelet's own minimum for the stop timeout after preStop.
 const MINIMUM_GRACE: SimDuration = SimDuration(2_000);
+/// When the kubelet syncs again after noticing a crash it will back off.
+const RESYNC_AFTER_EXIT: SimDuration = SimDuration(1_000);
 /// How often the kubelet retries a start that failed without a crash
 /// (`ErrImageNeverPull`, `CreateContainerError`): its resync period.
 const RESYNC: SimDuration = SimDuration(10_000);
@@ -329,7 +331,7 @@ impl Kubelet {
             container_id: exit.container_id,
         });
         record.killing = false;
-        record.ready = false;
+        record.ready = record.kind == Kind::Init && exit.exit_code == 0;
         record.started = false;
         record.liveness = Default::default();
         record.readiness = Default::default();
@@ -662,6 +664,13 @@ impl Kubelet {
             {
                 let record = &self.records[i];
                 if record.backoff.in_backoff_since(t.finished_at, self.now) {
+                    if !record.backoff_reported && record.termination().is_some() {
+                        // The status written in the sync that saw the exit still
+                        // shows it (`Error`); the next sync reports the back-off.
+                        self.records[i].backoff_reported = true;
+                        self.records[i].retry_at = Some(self.now + RESYNC_AFTER_EXIT);
+                        return;
+                    }
                     let delay = record.backoff.delay();
                     let message =
                         format!("back-off {delay} restarting failed container={} pod={}", record.name, self.pod_ref());
@@ -690,8 +699,10 @@ impl Kubelet {
         let policy = self.container_spec(i).and_then(|c| c.image_pull_policy).unwrap_or_else(|| "IfNotPresent".into());
         if let Some(failed_at) = self.records[i].pull_failed_at {
             if self.records[i].pull_backoff.in_backoff_since(failed_at, self.now) {
-                self.records[i].set_waiting("ImagePullBackOff", format!("Back-off pulling image {image:?}"));
-                self.event(EventType::Normal, "BackOff", format!("Back-off pulling image {image:?}"), Some(i));
+                let previous = self.records[i].pull_error.clone();
+                let message = format!("Back-off pulling image {image:?}: ErrImagePull: {previous}");
+                self.records[i].set_waiting("ImagePullBackOff", message.clone());
+                self.event(EventType::Normal, "BackOff", message, Some(i));
                 self.event(EventType::Warning, "Failed", "Error: ImagePullBackOff".into(), Some(i));
                 self.records[i].retry_at = Some(self.records[i].pull_backoff.until(failed_at));
                 self.starting = None;
@@ -827,6 +838,16 @@ impl Kubelet {
     }
 
     fn continue_with(&mut self, continuation: Continuation, reply: CriReply) {
+        // Deleted while a container was starting: it is not started.
+        if self.deletion.is_some()
+            && matches!(
+                continuation,
+                Continuation::ImageStatus { .. } | Continuation::Pulled { .. } | Continuation::Created { .. }
+            )
+        {
+            self.starting = None;
+            return;
+        }
         match continuation {
             Continuation::SandboxCreated => match reply {
                 CriReply::SandboxReady { sandbox_id, ip } => {
@@ -852,7 +873,9 @@ impl Kubelet {
                         self.event(
                             EventType::Normal,
                             "Pulled",
-                            format!("Container image {image:?} already present on machine"),
+                            format!(
+                                "Container image {image:?} already present on machine and can be accessed by the pod"
+                            ),
                             Some(record),
                         );
                         self.create(record);
@@ -892,6 +915,7 @@ impl Kubelet {
                             Some(record),
                         );
                         self.event(EventType::Warning, "Failed", "Error: ErrImagePull".into(), Some(record));
+                        self.records[record].pull_error = message.clone();
                         self.records[record].set_waiting("ErrImagePull", message);
                         let r = &mut self.records[record];
                         r.pull_backoff.next(self.now);
@@ -905,10 +929,14 @@ impl Kubelet {
             }
             Continuation::Created { record } => match reply {
                 CriReply::ContainerCreated { container_id } => {
+                    let waiting = self.default_waiting_reason();
                     let r = &mut self.records[record];
                     if let RunState::Terminated(t) = &r.state {
                         r.last_state = Some(t.clone());
                     }
+                    // The new instance has not started yet; its status is its own.
+                    r.state = RunState::Waiting { reason: waiting.to_string(), message: String::new() };
+                    r.backoff_reported = false;
                     r.container_id = Some(container_id.clone());
                     r.instances += 1;
                     r.killing = false;
@@ -938,7 +966,7 @@ impl Kubelet {
                 CriReply::Error { message } => {
                     let id = self.records[record].container_id.clone().unwrap_or_default();
                     let r = &mut self.records[record];
-                    r.state = RunState::Terminated(Termination {
+                    r.last_state = Some(Termination {
                         exit_code: 128,
                         reason: "StartError".into(),
                         message: message.clone(),
@@ -946,6 +974,7 @@ impl Kubelet {
                         finished_at: self.now,
                         container_id: id,
                     });
+                    r.state = RunState::Waiting { reason: "RunContainerError".into(), message: message.clone() };
                     self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
                     self.starting = None;
                 }
@@ -1005,7 +1034,8 @@ impl Kubelet {
             r.state = RunState::Running { started_at: now };
             // Without probes, started and ready follow running.
             r.started = spec.startup_probe.is_none();
-            r.ready = spec.readiness_probe.is_none() && r.started;
+            // A classic init container is ready only once it has exited 0.
+            r.ready = r.kind != Kind::Init && spec.readiness_probe.is_none() && r.started;
             r.retry_at = None;
             let delay = |p: &Option<Probe>| {
                 p.as_ref().map(|p| {
@@ -1019,6 +1049,12 @@ impl Kubelet {
         if self.starting == Some(i) {
             self.starting = None;
         }
+    }
+
+    /// `PodInitializing` for Pods with init containers, else `ContainerCreating`.
+    fn default_waiting_reason(&self) -> &'static str {
+        let has_init = self.pod.spec.as_ref().and_then(|s| s.init_containers.as_ref()).is_some_and(|i| !i.is_empty());
+        if has_init { "PodInitializing" } else { "ContainerCreating" }
     }
 
     fn grace_for(&self, cause: KillCause) -> SimDuration {
@@ -1045,13 +1081,14 @@ impl Kubelet {
             KillCause::StartupFailed => {
                 format!("Container {name} failed startup probe, will be restarted")
             }
+            KillCause::PostStartFailed => "FailedPostStartHook".to_string(),
             _ => format!("Stopping container {name}"),
         };
         self.event(EventType::Normal, "Killing", message, Some(i));
         let grace = self.grace_for(cause);
         let pre_stop = self.container_spec(i).and_then(|c| c.lifecycle).and_then(|l| l.pre_stop);
         match pre_stop {
-            Some(handler) if cause != KillCause::PostStartFailed => {
+            Some(handler) => {
                 let now = self.now;
                 self.run_handler_with_timeout(
                     i,

@@ -69,6 +69,10 @@ pub struct ContainerRecord {
     /// Set once the kubelet decided to kill this instance (probe failure,
     /// failed postStart, deletion): the exit that follows is expected.
     pub killing: bool,
+    /// The last image pull error (shown with `ImagePullBackOff`).
+    pub pull_error: String,
+    /// The sync that saw a crash has passed (the next one reports `CrashLoopBackOff`).
+    pub backoff_reported: bool,
     pub liveness: ProbeState,
     pub readiness: ProbeState,
     pub startup: ProbeState,
@@ -93,6 +97,8 @@ impl ContainerRecord {
             pull_failed_at: None,
             retry_at: None,
             killing: false,
+            pull_error: String::new(),
+            backoff_reported: false,
             liveness: ProbeState::default(),
             readiness: ProbeState::default(),
             startup: ProbeState::default(),
