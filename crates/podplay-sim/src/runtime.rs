@@ -59,7 +59,7 @@ pub struct Container {
 enum Pending {
     Sandbox { call: CallId, ready_at: SimTime, reply: CriReply },
     Pull { call: CallId, image: String, ready_at: SimTime, started: SimTime },
-    Exec { call: CallId, pid: Pid, capture: u64, deadline: SimTime },
+    Exec { call: CallId, pid: Pid, capture: u64, deadline: SimTime, command_text: String },
     Sleep { call: CallId, until: SimTime },
     Stop { call: CallId, container: String, kill_at: SimTime, killed: bool },
     StopSandbox { call: CallId, sandbox: String },
@@ -285,7 +285,12 @@ impl Runtime {
                             let lines: Vec<&str> = l.lines.iter().rev().take(80).map(|l| l.text.as_str()).collect();
                             let mut text: String = lines.into_iter().rev().map(|l| format!("{l}\n")).collect();
                             if text.len() > 2048 {
-                                text = text[text.len() - 2048..].to_string();
+                                // The last 2048 bytes, from a character boundary.
+                                let mut cut = text.len() - 2048;
+                                while !text.is_char_boundary(cut) {
+                                    cut += 1;
+                                }
+                                text = text[cut..].to_string();
                             }
                             text
                         })
@@ -321,7 +326,7 @@ impl Runtime {
                     }
                     self.replies.push((call, CriReply::Pulled { size_bytes: size, took: now.since(started) }));
                 }
-                Pending::Exec { call, pid, capture, deadline } => {
+                Pending::Exec { call, pid, capture, deadline, command_text } => {
                     let status = kernel.state.borrow_mut().exited.remove(&pid);
                     match status {
                         Some(status) => {
@@ -331,9 +336,12 @@ impl Runtime {
                         None if now >= deadline => {
                             let _ = kernel.state.borrow_mut().signal(pid, SIGKILL);
                             let _ = take_capture(kernel, capture);
-                            self.replies.push((call, CriReply::Error { message: "command timed out".into() }));
+                            self.replies.push((
+                                call,
+                                CriReply::Error { message: format!("command {command_text:?} timed out") },
+                            ));
                         }
-                        None => still.push(Pending::Exec { call, pid, capture, deadline }),
+                        None => still.push(Pending::Exec { call, pid, capture, deadline, command_text }),
                     }
                 }
                 Pending::Sleep { call, until } if now >= until => {
@@ -791,7 +799,10 @@ impl Runtime {
             self.replies.push((call, CriReply::Error { message: "container is not running".into() }));
             return;
         };
-        let sandbox = &self.sandboxes[&c.sandbox];
+        let Some(sandbox) = self.sandboxes.get(&c.sandbox) else {
+            self.replies.push((call, CriReply::Error { message: "container is not running".into() }));
+            return;
+        };
         let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
         let (capture, write) = {
             let state = kernel.state.clone();
@@ -819,9 +830,13 @@ impl Runtime {
         });
         tracer.step(now, Actor::Kubelet, StepKind::Exec, format!("exec in {}: {}", c.name, command.join(" ")));
         match spawned {
-            Ok(pid) => {
-                self.pending.push(Pending::Exec { call, pid, capture, deadline: now + timeout.max(SimDuration(1000)) })
-            }
+            Ok(pid) => self.pending.push(Pending::Exec {
+                call,
+                pid,
+                capture,
+                deadline: now + timeout.max(SimDuration(1000)),
+                command_text: command.join(" "),
+            }),
             Err(e) => {
                 let _ = take_capture(kernel, capture);
                 let what = command.first().cloned().unwrap_or_default();
@@ -908,7 +923,7 @@ fn take_capture(kernel: &mut Kernel, id: u64) -> String {
 
 /// The first 13 characters of an id, as `crictl` shows them.
 pub fn short(id: &str) -> &str {
-    &id[..id.len().min(13)]
+    id.get(..13).unwrap_or(id)
 }
 
 /// A fresh root store with the node's own files.

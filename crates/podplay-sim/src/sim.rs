@@ -78,6 +78,8 @@ pub struct Simulation {
     pub tracer: Tracer,
     last_status: String,
     last_change: SimTime,
+    /// The kubelet refused the Pod on admission (nodeName set, predicates failed).
+    rejected: Option<scheduler::AdmitRejection>,
     event_count: usize,
 }
 
@@ -161,6 +163,7 @@ impl Simulation {
             node: None,
             tracer,
             last_status: String::new(),
+            rejected: None,
             last_change: now,
             event_count: 0,
         };
@@ -169,7 +172,34 @@ impl Simulation {
                 let mut bound = pod;
                 bound.spec.get_or_insert_with(Default::default).node_name = Some(node_name.to_string());
                 sim.pod = bound.clone();
-                sim.node = Some(boot_node(node, bound, &mut sim.tracer, now));
+                // A Pod that bypassed the scheduler is checked by the kubelet on admission.
+                let admitted = match &outcome {
+                    ScheduleOutcome::NodeNameSet { .. } => scheduler::kubelet_admit(&bound, node, 0),
+                    _ => Ok(()),
+                };
+                match admitted {
+                    Ok(()) => sim.node = Some(boot_node(node, bound, &mut sim.tracer, now)),
+                    Err(rejection) => {
+                        sim.scheduler_events.record(
+                            now,
+                            EventType::Warning,
+                            &rejection.reason,
+                            rejection.message.clone(),
+                            "",
+                            "kubelet",
+                        );
+                        sim.tracer.step(
+                            now,
+                            Actor::Kubelet,
+                            StepKind::Status,
+                            format!(
+                                "the kubelet on {node_name} rejects the Pod: {} ({})",
+                                rejection.message, rejection.reason
+                            ),
+                        );
+                        sim.rejected = Some(rejection);
+                    }
+                }
             }
         }
         sim.settle();
@@ -196,6 +226,20 @@ impl Simulation {
                     }
                     status.conditions = Some(conditions);
                 }
+                pod
+            }
+            None if self.rejected.is_some() => {
+                let mut pod = self.pod.clone();
+                let rejection = self
+                    .rejected
+                    .clone()
+                    .unwrap_or_else(|| scheduler::AdmitRejection { reason: String::new(), message: String::new() });
+                pod.status = Some(k8s_openapi::api::core::v1::PodStatus {
+                    phase: Some("Failed".into()),
+                    reason: Some(rejection.reason.clone()),
+                    message: Some(rejection.status_message()),
+                    ..Default::default()
+                });
                 pod
             }
             None => {

@@ -489,3 +489,55 @@ fn resolv_conf_and_hostname_are_the_kubelets() {
     let (_, hostname_file) = exec(&mut sim, "shell", &["cat", "/etc/hostname"]);
     assert_eq!(hostname_file, "nginx\n");
 }
+
+#[test]
+fn a_deleted_pod_ends_in_a_terminal_phase() {
+    let mut sim = start(&example("lifecycle-hooks"));
+    sim.run_until(Until::Ready);
+    sim.delete(None);
+    sim.run_until(Until::Stable);
+    assert_eq!(sim.phase(), "Succeeded", "nginx -s quit: every container exited 0");
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleepy\nspec:\n  terminationGracePeriodSeconds: 3\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"sleep 3600\"]\n";
+    let mut sim = start(yaml);
+    sim.run_until(Until::Ready);
+    sim.delete(None);
+    sim.run_until(Until::Stable);
+    assert_eq!(sim.phase(), "Failed", "SIGKILL: exit 137");
+}
+
+#[test]
+fn node_name_with_a_node_selector_the_node_lacks_is_rejected_by_the_kubelet() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pinned\nspec:\n  nodeName: node-2\n  nodeSelector:\n    disktype: ssd\n  containers:\n  - name: app\n    image: nginx:1.27\n";
+    let mut sim = start(yaml);
+    sim.run_until(Until::Stable);
+    assert_eq!((sim.phase().as_str(), sim.status_column().as_str()), ("Failed", "NodeAffinity"));
+    let status = sim.pod().status.unwrap();
+    assert!(status.message.unwrap().starts_with("Pod was rejected: Predicate NodeAffinity failed"));
+    assert!(has_event(&sim, "Warning NodeAffinity Predicate NodeAffinity failed"), "{:?}", events(&sim));
+}
+
+#[test]
+fn sidecars_stop_after_the_main_container_within_one_grace_period() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sc\nspec:\n  terminationGracePeriodSeconds: 20\n  initContainers:\n  - name: first\n    image: busybox:1.36\n    restartPolicy: Always\n    command: [\"sh\", \"-c\", \"sleep 3600\"]\n  - name: second\n    image: busybox:1.36\n    restartPolicy: Always\n    command: [\"sh\", \"-c\", \"sleep 3600\"]\n  containers:\n  - name: main\n    image: busybox:1.36\n    command: [\"sh\", \"-c\", \"sleep 3600\"]\n";
+    let mut sim = start(yaml);
+    sim.run_until(Until::Ready);
+    let deleted = sim.now();
+    sim.delete(None);
+    sim.run_until(Until::Stable);
+    let exits: Vec<(String, u64)> = sim
+        .tracer
+        .steps
+        .iter()
+        .filter_map(|s| {
+            s.text
+                .strip_prefix("container ")
+                .and_then(|t| t.split_once(" exited"))
+                .map(|(n, _)| (n.to_string(), s.at.since(deleted).secs()))
+        })
+        .collect();
+    let names: Vec<&str> = exits.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["main", "second", "first"], "{exits:?}");
+    // One shared 20 s budget (each later sidecar gets at least 2 s), not 20 s each.
+    assert!(exits.iter().all(|(_, t)| *t <= 26), "{exits:?}");
+    assert!(sim.is_finished());
+}

@@ -128,6 +128,10 @@ pub struct Kubelet {
     events: EventLog,
     /// Succeeded or Failed: no more starts.
     terminal_phase: Option<&'static str>,
+    /// The phase the Pod will end in, once what still runs (sidecars) has stopped.
+    finishing: Option<&'static str>,
+    /// When the Pod's shared grace period ends (set when termination begins).
+    termination_deadline: Option<SimTime>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -179,6 +183,8 @@ impl Kubelet {
             deletion: None,
             events: EventLog::default(),
             terminal_phase: None,
+            finishing: None,
+            termination_deadline: None,
         };
         kubelet.sync();
         kubelet
@@ -438,8 +444,7 @@ impl Kubelet {
             self.sync_termination();
             return;
         }
-        if let Some(phase) = self.terminal_phase {
-            let _ = phase;
+        if self.finishing.is_some() {
             self.sync_termination();
             return;
         }
@@ -560,8 +565,8 @@ impl Kubelet {
     }
 
     fn finish_pod(&mut self, phase: &'static str) {
-        if self.terminal_phase.is_none() {
-            self.terminal_phase = Some(phase);
+        if self.finishing.is_none() {
+            self.finishing = Some(phase);
             self.sync_termination();
         }
     }
@@ -569,6 +574,12 @@ impl Kubelet {
     /// Deletion or completion: stop what runs (regular containers first,
     /// then sidecars in reverse order), then the sandbox.
     fn sync_termination(&mut self) {
+        if self.termination_deadline.is_none() {
+            let grace =
+                self.grace_for(if self.deletion.is_some() { KillCause::Deletion } else { KillCause::PodCompleted });
+            let start = self.deletion.map_or(self.now, |d| d.at);
+            self.termination_deadline = Some(start + grace);
+        }
         let cause = if self.deletion.is_some() { KillCause::Deletion } else { KillCause::PodCompleted };
         let mains_running = self.records.iter().any(|r| r.kind != Kind::Sidecar && (r.is_running() || r.killing));
         for i in 0..self.records.len() {
@@ -590,6 +601,18 @@ impl Kubelet {
         let anything_running = self.records.iter().any(|r| r.is_running() || r.killing) || self.starting.is_some();
         if anything_running {
             return;
+        }
+        // Everything has stopped: the phase is final now (a deleted Pod too,
+        // since 1.27: Succeeded if every container exited 0, else Failed).
+        if self.terminal_phase.is_none() {
+            let regular = self.records.iter().filter(|r| r.kind == Kind::Regular);
+            let all_zero = regular.clone().all(|r| r.termination().is_some_and(|t| t.exit_code == 0));
+            let phase = match self.finishing {
+                Some(p) => p,
+                None if all_zero && regular.count() > 0 => "Succeeded",
+                None => "Failed",
+            };
+            self.terminal_phase = Some(phase);
         }
         match self.sandbox.clone() {
             Sandbox::Ready { id, ip } => {
@@ -997,10 +1020,18 @@ impl Kubelet {
                 if !handler_succeeded(&reply) {
                     self.event(EventType::Warning, "FailedPreStopHook", "PreStopHook failed".into(), Some(record));
                 }
-                let grace = self.grace_for(cause);
-                let spent = self.now.since(started);
-                let remaining = SimDuration(grace.0.saturating_sub(spent.0)).max(MINIMUM_GRACE);
-                self.stop(record, remaining);
+                let remaining = match self
+                    .termination_deadline
+                    .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
+                {
+                    // The Pod's grace period is one budget shared by all its containers.
+                    Some(deadline) => SimDuration(deadline.0.saturating_sub(self.now.0)),
+                    None => {
+                        let grace = self.grace_for(cause);
+                        SimDuration(grace.0.saturating_sub(self.now.since(started).0))
+                    }
+                };
+                self.stop(record, remaining.max(MINIMUM_GRACE));
             }
             Continuation::Stopped { record } => {
                 // The container is stopped; `killing` stays set until the
@@ -1085,7 +1116,13 @@ impl Kubelet {
             _ => format!("Stopping container {name}"),
         };
         self.event(EventType::Normal, "Killing", message, Some(i));
-        let grace = self.grace_for(cause);
+        let grace = match self
+            .termination_deadline
+            .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
+        {
+            Some(deadline) => SimDuration(deadline.0.saturating_sub(self.now.0)),
+            None => self.grace_for(cause),
+        };
         let pre_stop = self.container_spec(i).and_then(|c| c.lifecycle).and_then(|l| l.pre_stop);
         match pre_stop {
             Some(handler) => {
@@ -1314,14 +1351,7 @@ fn handler_succeeded(reply: &CriReply) -> bool {
 fn probe_outcome(reply: &CriReply) -> (bool, String) {
     match reply {
         CriReply::Exec { exit_code: 0, output } => (true, output.clone()),
-        CriReply::Exec { exit_code, output } => {
-            let out = if output.is_empty() {
-                format!("command exited with {exit_code}")
-            } else {
-                output.trim_end().to_string()
-            };
-            (false, out)
-        }
+        CriReply::Exec { output, .. } => (false, output.trim_end().to_string()),
         CriReply::Http { status } if (200..400).contains(status) => (true, String::new()),
         CriReply::Http { status } => (false, format!("HTTP probe failed with statuscode: {status}")),
         CriReply::Connected => (true, String::new()),
