@@ -18,8 +18,12 @@ pub enum Command {
     /// Kubernetes OpenAPI definitions shipped in the PyPI package
     /// `kubernetes-validate`.
     GenSchema(GenSchemaArgs),
-    /// Check that podplay-core builds for wasm32-unknown-unknown.
+    /// Check that podplay-core and podplay-sim build for wasm32-unknown-unknown.
     WasmCheck,
+    /// Build and serve the playground at http://127.0.0.1:8080 with live reload.
+    Serve,
+    /// Build the release site into `dist/` (for GitHub Pages).
+    Dist(DistArgs),
 }
 
 #[derive(clap::Args)]
@@ -34,4 +38,11 @@ pub struct GenSchemaArgs {
     /// A `kubernetes_validate-*.whl` file; downloaded with pip when absent.
     #[arg(long)]
     pub wheel: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct DistArgs {
+    /// The URL path the site is served under (`/podplay/` on GitHub Pages).
+    #[arg(long)]
+    pub public_url: Option<String>,
 }

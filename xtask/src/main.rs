@@ -7,6 +7,7 @@ mod flags;
 mod schema;
 mod test;
 mod util;
+mod web;
 
 use clap::Parser;
 
@@ -16,6 +17,8 @@ fn main() {
         flags::Command::Test(args) => test::all(&args),
         flags::Command::GenSchema(args) => schema::generate(&args),
         flags::Command::WasmCheck => test::wasm_check(),
+        flags::Command::Serve => web::serve(),
+        flags::Command::Dist(args) => web::dist(args.public_url.as_deref()),
     };
     if let Err(error) = result {
         eprintln!("xtask: {error}");

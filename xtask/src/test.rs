@@ -23,7 +23,7 @@ pub fn wasm_check() -> Result {
     run("cargo", &["check", "-p", "podplay-core", "-p", "podplay-sim", "--target", WASM_TARGET, "--locked"])
 }
 
-fn ensure_wasm_target() -> Result {
+pub fn ensure_wasm_target() -> Result {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if installed.lines().any(|l| l.trim() == WASM_TARGET) {
         return Ok(());

@@ -1,0 +1,161 @@
+//! The root: wires browser events to reducer actions and holds the side
+//! effects (saving the text, the play timer, keyboard shortcuts).
+
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::browser;
+use crate::components::editor::Editor;
+use crate::components::panels::{StatusPanel, StoryPanel, Terminal};
+use crate::components::picture::Picture;
+use crate::components::timeline::Timeline;
+use crate::examples::EXAMPLES;
+use crate::state::{Action, State};
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| State::new(browser::initial_text().unwrap_or_else(|| EXAMPLES[0].yaml.to_string())));
+
+    // The text survives a reload.
+    {
+        let text = state.text.clone();
+        use_effect_with(text, |text| {
+            browser::save_text(text);
+        });
+    }
+    // Playing advances one instant every 600 ms.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with(state.playing, move |playing| {
+            let timer = playing.then(|| Interval::new(600, move || dispatch.dispatch(Action::Tick)));
+            move || drop(timer)
+        });
+    }
+    // ← → and space, when the focus is not in the editor or a field.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = gloo_events(dispatch);
+            move || drop(listener)
+        });
+    }
+
+    let on_edit = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |text: String| dispatch.dispatch(Action::Edit(text)))
+    };
+    let on_example = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                if let Ok(i) = s.value().parse::<usize>() {
+                    dispatch.dispatch(Action::Example(i));
+                }
+            }
+        })
+    };
+    let on_share = {
+        let text = state.text.clone();
+        Callback::from(move |_| {
+            browser::share(&text);
+        })
+    };
+    let actions = state.dispatcher().to_callback();
+    let run = state.run.clone();
+    let frame = run.as_ref().and_then(|r| r.frames.get(state.frame).cloned());
+    let steps = match (&run, &frame) {
+        (Some(r), Some(f)) => r.steps[..f.steps.min(r.steps.len())].to_vec(),
+        _ => Vec::new(),
+    };
+    let containers: Vec<String> = run
+        .as_ref()
+        .and_then(|r| r.pod.spec.as_ref())
+        .map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()).map(|c| c.name.clone()).collect())
+        .unwrap_or_default();
+    html! {
+        <div class="app">
+            <header>
+                <h1>{ "podplay" }</h1>
+                <p class="tagline">{ "Edit a Pod. See every mistake. Step through what Kubernetes does." }</p>
+                <label class="examples">{ "Example " }
+                    <select onchange={on_example} aria-label="Examples">
+                        <option value="" selected=true disabled=true>{ "choose…" }</option>
+                        { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
+                    </select>
+                </label>
+                <button onclick={on_share} title="Put a link to this Pod in the address bar">{ "Share link" }</button>
+            </header>
+            <main>
+                <Editor text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit} />
+                <div class="stage">
+                    if let Some(f) = &frame {
+                        <Timeline
+                            frame={state.frame}
+                            frames={state.frames()}
+                            playing={state.playing}
+                            time={format!("{}.{:03}s", f.at.0 / 1000, f.at.0 % 1000)}
+                            on_seek={actions.reform(Action::Seek)}
+                            on_back={actions.reform(|_| Action::Back)}
+                            on_forward={actions.reform(|_| Action::Forward)}
+                            on_play={actions.reform(|_| Action::TogglePlay)}
+                        />
+                        <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
+                        <Picture model={f.picture.clone()} step={steps.last().cloned()} stale={state.stale} />
+                        <div class="panels">
+                            <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
+                            <StoryPanel steps={steps.clone()} />
+                            <Terminal
+                                containers={containers}
+                                selected={state.container.clone()}
+                                history={state.terminal.clone()}
+                                on_select={actions.reform(Action::SelectContainer)}
+                                on_exec={actions.reform(Action::Exec)}
+                            />
+                        </div>
+                    } else {
+                        <p class="empty">{ "Fix the YAML to see the Pod run." }</p>
+                    }
+                </div>
+            </main>
+        </div>
+    }
+}
+
+/// Keyboard shortcuts on the document.
+fn gloo_events(dispatch: UseReducerDispatcher<State>) -> Option<KeyListener> {
+    let document = web_sys::window()?.document()?;
+    let closure =
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT"));
+            if typing {
+                return;
+            }
+            match e.key().as_str() {
+                "ArrowLeft" => dispatch.dispatch(Action::Back),
+                "ArrowRight" => dispatch.dispatch(Action::Forward),
+                " " => {
+                    e.prevent_default();
+                    dispatch.dispatch(Action::TogglePlay);
+                }
+                _ => {}
+            }
+        });
+    document.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref()).ok()?;
+    Some(KeyListener { document, closure })
+}
+
+/// Removes the listener when dropped.
+pub struct KeyListener {
+    document: web_sys::Document,
+    closure: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::KeyboardEvent)>,
+}
+
+impl Drop for KeyListener {
+    fn drop(&mut self) {
+        let _ = self.document.remove_event_listener_with_callback("keydown", self.closure.as_ref().unchecked_ref());
+    }
+}

@@ -1,0 +1,110 @@
+//! The YAML editor: a textarea with line numbers (the browser keeps its own
+//! undo), two-space indentation on Tab and Enter, and the diagnostics list;
+//! clicking a diagnostic moves the cursor there.
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use crate::state::Diagnostic;
+
+#[derive(Properties, PartialEq)]
+pub struct EditorProps {
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub on_edit: Callback<String>,
+}
+
+#[function_component(Editor)]
+pub fn editor(props: &EditorProps) -> Html {
+    let area = use_node_ref();
+    let on_input = {
+        let on_edit = props.on_edit.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) {
+                on_edit.emit(t.value());
+            }
+        })
+    };
+    let on_keydown = {
+        let on_edit = props.on_edit.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) else { return };
+            match e.key().as_str() {
+                "Tab" if !e.shift_key() => {
+                    e.prevent_default();
+                    insert(&t, "  ");
+                    on_edit.emit(t.value());
+                }
+                "Enter" => {
+                    // Keep the current line's indentation.
+                    let value = t.value();
+                    let at = t.selection_start().ok().flatten().unwrap_or(0) as usize;
+                    let prefix: String = value.chars().take(at).collect();
+                    let line = prefix.rsplit('\n').next().unwrap_or("");
+                    let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+                    let extra = if line.trim_end().ends_with(':') { "  " } else { "" };
+                    e.prevent_default();
+                    insert(&t, &format!("\n{indent}{extra}"));
+                    on_edit.emit(t.value());
+                }
+                _ => {}
+            }
+        })
+    };
+    let lines = props.text.split('\n').count().max(1);
+    let marks: std::collections::BTreeSet<u32> =
+        props.diagnostics.iter().filter(|d| !d.warning).map(|d| d.line).collect();
+    let gutter: Html = (1..=lines)
+        .map(|n| {
+            let class = if marks.contains(&(n as u32)) { "line error" } else { "line" };
+            html! { <div class={class}>{ if marks.contains(&(n as u32)) { format!("✖ {n}") } else { n.to_string() } }</div> }
+        })
+        .collect();
+    let list: Html = props
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let area = area.clone();
+            let offset = d.offset;
+            let jump = Callback::from(move |_| {
+                if let Some(t) = area.cast::<HtmlTextAreaElement>() {
+                    let _ = t.focus();
+                    let _ = t.set_selection_range(offset, offset);
+                }
+            });
+            let kind = if d.warning { "warning" } else { "error" };
+            html! {
+                <li class={kind}>
+                    <button class="diagnostic" onclick={jump} title="Move the cursor there">
+                        <span class="where">{ format!("{}:{}", d.line, d.column) }</span>
+                        { if d.path.is_empty() { html!{} } else { html!{ <code>{ d.path.clone() }</code> } } }
+                        <span class="message">{ d.message.clone() }</span>
+                        { for d.hint.iter().map(|h| html!{ <span class="hint">{ format!(" ({h})") }</span> }) }
+                    </button>
+                </li>
+            }
+        })
+        .collect();
+    html! {
+        <section class="editor" aria-label="Pod YAML">
+            <div class="code">
+                <div class="gutter" aria-hidden="true">{ gutter }</div>
+                <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown}
+                    aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
+            </div>
+            <ul class="diagnostics" aria-live="polite" aria-label="Problems">
+                { if props.diagnostics.is_empty() { html!{ <li class="ok">{ "No problems: the API server would accept this." }</li> } } else { list } }
+            </ul>
+        </section>
+    }
+}
+
+/// Inserts text at the cursor, replacing the selection.
+fn insert(t: &HtmlTextAreaElement, text: &str) {
+    let start = t.selection_start().ok().flatten().unwrap_or(0);
+    let end = t.selection_end().ok().flatten().unwrap_or(start);
+    let _ = t.set_range_text_with_start_and_end(text, start, end);
+    let at = start + text.encode_utf16().count() as u32;
+    let _ = t.set_selection_range(at, at);
+}

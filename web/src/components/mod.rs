@@ -1,0 +1,6 @@
+//! Dumb components: properties in, callbacks out.
+
+pub mod editor;
+pub mod panels;
+pub mod picture;
+pub mod timeline;

@@ -1,0 +1,102 @@
+//! The panels: kubectl's views, the story so far, and a terminal.
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use podplay_sim::trace::Step;
+
+#[derive(Properties, PartialEq)]
+pub struct StatusProps {
+    pub get_wide: String,
+    pub describe: String,
+}
+
+#[function_component(StatusPanel)]
+pub fn status_panel(props: &StatusProps) -> Html {
+    html! {
+        <section class="panel" aria-label="kubectl views">
+            <h2>{ "kubectl get pod -o wide" }</h2>
+            <pre>{ props.get_wide.clone() }</pre>
+            <h2>{ "kubectl describe pod (Events)" }</h2>
+            <pre>{ props.describe.clone() }</pre>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StoryProps {
+    pub steps: Vec<Step>,
+}
+
+#[function_component(StoryPanel)]
+pub fn story_panel(props: &StoryProps) -> Html {
+    let shown = props.steps.len().saturating_sub(40);
+    html! {
+        <section class="panel story" aria-label="What happened">
+            <h2>{ "What happened" }</h2>
+            <ol start={(shown + 1).to_string()}>
+                { for props.steps[shown..].iter().map(|s| html!{
+                    <li class={format!("step {:?}", s.kind).to_lowercase()}>
+                        <span class="at">{ format!("{}.{:03}s", s.at.0 / 1000, s.at.0 % 1000) }</span>
+                        <span class="actor">{ s.actor.label() }</span>
+                        <span class="text">{ s.text.clone() }</span>
+                    </li>
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TerminalProps {
+    pub containers: Vec<String>,
+    pub selected: Option<String>,
+    pub history: Vec<(String, String)>,
+    pub on_select: Callback<String>,
+    pub on_exec: Callback<String>,
+}
+
+#[function_component(Terminal)]
+pub fn terminal(props: &TerminalProps) -> Html {
+    let input = use_node_ref();
+    let on_submit = {
+        let input = input.clone();
+        let on_exec = props.on_exec.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                let command = i.value();
+                if !command.trim().is_empty() {
+                    on_exec.emit(command);
+                    i.set_value("");
+                }
+            }
+        })
+    };
+    let on_change = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                on_select.emit(s.value());
+            }
+        })
+    };
+    html! {
+        <section class="panel terminal" aria-label="Terminal">
+            <h2>{ "kubectl exec" }</h2>
+            <pre class="screen">
+                { for props.history.iter().map(|(cmd, out)| html!{ <><span class="prompt">{ format!("{cmd}\n") }</span>{ out.clone() }</> }) }
+            </pre>
+            <form onsubmit={on_submit}>
+                <label>{ "Container " }
+                    <select onchange={on_change} aria-label="Container">
+                        { for props.containers.iter().map(|c| html!{ <option value={c.clone()} selected={props.selected.as_deref() == Some(c.as_str())}>{ c.clone() }</option> }) }
+                    </select>
+                </label>
+                <input ref={input} type="text" placeholder="ps ax · cat /etc/hosts · ls /usr/share/nginx/html" aria-label="Command" />
+                <button type="submit">{ "Run" }</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,122 @@
+//! The picture: the node, the Pod with its IP, the pause (infra) container
+//! holding the shared namespaces, each container joined to them, the
+//! volumes with their mount paths, and the step's data flow. Every colour
+//! also has a text label.
+
+use podplay_sim::trace::Step;
+use yew::prelude::*;
+
+use crate::run::Picture as Model;
+
+#[derive(Properties, PartialEq)]
+pub struct PictureProps {
+    pub model: Model,
+    /// The latest step (its data flow is highlighted).
+    pub step: Option<Step>,
+    pub stale: bool,
+}
+
+const BOX_W: i32 = 170;
+const BOX_H: i32 = 64;
+const GAP: i32 = 18;
+
+#[function_component(Picture)]
+pub fn picture(props: &PictureProps) -> Html {
+    let m = &props.model;
+    let n = m.containers.len().max(1) as i32;
+    let width = (n * (BOX_W + GAP) + GAP + 40).max(560);
+    let height = 360 + if m.volumes.is_empty() { 0 } else { 90 };
+    let flow = props.step.as_ref().and_then(|s| s.flow.clone());
+    let shared = {
+        let mut v = Vec::new();
+        v.push(if m.host_network { "net: node's" } else { "net" });
+        v.push(if m.host_ipc { "ipc: node's" } else { "ipc" });
+        v.push(if m.host_network { "uts: node's" } else { "uts" });
+        if m.host_pid {
+            v.push("pid: node's");
+        } else if m.share_pid {
+            v.push("pid");
+        }
+        v.join(" · ")
+    };
+    let containers: Html = m
+        .containers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let x = 40 + GAP + i as i32 * (BOX_W + GAP);
+            let y = 200;
+            let active = flow.as_ref().is_some_and(|f| f.from == c.name || f.to == c.name);
+            let class = format!("container {} {}{}", c.kind, c.tone, if active { " active" } else { "" });
+            html! {
+                <g class={class}>
+                    <line class="joins" x1={(x + BOX_W / 2).to_string()} y1={y.to_string()} x2={(x + BOX_W / 2).to_string()} y2="150" />
+                    <rect x={x.to_string()} y={y.to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="8" />
+                    <text x={(x + 10).to_string()} y={(y + 20).to_string()} class="name">{ format!("{} ({})", c.name, c.kind) }</text>
+                    <text x={(x + 10).to_string()} y={(y + 40).to_string()} class="state">{ c.state.clone() }</text>
+                    <text x={(x + 10).to_string()} y={(y + 56).to_string()} class="ready">{ if c.ready { "ready" } else { "not ready" } }</text>
+                </g>
+            }
+        })
+        .collect();
+    let volumes: Html = m
+        .volumes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let x = 60 + i as i32 * 230;
+            let y = 300;
+            let active = flow.as_ref().is_some_and(|f| f.from == format!("volume {}", v.name) || f.to == format!("volume {}", v.name));
+            let lines: Html = v
+                .mounts
+                .iter()
+                .filter_map(|(container, path)| {
+                    let ci = m.containers.iter().position(|c| &c.name == container)? as i32;
+                    let cx = 40 + GAP + ci * (BOX_W + GAP) + BOX_W / 2;
+                    Some(html! {
+                        <g class="mount">
+                            <line x1={cx.to_string()} y1="264" x2={(x + 90).to_string()} y2={y.to_string()} />
+                            <text x={((cx + x + 90) / 2).to_string()} y="286">{ path.clone() }</text>
+                        </g>
+                    })
+                })
+                .collect();
+            html! {
+                <g class={if active { "volume active" } else { "volume" }}>
+                    { lines }
+                    <rect x={x.to_string()} y={y.to_string()} width="180" height="48" rx="6" />
+                    <text x={(x + 10).to_string()} y={(y + 20).to_string()} class="name">{ format!("volume {}", v.name) }</text>
+                    <text x={(x + 10).to_string()} y={(y + 38).to_string()}>{ v.kind.clone() }</text>
+                </g>
+            }
+        })
+        .collect();
+    let flow_text = flow.as_ref().map(|f| format!("{} → {} ({})", f.from, f.to, f.via)).unwrap_or_default();
+    let title = format!(
+        "Pod {} on {}{}",
+        m.name,
+        m.node.clone().unwrap_or_else(|| "no node yet".into()),
+        m.ip.as_ref().map(|ip| format!(", IP {ip}")).unwrap_or_default()
+    );
+    html! {
+        <figure class={if props.stale { "picture stale" } else { "picture" }}>
+            <svg viewBox={format!("0 0 {width} {height}")} role="img" aria-label={title.clone()}>
+                <rect class="node" x="10" y="10" width={(width - 20).to_string()} height={(height - 20).to_string()} rx="12" />
+                <text x="24" y="34" class="node-name">{ format!("node {}", m.node.clone().unwrap_or_else(|| "(not scheduled)".into())) }</text>
+                <rect class="pod" x="30" y="48" width={(width - 60).to_string()} height={(height - 76).to_string()} rx="10" />
+                <text x="44" y="70" class="pod-name">{ title }</text>
+                <g class={if m.sandbox { "pause" } else { "pause absent" }}>
+                    <rect x="44" y="84" width={(width - 88).to_string()} height="66" rx="8" />
+                    <text x="56" y="106" class="name">{ "pause (infra container): holds the shared namespaces" }</text>
+                    <text x="56" y="130">{ shared }</text>
+                </g>
+                { containers }
+                { volumes }
+            </svg>
+            <figcaption>
+                { if props.stale { html!{ <strong class="stale-note">{ "Out of date: the YAML has errors; this is the last valid Pod. " }</strong> } } else { html!{} } }
+                { if flow_text.is_empty() { html!{} } else { html!{ <span class="flow">{ format!("Data flow: {flow_text}") }</span> } } }
+            </figcaption>
+        </figure>
+    }
+}

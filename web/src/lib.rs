@@ -1,0 +1,13 @@
+//! podplay's playground: a Yew app (client-side rendering) over podplay-core
+//! and podplay-sim, with no server.
+//!
+//! Shaped like Yew's reducer apps: all state and transitions in [`state`],
+//! the recorded simulation in [`run`], dumb components in [`components`],
+//! browser I/O (local storage, the URL fragment) in [`browser`].
+
+pub mod app;
+pub mod browser;
+pub mod components;
+pub mod examples;
+pub mod run;
+pub mod state;

@@ -1,0 +1,187 @@
+//! A simulation recorded instant by instant, so the learner can move
+//! forwards and backwards through it (time travel without keeping live
+//! state: the simulation is deterministic, so anything not recorded is
+//! recomputed by simulating again up to that instant).
+
+use k8s_openapi::api::core::v1::Pod;
+use podplay_core::time::SimTime;
+use podplay_sim::trace::Step;
+use podplay_sim::{Simulation, Until};
+
+/// Most instants recorded (a crash loop would go on for ever).
+pub const MAX_FRAMES: usize = 400;
+
+/// What the picture and the panels show at one instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub at: SimTime,
+    /// How many trace steps had happened by then.
+    pub steps: usize,
+    pub status: String,
+    pub phase: String,
+    pub get_wide: String,
+    pub describe: String,
+    pub picture: Picture,
+}
+
+/// The Pod as the picture draws it.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Picture {
+    pub name: String,
+    pub node: Option<String>,
+    pub ip: Option<String>,
+    pub host_network: bool,
+    pub host_pid: bool,
+    pub host_ipc: bool,
+    pub share_pid: bool,
+    pub sandbox: bool,
+    pub containers: Vec<Box>,
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Box {
+    pub name: String,
+    /// `init`, `sidecar` or `main`.
+    pub kind: &'static str,
+    /// `Running`, a waiting reason, or a terminated reason with its exit code.
+    pub state: String,
+    /// `running`, `waiting`, `done`, `failed`: the colour (always with a text label too).
+    pub tone: &'static str,
+    pub ready: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Volume {
+    pub name: String,
+    pub kind: String,
+    /// (container, mount path)
+    pub mounts: Vec<(String, String)>,
+}
+
+/// The recorded simulation of one Pod.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub pod: Pod,
+    pub steps: Vec<Step>,
+    pub frames: Vec<Frame>,
+}
+
+impl Run {
+    /// Simulates `pod` on the default cluster until stable or terminal.
+    pub fn record(pod: &Pod) -> Run {
+        // Record as far as `podplay sim` would run: until stable or terminal.
+        let end = frames_end(pod);
+        let mut sim = Simulation::new(pod, podplay_core::cluster::default_nodes());
+        let mut frames = vec![capture(&sim)];
+        while frames.len() < MAX_FRAMES && sim.now() < end && sim.step() {
+            frames.push(capture(&sim));
+        }
+        Run { pod: pod.clone(), steps: sim.tracer.steps.clone(), frames }
+    }
+
+    /// The frame in effect at step `index`.
+    pub fn frame_for_step(&self, index: usize) -> usize {
+        self.frames.iter().rposition(|f| f.steps <= index + 1).unwrap_or(0)
+    }
+
+    /// Runs `command` in `container` at the instant of frame `frame`
+    /// (simulating again up to it).
+    pub fn exec(&self, frame: usize, container: &str, command: &str) -> String {
+        let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
+        let mut sim = Simulation::new(&self.pod, podplay_core::cluster::default_nodes());
+        sim.run_until(Until::Time(at));
+        match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
+            Ok((code, output)) if code == 0 => output,
+            Ok((code, output)) => format!("{output}[exit code {code}]\n"),
+            Err(e) => format!("error: {e}\n"),
+        }
+    }
+
+    /// A container's log at the instant of frame `frame`.
+    pub fn logs(&self, frame: usize, container: &str) -> String {
+        let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
+        let mut sim = Simulation::new(&self.pod, podplay_core::cluster::default_nodes());
+        sim.run_until(Until::Time(at));
+        sim.logs(container, false).unwrap_or_default()
+    }
+}
+
+/// How far to record: until stable, as `podplay sim` runs.
+fn frames_end(pod: &Pod) -> SimTime {
+    let mut sim = Simulation::new(pod, podplay_core::cluster::default_nodes());
+    sim.run_until(Until::Stable);
+    sim.now()
+}
+
+fn capture(sim: &Simulation) -> Frame {
+    let pod = sim.pod();
+    let picture = picture(&pod, sim);
+    Frame {
+        at: sim.now(),
+        steps: sim.tracer.steps.len(),
+        status: sim.status_column(),
+        phase: sim.phase(),
+        get_wide: podplay_sim::sim::get_wide(&pod, sim.now()),
+        describe: podplay_sim::sim::describe_events(&sim.events(), sim.now()),
+        picture,
+    }
+}
+
+fn picture(pod: &Pod, sim: &Simulation) -> Picture {
+    let spec = pod.spec.clone().unwrap_or_default();
+    let status = pod.status.clone().unwrap_or_default();
+    let mut containers = Vec::new();
+    let statuses = |list: &Option<Vec<k8s_openapi::api::core::v1::ContainerStatus>>, name: &str| {
+        list.as_ref().and_then(|l| l.iter().find(|s| s.name == name).cloned())
+    };
+    for c in spec.init_containers.iter().flatten() {
+        let kind = if c.restart_policy.as_deref() == Some("Always") { "sidecar" } else { "init" };
+        containers.push(boxed(&c.name, kind, statuses(&status.init_container_statuses, &c.name)));
+    }
+    for c in &spec.containers {
+        containers.push(boxed(&c.name, "main", statuses(&status.container_statuses, &c.name)));
+    }
+    let mut volumes = Vec::new();
+    for v in spec.volumes.iter().flatten() {
+        let kind = podplay_core::defaults::volume_sources(v).into_iter().next().unwrap_or_default();
+        let mut mounts = Vec::new();
+        for c in spec.init_containers.iter().flatten().chain(spec.containers.iter()) {
+            for m in c.volume_mounts.iter().flatten().filter(|m| m.name == v.name) {
+                mounts.push((c.name.clone(), m.mount_path.clone()));
+            }
+        }
+        volumes.push(Volume { name: v.name.clone(), kind, mounts });
+    }
+    Picture {
+        name: pod.metadata.name.clone().unwrap_or_default(),
+        node: spec.node_name.clone(),
+        ip: status.pod_ip.clone(),
+        host_network: spec.host_network == Some(true),
+        host_pid: spec.host_pid == Some(true),
+        host_ipc: spec.host_ipc == Some(true),
+        share_pid: spec.share_process_namespace == Some(true),
+        sandbox: sim.runtime().is_some_and(|r| !r.sandboxes.is_empty()),
+        containers,
+        volumes,
+    }
+}
+
+fn boxed(name: &str, kind: &'static str, status: Option<k8s_openapi::api::core::v1::ContainerStatus>) -> Box {
+    let state = status.as_ref().and_then(|s| s.state.clone()).unwrap_or_default();
+    let (label, tone) = if state.running.is_some() {
+        ("Running".to_string(), "running")
+    } else if let Some(t) = &state.terminated {
+        let reason = t.reason.clone().unwrap_or_default();
+        let tone = if t.exit_code == 0 { "done" } else { "failed" };
+        (format!("{reason} (exit {})", t.exit_code), tone)
+    } else if let Some(w) = &state.waiting {
+        let reason = w.reason.clone().unwrap_or_else(|| "Waiting".into());
+        let tone =
+            if matches!(reason.as_str(), "ContainerCreating" | "PodInitializing") { "waiting" } else { "failed" };
+        (reason, tone)
+    } else {
+        ("Pending".to_string(), "waiting")
+    };
+    Box { name: name.to_string(), kind, state: label, tone, ready: status.is_some_and(|s| s.ready) }
+}

@@ -1,0 +1,198 @@
+//! The playground's state and every transition, in one reducer.
+
+use std::rc::Rc;
+
+use podplay_core::analyze;
+use yew::Reducible;
+
+use crate::examples::EXAMPLES;
+use crate::run::Run;
+
+/// A diagnostic as the editor shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub line: u32,
+    pub column: u32,
+    pub offset: u32,
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+    pub warning: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The last valid simulation (kept while the text is invalid).
+    pub run: Option<Rc<Run>>,
+    /// The text changed into something invalid: the picture is out of date.
+    pub stale: bool,
+    /// The frame shown.
+    pub frame: usize,
+    pub playing: bool,
+    /// The terminal's exchanges at the current frame: (command, output).
+    pub terminal: Vec<(String, String)>,
+    pub container: Option<String>,
+}
+
+pub enum Action {
+    /// The learner typed.
+    Edit(String),
+    /// Load one of the examples.
+    Example(usize),
+    Seek(usize),
+    Forward,
+    Back,
+    TogglePlay,
+    /// The play timer fired.
+    Tick,
+    SelectContainer(String),
+    /// Run a command in the selected container at the current frame.
+    Exec(String),
+}
+
+impl State {
+    pub fn new(text: String) -> State {
+        let mut state = State {
+            text: String::new(),
+            diagnostics: Vec::new(),
+            run: None,
+            stale: false,
+            frame: 0,
+            playing: false,
+            terminal: Vec::new(),
+            container: None,
+        };
+        state.set_text(text);
+        state
+    }
+
+    /// Analyzes the text; a valid Pod is simulated again, an invalid one
+    /// keeps the previous picture, marked stale.
+    fn set_text(&mut self, text: String) {
+        let analysis = analyze(&text);
+        self.diagnostics = analysis
+            .diagnostics
+            .iter()
+            .map(|d| Diagnostic {
+                line: d.line,
+                column: d.column,
+                offset: d.span.start.offset,
+                path: d.path.clone(),
+                message: d.message.clone(),
+                hint: d.hint.clone(),
+                warning: d.severity == podplay_core::Severity::Warning,
+            })
+            .collect();
+        match analysis.valid_pods().next().filter(|_| analysis.is_valid()) {
+            Some(pod) => {
+                let run = Run::record(pod);
+                let last = run.frames.len().saturating_sub(1);
+                if self
+                    .container
+                    .as_ref()
+                    .is_none_or(|c| !run.pod.spec.iter().flat_map(|s| s.containers.iter()).any(|x| &x.name == c))
+                {
+                    self.container = run.pod.spec.as_ref().and_then(|s| s.containers.first()).map(|c| c.name.clone());
+                }
+                self.run = Some(Rc::new(run));
+                self.frame = last;
+                self.stale = false;
+                self.terminal.clear();
+            }
+            None => self.stale = self.run.is_some(),
+        }
+        self.text = text;
+    }
+
+    pub fn frames(&self) -> usize {
+        self.run.as_ref().map_or(0, |r| r.frames.len())
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        let last = next.frames().saturating_sub(1);
+        match action {
+            Action::Edit(text) => next.set_text(text),
+            Action::Example(i) => {
+                if let Some(e) = EXAMPLES.get(i) {
+                    next.set_text(e.yaml.to_string());
+                    next.frame = 0;
+                }
+            }
+            Action::Seek(f) => next.frame = f.min(last),
+            Action::Forward => next.frame = (next.frame + 1).min(last),
+            Action::Back => next.frame = next.frame.saturating_sub(1),
+            Action::TogglePlay => {
+                next.playing = !next.playing;
+                if next.playing && next.frame >= last {
+                    next.frame = 0;
+                }
+            }
+            Action::Tick => {
+                if next.playing {
+                    if next.frame >= last {
+                        next.playing = false;
+                    } else {
+                        next.frame += 1;
+                    }
+                }
+            }
+            Action::SelectContainer(name) => next.container = Some(name),
+            Action::Exec(command) => {
+                if let (Some(run), Some(container)) = (&next.run, &next.container) {
+                    let output = run.exec(next.frame, container, &command);
+                    next.terminal.push((format!("{container}$ {command}"), output));
+                    if next.terminal.len() > 50 {
+                        next.terminal.remove(0);
+                    }
+                }
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(state: State, action: Action) -> State {
+        (*Rc::new(state).reduce(action)).clone()
+    }
+
+    #[test]
+    fn a_valid_example_is_simulated_and_an_invalid_edit_keeps_the_picture() {
+        let state = State::new(EXAMPLES[0].yaml.to_string());
+        assert!(state.diagnostics.is_empty());
+        let run = state.run.clone().unwrap();
+        assert!(run.frames.len() > 3);
+        assert_eq!(run.frames.last().unwrap().status, "Running");
+        let broken = reduce(state, Action::Edit(EXAMPLES[0].yaml.replace("image: nginx:1.27", "imagee: nginx:1.27")));
+        assert!(broken.stale);
+        assert_eq!(broken.run, Some(run));
+        assert_eq!(broken.diagnostics[0].message, "strict decoding error: unknown field \"spec.containers[0].imagee\"");
+    }
+
+    #[test]
+    fn stepping_forwards_and_backwards() {
+        let state = reduce(State::new(EXAMPLES[1].yaml.to_string()), Action::Seek(0));
+        let forward = reduce(state, Action::Forward);
+        assert_eq!(forward.frame, 1);
+        let back = reduce(reduce(forward, Action::Back), Action::Back);
+        assert_eq!(back.frame, 0);
+    }
+
+    #[test]
+    fn the_terminal_runs_commands_at_the_current_instant() {
+        let mut state = State::new(EXAMPLES[7].yaml.to_string());
+        state.container = Some("shell".into());
+        let state = reduce(state, Action::Exec("ps ax | head -2".into()));
+        assert_eq!(state.terminal[0].1, "PID   USER     TIME  COMMAND\n    1 65535     0:00 /pause\n");
+    }
+}

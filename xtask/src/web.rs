@@ -1,0 +1,88 @@
+//! `cargo xtask serve` and `cargo xtask dist`: the playground, built with
+//! trunk. Installs what is missing: the wasm target, trunk 0.21.14 (0.22
+//! needs a newer rustc), wasm-bindgen-cli at the version Cargo.lock pins,
+//! and wasm-opt from the npm package `binaryen` (Debian's is too old for
+//! current Rust wasm).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::test::ensure_wasm_target;
+use crate::util::{Result, output, project_root};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132";
+
+pub fn serve() -> Result {
+    let path = ensure_tools()?;
+    trunk(&path, &["serve", "--config", "Trunk.toml"])
+}
+
+pub fn dist(public_url: Option<&str>) -> Result {
+    let path = ensure_tools()?;
+    let mut args = vec!["build", "--release", "--config", "Trunk.toml"];
+    if let Some(url) = public_url {
+        args.push("--public-url");
+        args.push(url);
+    }
+    trunk(&path, &args)
+}
+
+fn trunk(path: &str, args: &[&str]) -> Result {
+    eprintln!("$ trunk {}", args.join(" "));
+    let status = Command::new("trunk")
+        .args(args)
+        .current_dir(project_root())
+        .env("PATH", path)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .status()
+        .map_err(|e| format!("cannot start trunk: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("trunk {} failed with {status}", args.join(" "))) }
+}
+
+/// Installs the build tools when missing; returns the PATH to run trunk with.
+pub fn ensure_tools() -> Result<String> {
+    ensure_wasm_target()?;
+    if !output("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        crate::util::run("cargo", &["install", "--locked", "trunk", "--version", TRUNK_VERSION])?;
+    }
+    let bindgen = wasm_bindgen_version()?;
+    if !output("wasm-bindgen", &["--version"]).is_some_and(|v| v.contains(&bindgen)) {
+        // Not --locked: its lockfile pins a webpki-roots release the registry lacks.
+        crate::util::run("cargo", &["install", "wasm-bindgen-cli", "--version", &bindgen])?;
+    }
+    let tools = project_root().join("target/tools");
+    let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
+    if !wasm_opt.exists() {
+        std::fs::create_dir_all(&tools).map_err(|e| e.to_string())?;
+        let prefix = tools.to_string_lossy().into_owned();
+        crate::util::run(
+            "npm",
+            &["install", "--prefix", &prefix, "--no-save", &format!("binaryen@{BINARYEN_VERSION}")],
+        )?;
+    }
+    let mut paths: Vec<PathBuf> = vec![tools.join("node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        paths.push(home.join("bin"));
+    }
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).map(|p| p.to_string_lossy().into_owned()).map_err(|e| e.to_string())
+}
+
+/// The wasm-bindgen version Cargo.lock pins (the CLI must match it).
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(project_root().join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(v.to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen".into())
+}
