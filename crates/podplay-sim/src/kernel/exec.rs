@@ -38,6 +38,7 @@ pub enum Errno {
     TooBig,
     NoExec,
     Again,
+    NoSpace,
 }
 
 impl Errno {
@@ -56,6 +57,7 @@ impl Errno {
             Errno::TooBig => "File too large",
             Errno::NoExec => "Exec format error",
             Errno::Again => "Resource temporarily unavailable",
+            Errno::NoSpace => "No space left on device",
         }
     }
 }
@@ -145,6 +147,12 @@ pub struct State {
     spawned: Vec<(Pid, Task)>,
     /// Documents received by the outside log store.
     pub outside_store: Vec<(SimTime, String)>,
+    /// Bytes of `outside_store`'s documents.
+    outside_bytes: usize,
+    /// Bytes programs added to the filesystems (see [`limits::DISK_BYTES`]).
+    pub disk_used: usize,
+    /// Each process's step budget, and the instant it was computed for.
+    budget: (SimTime, u64),
 }
 
 /// The node's store: index 0.
@@ -153,6 +161,20 @@ pub const NODE_STORE: StoreId = 0;
 impl State {
     fn bump(&mut self) {
         self.generation += 1;
+    }
+
+    /// The steps each process may take at this instant: a fair share of
+    /// [`limits::NODE_STEPS_PER_INSTANT`] among the containers' processes
+    /// (counted once per instant), at most [`limits::STEPS_PER_INSTANT`].
+    fn step_budget(&mut self) -> u64 {
+        if self.budget.0 != self.now {
+            let busy = self.procs.values().filter(|p| p.container.as_ref().is_some_and(|c| !c.starts_with("outside:")));
+            let count = u64::try_from(busy.count()).unwrap_or(u64::MAX).max(1);
+            let share = (limits::NODE_STEPS_PER_INSTANT / count)
+                .clamp(limits::MIN_STEPS_PER_INSTANT, limits::STEPS_PER_INSTANT);
+            self.budget = (self.now, share);
+        }
+        self.budget.1
     }
 
     /// A new namespace id, inode-like (`4026532160`, …).
@@ -195,7 +217,7 @@ impl State {
             return Err(Errno::Again);
         }
         let pid = self.next_pid;
-        self.next_pid += 1;
+        self.next_pid = pid.checked_add(1).ok_or(Errno::Again)?;
         proc.pid = pid;
         let mut ns_pids = BTreeMap::new();
         let mut ns = Some(proc.ns.pid);
@@ -248,6 +270,16 @@ impl State {
             listener_ns.listeners.retain(|_, l| l.pid != pid);
         }
         self.exited.insert(pid, status);
+        while self.exited.len() > limits::ZOMBIES {
+            self.exited.pop_first();
+        }
+        // Connections nobody will finish or read any more.
+        let procs = &self.procs;
+        self.net.conns.retain(|_, c| {
+            let client_gone = c.client == pid || !procs.contains_key(&c.client);
+            let server_gone = c.server == pid || !procs.contains_key(&c.server);
+            !(client_gone && (c.response_done || server_gone))
+        });
         let container_init = self.container_inits.remove(&pid);
         self.events.push(KernelEvent::Exited { pid, container: proc.container.clone(), status, container_init });
         if container_init {
@@ -305,7 +337,11 @@ impl State {
             self.bump();
             return Ok(());
         }
-        proc.pending.push_back(sig);
+        // Pending signals are a set, not a queue: a signal sent again before
+        // it was handled is delivered once.
+        if !proc.pending.contains(&sig) {
+            proc.pending.push_back(sig);
+        }
         let container = proc.container.clone();
         self.events.push(KernelEvent::Signaled { pid, container, signal: sig });
         self.bump();
@@ -328,12 +364,24 @@ impl State {
     fn write_log(&mut self, container: &str, stderr: bool, data: &[u8]) {
         let at = self.now;
         let log = self.logs.entry(container.to_string()).or_default();
-        log.partial.push_str(&String::from_utf8_lossy(data));
-        while let Some(nl) = log.partial.find('\n') {
-            let text: String = log.partial.drain(..=nl).collect();
-            let text = text.trim_end_matches('\n').to_string();
-            push_log_line(log, LogLine { at, stderr, text });
+        let mut text = std::mem::take(&mut log.partial);
+        text.push_str(&String::from_utf8_lossy(data));
+        // In one pass (draining line by line from the front would copy the
+        // rest for every line); lines older than the log keeps are skipped.
+        let mut rest = text.as_str();
+        if rest.len() > 2 * limits::LOG_BYTES {
+            let from = rest.len() - limits::LOG_BYTES;
+            if let Some(nl) = rest.as_bytes()[from..].iter().position(|b| *b == b'\n') {
+                let skipped = &rest[..=from + nl];
+                log.dropped += u64::try_from(skipped.matches('\n').count()).unwrap_or(u64::MAX);
+                rest = &rest[from + nl + 1..];
+            }
         }
+        while let Some(nl) = rest.find('\n') {
+            push_log_line(log, LogLine { at, stderr, text: rest[..nl].to_string() });
+            rest = &rest[nl + 1..];
+        }
+        log.partial = rest.to_string();
         if log.partial.len() > 4096 {
             let text = std::mem::take(&mut log.partial);
             push_log_line(log, LogLine { at, stderr, text });
@@ -387,6 +435,9 @@ impl Kernel {
             container_inits: BTreeSet::new(),
             spawned: Vec::new(),
             outside_store: Vec::new(),
+            outside_bytes: 0,
+            disk_used: 0,
+            budget: (SimTime(u64::MAX), limits::STEPS_PER_INSTANT),
         };
         // The host's initial namespaces get the well-known low inode numbers.
         let _cgroup = state.new_ns_id();
@@ -584,6 +635,15 @@ impl Sys {
         self.proc(|p| p.container.clone()).flatten()
     }
 
+    /// The interpreter nesting of this process (see [`Process::nesting`]).
+    pub fn nesting(&self) -> usize {
+        self.proc(|p| p.nesting).unwrap_or(0)
+    }
+
+    pub fn set_nesting(&self, depth: usize) {
+        self.proc_mut(|p| p.nesting = depth);
+    }
+
     pub fn argv(&self) -> Vec<String> {
         self.proc(|p| p.argv.clone()).unwrap_or_default()
     }
@@ -664,11 +724,16 @@ impl Sys {
 
     /// Writes (or appends to) a file; its directory must exist.
     pub fn write_file(&self, path: &str, data: &[u8], append: bool) -> Result<(), Errno> {
-        if path == "/dev/null" {
+        let abs = fs::normalize(&self.cwd(), path);
+        if abs == "/dev/null" {
             return Ok(());
         }
-        if path == "/dev/stdout" || path == "/dev/stderr" || path == "/proc/1/fd/1" {
-            let fd = if path.ends_with("stderr") { 2 } else { 1 };
+        if let Some(fd) = std_stream(&abs) {
+            // A descriptor opened on one of these names would write to
+            // itself forever (the shell duplicates them instead).
+            if matches!(self.fd(fd), Some(Fd::File { path, .. }) if std_stream(&path).is_some()) {
+                return Ok(());
+            }
             return self.write_fd(fd, data);
         }
         let r = self.with(|s| s.resolve(self.pid, path))?;
@@ -683,20 +748,32 @@ impl Sys {
                 Some(_) => return Err(Errno::NotDir),
                 None => return Err(Errno::NoEnt),
             }
-            let entry = store.nodes.entry(r.path.clone()).or_insert(FsNode::File { data: Vec::new(), mode: 0o644 });
-            match entry {
-                FsNode::Dir => Err(Errno::IsDir),
-                FsNode::File { data: existing, .. } => {
-                    if !append {
-                        existing.clear();
-                    }
-                    if existing.len() + data.len() > limits::FILE_BYTES {
-                        return Err(Errno::TooBig);
-                    }
-                    existing.extend_from_slice(data);
-                    Ok(data.len())
-                }
+            // What the write adds on the disk: the new entry, the data.
+            let (old_len, new_entry) = match store.nodes.get(&r.path) {
+                Some(FsNode::Dir) => return Err(Errno::IsDir),
+                Some(FsNode::File { data: existing, .. }) => (existing.len(), 0),
+                None => (0, fs::entry_bytes(&r.path)),
+            };
+            let new_len = if append { old_len.saturating_add(data.len()) } else { data.len() };
+            let growth = (new_len + new_entry).saturating_sub(old_len);
+            if new_len <= limits::FILE_BYTES && s.disk_used.saturating_add(growth) > limits::DISK_BYTES {
+                return Err(Errno::NoSpace);
             }
+            let entry = store.nodes.entry(r.path.clone()).or_insert(FsNode::File { data: Vec::new(), mode: 0o644 });
+            let FsNode::File { data: existing, .. } = entry else {
+                return Err(Errno::IsDir);
+            };
+            if !append {
+                existing.clear();
+            }
+            let result = if existing.len() + data.len() > limits::FILE_BYTES {
+                Err(Errno::TooBig)
+            } else {
+                existing.extend_from_slice(data);
+                Ok(data.len())
+            };
+            s.disk_used = (s.disk_used + existing.len() + new_entry).saturating_sub(old_len);
+            result
         })?;
         let container = self.container();
         self.with(|s| {
@@ -782,11 +859,30 @@ impl Sys {
                 None => {}
             }
             if parents {
+                // The missing directories on the way, and what they cost.
+                let mut cost = 0;
+                let mut current = String::new();
+                for part in r.path.split('/').filter(|p| !p.is_empty()) {
+                    current.push('/');
+                    current.push_str(part);
+                    if !store.nodes.contains_key(&current) {
+                        cost += fs::entry_bytes(&current);
+                    }
+                }
+                if s.disk_used.saturating_add(cost) > limits::DISK_BYTES {
+                    return Err(Errno::NoSpace);
+                }
                 store.mkdir_all(&r.path);
+                s.disk_used += cost;
             } else {
                 match store.nodes.get(&fs::parent(&r.path)) {
                     Some(FsNode::Dir) => {
+                        let cost = fs::entry_bytes(&r.path);
+                        if s.disk_used.saturating_add(cost) > limits::DISK_BYTES {
+                            return Err(Errno::NoSpace);
+                        }
                         store.nodes.insert(r.path.clone(), FsNode::Dir);
+                        s.disk_used += cost;
                     }
                     _ => return Err(Errno::NoEnt),
                 }
@@ -808,13 +904,16 @@ impl Sys {
                 Some(FsNode::Dir) if !recursive => {
                     if store.children(&r.path).is_empty() {
                         store.nodes.remove(&r.path);
+                        s.disk_used = s.disk_used.saturating_sub(fs::entry_bytes(&r.path));
                         Ok(())
                     } else {
                         Err(Errno::IsDir)
                     }
                 }
                 Some(_) => {
+                    let freed = store.tree_bytes(&r.path);
                     store.remove_tree(&r.path);
+                    s.disk_used = s.disk_used.saturating_sub(freed);
                     s.bump();
                     Ok(())
                 }
@@ -822,8 +921,24 @@ impl Sys {
         })
     }
 
-    /// Copies a file or (recursively) a directory.
-    pub fn copy(&self, from: &str, to: &str) -> Result<(), Errno> {
+    /// Copies a file or (recursively) a directory. A directory the copy
+    /// itself created is not copied again (`cp -r /tmp /tmp/sub` would never
+    /// end): its source paths are returned, for busybox's `recursion
+    /// detected, omitting directory`.
+    pub fn copy(&self, from: &str, to: &str) -> Result<Vec<String>, Errno> {
+        let mut made = BTreeSet::new();
+        let mut omitted = Vec::new();
+        self.copy_into(from, to, &mut made, &mut omitted)?;
+        Ok(omitted)
+    }
+
+    fn copy_into(
+        &self,
+        from: &str,
+        to: &str,
+        made: &mut BTreeSet<(StoreId, String)>,
+        omitted: &mut Vec<String>,
+    ) -> Result<(), Errno> {
         match self.stat(from) {
             None => Err(Errno::NoEnt),
             Some(false) => {
@@ -834,9 +949,15 @@ impl Sys {
                 Ok(())
             }
             Some(true) => {
+                let resolved = |path: &str| self.with(|s| s.resolve(self.pid, path)).ok().map(|r| (r.store, r.path));
+                if resolved(from).is_some_and(|source| made.contains(&source)) {
+                    omitted.push(from.to_string());
+                    return Ok(());
+                }
                 self.mkdir(to, true)?;
+                made.extend(resolved(to));
                 for name in self.list_dir(from)? {
-                    self.copy(&fs::join(from, &name), &fs::join(to, &name))?;
+                    self.copy_into(&fs::join(from, &name), &fs::join(to, &name), made, omitted)?;
                 }
                 Ok(())
             }
@@ -1082,6 +1203,14 @@ impl Sys {
     ) -> Result<Pid, Errno> {
         let (ns, cwd, container, uid) =
             self.proc(|p| (p.ns, p.cwd.clone(), p.container.clone(), p.uid)).ok_or(Errno::NoSuchProcess)?;
+        let now = self.now();
+        self.proc_mut(|p| {
+            if p.steps_at != now {
+                p.steps_at = now;
+                p.steps = 0;
+            }
+            p.steps += limits::SPAWN_STEPS;
+        });
         self.spawn_with(SpawnSpec { argv, env, cwd, ns, fds, container, parent: self.pid, uid, container_init: false })
     }
 
@@ -1167,6 +1296,7 @@ impl Sys {
             wake_at: None,
             steps: 0,
             steps_at: now,
+            nesting: 0,
         };
         let pid = self.with(|s| s.create_process(proc))?;
         if spec.container_init {
@@ -1195,6 +1325,12 @@ impl Sys {
             status
         })
         .await
+    }
+
+    /// Whether `pid` still runs or has a status left to collect.
+    pub fn waitable(&self, pid: Pid) -> bool {
+        let s = self.state.borrow();
+        s.procs.contains_key(&pid) || s.exited.contains_key(&pid)
     }
 
     /// Has the child ended? (Non-blocking `wait`.)
@@ -1273,6 +1409,7 @@ impl Sys {
     /// tick of virtual time (so `while true` never hangs the simulation).
     pub async fn tick(&self) {
         let now = self.now();
+        let budget = self.with(State::step_budget);
         let over = self
             .proc_mut(|p| {
                 if p.steps_at != now {
@@ -1280,7 +1417,7 @@ impl Sys {
                     p.steps = 0;
                 }
                 p.steps += 1;
-                p.steps > limits::STEPS_PER_INSTANT
+                p.steps > budget
             })
             .unwrap_or(false);
         if over {
@@ -1420,7 +1557,11 @@ impl Sys {
                 let from = s.procs.get(&c.client).and_then(|p| p.container.clone());
                 let to = s.procs.get(&c.server).and_then(|p| p.container.clone());
                 let port = c.port;
+                let client_gone = !s.procs.contains_key(&c.client);
                 s.events.push(KernelEvent::Responded { from, to, port, summary: summary.to_string() });
+                if client_gone {
+                    s.net.conns.remove(&conn);
+                }
             }
             s.bump();
         });
@@ -1477,7 +1618,17 @@ impl Sys {
     pub fn store_document(&self, doc: String) {
         self.with(|s| {
             let now = s.now;
+            s.outside_bytes += doc.len();
             s.outside_store.push((now, doc));
+            // Like a log, the store keeps the newest documents.
+            if s.outside_bytes > limits::STORE_BYTES {
+                let mut drop = 0;
+                while s.outside_bytes > limits::STORE_BYTES / 2 && drop < s.outside_store.len() {
+                    s.outside_bytes -= s.outside_store[drop].1.len();
+                    drop += 1;
+                }
+                s.outside_store.drain(..drop);
+            }
             s.bump();
         });
     }
@@ -1491,6 +1642,17 @@ pub struct ProcessInfo {
     pub uid: u32,
     pub cmdline: String,
     pub container: Option<String>,
+}
+
+/// The descriptor a path stands for when written: `/dev/stdout`,
+/// `/dev/stderr`, and `/proc/1/fd/1` (PID 1's stdout, which in a container
+/// is the log; taken as the writer's own stdout).
+pub fn std_stream(path: &str) -> Option<i32> {
+    match path {
+        "/dev/stdout" | "/proc/1/fd/1" => Some(1),
+        "/dev/stderr" => Some(2),
+        _ => None,
+    }
 }
 
 /// The program name an executable's content names (`\0podplay:busybox`).

@@ -60,6 +60,17 @@ impl Store {
             .collect()
     }
 
+    /// What `path` and everything below it take on the disk (see
+    /// [`limits::DISK_BYTES`](super::limits::DISK_BYTES)).
+    pub fn tree_bytes(&self, path: &str) -> usize {
+        let prefix = format!("{path}/");
+        self.nodes
+            .range(path.to_string()..)
+            .take_while(|(k, _)| *k == path || k.starts_with(&prefix))
+            .map(|(k, node)| entry_bytes(k) + if let FsNode::File { data, .. } = node { data.len() } else { 0 })
+            .sum()
+    }
+
     /// Removes `path` and everything below it.
     pub fn remove_tree(&mut self, path: &str) {
         let prefix = format!("{path}/");
@@ -141,6 +152,11 @@ impl MountTable {
             mount_target: mount.target.clone(),
         })
     }
+}
+
+/// What a new entry at `path` costs on the disk, besides its data.
+pub fn entry_bytes(path: &str) -> usize {
+    super::limits::ENTRY_BYTES + path.len()
 }
 
 /// `dir` + `/` + `rel`, without doubling slashes.

@@ -42,7 +42,10 @@ pub fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-/// A signal number from `TERM`, `SIGTERM` or `15`.
+/// The largest signal number (Linux's `SIGRTMAX`).
+pub const SIGMAX: i32 = 64;
+
+/// A signal number from `TERM`, `SIGTERM` or `15` (0 to [`SIGMAX`]).
 pub fn signal_number(name: &str) -> Option<i32> {
     let n = name.trim_start_matches('-');
     let n = n.strip_prefix("SIG").unwrap_or(n);
@@ -54,7 +57,7 @@ pub fn signal_number(name: &str) -> Option<i32> {
         "USR1" => Some(SIGUSR1),
         "TERM" => Some(SIGTERM),
         "EXIT" => Some(0),
-        other => other.parse().ok(),
+        other => other.parse().ok().filter(|n| (0..=SIGMAX).contains(n)),
     }
 }
 
@@ -137,7 +140,7 @@ impl ExitStatus {
     pub fn code(self) -> i32 {
         match self {
             ExitStatus::Code(c) => c,
-            ExitStatus::Signaled(s) => 128 + s,
+            ExitStatus::Signaled(s) => s.saturating_add(128),
         }
     }
 }
@@ -166,6 +169,10 @@ pub struct Process {
     /// Steps used at the current instant (the CPU budget).
     pub steps: u64,
     pub steps_at: SimTime,
+    /// How deep the shell's interpreter is nested in this process. A
+    /// program `exec` starts runs inside the caller's Rust future, so an
+    /// exec'd shell goes on counting from its caller's depth.
+    pub nesting: usize,
 }
 
 impl Process {
@@ -195,6 +202,10 @@ pub mod limits {
     /// Shell steps (commands, loop iterations) a process may take at one
     /// virtual instant before it is made to wait for the next tick.
     pub const STEPS_PER_INSTANT: u64 = 2_000;
+    /// What starting a child costs the parent, in steps of its budget:
+    /// fork and exec take a real CPU about as long as 25 shell commands, so
+    /// `while true; do date; done` does not start 50 000 processes a second.
+    pub const SPAWN_STEPS: u64 = 25;
     /// How long a process that used its budget waits (virtual ms).
     pub const THROTTLE_MS: u64 = 10;
     /// Bytes kept per container log (older lines are dropped).
@@ -205,6 +216,23 @@ pub mod limits {
     pub const PIPE_BYTES: usize = 64 * 1024;
     /// Most processes alive at once on a node.
     pub const PROCESSES: usize = 512;
+    /// Shell steps the processes of a node's containers may take together
+    /// at one instant (four processes' full budgets): with more processes,
+    /// each one's budget shrinks, so a fork bomb of busy loops shares the
+    /// CPU instead of multiplying it.
+    pub const NODE_STEPS_PER_INSTANT: u64 = 4 * STEPS_PER_INSTANT;
+    /// The smallest per-process budget at one instant.
+    pub const MIN_STEPS_PER_INSTANT: u64 = 20;
+    /// Exit statuses kept for a later `wait` (zombies); the oldest go first.
+    pub const ZOMBIES: usize = 1_024;
+    /// Bytes programs may add to a node's filesystems (file data, plus
+    /// [`ENTRY_BYTES`] and the path per new file or directory): past it,
+    /// writes fail with `No space left on device`.
+    pub const DISK_BYTES: usize = 64 * 1024 * 1024;
+    /// What one directory entry costs on the disk, besides its path.
+    pub const ENTRY_BYTES: usize = 64;
+    /// Bytes of documents the outside log store keeps (the oldest go first).
+    pub const STORE_BYTES: usize = 4 * 1024 * 1024;
     /// Most executor passes at one instant (a safety net; passes stop as
     /// soon as nothing changes).
     pub const PASSES: usize = 10_000;

@@ -130,9 +130,11 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         "netstat" => netstat(sys),
         "chmod" => 0,
         "yes" => {
-            let word = args.first().copied().unwrap_or("y");
+            // busybox writes through stdio: blocks of about 4 KiB of lines.
+            let line = if args.is_empty() { "y\n".to_string() } else { format!("{}\n", args.join(" ")) };
+            let block = line.repeat((4096 / line.len()).max(1));
             loop {
-                if sys.write_fd(1, format!("{word}\n").as_bytes()).is_err() {
+                if sys.write_fd(1, block.as_bytes()).is_err() {
                     return 0;
                 }
                 sys.tick().await;
@@ -199,6 +201,7 @@ fn printf(sys: &Sys, args: &[&str]) -> i32 {
     let fmt = unescape(format);
     let mut chars = fmt.chars().peekable();
     loop {
+        let before = rest.len();
         while let Some(c) = chars.next() {
             if c == '%' {
                 match chars.next() {
@@ -217,8 +220,9 @@ fn printf(sys: &Sys, args: &[&str]) -> i32 {
                 outp.push(c);
             }
         }
-        // Like printf(1), the format is reused while arguments remain.
-        if rest.len() == 0 || !format.contains('%') {
+        // Like printf(1), the format is reused while arguments remain (and
+        // only if it uses some: `printf '%%' a` prints `%` once).
+        if rest.len() == 0 || rest.len() == before {
             break;
         }
         chars = fmt.chars().peekable();
@@ -247,18 +251,39 @@ pub fn test(sys: &Sys, name: &str, args: &[&str]) -> i32 {
     }
 }
 
+/// `-o` binds loosest, then `-a`, then `!`. Loops, not recursion: a script
+/// can pass thousands of arguments (`[ $(yes ! | head -n 100000) ]`).
 fn eval_test(sys: &Sys, args: &[&str]) -> Result<bool, String> {
-    if let Some(i) = args.iter().position(|a| *a == "-o") {
-        return Ok(eval_test(sys, &args[..i])? || eval_test(sys, &args[i + 1..])?);
-    }
-    if let Some(i) = args.iter().position(|a| *a == "-a") {
-        if i > 0 {
-            return Ok(eval_test(sys, &args[..i])? && eval_test(sys, &args[i + 1..])?);
+    for alternative in args.split(|a| *a == "-o") {
+        if eval_and(sys, alternative)? {
+            return Ok(true);
         }
     }
+    Ok(false)
+}
+
+fn eval_and(sys: &Sys, mut args: &[&str]) -> Result<bool, String> {
+    loop {
+        match args.iter().position(|a| *a == "-a") {
+            Some(i) if i > 0 => {
+                if !eval_term(sys, &args[..i])? {
+                    return Ok(false);
+                }
+                args = &args[i + 1..];
+            }
+            _ => return eval_term(sys, args),
+        }
+    }
+}
+
+fn eval_term(sys: &Sys, args: &[&str]) -> Result<bool, String> {
+    let negations = args.iter().take_while(|a| **a == "!").count();
+    Ok(eval_primary(sys, &args[negations..])? != (negations % 2 == 1))
+}
+
+fn eval_primary(sys: &Sys, args: &[&str]) -> Result<bool, String> {
     match args {
         [] => Ok(false),
-        ["!", rest @ ..] => Ok(!eval_test(sys, rest)?),
         [s] => Ok(!s.is_empty()),
         [op, operand] => {
             let p = *operand;
@@ -391,6 +416,12 @@ fn cp(sys: &Sys, args: &[&str]) -> i32 {
             }
             _ => sys.copy(src, &target),
         };
+        let result = result.map(|omitted| {
+            for dir in omitted {
+                err(sys, &format!("cp: recursion detected, omitting directory '{dir}'\n"));
+                status = 1;
+            }
+        });
         if let Err(e) = result {
             let msg = match e {
                 Errno::NoEnt if sys.stat(src).is_none() => {
@@ -416,7 +447,16 @@ fn mv(sys: &Sys, args: &[&str]) -> i32 {
     let dest_is_dir = sys.stat(dest) == Some(true);
     for src in sources {
         let target = if dest_is_dir { fs::join(dest, fs::base_name(src)) } else { dest.to_string() };
-        if let Err(e) = sys.copy(src, &target).and_then(|()| sys.remove(src, true)) {
+        // rename(2) refuses to move a directory into itself.
+        let (from, to) = (fs::normalize(&sys.cwd(), src), fs::normalize(&sys.cwd(), &target));
+        if from != to && (from == "/" || to.starts_with(&format!("{from}/"))) {
+            err(sys, &format!("mv: can't rename '{src}': Invalid argument\n"));
+            return 1;
+        }
+        if from == to {
+            continue;
+        }
+        if let Err(e) = sys.copy(src, &target).and_then(|_| sys.remove(src, true)) {
             err(sys, &format!("mv: can't rename '{src}': {}\n", e.text()));
             return 1;
         }
@@ -697,7 +737,22 @@ async fn head(sys: &Sys, args: &[&str]) -> i32 {
     let (last, _, _, files) = tail_count(args);
     let n = last.unwrap_or(10);
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
-    let (data, status) = inputs(sys, "head", &refs).await;
+    let (data, status) = if refs.is_empty() || refs == ["-"] {
+        // Reading stops once N lines are in (`yes | head -n 3` ends).
+        let mut data = Vec::new();
+        let mut lines = 0;
+        while lines < n && data.len() <= crate::kernel::limits::FILE_BYTES {
+            let chunk = sys.read_fd(0).await;
+            if chunk.is_empty() {
+                break;
+            }
+            lines += chunk.iter().filter(|b| **b == b'\n').count();
+            data.extend(chunk);
+        }
+        (data, 0)
+    } else {
+        inputs(sys, "head", &refs).await
+    };
     let text: String = String::from_utf8_lossy(&data).split_inclusive('\n').take(n).collect();
     out(sys, &text);
     status
@@ -990,10 +1045,11 @@ fn seq(sys: &Sys, args: &[&str]) -> i32 {
     let mut n = 0;
     while (step > 0 && i <= last) || (step < 0 && i >= last) {
         text.push_str(&format!("{i}\n"));
-        i += step;
         n += 1;
-        if n > 100_000 {
-            break;
+        // The end of i64 ends the sequence too (`seq 9223372036854775806 9223372036854775807`).
+        match i.checked_add(step) {
+            Some(next) if n <= 100_000 => i = next,
+            _ => break,
         }
     }
     out(sys, &text);

@@ -79,10 +79,13 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
                 if data.len() < offsets[i] {
                     offsets[i] = 0; // truncated or rotated
                 }
-                let new = String::from_utf8_lossy(&data[offsets[i]..]).into_owned();
-                let complete = new.rfind('\n').map_or(0, |n| n + 1);
+                // Complete lines only, counted in bytes of the file (a
+                // lossy decoding of invalid UTF-8 has other lengths).
+                let unread = &data[offsets[i]..];
+                let complete = unread.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1);
                 offsets[i] += complete;
-                for line in new[..complete].lines() {
+                let new = String::from_utf8_lossy(&unread[..complete]).into_owned();
+                for line in new.lines() {
                     ship(&sys, &config, line).await;
                 }
             }

@@ -6,13 +6,13 @@
 //! and every command takes a step of the process's CPU budget, so a
 //! `while true` loop cannot hang the simulation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 
 use super::ast::*;
-use crate::kernel::exec::{Errno, Sys};
-use crate::kernel::{Fd, Pid, fs, signal_number};
+use crate::kernel::exec::{Errno, Sys, std_stream};
+use crate::kernel::{Fd, Pid, fs, limits, signal_number};
 use crate::programs::busybox;
 
 /// How a list ended: normally, or with `break`/`continue`/`return`/`exit`.
@@ -27,8 +27,23 @@ enum Flow {
 
 type Run<'a> = Pin<Box<dyn Future<Output = Flow> + 'a>>;
 
-/// Most nested function calls / `eval`s.
-const MAX_DEPTH: usize = 100;
+/// Most nesting levels of the interpreter: function calls, `eval`s and
+/// `.`, compound commands, command substitutions and `exec`s together. Each
+/// level nests Rust futures, so this bounds the stack: unoptimized, a level
+/// takes about 12 KiB (up to 16 KiB), so 64 levels fit in wasm's 1 MiB
+/// stack; optimized builds need a fraction of that. busybox has no such
+/// limit (it crashes when its stack runs out).
+const MAX_DEPTH: usize = 64;
+
+/// What an `exec` costs in [`MAX_DEPTH`] levels: the new program runs
+/// inside the shell's future, about 31 KiB deeper unoptimized.
+const EXEC_LEVELS: usize = 3;
+
+/// The longest word an expansion may build, and the most bytes all shell
+/// variables may hold together. busybox grows until `malloc` fails, then
+/// says `sh: out of memory` and exits 2; the simulator does the same at
+/// this limit (`x=a; while true; do x=$x$x; done` would double forever).
+pub const MAX_STRING: usize = 1 << 20;
 
 /// `sh [-c SCRIPT [NAME [ARGS…]]] | sh FILE [ARGS…] | sh` (reads stdin).
 pub async fn run_shell(sys: &Sys, argv: &[String]) -> i32 {
@@ -93,8 +108,13 @@ struct Shell<'a> {
     errexit: bool,
     loop_depth: u32,
     /// Input read past a line by `read`.
-    stdin_buffer: Vec<u8>,
+    stdin_buffer: VecDeque<u8>,
     current_line: u32,
+    /// Bytes the script's variables hold (at most [`MAX_STRING`]; the
+    /// environment the shell started with is not counted).
+    vars_bytes: usize,
+    /// A variable could not be stored: the shell exits after this command.
+    out_of_memory: bool,
 }
 
 impl<'a> Shell<'a> {
@@ -113,11 +133,13 @@ impl<'a> Shell<'a> {
             background: Vec::new(),
             functions: BTreeMap::new(),
             traps: BTreeMap::new(),
-            depth: 0,
+            depth: sys.nesting(),
             errexit: false,
             loop_depth: 0,
-            stdin_buffer: Vec::new(),
+            stdin_buffer: VecDeque::new(),
             current_line: 1,
+            vars_bytes: 0,
+            out_of_memory: false,
         }
     }
 
@@ -128,6 +150,34 @@ impl<'a> Shell<'a> {
             None => "sh".to_string(),
         };
         let _ = self.sys.write_fd(2, format!("{prefix}: {message}\n").as_bytes());
+    }
+
+    /// busybox's `out of memory`, which ends the shell: past [`MAX_STRING`].
+    fn memory_exhausted(&mut self) -> Flow {
+        self.error("out of memory");
+        self.status = 2;
+        Flow::Exit(2)
+    }
+
+    /// One more level of nesting (a compound command, a command
+    /// substitution, an `exec`); false, with a message, past [`MAX_DEPTH`].
+    fn enter(&mut self) -> bool {
+        self.enter_levels(1)
+    }
+
+    fn enter_levels(&mut self, levels: usize) -> bool {
+        if self.depth + levels > MAX_DEPTH {
+            self.error(&format!("nesting too deep (podplay's limit is {MAX_DEPTH} levels)"));
+            self.status = 2;
+            return false;
+        }
+        self.depth += levels;
+        true
+    }
+
+    /// Fails when `text` is past [`MAX_STRING`].
+    fn check_size(&mut self, text: &str) -> Result<(), Flow> {
+        if text.len() > MAX_STRING { Err(self.memory_exhausted()) } else { Ok(()) }
     }
 
     async fn run_source(&mut self, source: &str) -> i32 {
@@ -227,6 +277,11 @@ impl<'a> Shell<'a> {
             Ok(pid) => {
                 self.last_background = Some(pid);
                 self.background.push(pid);
+                // Jobs never waited for: forget those the kernel forgot.
+                if self.background.len() > 2 * (limits::PROCESSES + limits::ZOMBIES) {
+                    let sys = self.sys;
+                    self.background.retain(|p| sys.waitable(*p));
+                }
                 self.status = 0;
             }
             Err(e) => self.error(&format!("can't fork: {}", e.text())),
@@ -279,6 +334,9 @@ impl<'a> Shell<'a> {
                 self.multi_pipeline(&pipeline.commands).await;
                 Flow::Normal
             };
+            if std::mem::take(&mut self.out_of_memory) {
+                return Flow::Exit(2);
+            }
             if pipeline.negated {
                 self.status = i32::from(self.status == 0);
             }
@@ -373,9 +431,13 @@ impl<'a> Shell<'a> {
                         self.status = 1;
                         return Flow::Normal;
                     };
+                    if !self.enter() {
+                        return Flow::Exit(2);
+                    }
                     let saved = self.sys.set_fds(fds);
                     let flow = self.compound(&compound.kind).await;
                     self.sys.set_fds(saved);
+                    self.depth -= 1;
                     flow
                 }
             }
@@ -388,10 +450,10 @@ impl<'a> Shell<'a> {
                 CompoundKind::BraceGroup(list) => self.list(list).await,
                 CompoundKind::Subshell(list) => {
                     // A subshell's changes do not leak: run it on a copy.
-                    let saved_vars = self.vars.clone();
+                    let saved_vars = (self.vars.clone(), self.vars_bytes);
                     let saved_cwd = self.sys.cwd();
                     let flow = self.list(list).await;
-                    self.vars = saved_vars;
+                    (self.vars, self.vars_bytes) = saved_vars;
                     let _ = self.sys.chdir(&saved_cwd);
                     match flow {
                         Flow::Exit(code) => {
@@ -633,6 +695,14 @@ impl<'a> Shell<'a> {
     }
 
     fn set_var(&mut self, name: &str, value: &str) {
+        let old = self.vars.get(name).map_or(0, |v| name.len() + v.len());
+        let total = self.vars_bytes.saturating_sub(old).saturating_add(name.len() + value.len());
+        if total > MAX_STRING {
+            self.error("out of memory");
+            self.out_of_memory = true;
+            return;
+        }
+        self.vars_bytes = total;
         self.vars.insert(name.to_string(), value.to_string());
         if self.exported.contains(name) {
             self.sys.setenv(name, value);
@@ -651,12 +721,10 @@ impl<'a> Shell<'a> {
             match r.op {
                 RedirectOp::Output | RedirectOp::Clobber | RedirectOp::Append | RedirectOp::OutputAndError => {
                     let append = r.op == RedirectOp::Append;
-                    let file = if target == "/dev/null" {
+                    let file = if path == "/dev/null" {
                         Fd::Null
-                    } else if target == "/dev/stdout" {
-                        fds.get(&1).cloned().unwrap_or(Fd::Null)
-                    } else if target == "/dev/stderr" {
-                        fds.get(&2).cloned().unwrap_or(Fd::Null)
+                    } else if let Some(stream) = std_stream(&path) {
+                        fds.get(&stream).cloned().unwrap_or(Fd::Null)
                     } else {
                         // Opening creates (or truncates) the file at once.
                         if let Err(e) = self.sys.write_file(&path, b"", append) {
@@ -758,7 +826,7 @@ impl<'a> Shell<'a> {
                         None => (a.to_string(), None),
                     };
                     if let Some(v) = v {
-                        self.vars.insert(k.clone(), v);
+                        self.set_var(&k, &v);
                     }
                     if name == "export" {
                         self.exported.insert(k.clone());
@@ -770,7 +838,9 @@ impl<'a> Shell<'a> {
             }
             "unset" => {
                 for a in args.iter().filter(|a| !a.starts_with('-')) {
-                    self.vars.remove(*a);
+                    if let Some(v) = self.vars.remove(*a) {
+                        self.vars_bytes = self.vars_bytes.saturating_sub(a.len() + v.len());
+                    }
                     self.functions.remove(*a);
                 }
             }
@@ -859,12 +929,22 @@ impl<'a> Shell<'a> {
                 for (k, v) in &env {
                     self.sys.setenv(k, v);
                 }
+                // The new program runs inside this shell's future: it goes
+                // on from this depth, so `exec` chains stay bounded too.
+                if !self.enter_levels(EXEC_LEVELS) {
+                    return Flow::Exit(2);
+                }
+                self.sys.set_nesting(self.depth);
                 match self.sys.exec(argv) {
                     Ok(task) => {
+                        // Traps do not survive exec.
+                        self.traps.clear();
                         let code = task.await;
                         return Flow::Exit(code);
                     }
                     Err(e) => {
+                        self.depth -= EXEC_LEVELS;
+                        self.sys.set_nesting(self.depth);
                         self.not_found(args[0], e);
                         return Flow::Exit(self.status);
                     }
@@ -947,15 +1027,17 @@ impl<'a> Shell<'a> {
         let names: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
         loop {
             if let Some(nl) = self.stdin_buffer.iter().position(|b| *b == b'\n') {
+                // From the front of a deque: no copy of the rest per line.
                 let line: Vec<u8> = self.stdin_buffer.drain(..=nl).collect();
                 let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
                 self.assign_read(&names, &text);
                 self.status = 0;
                 return;
             }
-            let chunk = self.sys.read_fd(0).await;
+            let chunk = if self.stdin_buffer.len() > MAX_STRING { Vec::new() } else { self.sys.read_fd(0).await };
             if chunk.is_empty() {
-                let text = String::from_utf8_lossy(&std::mem::take(&mut self.stdin_buffer)).into_owned();
+                let rest: Vec<u8> = std::mem::take(&mut self.stdin_buffer).into();
+                let text = String::from_utf8_lossy(&rest).into_owned();
                 self.assign_read(&names, &text);
                 self.status = 1;
                 return;
@@ -987,8 +1069,13 @@ impl<'a> Shell<'a> {
     /// expansion, then field splitting of unquoted results, then globbing).
     async fn expand_words(&mut self, words: &[Word]) -> Result<Vec<String>, Flow> {
         let mut out = Vec::new();
+        let mut total = 0usize;
         for w in words {
             let fields = self.expand_fields(w).await?;
+            total = total.saturating_add(fields.iter().map(|f| f.len() + 1).sum());
+            if total > MAX_STRING {
+                return Err(self.memory_exhausted());
+            }
             out.extend(fields);
         }
         Ok(out)
@@ -999,7 +1086,11 @@ impl<'a> Shell<'a> {
         let mut current = String::new();
         let mut has_field = false;
         let mut globbable = false;
+        // Bytes the parts added so far (fields and current together).
+        let mut grown = 0usize;
         for part in &word.parts {
+            let before = current.len();
+            let fields_before = fields.len();
             match part {
                 WordPart::Literal(text) => {
                     globbable |= text.contains(['*', '?']);
@@ -1016,22 +1107,22 @@ impl<'a> Shell<'a> {
                 }
                 WordPart::DoubleQuoted(inner) => {
                     // "$@" makes one field per positional parameter.
-                    if let [WordPart::Parameter(p)] = inner.as_slice() {
-                        if p.parameter == Parameter::Special(SpecialParameter::AllArguments) && p.operation.is_none() {
-                            let args = self.positional.clone();
-                            for (i, a) in args.iter().enumerate() {
-                                if i > 0 {
-                                    fields.push(std::mem::take(&mut current));
-                                }
-                                current.push_str(a);
-                                has_field = true;
+                    let all_arguments = matches!(inner.as_slice(), [WordPart::Parameter(p)]
+                        if p.parameter == Parameter::Special(SpecialParameter::AllArguments) && p.operation.is_none());
+                    if all_arguments {
+                        let args = self.positional.clone();
+                        for (i, a) in args.iter().enumerate() {
+                            if i > 0 {
+                                fields.push(std::mem::take(&mut current));
                             }
-                            continue;
+                            current.push_str(a);
+                            has_field = true;
                         }
+                    } else {
+                        let text = self.expand_quoted(inner).await?;
+                        current.push_str(&text);
+                        has_field = true;
                     }
-                    let text = self.expand_quoted(inner).await?;
-                    current.push_str(&text);
-                    has_field = true;
                 }
                 WordPart::Parameter(p) => {
                     let value = self.parameter(p).await?;
@@ -1046,6 +1137,11 @@ impl<'a> Shell<'a> {
                     current.push_str(&value.to_string());
                     has_field = true;
                 }
+            }
+            let added: usize = fields[fields_before..].iter().map(|f| f.len() + 1).sum();
+            grown = grown.saturating_add(added).saturating_add(current.len().saturating_sub(before));
+            if grown > MAX_STRING {
+                return Err(self.memory_exhausted());
             }
         }
         if has_field {
@@ -1071,6 +1167,7 @@ impl<'a> Shell<'a> {
                 WordPart::CommandSubstitution(cs) => out.push_str(&self.command_substitution(cs).await?),
                 WordPart::Arithmetic(e) => out.push_str(&self.arith(e).await?.to_string()),
             }
+            self.check_size(&out)?;
         }
         Ok(out)
     }
@@ -1092,6 +1189,7 @@ impl<'a> Shell<'a> {
                     out.push_str(&self.expand_single(&w).await?);
                 }
             }
+            self.check_size(&out)?;
         }
         Ok(out)
     }
@@ -1111,6 +1209,7 @@ impl<'a> Shell<'a> {
                     WordPart::CommandSubstitution(cs) => out.push_str(&self.command_substitution(cs).await?),
                     WordPart::Arithmetic(e) => out.push_str(&self.arith(e).await?.to_string()),
                 }
+                self.check_size(&out)?;
             }
             Ok(out)
         })
@@ -1206,13 +1305,17 @@ impl<'a> Shell<'a> {
                 ParameterOperation::Substring { offset, length } => {
                     let v: Vec<char> = value.unwrap_or_default().chars().collect();
                     let off = self.expand_single(offset).await?.trim().parse::<i64>().unwrap_or(0);
+                    // Saturating: usize is 32 bits in wasm.
                     let start = if off < 0 {
-                        v.len().saturating_sub(off.unsigned_abs() as usize)
+                        v.len().saturating_sub(usize::try_from(off.unsigned_abs()).unwrap_or(usize::MAX))
                     } else {
-                        (off as usize).min(v.len())
+                        usize::try_from(off).unwrap_or(usize::MAX).min(v.len())
                     };
                     let len = match length {
-                        Some(l) => self.expand_single(l).await?.trim().parse::<usize>().unwrap_or(0),
+                        Some(l) => match self.expand_single(l).await?.trim().parse::<u64>() {
+                            Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                            Err(_) => 0,
+                        },
                         None => v.len(),
                     };
                     v[start..].iter().take(len).collect()
@@ -1224,6 +1327,16 @@ impl<'a> Shell<'a> {
                         Some(r) => self.expand_single(r).await?,
                         None => String::new(),
                     };
+                    let matches = if pat.is_empty() {
+                        0
+                    } else if *all {
+                        v.matches(pat.as_str()).count()
+                    } else {
+                        1
+                    };
+                    if v.len().saturating_add(matches.saturating_mul(rep.len())) > MAX_STRING {
+                        return Err(self.memory_exhausted());
+                    }
                     if pat.is_empty() {
                         v
                     } else if *all {
@@ -1242,20 +1355,25 @@ impl<'a> Shell<'a> {
         cs: &'s CommandSubstitution,
     ) -> Pin<Box<dyn Future<Output = Result<String, Flow>> + 's>> {
         Box::pin(async move {
+            if !self.enter() {
+                return Err(Flow::Exit(2));
+            }
             let (r, w) = self.sys.pipe();
             let mut fds = self.sys.fds();
             fds.insert(1, w.clone());
             let saved = self.sys.set_fds(fds);
-            let saved_vars = self.vars.clone();
+            let saved_vars = (self.vars.clone(), self.vars_bytes);
             let flow = self.list(&cs.body).await;
-            self.vars = saved_vars;
+            (self.vars, self.vars_bytes) = saved_vars;
             self.sys.set_fds(saved);
             self.sys.close(&w);
             let mut fds = self.sys.fds();
             fds.insert(99, r.clone());
             let saved = self.sys.set_fds(fds);
             let mut output = Vec::new();
-            loop {
+            // A background job may go on writing (`$(yes &)`): past the
+            // limit, the shell stops reading, and the writer gets EPIPE.
+            while output.len() <= MAX_STRING {
                 let chunk = self.sys.read_fd(99).await;
                 if chunk.is_empty() {
                     break;
@@ -1267,6 +1385,7 @@ impl<'a> Shell<'a> {
             if let Flow::Exit(code) = flow {
                 self.status = code;
             }
+            self.depth -= 1;
             let text = String::from_utf8_lossy(&output).into_owned();
             Ok(text.trim_end_matches('\n').to_string())
         })
@@ -1486,53 +1605,115 @@ fn escape_glob(s: &str) -> String {
     out
 }
 
+/// Most steps one pattern match may take: the matchers below are linear for
+/// the patterns scripts use, but `*a*a*a…b` against a long text is not.
+/// Past this, the pattern counts as not matching.
+const PATTERN_WORK: usize = 20_000_000;
+
+/// One element of a shell pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PatternToken {
+    Star,
+    Any,
+    Char(char),
+    /// `[...]`: inclusive ranges (a lone character is `c-c`).
+    Class {
+        negate: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+impl PatternToken {
+    /// Whether this single-character token matches `c` (`*` does not).
+    fn matches(&self, c: char) -> bool {
+        match self {
+            PatternToken::Star => false,
+            PatternToken::Any => true,
+            PatternToken::Char(p) => *p == c,
+            PatternToken::Class { negate, ranges } => ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi) != *negate,
+        }
+    }
+}
+
+/// A pattern's tokens: `*`, `?`, `[abc]`, `[!a-z]`, `\x`; a `[` that is
+/// never closed is a plain `[`.
+fn pattern_tokens(pattern: &str) -> Vec<PatternToken> {
+    let p: Vec<char> = pattern.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            '*' => tokens.push(PatternToken::Star),
+            '?' => tokens.push(PatternToken::Any),
+            '[' => match class_at(&p, i) {
+                Some((class, next)) => {
+                    tokens.push(class);
+                    i = next;
+                    continue;
+                }
+                None => tokens.push(PatternToken::Char('[')),
+            },
+            '\\' if i + 1 < p.len() => {
+                tokens.push(PatternToken::Char(p[i + 1]));
+                i += 1;
+            }
+            c => tokens.push(PatternToken::Char(c)),
+        }
+        i += 1;
+    }
+    tokens
+}
+
+/// The bracket expression at `p[start]` and the index after it.
+fn class_at(p: &[char], start: usize) -> Option<(PatternToken, usize)> {
+    let mut i = start + 1;
+    let negate = matches!(p.get(i), Some('!') | Some('^'));
+    if negate {
+        i += 1;
+    }
+    let mut ranges = Vec::new();
+    let mut first = true;
+    while i < p.len() && (p[i] != ']' || first) {
+        first = false;
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            ranges.push((p[i], p[i + 2]));
+            i += 3;
+        } else {
+            ranges.push((p[i], p[i]));
+            i += 1;
+        }
+    }
+    if i >= p.len() {
+        return None;
+    }
+    Some((PatternToken::Class { negate, ranges }, i + 1))
+}
+
 /// Shell pattern matching: `*`, `?`, `[abc]`, `[!a-z]`, `\x`.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
+    let p = pattern_tokens(pattern);
     let t: Vec<char> = text.chars().collect();
-    // Iterative matcher with backtracking on the last `*` (linear-ish, bounded).
+    // Iterative matcher with backtracking on the last `*`.
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
+    let mut work = 0usize;
     while ti < t.len() {
-        if pi < p.len() {
-            match p[pi] {
-                '*' => {
-                    star = Some((pi, ti));
-                    pi += 1;
-                    continue;
-                }
-                '?' => {
-                    pi += 1;
-                    ti += 1;
-                    continue;
-                }
-                '[' => {
-                    if let Some((matched, next)) = class_match(&p, pi, t[ti]) {
-                        if matched {
-                            pi = next;
-                            ti += 1;
-                            continue;
-                        }
-                    } else if t[ti] == '[' {
-                        pi += 1;
-                        ti += 1;
-                        continue;
-                    }
-                }
-                '\\' if pi + 1 < p.len() => {
-                    if p[pi + 1] == t[ti] {
-                        pi += 2;
-                        ti += 1;
-                        continue;
-                    }
-                }
-                c if c == t[ti] => {
-                    pi += 1;
-                    ti += 1;
-                    continue;
-                }
-                _ => {}
+        work += 1;
+        if work > PATTERN_WORK {
+            return false;
+        }
+        match p.get(pi) {
+            Some(PatternToken::Star) => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
             }
+            Some(token) if token.matches(t[ti]) => {
+                pi += 1;
+                ti += 1;
+                continue;
+            }
+            _ => {}
         }
         match star {
             Some((sp, st)) => {
@@ -1543,62 +1724,87 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             None => return false,
         }
     }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+    p[pi..].iter().all(|token| *token == PatternToken::Star)
 }
 
-/// Matches a bracket expression at `p[start]`; returns (matched, index after).
-fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = start + 1;
-    let negate = matches!(p.get(i), Some('!') | Some('^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    while i < p.len() && (p[i] != ']' || first) {
-        first = false;
-        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
-            if p[i] <= c && c <= p[i + 2] {
-                matched = true;
-            }
-            i += 3;
-        } else {
-            if p[i] == c {
-                matched = true;
+/// For each `k` in `0..=text.len()`, whether `tokens` match the first `k`
+/// characters of `text` (a set-of-states matcher: one pass over the text).
+/// `None` past [`PATTERN_WORK`].
+fn prefix_matches(tokens: &[PatternToken], text: impl Iterator<Item = char>) -> Option<Vec<bool>> {
+    let m = tokens.len();
+    // `*` matches the empty string: a state before a star is also after it.
+    let close = |states: &mut Vec<usize>, seen: &mut Vec<bool>| {
+        let mut i = 0;
+        while i < states.len() {
+            let s = states[i];
+            if s < m && tokens[s] == PatternToken::Star && !seen[s + 1] {
+                seen[s + 1] = true;
+                states.push(s + 1);
             }
             i += 1;
         }
+    };
+    // Two flag buffers, reused: only the entries of listed states are set.
+    let mut seen = vec![false; m + 1];
+    let mut next_seen = vec![false; m + 1];
+    let mut states = vec![0];
+    let mut next = Vec::new();
+    seen[0] = true;
+    close(&mut states, &mut seen);
+    let mut accepts = vec![seen[m]];
+    let mut work = 0usize;
+    for c in text {
+        if states.is_empty() {
+            accepts.push(false);
+            continue;
+        }
+        work = work.saturating_add(states.len());
+        if work > PATTERN_WORK {
+            return None;
+        }
+        next.clear();
+        for &s in &states {
+            let target = match tokens.get(s) {
+                Some(PatternToken::Star) => s,
+                Some(token) if token.matches(c) => s + 1,
+                _ => continue,
+            };
+            if !next_seen[target] {
+                next_seen[target] = true;
+                next.push(target);
+            }
+        }
+        close(&mut next, &mut next_seen);
+        accepts.push(next_seen[m]);
+        for &s in &states {
+            seen[s] = false;
+        }
+        std::mem::swap(&mut seen, &mut next_seen);
+        std::mem::swap(&mut states, &mut next);
     }
-    if i >= p.len() {
-        return None;
-    }
-    Some((matched != negate, i + 1))
+    Some(accepts)
 }
 
+/// `${v#pat}`, `${v##pat}` (prefix) and `${v%pat}`, `${v%%pat}` (suffix).
 fn remove_affix(value: &str, pattern: &str, longest: bool, prefix: bool) -> String {
     let chars: Vec<char> = value.chars().collect();
     let n = chars.len();
-    let candidates: Vec<usize> = if prefix {
-        if longest { (0..=n).rev().collect() } else { (0..=n).collect() }
-    } else if longest {
-        (0..=n).collect()
+    let mut tokens = pattern_tokens(pattern);
+    // A suffix is a prefix of the reversed text, for the reversed pattern.
+    let accepts = if prefix {
+        prefix_matches(&tokens, chars.iter().copied())
     } else {
-        (0..=n).rev().collect()
+        tokens.reverse();
+        prefix_matches(&tokens, chars.iter().rev().copied())
     };
-    for cut in candidates {
-        let (part, rest): (String, String) = if prefix {
-            (chars[..cut].iter().collect(), chars[cut..].iter().collect())
-        } else {
-            (chars[cut..].iter().collect(), chars[..cut].iter().collect())
-        };
-        if glob_match(pattern, &part) {
-            return rest;
-        }
-    }
-    value.to_string()
+    let Some(accepts) = accepts else {
+        return value.to_string();
+    };
+    let lengths = (0..=n).filter(|k| accepts[*k]);
+    let Some(k) = (if longest { lengths.max() } else { lengths.min() }) else {
+        return value.to_string();
+    };
+    if prefix { chars[k..].iter().collect() } else { chars[..n - k].iter().collect() }
 }
 
 #[cfg(test)]
@@ -1620,5 +1826,26 @@ mod tests {
         assert_eq!(remove_affix("file.tar.gz", ".*", false, false), "file.tar");
         assert_eq!(remove_affix("file.tar.gz", ".*", true, false), "file");
         assert_eq!(remove_affix("/a/b/c", "*/", true, true), "c");
+        assert_eq!(remove_affix("/a/b/c", "*/", false, true), "a/b/c");
+        assert_eq!(remove_affix("/a/b/c", "/*", false, false), "/a/b");
+        assert_eq!(remove_affix("/a/b/c", "/*", true, false), "");
+        assert_eq!(remove_affix("abc", "x*", true, true), "abc");
+        assert_eq!(remove_affix("abc", "", true, true), "abc");
+        assert_eq!(remove_affix("abc", "*", false, true), "abc");
+        assert_eq!(remove_affix("abc", "*", true, true), "");
+        assert_eq!(remove_affix("a[b", "*[", false, false), "a[b");
+        assert_eq!(remove_affix("a[b", "[[]b", false, false), "a");
+        assert_eq!(remove_affix("héllo", "h?", false, true), "llo");
+        assert_eq!(remove_affix("x.y", "\\.y", false, false), "x");
+    }
+
+    #[test]
+    fn long_texts_and_patterns_stay_fast() {
+        let long = "a".repeat(1 << 20);
+        assert_eq!(remove_affix(&long, "*b", true, true), long);
+        assert_eq!(remove_affix(&long, "*a", true, false), "");
+        let mean = format!("{}b", "*a".repeat(2000));
+        assert!(!glob_match(&mean, &long));
+        assert_eq!(remove_affix(&long, &mean, true, true), long);
     }
 }
