@@ -437,6 +437,14 @@ impl Kubelet {
 
     /// Decides and starts the next actions (`computePodActions` + `SyncPod`).
     fn sync(&mut self) {
+        self.sync_pod();
+        // Conditions keep their lastTransitionTime while their status holds
+        // (the status manager's updateLastTransitionTime): remember them.
+        let conditions = self.pod_status().conditions;
+        self.pod.status.get_or_insert_with(Default::default).conditions = conditions;
+    }
+
+    fn sync_pod(&mut self) {
         if self.is_done() {
             return;
         }
@@ -633,7 +641,9 @@ impl Kubelet {
         let spec = self.spec();
         let name = self.pod.metadata.name.clone().unwrap_or_default();
         let namespace = self.pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
-        let (hostname, _) = super::files::pod_hostname(&self.pod);
+        // With setHostnameAsFQDN the kernel hostname is the FQDN.
+        let hostname =
+            super::files::kernel_hostname(&self.pod).unwrap_or_else(|_| super::files::pod_hostname(&self.pod).0);
         let host_network = spec.host_network == Some(true);
         let resolv_conf = super::files::resolv_conf(
             &namespace,
