@@ -1035,10 +1035,12 @@ impl Kubelet {
                     .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
                 {
                     // The Pod's grace period is one budget shared by all its containers.
-                    Some(deadline) => SimDuration(deadline.0.saturating_sub(self.now.0)),
+                    Some(deadline) => whole_seconds(SimDuration(deadline.0.saturating_sub(self.now.0))),
                     None => {
+                        // executePreStopHook counts whole seconds spent in the hook.
                         let grace = self.grace_for(cause);
-                        SimDuration(grace.0.saturating_sub(self.now.since(started).0))
+                        let spent = self.now.since(started).secs();
+                        SimDuration::from_secs(grace.secs().saturating_sub(spent))
                     }
                 };
                 self.stop(record, remaining.max(MINIMUM_GRACE));
@@ -1396,4 +1398,9 @@ pub fn fake_digest(text: &str) -> String {
         out.push_str(&format!("{h:016x}"));
     }
     out
+}
+
+/// CRI timeouts are whole seconds.
+fn whole_seconds(d: SimDuration) -> SimDuration {
+    SimDuration::from_secs(d.secs())
 }

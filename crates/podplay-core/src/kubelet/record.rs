@@ -142,7 +142,8 @@ impl ContainerRecord {
     pub fn to_api(&self) -> ContainerStatus {
         ContainerStatus {
             name: self.name.clone(),
-            image: normalize_image(&self.image),
+            // The spec's image until the runtime has a container (then containerd's name).
+            image: if self.container_id.is_some() { normalize_image(&self.image) } else { self.image.clone() },
             image_id: self.image_id.clone(),
             container_id: self.container_id.as_ref().map(|id| format!("containerd://{id}")),
             ready: self.ready,
