@@ -9,6 +9,7 @@ pub fn all(args: &TestArgs) -> Result {
     run("cargo", &["fmt", "--all", "--check"])?;
     run("cargo", &["test", "--workspace", "--all-targets", "--locked"])?;
     wasm_check()?;
+    crate::web::browser_tests()?;
     if !args.quick {
         // Criterion's test mode runs each benchmark once: it proves the
         // benchmarks still build and run without spending minutes measuring.

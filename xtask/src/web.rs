@@ -46,11 +46,7 @@ pub fn ensure_tools() -> Result<String> {
     if !output("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
         crate::util::run("cargo", &["install", "--locked", "trunk", "--version", TRUNK_VERSION])?;
     }
-    let bindgen = wasm_bindgen_version()?;
-    if !output("wasm-bindgen", &["--version"]).is_some_and(|v| v.contains(&bindgen)) {
-        // Not --locked: its lockfile pins a webpki-roots release the registry lacks.
-        crate::util::run("cargo", &["install", "wasm-bindgen-cli", "--version", &bindgen])?;
-    }
+    ensure_wasm_bindgen()?;
     let tools = project_root().join("target/tools");
     let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
     if !wasm_opt.exists() {
@@ -85,4 +81,52 @@ fn wasm_bindgen_version() -> Result<String> {
         }
     }
     Err("Cargo.lock has no wasm-bindgen".into())
+}
+
+/// wasm-bindgen-cli (with wasm-bindgen-test-runner) at the version Cargo.lock pins.
+pub fn ensure_wasm_bindgen() -> Result {
+    let bindgen = wasm_bindgen_version()?;
+    if !output("wasm-bindgen", &["--version"]).is_some_and(|v| v.contains(&bindgen)) {
+        // Not --locked: its lockfile pins a webpki-roots release the registry lacks.
+        crate::util::run("cargo", &["install", "wasm-bindgen-cli", "--version", &bindgen])?;
+    }
+    Ok(())
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Debian's Chromium and ChromeDriver (CI runs as root on a fresh machine).
+pub fn ensure_browser() -> Result {
+    if std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    let install = ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"];
+    if crate::util::run("apt-get", &install).is_err() {
+        crate::util::run("apt-get", &["update"])?;
+        crate::util::run("apt-get", &install)?;
+    }
+    Ok(())
+}
+
+/// The playground's browser tests: wasm-bindgen-test in headless Chromium.
+pub fn browser_tests() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_browser()?;
+    // Chromium leaves folders behind in TMPDIR: give it a throwaway one.
+    let tmp = project_root().join("target/tmp/browser-tests");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let args = ["test", "-p", "podplay-web", "--target", "wasm32-unknown-unknown", "--test", "browser", "--locked"];
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new("cargo")
+        .args(args)
+        .current_dir(project_root().join("web"))
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+        .env("TMPDIR", &tmp)
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("browser tests failed with {status}")) }
 }

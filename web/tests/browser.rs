@@ -1,0 +1,81 @@
+//! The playground in a real browser (headless Chromium via
+//! wasm-bindgen-test): it renders, shows diagnostics as the learner types,
+//! draws the Pod, and steps through time.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Renders the app into a fresh element and waits for the first render.
+async fn mount() -> HtmlElement {
+    if let Some(storage) = web_sys::window().unwrap().local_storage().unwrap() {
+        storage.clear().unwrap();
+    }
+    let root: HtmlElement = document().create_element("div").unwrap().dyn_into().unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<podplay_web::app::App>::with_root(root.clone().into()).render();
+    settle().await;
+    root
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+}
+
+fn text_of(root: &HtmlElement, selector: &str) -> String {
+    root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
+}
+
+async fn type_text(root: &HtmlElement, text: &str) {
+    let area: HtmlTextAreaElement = root.query_selector("textarea").unwrap().unwrap().dyn_into().unwrap();
+    area.set_value(text);
+    let event = web_sys::InputEvent::new("input").unwrap();
+    area.dispatch_event(&event).unwrap();
+    settle().await;
+}
+
+#[wasm_bindgen_test]
+async fn renders_the_first_example_running() {
+    let root = mount().await;
+    assert_eq!(text_of(&root, ".diagnostics"), "No problems: the API server would accept this.");
+    assert!(text_of(&root, ".status").starts_with("STATUS Running"), "{}", text_of(&root, ".status"));
+    let picture = text_of(&root, "figure");
+    assert!(picture.contains("pause (infra container): holds the shared namespaces"), "{picture}");
+    assert!(picture.contains("nginx-container (main)"), "{picture}");
+    assert!(picture.contains("volume shared-data"), "{picture}");
+}
+
+#[wasm_bindgen_test]
+async fn a_mistake_shows_at_its_line_and_keeps_the_picture_marked_stale() {
+    let root = mount().await;
+    let yaml =
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    imagee: nginx\n";
+    type_text(&root, yaml).await;
+    let problems = text_of(&root, ".diagnostics");
+    assert!(problems.contains("8:5"), "{problems}");
+    assert!(problems.contains("strict decoding error: unknown field \"spec.containers[0].imagee\""), "{problems}");
+    assert!(problems.contains("did you mean \"image\"?"), "{problems}");
+    assert!(text_of(&root, "figcaption").contains("Out of date"));
+    assert!(root.query_selector(".gutter .error").unwrap().is_some(), "gutter mark");
+}
+
+#[wasm_bindgen_test]
+async fn stepping_back_to_the_start_shows_the_pod_pending() {
+    let root = mount().await;
+    let back: HtmlElement = root.query_selector(".timeline button").unwrap().unwrap().dyn_into().unwrap();
+    for _ in 0..50 {
+        back.click();
+    }
+    settle().await;
+    let status = text_of(&root, ".status");
+    assert!(status.contains("Pending") || status.contains("ContainerCreating"), "{status}");
+}
