@@ -146,6 +146,8 @@ pub struct ContainerConfig {
     pub termination_message_path: String,
     /// Log file path on the node (`/var/log/pods/<ns>_<pod>_<uid>/<name>/<attempt>.log`).
     pub log_path: String,
+    /// The ports the container declares (`ports[].containerPort`).
+    pub ports: Vec<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

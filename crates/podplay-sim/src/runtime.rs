@@ -771,9 +771,9 @@ impl Runtime {
         Ok(())
     }
 
+    /// `80,443`: the container's declared ports, for the generic stand-in.
     fn declared_ports(&self, c: &Container) -> String {
-        let _ = c;
-        String::new()
+        c.config.ports.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",")
     }
 
     fn exec(

@@ -541,3 +541,22 @@ fn sidecars_stop_after_the_main_container_within_one_grace_period() {
     assert!(exits.iter().all(|(_, t)| *t <= 26), "{exits:?}");
     assert!(sim.is_finished());
 }
+
+#[test]
+fn an_unknown_image_runs_a_generic_process_on_its_declared_ports_and_says_so() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cache\nspec:\n  containers:\n  - name: redis\n    image: redis:7\n    ports:\n    - containerPort: 6379\n  - name: client\n    image: busybox:1.36\n    command: [\"sleep\", \"3600\"]\n";
+    let mut sim = start(yaml);
+    sim.run_until(Until::Ready);
+    let created = sim.tracer.steps.iter().find(|s| s.text.starts_with("created container redis")).unwrap();
+    assert!(
+        created.text.contains(
+            "image docker.io/library/redis:7 is not in podplay's catalog, so it runs a generic long-running process"
+        ),
+        "{}",
+        created.text
+    );
+    let log = sim.logs("redis", false).unwrap();
+    assert!(log.contains("listens on 6379"), "{log}");
+    let (code, body) = exec(&mut sim, "client", &["wget", "-qO-", "http://localhost:6379/"]);
+    assert_eq!((code, body.as_str()), (0, "podplay generic server for docker.io/library/redis:7\n"));
+}

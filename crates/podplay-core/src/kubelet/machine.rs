@@ -826,6 +826,7 @@ impl Kubelet {
                 .termination_message_path
                 .clone()
                 .unwrap_or_else(|| "/dev/termination-log".into()),
+            ports: c.ports.iter().flatten().filter_map(|p| u16::try_from(p.container_port).ok()).collect(),
             log_path: format!(
                 "/var/log/pods/{}_{}_{uid}/{}/{}.log",
                 self.pod.metadata.namespace.as_deref().unwrap_or("default"),
