@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::editor::Editor;
-use crate::components::panels::{StatusPanel, StoryPanel, Terminal};
+use crate::components::panels::{InsidePanel, StatusPanel, StoryPanel, Terminal};
 use crate::components::picture::Picture;
 use crate::components::timeline::Timeline;
 use crate::examples::EXAMPLES;
@@ -105,6 +105,9 @@ pub fn app() -> Html {
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
                             <StoryPanel steps={steps.clone()} />
+                            if let (Some(r), Some(c)) = (&run, &state.container) {
+                                <InsidePanel container={c.clone()} inside={r.inside(state.frame, c)} />
+                            }
                             <Terminal
                                 containers={containers}
                                 selected={state.container.clone()}

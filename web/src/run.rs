@@ -59,6 +59,15 @@ pub struct Volume {
     pub mounts: Vec<(String, String)>,
 }
 
+/// Inside the Pod at one instant.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Inside {
+    pub node_ps: String,
+    pub container_ps: String,
+    pub hosts: String,
+    pub log: String,
+}
+
 /// The recorded simulation of one Pod.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
@@ -95,6 +104,24 @@ impl Run {
             Ok((code, output)) if code == 0 => output,
             Ok((code, output)) => format!("{output}[exit code {code}]\n"),
             Err(e) => format!("error: {e}\n"),
+        }
+    }
+
+    /// What the "inside" panel shows at frame `frame`: the processes as the
+    /// node sees them and as `container` sees them, its `/etc/hosts`, its log.
+    pub fn inside(&self, frame: usize, container: &str) -> Inside {
+        let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
+        let mut sim = Simulation::new(&self.pod, podplay_core::cluster::default_nodes());
+        sim.run_until(Until::Time(at));
+        let hosts = match sim.exec(container, vec!["cat".into(), "/etc/hosts".into()]) {
+            Ok((0, text)) => text,
+            _ => String::from("(the container is not running)"),
+        };
+        Inside {
+            node_ps: sim.ps(None).unwrap_or_else(|| "(no node yet)".into()),
+            container_ps: sim.ps(Some(container)).unwrap_or_else(|| "(the container is not running)".into()),
+            hosts,
+            log: sim.logs(container, false).unwrap_or_default(),
         }
     }
 

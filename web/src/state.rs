@@ -189,6 +189,16 @@ mod tests {
     }
 
     #[test]
+    fn inside_shows_the_node_and_the_container_views_of_processes() {
+        let state = State::new(EXAMPLES[7].yaml.to_string());
+        let run = state.run.clone().unwrap();
+        let inside = run.inside(state.frame, "shell");
+        assert!(inside.container_ps.contains("    1 65535     0:00 /pause\n"), "{}", inside.container_ps);
+        assert!(inside.node_ps.contains("    1 root      0:00 /sbin/init\n"), "{}", inside.node_ps);
+        assert!(inside.hosts.starts_with("# Kubernetes-managed hosts file.\n"), "{}", inside.hosts);
+    }
+
+    #[test]
     fn the_terminal_runs_commands_at_the_current_instant() {
         let mut state = State::new(EXAMPLES[7].yaml.to_string());
         state.container = Some("shell".into());

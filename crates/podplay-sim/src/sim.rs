@@ -542,6 +542,29 @@ impl Simulation {
         Some(log.lines.iter().map(|l| format!("{}\n", l.text)).collect())
     }
 
+    /// `ps ax` as the node sees it (`None`) or as a container sees it: the
+    /// same processes, numbered in each PID namespace.
+    pub fn ps(&self, container: Option<&str>) -> Option<String> {
+        let n = self.node.as_ref()?;
+        let pid = match container {
+            None => n.runtime.kubelet_pid,
+            Some(name) => n.runtime.container_by_name(name)?.init_pid?,
+        };
+        if !n.kernel.state.borrow().procs.contains_key(&pid) {
+            return None;
+        }
+        let sys = n.kernel.sys_for(pid);
+        let mut text = String::from("PID   USER     TIME  COMMAND\n");
+        for p in sys.processes() {
+            let user = match p.uid {
+                0 => "root".to_string(),
+                other => other.to_string(),
+            };
+            text.push_str(&format!("{:>5} {:<8} {:>5} {}\n", p.pid, user, "0:00", p.cmdline));
+        }
+        Some(text)
+    }
+
     /// Documents the outside log store received.
     pub fn outside_store(&self) -> Vec<String> {
         self.node

@@ -100,3 +100,28 @@ pub fn terminal(props: &TerminalProps) -> Html {
         </section>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct InsideProps {
+    pub container: String,
+    pub inside: crate::run::Inside,
+}
+
+/// The processes as the node and as the container see them (the course's
+/// `pstree` lesson), the kubelet-written hosts file, and the log.
+#[function_component(InsidePanel)]
+pub fn inside_panel(props: &InsideProps) -> Html {
+    let i = &props.inside;
+    html! {
+        <section class="panel inside" aria-label="Inside the Pod">
+            <h2>{ "Processes, as the node sees them" }</h2>
+            <pre>{ i.node_ps.clone() }</pre>
+            <h2>{ format!("Processes, as {} sees them", props.container) }</h2>
+            <pre>{ i.container_ps.clone() }</pre>
+            <h2>{ format!("/etc/hosts in {}", props.container) }</h2>
+            <pre>{ i.hosts.clone() }</pre>
+            <h2>{ format!("kubectl logs -c {}", props.container) }</h2>
+            <pre>{ if i.log.is_empty() { "(no output yet)".to_string() } else { i.log.clone() } }</pre>
+        </section>
+    }
+}
