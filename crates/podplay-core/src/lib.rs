@@ -36,3 +36,17 @@ pub use diagnostic::{Diagnostic, Severity};
 
 /// The Kubernetes version podplay models.
 pub const KUBERNETES_VERSION: &str = "1.37";
+
+/// Helpers shared by unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use k8s_openapi::api::core::v1::Pod;
+
+    /// The one valid Pod of a YAML text.
+    pub fn pod(yaml: &str) -> Pod {
+        let analysis = crate::analyze(yaml);
+        let pods: Vec<Pod> = analysis.valid_pods().cloned().collect();
+        assert_eq!(pods.len(), 1, "{:?}", analysis.diagnostics);
+        pods.into_iter().next().unwrap()
+    }
+}

@@ -739,12 +739,7 @@ mod tests {
     use super::*;
     use crate::cluster::default_nodes;
 
-    fn pod(yaml: &str) -> Pod {
-        let analysis = crate::analyze(yaml);
-        let pods: Vec<Pod> = analysis.valid_pods().cloned().collect();
-        assert_eq!(pods.len(), 1, "{:?}", analysis.diagnostics);
-        pods.into_iter().next().unwrap()
-    }
+    use crate::test_support::pod;
 
     fn web(extra_spec: &str) -> Pod {
         pod(&format!(

@@ -456,12 +456,7 @@ mod tests {
     use super::*;
     use k8s_openapi::api::core::v1::PodDNSConfigOption;
 
-    fn pod(yaml: &str) -> Pod {
-        let analysis = crate::analyze(yaml);
-        let pods: Vec<Pod> = analysis.valid_pods().cloned().collect();
-        assert_eq!(pods.len(), 1, "{:?}", analysis.diagnostics);
-        pods.into_iter().next().unwrap()
-    }
+    use crate::test_support::pod;
 
     const HEADER: &str = "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n";
 

@@ -670,12 +670,7 @@ mod tests {
         ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
     };
 
-    fn pod(yaml: &str) -> Pod {
-        let analysis = crate::analyze(yaml);
-        let pods: Vec<Pod> = analysis.valid_pods().cloned().collect();
-        assert_eq!(pods.len(), 1, "{:?}", analysis.diagnostics);
-        pods.into_iter().next().unwrap()
-    }
+    use crate::test_support::pod;
 
     /// `web` with containers `app` and `side`(car) and two init containers.
     fn two_init(policy: &str) -> Pod {

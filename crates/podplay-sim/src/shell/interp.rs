@@ -1155,21 +1155,10 @@ impl<'a> Shell<'a> {
         Ok(fields)
     }
 
-    /// A word expanded without field splitting (assignments, redirections).
+    /// A word expanded without field splitting (assignments, redirections):
+    /// its parts read as inside double quotes.
     async fn expand_single(&mut self, word: &Word) -> Result<String, Flow> {
-        let mut out = String::new();
-        for part in &word.parts {
-            match part {
-                WordPart::Literal(t) | WordPart::SingleQuoted(t) => out.push_str(t),
-                WordPart::Escaped(c) => out.push(*c),
-                WordPart::DoubleQuoted(inner) => out.push_str(&self.expand_quoted(inner).await?),
-                WordPart::Parameter(p) => out.push_str(&self.parameter(p).await?),
-                WordPart::CommandSubstitution(cs) => out.push_str(&self.command_substitution(cs).await?),
-                WordPart::Arithmetic(e) => out.push_str(&self.arith(e).await?.to_string()),
-            }
-            self.check_size(&out)?;
-        }
-        Ok(out)
+        self.expand_quoted(&word.parts).await
     }
 
     /// A pattern (case arms, `${x%pat}`): quoted parts match literally.
