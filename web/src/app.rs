@@ -87,7 +87,8 @@ pub fn app() -> Html {
                 <button onclick={on_share} title="Put a link to this Pod in the address bar">{ "Share link" }</button>
             </header>
             <main>
-                <Editor text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit} />
+                <Editor text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
+                    on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()} />
                 <div class="stage">
                     if let Some(f) = &frame {
                         <Timeline

@@ -34,6 +34,8 @@ pub struct State {
     /// The terminal's exchanges at the current frame: (command, output).
     pub terminal: Vec<(String, String)>,
     pub container: Option<String>,
+    /// The docs of the field under the cursor.
+    pub hover: Option<podplay_core::hover::Hover>,
 }
 
 pub enum Action {
@@ -50,6 +52,8 @@ pub enum Action {
     SelectContainer(String),
     /// Run a command in the selected container at the current frame.
     Exec(String),
+    /// The cursor moved (an offset in UTF-16 units, as the browser counts).
+    Cursor(u32),
 }
 
 impl State {
@@ -63,6 +67,7 @@ impl State {
             playing: false,
             terminal: Vec::new(),
             container: None,
+            hover: None,
         };
         state.set_text(text);
         state
@@ -144,6 +149,10 @@ impl Reducible for State {
                 }
             }
             Action::SelectContainer(name) => next.container = Some(name),
+            Action::Cursor(utf16) => {
+                let offset = char_offset(&next.text, utf16);
+                next.hover = podplay_core::hover::hover(&analyze(&next.text), offset);
+            }
             Action::Exec(command) => {
                 if let (Some(run), Some(container)) = (&next.run, &next.container) {
                     let output = run.exec(next.frame, container, &command);
@@ -156,6 +165,20 @@ impl Reducible for State {
         }
         Rc::new(next)
     }
+}
+
+/// A UTF-16 offset (the browser's) as a character offset (podplay's).
+pub fn char_offset(text: &str, utf16: u32) -> u32 {
+    let mut units = 0u32;
+    let mut chars = 0u32;
+    for c in text.chars() {
+        if units >= utf16 {
+            break;
+        }
+        units += c.len_utf16() as u32;
+        chars += 1;
+    }
+    chars
 }
 
 #[cfg(test)]
@@ -177,6 +200,16 @@ mod tests {
         assert!(broken.stale);
         assert_eq!(broken.run, Some(run));
         assert_eq!(broken.diagnostics[0].message, "strict decoding error: unknown field \"spec.containers[0].imagee\"");
+    }
+
+    #[test]
+    fn the_cursor_shows_the_fields_docs() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: 网页\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
+        let at = text.find("image").unwrap();
+        let utf16 = text[..at].encode_utf16().count() as u32 + 1;
+        let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
+        let hover = state.hover.unwrap();
+        assert_eq!(hover.query, "pod.spec.containers.image");
     }
 
     #[test]

@@ -79,3 +79,18 @@ async fn stepping_back_to_the_start_shows_the_pod_pending() {
     let status = text_of(&root, ".status");
     assert!(status.contains("Pending") || status.contains("ContainerCreating"), "{status}");
 }
+
+#[wasm_bindgen_test]
+async fn the_cursor_on_a_key_shows_its_docs() {
+    let root = mount().await;
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostAliases:\n  - ip: 10.1.2.3\n    hostnames: [foo.remote]\n  containers:\n  - name: web\n    image: nginx\n";
+    type_text(&root, yaml).await;
+    let area: HtmlTextAreaElement = root.query_selector("textarea").unwrap().unwrap().dyn_into().unwrap();
+    let at = yaml.find("hostnames").unwrap() as u32 + 2;
+    area.set_selection_range(at, at).unwrap();
+    area.dispatch_event(&web_sys::KeyboardEvent::new("keyup").unwrap()).unwrap();
+    settle().await;
+    let docs = text_of(&root, ".docs");
+    assert!(docs.contains("spec.hostAliases[0].hostnames <[]string>"), "{docs}");
+    assert!(docs.contains("Hostnames for the above IP address."), "{docs}");
+}

@@ -75,6 +75,21 @@ pub struct SpanIndex {
 }
 
 impl SpanIndex {
+    /// The innermost field at a character offset: the one whose key is
+    /// there, else the one whose value holds it.
+    pub fn path_at(&self, offset: u32) -> Option<&FieldPath> {
+        let holds = |span: &Span| span.start.offset <= offset && offset < span.end.offset.max(span.start.offset + 1);
+        let by_key = self
+            .entries
+            .iter()
+            .filter(|(_, l)| l.key.as_ref().is_some_and(holds))
+            .map(|(p, _)| p)
+            .max_by_key(|p| p.segments().len());
+        by_key.or_else(|| {
+            self.entries.iter().filter(|(_, l)| holds(&l.value)).map(|(p, _)| p).max_by_key(|p| p.segments().len())
+        })
+    }
+
     pub fn get(&self, path: &FieldPath) -> Option<&Located> {
         self.entries.get(path)
     }

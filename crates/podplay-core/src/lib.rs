@@ -22,6 +22,7 @@ pub mod cri;
 pub mod decode;
 pub mod defaults;
 pub mod diagnostic;
+pub mod hover;
 pub mod kubelet;
 pub mod path;
 pub mod scheduler;

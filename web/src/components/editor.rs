@@ -13,6 +13,9 @@ pub struct EditorProps {
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
     pub on_edit: Callback<String>,
+    /// The cursor moved: its offset in UTF-16 units.
+    pub on_cursor: Callback<u32>,
+    pub hover: Option<podplay_core::hover::Hover>,
 }
 
 #[function_component(Editor)]
@@ -52,6 +55,16 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         })
     };
+    let on_cursor = {
+        let on_cursor = props.on_cursor.clone();
+        Callback::from(move |e: Event| {
+            if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) {
+                on_cursor.emit(t.selection_start().ok().flatten().unwrap_or(0));
+            }
+        })
+    };
+    let on_keyup = on_cursor.reform(|e: KeyboardEvent| e.into());
+    let on_click = on_cursor.reform(|e: MouseEvent| e.into());
     let lines = props.text.split('\n').count().max(1);
     let marks: std::collections::BTreeSet<u32> =
         props.diagnostics.iter().filter(|d| !d.warning).map(|d| d.line).collect();
@@ -90,9 +103,21 @@ pub fn editor(props: &EditorProps) -> Html {
         <section class="editor" aria-label="Pod YAML">
             <div class="code">
                 <div class="gutter" aria-hidden="true">{ gutter }</div>
-                <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown}
+                <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown} onkeyup={on_keyup} onclick={on_click}
                     aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
             </div>
+            <aside class="docs" aria-live="polite" aria-label="Field docs">
+                { match &props.hover {
+                    Some(h) => html! {
+                        <>
+                            <p class="docs-title"><code>{ h.path.clone() }</code>{ format!(" <{}>{}", h.type_name, if h.required { " -required-" } else { "" }) }</p>
+                            <p class="docs-text">{ h.description.clone() }</p>
+                            <p class="docs-more">{ format!("podplay explain {}", h.query) }</p>
+                        </>
+                    },
+                    None => html! { <p class="docs-text">{ "Put the cursor on a field to read its documentation." }</p> },
+                } }
+            </aside>
             <ul class="diagnostics" aria-live="polite" aria-label="Problems">
                 { if props.diagnostics.is_empty() { html!{ <li class="ok">{ "No problems: the API server would accept this." }</li> } } else { list } }
             </ul>
