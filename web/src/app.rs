@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::editor::Editor;
-use crate::components::panels::{InsidePanel, StatusPanel, StoryPanel, Terminal};
+use crate::components::panels::{BreakPanel, InsidePanel, StatusPanel, StoryPanel, Terminal};
 use crate::components::picture::Picture;
 use crate::components::timeline::Timeline;
 use crate::examples::EXAMPLES;
@@ -102,6 +102,7 @@ pub fn app() -> Html {
                             on_play={actions.reform(|_| Action::TogglePlay)}
                         />
                         <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
+                        <BreakPanel containers={containers.clone()} on_break={actions.reform(Action::Break)} />
                         <Picture model={f.picture.clone()} step={steps.last().cloned()} stale={state.stale} />
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />

@@ -68,10 +68,21 @@ pub struct Inside {
     pub log: String,
 }
 
+/// Something the learner does to the running Pod ("break things").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Intervention {
+    /// `kubectl delete pod`.
+    Delete,
+    /// `kill -SIGNAL` the container's first process from the node.
+    Kill { container: String, signal: i32 },
+}
+
 /// The recorded simulation of one Pod.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub pod: Pod,
+    /// What the learner did, and when.
+    pub interventions: Vec<(SimTime, Intervention)>,
     pub steps: Vec<Step>,
     pub frames: Vec<Frame>,
 }
@@ -79,14 +90,38 @@ pub struct Run {
 impl Run {
     /// Simulates `pod` on the default cluster until stable or terminal.
     pub fn record(pod: &Pod) -> Run {
-        // Record as far as `podplay sim` would run: until stable or terminal.
-        let end = frames_end(pod);
-        let mut sim = Simulation::new(pod, podplay_core::cluster::default_nodes());
+        Run::record_with(pod, Vec::new())
+    }
+
+    /// Simulates `pod`, applying each intervention at its instant, until the
+    /// Pod is stable or finished.
+    pub fn record_with(pod: &Pod, interventions: Vec<(SimTime, Intervention)>) -> Run {
+        // Where `podplay sim` would stop: stable or finished, after the interventions.
+        let end = {
+            let mut sim = fresh(pod);
+            replay(&mut sim, &interventions, None);
+            sim.now()
+        };
+        let mut sim = fresh(pod);
         let mut frames = vec![capture(&sim)];
-        while frames.len() < MAX_FRAMES && sim.now() < end && sim.step() {
+        let mut pending: std::collections::VecDeque<(SimTime, Intervention)> = interventions.iter().cloned().collect();
+        while frames.len() < MAX_FRAMES {
+            while pending.front().is_some_and(|(at, _)| *at <= sim.now()) {
+                if let Some((_, i)) = pending.pop_front() {
+                    apply(&mut sim, &i);
+                    frames.push(capture(&sim));
+                }
+            }
+            let target = match (sim.next_wakeup(), pending.front().map(|(at, _)| *at)) {
+                (Some(n), Some(a)) => n.min(a),
+                (Some(n), None) if n <= end => n,
+                (None, Some(a)) => a,
+                _ => break,
+            };
+            sim.run_until(Until::Time(target));
             frames.push(capture(&sim));
         }
-        Run { pod: pod.clone(), steps: sim.tracer.steps.clone(), frames }
+        Run { pod: pod.clone(), interventions, steps: sim.tracer.steps.clone(), frames }
     }
 
     /// The frame in effect at step `index`.
@@ -98,8 +133,8 @@ impl Run {
     /// (simulating again up to it).
     pub fn exec(&self, frame: usize, container: &str, command: &str) -> String {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = Simulation::new(&self.pod, podplay_core::cluster::default_nodes());
-        sim.run_until(Until::Time(at));
+        let mut sim = fresh(&self.pod);
+        replay(&mut sim, &self.interventions, Some(at));
         match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
             Ok((code, output)) if code == 0 => output,
             Ok((code, output)) => format!("{output}[exit code {code}]\n"),
@@ -111,8 +146,8 @@ impl Run {
     /// node sees them and as `container` sees them, its `/etc/hosts`, its log.
     pub fn inside(&self, frame: usize, container: &str) -> Inside {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = Simulation::new(&self.pod, podplay_core::cluster::default_nodes());
-        sim.run_until(Until::Time(at));
+        let mut sim = fresh(&self.pod);
+        replay(&mut sim, &self.interventions, Some(at));
         let hosts = match sim.exec(container, vec!["cat".into(), "/etc/hosts".into()]) {
             Ok((0, text)) => text,
             _ => String::from("(the container is not running)"),
@@ -128,17 +163,38 @@ impl Run {
     /// A container's log at the instant of frame `frame`.
     pub fn logs(&self, frame: usize, container: &str) -> String {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = Simulation::new(&self.pod, podplay_core::cluster::default_nodes());
-        sim.run_until(Until::Time(at));
+        let mut sim = fresh(&self.pod);
+        replay(&mut sim, &self.interventions, Some(at));
         sim.logs(container, false).unwrap_or_default()
     }
 }
 
-/// How far to record: until stable, as `podplay sim` runs.
-fn frames_end(pod: &Pod) -> SimTime {
-    let mut sim = Simulation::new(pod, podplay_core::cluster::default_nodes());
-    sim.run_until(Until::Stable);
-    sim.now()
+fn fresh(pod: &Pod) -> Simulation {
+    Simulation::new(pod, podplay_core::cluster::default_nodes())
+}
+
+fn apply(sim: &mut Simulation, intervention: &Intervention) {
+    match intervention {
+        Intervention::Delete => sim.delete(None),
+        Intervention::Kill { container, signal } => {
+            sim.kill_container(container, *signal);
+        }
+    }
+}
+
+/// Runs to `until` (or until stable), applying the interventions on the way.
+fn replay(sim: &mut Simulation, interventions: &[(SimTime, Intervention)], until: Option<SimTime>) {
+    for (at, intervention) in interventions {
+        if until.is_some_and(|u| *at > u) {
+            break;
+        }
+        sim.run_until(Until::Time(*at));
+        apply(sim, intervention);
+    }
+    match until {
+        Some(t) => sim.run_until(Until::Time(t)),
+        None => sim.run_until(Until::Stable),
+    }
 }
 
 fn capture(sim: &Simulation) -> Frame {

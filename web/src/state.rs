@@ -54,6 +54,8 @@ pub enum Action {
     Exec(String),
     /// The cursor moved (an offset in UTF-16 units, as the browser counts).
     Cursor(u32),
+    /// Break something at the current instant (delete the Pod, kill a container).
+    Break(crate::run::Intervention),
 }
 
 impl State {
@@ -149,6 +151,23 @@ impl Reducible for State {
                 }
             }
             Action::SelectContainer(name) => next.container = Some(name),
+            Action::Break(intervention) => {
+                if let Some(run) = next.run.clone() {
+                    let at = run.frames.get(next.frame).map_or(podplay_core::time::SimTime::ZERO, |f| f.at);
+                    // What happened after this instant is replaced by the new story.
+                    let mut interventions: Vec<_> =
+                        run.interventions.iter().filter(|(t, _)| *t <= at).cloned().collect();
+                    interventions.push((at, intervention));
+                    let new_run = Run::record_with(&run.pod, interventions);
+                    next.frame = new_run
+                        .frames
+                        .iter()
+                        .position(|f| f.at > at)
+                        .map_or(new_run.frames.len().saturating_sub(1), |i| i.saturating_sub(1));
+                    next.run = Some(Rc::new(new_run));
+                    next.playing = true;
+                }
+            }
             Action::Cursor(utf16) => {
                 let offset = char_offset(&next.text, utf16);
                 next.hover = podplay_core::hover::hover(&analyze(&next.text), offset);
@@ -210,6 +229,22 @@ mod tests {
         let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
         let hover = state.hover.unwrap();
         assert_eq!(hover.query, "pod.spec.containers.image");
+    }
+
+    #[test]
+    fn deleting_the_pod_at_the_current_instant_plays_its_termination() {
+        let state = State::new(EXAMPLES[10].yaml.to_string());
+        let broken = reduce(state, Action::Break(crate::run::Intervention::Delete));
+        let run = broken.run.clone().unwrap();
+        let last = run.frames.last().unwrap();
+        assert_eq!(last.phase, "Succeeded", "preStop `nginx -s quit`: every container exited 0");
+        assert!(run.steps.iter().any(|s| s.text.contains("ExecSync /usr/sbin/nginx -s quit")));
+        let killed = reduce(
+            State::new(EXAMPLES[0].yaml.to_string()),
+            Action::Break(crate::run::Intervention::Kill { container: "nginx-container".into(), signal: 9 }),
+        );
+        let restarts = killed.run.unwrap().frames.last().unwrap().get_wide.clone();
+        assert!(restarts.contains("two-containers   2/2     Running   1 "), "{restarts}");
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl Simulation {
     }
 
     /// The next instant anything is due.
-    fn next_wakeup(&self) -> Option<SimTime> {
+    pub fn next_wakeup(&self) -> Option<SimTime> {
         let n = self.node.as_ref()?;
         [
             n.kernel.next_wakeup(),

@@ -125,3 +125,34 @@ pub fn inside_panel(props: &InsideProps) -> Html {
         </section>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct BreakProps {
+    pub containers: Vec<String>,
+    pub on_break: Callback<crate::run::Intervention>,
+}
+
+/// Break things at the current instant and watch what Kubernetes does.
+#[function_component(BreakPanel)]
+pub fn break_panel(props: &BreakProps) -> Html {
+    use crate::run::Intervention;
+    let delete = props.on_break.reform(|_: MouseEvent| Intervention::Delete);
+    html! {
+        <section class="panel break" aria-label="Break things">
+            <h2>{ "Break things (at this instant)" }</h2>
+            <button onclick={delete}>{ "kubectl delete pod" }</button>
+            { for props.containers.iter().map(|c| {
+                let name = c.clone();
+                let kill = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 9 });
+                let name = c.clone();
+                let term = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 15 });
+                html! {
+                    <span class="kill">
+                        <button onclick={kill} title="SIGKILL its first process from the node">{ format!("kill -9 {c}") }</button>
+                        <button onclick={term} title="SIGTERM its first process (PID 1 ignores it without a handler)">{ format!("kill -TERM {c}") }</button>
+                    </span>
+                }
+            }) }
+        </section>
+    }
+}
