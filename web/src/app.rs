@@ -7,10 +7,11 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::editor::Editor;
-use crate::components::panels::{BreakPanel, InsidePanel, StatusPanel, StoryPanel, Terminal};
+use crate::components::panels::{BreakPanel, InsidePanel, LessonPanel, StatusPanel, StoryPanel, Terminal};
 use crate::components::picture::Picture;
 use crate::components::timeline::Timeline;
 use crate::examples::EXAMPLES;
+use crate::lessons::{LESSONS, Lang};
 use crate::state::{Action, State};
 
 #[function_component(App)]
@@ -55,6 +56,19 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_lesson = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                if let Ok(i) = s.value().parse::<usize>() {
+                    dispatch.dispatch(Action::Lesson(i));
+                }
+            }
+        })
+    };
+    let lang = state.lang;
+    let other = if lang == Lang::En { Lang::Zh } else { Lang::En };
+    let on_lang = state.dispatcher().to_callback().reform(move |_: MouseEvent| Action::Lang(other));
     let on_share = {
         let text = state.text.clone();
         Callback::from(move |_| {
@@ -77,19 +91,29 @@ pub fn app() -> Html {
         <div class="app">
             <header>
                 <h1>{ "podplay" }</h1>
-                <p class="tagline">{ "Edit a Pod. See every mistake. Step through what Kubernetes does." }</p>
+                <p class="tagline">{ lang.t("Edit a Pod. See every mistake. Step through what Kubernetes does.", "编辑 Pod，看清每个错误，一步步观察 Kubernetes 做了什么。") }</p>
+                <label class="examples">{ lang.t("Lesson ", "课程 ") }
+                    <select onchange={on_lesson} aria-label="Lessons">
+                        <option value="" selected={state.lesson.is_none()} disabled=true>{ lang.t("choose…", "选择…") }</option>
+                        { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={state.lesson == Some(i)}>{ lang.t(l.title.0, l.title.1) }</option> }) }
+                    </select>
+                </label>
                 <label class="examples">{ "Example " }
                     <select onchange={on_example} aria-label="Examples">
                         <option value="" selected=true disabled=true>{ "choose…" }</option>
                         { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
                     </select>
                 </label>
-                <button onclick={on_share} title="Put a link to this Pod in the address bar">{ "Share link" }</button>
+                <button onclick={on_share} title="Put a link to this Pod in the address bar">{ lang.t("Share link", "分享链接") }</button>
+                <button onclick={on_lang} aria-label="Language / 语言">{ if lang == Lang::En { "中文" } else { "English" } }</button>
             </header>
             <main>
                 <Editor text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
                     on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()} />
                 <div class="stage">
+                    if let Some(i) = state.lesson {
+                        <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />
+                    }
                     if let Some(f) = &frame {
                         <Timeline
                             frame={state.frame}

@@ -9,5 +9,6 @@ pub mod app;
 pub mod browser;
 pub mod components;
 pub mod examples;
+pub mod lessons;
 pub mod run;
 pub mod state;

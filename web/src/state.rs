@@ -36,6 +36,9 @@ pub struct State {
     pub container: Option<String>,
     /// The docs of the field under the cursor.
     pub hover: Option<podplay_core::hover::Hover>,
+    /// The lesson being followed, if any.
+    pub lesson: Option<usize>,
+    pub lang: crate::lessons::Lang,
 }
 
 pub enum Action {
@@ -56,6 +59,9 @@ pub enum Action {
     Cursor(u32),
     /// Break something at the current instant (delete the Pod, kill a container).
     Break(crate::run::Intervention),
+    /// Start a lesson (loads its example).
+    Lesson(usize),
+    Lang(crate::lessons::Lang),
 }
 
 impl State {
@@ -70,6 +76,8 @@ impl State {
             terminal: Vec::new(),
             container: None,
             hover: None,
+            lesson: None,
+            lang: crate::lessons::Lang::En,
         };
         state.set_text(text);
         state
@@ -151,6 +159,15 @@ impl Reducible for State {
                 }
             }
             Action::SelectContainer(name) => next.container = Some(name),
+            Action::Lesson(i) => {
+                if let Some(lesson) = crate::lessons::LESSONS.get(i) {
+                    next.container = None;
+                    next.set_text(crate::lessons::lesson_text(lesson));
+                    next.lesson = Some(i);
+                    next.terminal.clear();
+                }
+            }
+            Action::Lang(lang) => next.lang = lang,
             Action::Break(intervention) => {
                 if let Some(run) = next.run.clone() {
                     let at = run.frames.get(next.frame).map_or(podplay_core::time::SimTime::ZERO, |f| f.at);

@@ -94,3 +94,26 @@ async fn the_cursor_on_a_key_shows_its_docs() {
     assert!(docs.contains("spec.hostAliases[0].hostnames <[]string>"), "{docs}");
     assert!(docs.contains("Hostnames for the above IP address."), "{docs}");
 }
+
+#[wasm_bindgen_test]
+async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
+    let root = mount().await;
+    let select: web_sys::HtmlSelectElement =
+        root.query_selector("select[aria-label=Lessons]").unwrap().unwrap().dyn_into().unwrap();
+    select.set_value("5");
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    settle().await;
+    let lesson = text_of(&root, ".lesson");
+    assert!(lesson.contains("nodeSelector: make this Pod schedule"), "{lesson}");
+    assert!(lesson.contains("Not yet"), "{lesson}");
+    let area: HtmlTextAreaElement = root.query_selector("textarea").unwrap().unwrap().dyn_into().unwrap();
+    let fixed = area.value().replace("disktype: nvme", "disktype: ssd");
+    type_text(&root, &fixed).await;
+    assert!(text_of(&root, ".lesson").contains("Done"), "{}", text_of(&root, ".lesson"));
+    let lang: HtmlElement =
+        root.query_selector("button[aria-label='Language / 语言']").unwrap().unwrap().dyn_into().unwrap();
+    lang.click();
+    settle().await;
+    let lesson = text_of(&root, ".lesson");
+    assert!(lesson.contains("NodeSelector：让 Pod 调度成功") && lesson.contains("完成"), "{lesson}");
+}

@@ -156,3 +156,30 @@ pub fn break_panel(props: &BreakProps) -> Html {
         </section>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct LessonProps {
+    pub index: usize,
+    pub lang: crate::lessons::Lang,
+    pub done: bool,
+}
+
+/// The lesson being followed: what to watch, the task, and whether it is done.
+#[function_component(LessonPanel)]
+pub fn lesson_panel(props: &LessonProps) -> Html {
+    let Some(lesson) = crate::lessons::LESSONS.get(props.index) else { return html! {} };
+    let t = |pair: (&'static str, &'static str)| props.lang.t(pair.0, pair.1);
+    let (mark, label) = if props.done {
+        ("✔", props.lang.t("Done", "完成"))
+    } else {
+        ("○", props.lang.t("Not yet", "尚未完成"))
+    };
+    html! {
+        <section class={if props.done { "panel lesson done" } else { "panel lesson" }} aria-label="Lesson">
+            <h2>{ t(lesson.title) }</h2>
+            <p><strong>{ props.lang.t("What to watch: ", "观察要点：") }</strong>{ t(lesson.watch) }</p>
+            <p><strong>{ props.lang.t("Your task: ", "任务：") }</strong>{ t(lesson.task) }</p>
+            <p class="task-state" aria-live="polite">{ format!("{mark} {label}") }</p>
+        </section>
+    }
+}
