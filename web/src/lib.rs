@@ -9,6 +9,7 @@ pub mod app;
 pub mod browser;
 pub mod components;
 pub mod examples;
+pub mod highlight;
 pub mod lessons;
 pub mod run;
 pub mod state;

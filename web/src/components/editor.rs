@@ -21,6 +21,26 @@ pub struct EditorProps {
 #[function_component(Editor)]
 pub fn editor(props: &EditorProps) -> Html {
     let area = use_node_ref();
+    let under = use_node_ref();
+    // The highlighted copy under the textarea follows its horizontal scroll.
+    let on_scroll = {
+        let under = under.clone();
+        Callback::from(move |e: Event| {
+            if let (Some(t), Some(pre)) =
+                (e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()), under.cast::<web_sys::Element>())
+            {
+                pre.set_scroll_left(t.scroll_left());
+                pre.set_scroll_top(t.scroll_top());
+            }
+        })
+    };
+    let highlighted: Html = props
+        .text
+        .split('\n')
+        .map(|l| {
+            html! { <>{ for crate::highlight::line(l).into_iter().map(|t| if t.class.is_empty() { html!{ { t.text } } } else { html!{ <span class={t.class}>{ t.text }</span> } }) }{ "\n" }</> }
+        })
+        .collect();
     let on_input = {
         let on_edit = props.on_edit.clone();
         Callback::from(move |e: InputEvent| {
@@ -103,8 +123,11 @@ pub fn editor(props: &EditorProps) -> Html {
         <section class="editor" aria-label="Pod YAML">
             <div class="code">
                 <div class="gutter" aria-hidden="true">{ gutter }</div>
-                <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown} onkeyup={on_keyup} onclick={on_click}
-                    aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
+                <div class="area">
+                    <pre class="highlight" ref={under} aria-hidden="true">{ highlighted }</pre>
+                    <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown} onkeyup={on_keyup} onclick={on_click}
+                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
+                </div>
             </div>
             <aside class="docs" aria-live="polite" aria-label="Field docs">
                 { match &props.hover {

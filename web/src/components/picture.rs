@@ -70,13 +70,14 @@ pub fn picture(props: &PictureProps) -> Html {
             let lines: Html = v
                 .mounts
                 .iter()
-                .filter_map(|(container, path)| {
+                .enumerate()
+                .filter_map(|(j, (container, path))| {
                     let ci = m.containers.iter().position(|c| &c.name == container)? as i32;
                     let cx = 40 + GAP + ci * (BOX_W + GAP) + BOX_W / 2;
                     Some(html! {
                         <g class="mount">
                             <line x1={cx.to_string()} y1="264" x2={(x + 90).to_string()} y2={y.to_string()} />
-                            <text x={((cx + x + 90) / 2).to_string()} y="286">{ path.clone() }</text>
+                            <text x={(cx + 6).to_string()} y={(280 + 14 * j as i32).to_string()} class="mount-path">{ path.clone() }</text>
                         </g>
                     })
                 })
