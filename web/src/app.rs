@@ -109,7 +109,8 @@ pub fn app() -> Html {
             </header>
             <main>
                 <Editor text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
-                    on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()} />
+                    on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()}
+                    completions={state.completions.clone()} on_complete={state.dispatcher().to_callback().reform(Action::Complete)} />
                 <div class="stage">
                     if let Some(i) = state.lesson {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />

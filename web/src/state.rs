@@ -36,6 +36,10 @@ pub struct State {
     pub container: Option<String>,
     /// The docs of the field under the cursor.
     pub hover: Option<podplay_core::hover::Hover>,
+    /// Field names that can be typed at the cursor.
+    pub completions: Vec<podplay_core::hover::Completion>,
+    /// The cursor, as a character offset.
+    pub cursor: u32,
     /// The lesson being followed, if any.
     pub lesson: Option<usize>,
     pub lang: crate::lessons::Lang,
@@ -62,6 +66,8 @@ pub enum Action {
     /// Start a lesson (loads its example).
     Lesson(usize),
     Lang(crate::lessons::Lang),
+    /// Accept a completion: the half-typed key becomes `name: `.
+    Complete(String),
 }
 
 impl State {
@@ -76,6 +82,8 @@ impl State {
             terminal: Vec::new(),
             container: None,
             hover: None,
+            completions: Vec::new(),
+            cursor: 0,
             lesson: None,
             lang: crate::lessons::Lang::En,
         };
@@ -168,6 +176,19 @@ impl Reducible for State {
                 }
             }
             Action::Lang(lang) => next.lang = lang,
+            Action::Complete(name) => {
+                let chars: Vec<char> = next.text.chars().collect();
+                let at = (next.cursor as usize).min(chars.len());
+                let start =
+                    chars[..at].iter().rposition(|c| !(c.is_ascii_alphanumeric() || *c == '_')).map_or(0, |i| i + 1);
+                let mut text: String = chars[..start].iter().collect();
+                text.push_str(&name);
+                text.push_str(": ");
+                text.extend(chars[at..].iter());
+                next.cursor = (start + name.chars().count() + 2) as u32;
+                next.completions.clear();
+                next.set_text(text);
+            }
             Action::Break(intervention) => {
                 if let Some(run) = next.run.clone() {
                     let at = run.frames.get(next.frame).map_or(podplay_core::time::SimTime::ZERO, |f| f.at);
@@ -187,7 +208,9 @@ impl Reducible for State {
             }
             Action::Cursor(utf16) => {
                 let offset = char_offset(&next.text, utf16);
+                next.cursor = offset;
                 next.hover = podplay_core::hover::hover(&analyze(&next.text), offset);
+                next.completions = podplay_core::hover::completions(&next.text, offset);
             }
             Action::Exec(command) => {
                 if let (Some(run), Some(container)) = (&next.run, &next.container) {
@@ -262,6 +285,16 @@ mod tests {
         );
         let restarts = killed.run.unwrap().frames.last().unwrap().get_wide.clone();
         assert!(restarts.contains("two-containers   2/2     Running   1 "), "{restarts}");
+    }
+
+    #[test]
+    fn completing_a_half_typed_key() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n  hostA\n";
+        let utf16 = text.find("hostA").unwrap() as u32 + 5;
+        let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
+        assert_eq!(state.completions.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["hostAliases"]);
+        let state = reduce(state, Action::Complete("hostAliases".into()));
+        assert!(state.text.contains("\n  hostAliases: \n"), "{}", state.text);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct EditorProps {
     /// The cursor moved: its offset in UTF-16 units.
     pub on_cursor: Callback<u32>,
     pub hover: Option<podplay_core::hover::Hover>,
+    pub completions: Vec<podplay_core::hover::Completion>,
+    pub on_complete: Callback<String>,
 }
 
 #[function_component(Editor)]
@@ -129,6 +131,20 @@ pub fn editor(props: &EditorProps) -> Html {
                         onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
                 </div>
             </div>
+            if !props.completions.is_empty() {
+                <ul class="completions" aria-label="Fields you can write here">
+                    { for props.completions.iter().take(12).map(|c| {
+                        let name = c.name.clone();
+                        let pick = props.on_complete.reform(move |_: MouseEvent| name.clone());
+                        html! {
+                            <li><button onclick={pick} title={c.summary.clone()}>
+                                <code>{ c.name.clone() }</code>
+                                <span class="type">{ format!(" <{}>{}", c.type_name, if c.required { " -required-" } else { "" }) }</span>
+                            </button></li>
+                        }
+                    }) }
+                </ul>
+            }
             <aside class="docs" aria-live="polite" aria-label="Field docs">
                 { match &props.hover {
                     Some(h) => html! {
