@@ -24,6 +24,9 @@ pub enum Command {
     Serve,
     /// Build the release site into `dist/` (for GitHub Pages).
     Dist(DistArgs),
+    /// Build the site, run the end-to-end test, and report its browser
+    /// timings and the site's size.
+    BenchWeb,
 }
 
 #[derive(clap::Args)]

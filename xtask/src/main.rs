@@ -19,6 +19,7 @@ fn main() {
         flags::Command::WasmCheck => test::wasm_check(),
         flags::Command::Serve => web::serve(),
         flags::Command::Dist(args) => web::dist(args.public_url.as_deref()),
+        flags::Command::BenchWeb => web::bench_web(),
     };
     if let Err(error) = result {
         eprintln!("xtask: {error}");

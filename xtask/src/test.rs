@@ -7,9 +7,11 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(args: &TestArgs) -> Result {
     run("cargo", &["fmt", "--all", "--check"])?;
-    run("cargo", &["test", "--workspace", "--all-targets", "--locked"])?;
+    // The end-to-end tests need the built site: they run after it.
+    run("cargo", &["test", "--workspace", "--all-targets", "--locked", "--exclude", "podplay-e2e"])?;
     wasm_check()?;
     crate::web::browser_tests()?;
+    crate::web::end_to_end()?;
     if !args.quick {
         // Criterion's test mode runs each benchmark once: it proves the
         // benchmarks still build and run without spending minutes measuring.

@@ -130,3 +130,46 @@ pub fn browser_tests() -> Result {
         .map_err(|e| format!("cannot start cargo: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("browser tests failed with {status}")) }
 }
+
+/// Builds the site, then drives it in headless Chromium (`tests/e2e`):
+/// screenshots land in `target/screenshots/`, timings in `target/bench-web.json`.
+pub fn end_to_end() -> Result {
+    dist(None)?;
+    ensure_browser()?;
+    let args = ["test", "-p", "podplay-e2e", "--locked"];
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new("cargo")
+        .args(args)
+        .current_dir(project_root())
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("end-to-end tests failed with {status}")) }
+}
+
+/// `cargo xtask bench-web`: the end-to-end run's browser timings and the
+/// site's size, raw and gzipped (what GitHub Pages serves).
+pub fn bench_web() -> Result {
+    end_to_end()?;
+    let timings = std::fs::read_to_string(project_root().join("target/bench-web.json")).map_err(|e| e.to_string())?;
+    println!("{timings}");
+    let mut raw = 0u64;
+    let mut gzipped = 0u64;
+    for entry in std::fs::read_dir(project_root().join("dist")).map_err(|e| e.to_string())?.flatten() {
+        let path = entry.path();
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let gz = output("sh", &["-c", &format!("gzip -9c '{}' | wc -c", path.display())])
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        println!(
+            "{:>10} {:>10}  {}",
+            bytes,
+            gz,
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        );
+        raw += bytes;
+        gzipped += gz;
+    }
+    println!("{raw:>10} {gzipped:>10}  total (bytes, gzip -9 bytes); budget 500 KB gzipped");
+    Ok(())
+}

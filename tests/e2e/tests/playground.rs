@@ -1,0 +1,278 @@
+//! The built playground (`dist/`, from `cargo xtask dist`) in headless
+//! Chromium through chromedriver: every example, a mistake, a reload, a
+//! shared link; screenshots under `target/screenshots/`, timings in
+//! `target/bench-web.json`.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+fn root() -> PathBuf {
+    // Canonical: Chrome and chromedriver must agree on the profile's path.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// Serves `dir` on 127.0.0.1 (GET only), as GitHub Pages would.
+fn serve(dir: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || answer(stream, &dir));
+        }
+    });
+    port
+}
+
+fn answer(mut stream: TcpStream, dir: &Path) {
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).unwrap_or(0);
+    let request = String::from_utf8_lossy(&buf[..n]);
+    let path = request.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/").to_string();
+    let file = if path == "/" { dir.join("index.html") } else { dir.join(path.trim_start_matches('/')) };
+    let (status, body) = match std::fs::read(&file) {
+        Ok(b) => ("200 OK", b),
+        Err(_) => ("404 Not Found", b"not found".to_vec()),
+    };
+    let kind = match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        _ => "application/octet-stream",
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+fn start_chromedriver() -> (Driver, u16) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let log = root().join("target/tmp/chromedriver.log");
+    let _ = std::fs::create_dir_all(root().join("target/tmp"));
+    let child = Command::new(binary)
+        .arg(format!("--port={port}"))
+        .arg(format!("--log-path={}", log.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (cargo xtask test installs it)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Driver(child), port)
+}
+
+async fn browser(driver_port: u16) -> Client {
+    let profile = root().join(format!("target/tmp/e2e-profile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    std::fs::create_dir_all(&profile).unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--window-size=1400,1600", format!("--user-data-dir={}", profile.display())
+        ]}),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a WebDriver session")
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_for(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = text(c, css).await;
+        if t.contains(needle) || Instant::now() > deadline {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(png) = c.screenshot().await {
+        let dir = root().join("target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+}
+
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap_or(serde_json::Value::Null)
+}
+
+/// Picks an option of a `<select>` by its aria-label.
+async fn choose(c: &Client, label: &str, value: usize) {
+    js(c, &format!("const s = document.querySelector('select[aria-label={label}]'); s.value = '{value}'; s.dispatchEvent(new Event('change'));")).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn to_the_end(c: &Client) {
+    js(c, "const r = document.querySelector('.timeline input[type=range]'); if (r) { r.value = r.max; r.dispatchEvent(new Event('input')); }").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn run_in_terminal(c: &Client, container: &str, command: &str) -> String {
+    js(c, &format!("const s = document.querySelector('select[aria-label=Container]'); s.value = '{container}'; s.dispatchEvent(new Event('change'));")).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let input = c.find(Locator::Css(".terminal input[type=text]")).await.unwrap();
+    input.send_keys(command).await.unwrap();
+    c.find(Locator::Css(".terminal button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(c, ".terminal .screen", command).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_playground_end_to_end() {
+    let dist = root().join("dist");
+    assert!(dist.join("index.html").exists(), "build the site first: cargo xtask dist");
+    let site = serve(dist.clone());
+    let (_driver, driver_port) = start_chromedriver();
+    let c = browser(driver_port).await;
+    let url = format!("http://127.0.0.1:{site}/");
+
+    // First load: time until the page shows a simulated Pod.
+    c.goto(&url).await.unwrap();
+    let status = wait_for(&c, ".status", "STATUS").await;
+    assert!(status.starts_with("STATUS Running"), "{status}");
+    let interactive_ms = js(&c, "return performance.now()").await.as_f64().unwrap_or(f64::NAN);
+    screenshot(&c, "e2e-first-load").await;
+
+    // Every example simulates; some show what the course is about.
+    let examples = js(&c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    assert!(examples >= 13, "{examples} examples");
+    for i in 0..examples as usize {
+        choose(&c, "Examples", i).await;
+        to_the_end(&c).await;
+        let status = text(&c, ".status").await;
+        assert!(status.starts_with("STATUS "), "example {i}: {status}");
+    }
+    // shareProcessNamespace: ps in the shell shows /pause as PID 1.
+    choose(&c, "Examples", 7).await;
+    to_the_end(&c).await;
+    let screen = run_in_terminal(&c, "shell", "ps ax").await;
+    assert!(screen.contains("1 65535 0:00 /pause") || screen.contains("    1 65535     0:00 /pause"), "{screen}");
+    screenshot(&c, "e2e-share-process-namespace").await;
+    // hostAliases: the hosts file as the kubelet writes it.
+    choose(&c, "Examples", 6).await;
+    to_the_end(&c).await;
+    let logs = text(&c, ".inside").await;
+    assert!(logs.contains("# Entries added by HostAliases."), "{logs}");
+    assert!(logs.contains("10.1.2.3") && logs.contains("foo.remote") && logs.contains("bar.remote"), "{logs}");
+    // WAR + Tomcat: the init container finishes before Tomcat starts.
+    choose(&c, "Examples", 1).await;
+    to_the_end(&c).await;
+    let story = text(&c, ".story").await;
+    let war = story.find("container war exited with code 0").expect(&story);
+    let tomcat = story.find("started tomcat").expect(&story);
+    assert!(war < tomcat);
+    screenshot(&c, "e2e-war-tomcat").await;
+    // Unschedulable: the nodeSelector lesson starts with no matching node.
+    choose(&c, "Lessons", 5).await;
+    to_the_end(&c).await;
+    let describe = wait_for(&c, ".panel", "FailedScheduling").await;
+    let panels =
+        js(&c, "return Array.from(document.querySelectorAll('.panel pre')).map(p => p.textContent).join('\\n')").await;
+    assert!(panels.as_str().unwrap_or("").contains("didn't match Pod's node affinity/selector"), "{describe}");
+
+    // A mistake shows at its line; measure keystroke → diagnostics and picture.
+    let mistake =
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    imagee: nginx\n";
+    js(
+        &c,
+        &format!(
+            "const t = document.querySelector('textarea'); t.value = {}; t.dispatchEvent(new InputEvent('input'));",
+            serde_json::to_string(mistake).unwrap()
+        ),
+    )
+    .await;
+    let problems = wait_for(&c, ".diagnostics", "8:5").await;
+    assert!(problems.contains("strict decoding error: unknown field \"spec.containers[0].imagee\""), "{problems}");
+    screenshot(&c, "e2e-mistake").await;
+    let largest =
+        js(&c, "return document.querySelector('select[aria-label=Examples] option[value=\"9\"]') ? 9 : 0").await;
+    let _ = largest;
+    choose(&c, "Examples", 9).await;
+    let timings = js(
+        &c,
+        "const t = document.querySelector('textarea'); const base = t.value; const out = [];
+         for (let i = 0; i < 40; i++) {
+           const start = performance.now();
+           t.value = base + '#' + 'x'.repeat(i); t.dispatchEvent(new InputEvent('input'));
+           out.push(performance.now() - start);
+         }
+         t.value = base; t.dispatchEvent(new InputEvent('input'));
+         return out;",
+    )
+    .await;
+    let mut keystrokes: Vec<f64> =
+        timings.as_array().map(|a| a.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    keystrokes.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let p95 = keystrokes.get(keystrokes.len() * 95 / 100).copied().unwrap_or(f64::NAN);
+
+    // The text survives a reload.
+    let before = js(&c, "return document.querySelector('textarea').value").await;
+    c.refresh().await.unwrap();
+    wait_for(&c, ".status", "STATUS").await;
+    let after = js(&c, "return document.querySelector('textarea').value").await;
+    assert_eq!(before, after);
+
+    // A shared link opens the same Pod (even with nothing saved).
+    c.find(Locator::Css("button[title='Put a link to this Pod in the address bar']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shared = c.current_url().await.unwrap().to_string();
+    assert!(shared.contains("#yaml="), "{shared}");
+    js(&c, "localStorage.clear()").await;
+    c.goto("about:blank").await.unwrap();
+    c.goto(&shared).await.unwrap();
+    wait_for(&c, ".status", "STATUS").await;
+    assert_eq!(js(&c, "return document.querySelector('textarea').value").await, after);
+
+    let transfer = js(&c, "return performance.getEntriesByType('resource').reduce((s, e) => s + (e.encodedBodySize || 0), 0) + performance.getEntriesByType('navigation').reduce((s, e) => s + (e.encodedBodySize || 0), 0)").await;
+    let report = serde_json::json!({
+        "first_load_to_interactive_ms": interactive_ms,
+        "keystroke_to_update_p95_ms": p95,
+        "keystroke_samples": keystrokes.len(),
+        "transfer_bytes_uncompressed": transfer,
+    });
+    let _ = std::fs::write(root().join("target/bench-web.json"), serde_json::to_string_pretty(&report).unwrap());
+    c.close().await.unwrap();
+}
