@@ -25,11 +25,11 @@ pub fn app() -> Html {
             browser::save_text(text);
         });
     }
-    // Playing advances one instant every 600 ms.
+    // Playing advances one instant per tick (600 ms at 1×).
     {
         let dispatch = state.dispatcher();
-        use_effect_with(state.playing, move |playing| {
-            let timer = playing.then(|| Interval::new(600, move || dispatch.dispatch(Action::Tick)));
+        use_effect_with((state.playing, state.tick_ms), move |&(playing, ms)| {
+            let timer = playing.then(|| Interval::new(ms, move || dispatch.dispatch(Action::Tick)));
             move || drop(timer)
         });
     }
@@ -125,9 +125,11 @@ pub fn app() -> Html {
                             on_back={actions.reform(|_| Action::Back)}
                             on_forward={actions.reform(|_| Action::Forward)}
                             on_play={actions.reform(|_| Action::TogglePlay)}
+                            tick_ms={state.tick_ms}
+                            on_speed={actions.reform(Action::Speed)}
                         />
                         <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
-                        <BreakPanel containers={containers.clone()} on_break={actions.reform(Action::Break)} />
+                        <BreakPanel containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} />
                         <Picture model={f.picture.clone()} step={steps.last().cloned()} stale={state.stale} />
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />

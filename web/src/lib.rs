@@ -6,6 +6,7 @@
 //! browser I/O (local storage, the URL fragment) in [`browser`].
 
 pub mod app;
+pub mod breakage;
 pub mod browser;
 pub mod components;
 pub mod examples;

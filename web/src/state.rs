@@ -43,6 +43,8 @@ pub struct State {
     /// The lesson being followed, if any.
     pub lesson: Option<usize>,
     pub lang: crate::lessons::Lang,
+    /// Milliseconds between instants while playing.
+    pub tick_ms: u32,
 }
 
 pub enum Action {
@@ -63,6 +65,11 @@ pub enum Action {
     Cursor(u32),
     /// Break something at the current instant (delete the Pod, kill a container).
     Break(crate::run::Intervention),
+    /// Break the spec itself (a missing image, a failing postStart): the
+    /// editor's text changes and the Pod runs again from the start.
+    BreakSpec(crate::breakage::SpecBreak),
+    /// Playing speed: milliseconds per instant.
+    Speed(u32),
     /// Start a lesson (loads its example).
     Lesson(usize),
     Lang(crate::lessons::Lang),
@@ -86,6 +93,7 @@ impl State {
             cursor: 0,
             lesson: None,
             lang: crate::lessons::Lang::En,
+            tick_ms: 600,
         };
         state.set_text(text);
         state
@@ -189,6 +197,14 @@ impl Reducible for State {
                 next.completions.clear();
                 next.set_text(text);
             }
+            Action::BreakSpec(which) => {
+                if let Some(text) = crate::breakage::apply(&next.text, which) {
+                    next.set_text(text);
+                    next.frame = 0;
+                    next.playing = true;
+                }
+            }
+            Action::Speed(ms) => next.tick_ms = ms.clamp(50, 5000),
             Action::Break(intervention) => {
                 if let Some(run) = next.run.clone() {
                     let at = run.frames.get(next.frame).map_or(podplay_core::time::SimTime::ZERO, |f| f.at);
@@ -269,6 +285,22 @@ mod tests {
         let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
         let hover = state.hover.unwrap();
         assert_eq!(hover.query, "pod.spec.containers.image");
+    }
+
+    #[test]
+    fn breaking_the_spec_edits_the_text_and_shows_the_consequence() {
+        use crate::breakage::SpecBreak;
+        let missing = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::BreakSpec(SpecBreak::MissingImage));
+        assert!(missing.text.contains("image: nginx:does-not-exist"));
+        let last = missing.run.as_ref().unwrap().frames.last().unwrap().clone();
+        assert!(last.status == "ErrImagePull" || last.status == "ImagePullBackOff", "{}", last.status);
+        assert!(last.describe.contains("Failed to pull image \"nginx:does-not-exist\""), "{}", last.describe);
+
+        let hook = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::BreakSpec(SpecBreak::FailingPostStart));
+        assert!(hook.text.contains("exit 1"));
+        let last = hook.run.as_ref().unwrap().frames.last().unwrap().clone();
+        assert!(last.describe.contains("FailedPostStartHook"), "{}", last.describe);
+        assert!(hook.playing && hook.frame == 0);
     }
 
     #[test]

@@ -130,6 +130,7 @@ pub fn inside_panel(props: &InsideProps) -> Html {
 pub struct BreakProps {
     pub containers: Vec<String>,
     pub on_break: Callback<crate::run::Intervention>,
+    pub on_break_spec: Callback<crate::breakage::SpecBreak>,
 }
 
 /// Break things at the current instant and watch what Kubernetes does.
@@ -137,10 +138,14 @@ pub struct BreakProps {
 pub fn break_panel(props: &BreakProps) -> Html {
     use crate::run::Intervention;
     let delete = props.on_break.reform(|_: MouseEvent| Intervention::Delete);
+    let image = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::MissingImage);
+    let post_start = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::FailingPostStart);
     html! {
         <section class="panel break" aria-label="Break things">
             <h2>{ "Break things (at this instant)" }</h2>
             <button onclick={delete}>{ "kubectl delete pod" }</button>
+            <button onclick={image} title="Change the first container's image to a tag the registry does not have, in the editor">{ "Make the image missing" }</button>
+            <button onclick={post_start} title="Give the first container a postStart hook that exits 1, in the editor">{ "Make postStart fail" }</button>
             { for props.containers.iter().map(|c| {
                 let name = c.clone();
                 let kill = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 9 });

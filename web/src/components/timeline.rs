@@ -14,7 +14,13 @@ pub struct TimelineProps {
     pub on_back: Callback<()>,
     pub on_forward: Callback<()>,
     pub on_play: Callback<()>,
+    /// Milliseconds per instant while playing.
+    pub tick_ms: u32,
+    pub on_speed: Callback<u32>,
 }
+
+/// Playing speeds: (label, milliseconds per instant).
+const SPEEDS: [(&str, u32); 4] = [("0.5×", 1200), ("1×", 600), ("2×", 300), ("4×", 150)];
 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
@@ -27,12 +33,27 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
     let last = props.frames.saturating_sub(1);
+    let on_speed = {
+        let on_speed = props.on_speed.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                on_speed.emit(select.value().parse().unwrap_or(600));
+            }
+        })
+    };
     html! {
         <nav class="timeline" aria-label="Time">
             <button onclick={props.on_back.reform(|_| ())} aria-label="Step back (←)" disabled={props.frame == 0}>{ "◀ Back" }</button>
             <button onclick={props.on_play.reform(|_| ())} aria-label="Play or pause (space)">{ if props.playing { "❚❚ Pause" } else { "▶ Play" } }</button>
             <button onclick={props.on_forward.reform(|_| ())} aria-label="Step forward (→)" disabled={props.frame >= last}>{ "Forward ▶" }</button>
             <input type="range" min="0" max={last.to_string()} value={props.frame.to_string()} oninput={on_input} aria-label="Timeline" />
+            <label class="speed">{ "Speed " }
+                <select onchange={on_speed} aria-label="Playing speed">
+                    { for SPEEDS.iter().map(|(label, ms)| html! {
+                        <option value={ms.to_string()} selected={*ms == props.tick_ms}>{ *label }</option>
+                    }) }
+                </select>
+            </label>
             <span class="time" aria-live="polite">{ format!("t = {} · step {} of {}", props.time, props.frame, last) }</span>
         </nav>
     }
