@@ -117,6 +117,9 @@ impl State {
             })
             .collect();
         match analysis.valid_pods().next().filter(|_| analysis.is_valid()) {
+            // Same Pod (a comment or a layout change): the simulation would be
+            // the same, byte for byte, so keep it and the instant shown.
+            Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod) => self.stale = false,
             Some(pod) => {
                 let run = Run::record(pod);
                 let last = run.frames.len().saturating_sub(1);
@@ -275,6 +278,20 @@ mod tests {
         assert!(broken.stale);
         assert_eq!(broken.run, Some(run));
         assert_eq!(broken.diagnostics[0].message, "strict decoding error: unknown field \"spec.containers[0].imagee\"");
+    }
+
+    #[test]
+    fn a_comment_keeps_the_run_and_the_instant() {
+        let state = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Seek(2));
+        let run = state.run.clone().unwrap();
+        let commented = reduce(state, Action::Edit(format!("{}# a note\n", EXAMPLES[0].yaml)));
+        assert!(Rc::ptr_eq(commented.run.as_ref().unwrap(), &run));
+        assert_eq!(commented.frame, 2);
+        let renamed = reduce(
+            commented,
+            Action::Edit(EXAMPLES[0].yaml.replacen("name: two-containers", "name: two-containers2", 1)),
+        );
+        assert!(!Rc::ptr_eq(renamed.run.as_ref().unwrap(), &run));
     }
 
     #[test]
