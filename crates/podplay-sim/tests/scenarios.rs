@@ -560,3 +560,12 @@ fn an_unknown_image_runs_a_generic_process_on_its_declared_ports_and_says_so() {
     let (code, body) = exec(&mut sim, "client", &["wget", "-qO-", "http://localhost:6379/"]);
     assert_eq!((code, body.as_str()), (0, "podplay generic server for docker.io/library/redis:7\n"));
 }
+
+#[test]
+fn a_script_found_on_path_gets_its_full_path_as_argument() {
+    let mut sim = start(&example("nginx-pod"));
+    sim.run_until(Until::Ready);
+    let script = "mkdir -p /usr/local/bin && printf '#!/bin/sh\\necho \"$0 $1\"\\n' > /usr/local/bin/hi && chmod +x /usr/local/bin/hi && hi there";
+    let (code, out) = exec(&mut sim, "debian-container", &["sh", "-c", script]);
+    assert_eq!((code, out.as_str()), (0, "/usr/local/bin/hi there\n"));
+}

@@ -1246,12 +1246,14 @@ impl Sys {
                     FsNode::Dir => None,
                 }
             };
-            let content = if name.contains('/') {
-                lookup(&name)
+            // The path the kernel sees: a bare name is found on PATH first,
+            // as execvp does, and a script's interpreter gets that full path.
+            let found = if name.contains('/') {
+                lookup(&name).map(|c| (name.clone(), c))
             } else {
-                env_path.split(':').find_map(|dir| lookup(&fs::join(dir, &name)))
+                env_path.split(':').map(|dir| fs::join(dir, &name)).find_map(|p| lookup(&p).map(|c| (p, c)))
             };
-            let content = content.ok_or(Errno::NoEnt)?;
+            let (resolved, content) = found.ok_or(Errno::NoEnt)?;
             let text = String::from_utf8_lossy(&content).into_owned();
             match program_marker(&text) {
                 Some(marker) => ((self.resolver)(marker).ok_or(Errno::NoExec)?, None),
@@ -1264,15 +1266,14 @@ impl Sys {
                         let marker = program_marker(&String::from_utf8_lossy(&interp_content))
                             .map(str::to_string)
                             .ok_or(Errno::NoExec)?;
-                        ((self.resolver)(&marker).ok_or(Errno::NoExec)?, Some(interp_path))
+                        ((self.resolver)(&marker).ok_or(Errno::NoExec)?, Some((interp_path, resolved)))
                     }
                     None => return Err(Errno::NoExec),
                 },
             }
         };
         let mut argv = spec.argv.clone();
-        if let Some(interp) = interpreter {
-            let script = if name.contains('/') { name.clone() } else { name.clone() };
+        if let Some((interp, script)) = interpreter {
             argv = std::iter::once(interp)
                 .chain(std::iter::once(script))
                 .chain(spec.argv.iter().skip(1).cloned())
