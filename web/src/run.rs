@@ -136,7 +136,7 @@ impl Run {
         let mut sim = fresh(&self.pod);
         replay(&mut sim, &self.interventions, Some(at));
         match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
-            Ok((code, output)) if code == 0 => output,
+            Ok((0, output)) => output,
             Ok((code, output)) => format!("{output}[exit code {code}]\n"),
             Err(e) => format!("error: {e}\n"),
         }

@@ -73,11 +73,10 @@ fn wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(project_root().join("Cargo.lock")).map_err(|e| e.to_string())?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'))
-            {
-                return Ok(v.to_string());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")).and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(v.to_string());
         }
     }
     Err("Cargo.lock has no wasm-bindgen".into())

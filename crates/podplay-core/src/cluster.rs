@@ -164,6 +164,46 @@ pub fn node_ready_status(node: &Node) -> Option<&str> {
     node.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Ready").map(|c| c.status.as_str())
 }
 
+/// A Node from the learner's YAML, completed with what its kubelet reports
+/// when it registers: the standard labels, an address, a pod CIDR, capacity,
+/// and a Ready condition. What the YAML says wins. `index` numbers the node
+/// in its cluster (for its address and pod CIDR).
+pub fn registered(node: &Node, index: usize) -> Node {
+    let name = node_name(node).to_string();
+    let ip = format!("192.168.49.{}", 2 + index.min(200));
+    let cidr = format!("10.244.{}.0/24", index.min(250));
+    let base = make_node(index, &name, &ip, &cidr, None);
+    let mut out = node.clone();
+    let mut labels = base.metadata.labels.clone().unwrap_or_default();
+    labels.extend(node.metadata.labels.clone().unwrap_or_default());
+    out.metadata.labels = Some(labels);
+    out.metadata.creation_timestamp = base.metadata.creation_timestamp.clone();
+    out.metadata.uid.get_or_insert_with(|| base.metadata.uid.clone().unwrap_or_default());
+    let spec = out.spec.get_or_insert_with(Default::default);
+    if spec.pod_cidr.as_deref().unwrap_or("").is_empty() {
+        spec.pod_cidr = Some(cidr.clone());
+        spec.pod_cidrs = Some(vec![cidr]);
+    }
+    let base_status = base.status.unwrap_or_default();
+    let status = out.status.get_or_insert_with(Default::default);
+    if status.capacity.as_ref().is_none_or(|c| c.is_empty()) {
+        status.capacity = base_status.capacity.clone();
+    }
+    if status.allocatable.as_ref().is_none_or(|c| c.is_empty()) {
+        status.allocatable = status.capacity.clone().or(base_status.allocatable.clone());
+    }
+    if status.addresses.as_ref().is_none_or(|a| a.is_empty()) {
+        status.addresses = base_status.addresses.clone();
+    }
+    if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
+        status.conditions = base_status.conditions.clone();
+    }
+    if status.node_info.is_none() {
+        status.node_info = base_status.node_info.clone();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,44 +253,4 @@ mod tests {
         assert_eq!(json["metadata"]["creationTimestamp"], "2026-01-01T00:00:00Z");
         assert!(node_hosts_file(&default_nodes()[0]).ends_with("192.168.49.2\tnode-1\n"));
     }
-}
-
-/// A Node from the learner's YAML, completed with what its kubelet reports
-/// when it registers: the standard labels, an address, a pod CIDR, capacity,
-/// and a Ready condition. What the YAML says wins. `index` numbers the node
-/// in its cluster (for its address and pod CIDR).
-pub fn registered(node: &Node, index: usize) -> Node {
-    let name = node_name(node).to_string();
-    let ip = format!("192.168.49.{}", 2 + index.min(200));
-    let cidr = format!("10.244.{}.0/24", index.min(250));
-    let base = make_node(index, &name, &ip, &cidr, None);
-    let mut out = node.clone();
-    let mut labels = base.metadata.labels.clone().unwrap_or_default();
-    labels.extend(node.metadata.labels.clone().unwrap_or_default());
-    out.metadata.labels = Some(labels);
-    out.metadata.creation_timestamp = base.metadata.creation_timestamp.clone();
-    out.metadata.uid.get_or_insert_with(|| base.metadata.uid.clone().unwrap_or_default());
-    let spec = out.spec.get_or_insert_with(Default::default);
-    if spec.pod_cidr.as_deref().unwrap_or("").is_empty() {
-        spec.pod_cidr = Some(cidr.clone());
-        spec.pod_cidrs = Some(vec![cidr]);
-    }
-    let base_status = base.status.unwrap_or_default();
-    let status = out.status.get_or_insert_with(Default::default);
-    if status.capacity.as_ref().is_none_or(|c| c.is_empty()) {
-        status.capacity = base_status.capacity.clone();
-    }
-    if status.allocatable.as_ref().is_none_or(|c| c.is_empty()) {
-        status.allocatable = status.capacity.clone().or(base_status.allocatable.clone());
-    }
-    if status.addresses.as_ref().is_none_or(|a| a.is_empty()) {
-        status.addresses = base_status.addresses.clone();
-    }
-    if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
-        status.conditions = base_status.conditions.clone();
-    }
-    if status.node_info.is_none() {
-        status.node_info = base_status.node_info.clone();
-    }
-    out
 }

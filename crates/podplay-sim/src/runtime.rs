@@ -86,8 +86,14 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(node_name: &str, node_ip: &str, pod_cidr: &str, kubelet_pid: Pid) -> Runtime {
-        let prefix =
-            pod_cidr.split('/').next().unwrap_or("10.244.0.0").rsplitn(2, '.').nth(1).unwrap_or("10.244.0").to_string();
+        let prefix = pod_cidr
+            .split('/')
+            .next()
+            .unwrap_or("10.244.0.0")
+            .rsplit_once('.')
+            .map(|x| x.0)
+            .unwrap_or("10.244.0")
+            .to_string();
         let mut images = BTreeSet::new();
         images.insert(PAUSE_IMAGE.to_string());
         Runtime {

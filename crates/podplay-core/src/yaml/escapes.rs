@@ -98,10 +98,8 @@ pub fn has_escape_go_yaml_rejects(raw: &str) -> bool {
     while let Some(c) = chars.next() {
         match c {
             '"' => return false,
-            '\\' => {
-                if chars.next() == Some('/') {
-                    return true;
-                }
+            '\\' if chars.next() == Some('/') => {
+                return true;
             }
             _ => {}
         }

@@ -652,10 +652,8 @@ fn tail_count(args: &[&str]) -> (Option<usize>, usize, bool, Vec<String>) {
         let count_arg = if a == "-n" {
             i += 1;
             args.get(i).copied()
-        } else if let Some(n) = a.strip_prefix("-n") {
-            Some(n)
         } else {
-            None
+            a.strip_prefix("-n")
         };
         if let Some(n) = count_arg {
             if let Some(plus) = n.strip_prefix('+') {
@@ -667,9 +665,8 @@ fn tail_count(args: &[&str]) -> (Option<usize>, usize, bool, Vec<String>) {
         } else if a.len() > 1 && a.starts_with('-') && a[1..].bytes().all(|b| b.is_ascii_digit()) {
             // The old `-NUM` form.
             last = a[1..].parse().ok();
-        } else if a == "-f" || a == "-F" {
-            follow = true;
-        } else if a.starts_with('-') && a.len() > 1 && a[1..].chars().all(|c| c == 'f' || c == 'F') {
+        } else if a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c == 'f' || c == 'F') {
+            // -f, -F, or them repeated.
             follow = true;
         } else {
             files.push(a.to_string());
@@ -713,11 +710,9 @@ async fn tail(sys: &Sys, args: &[&str]) -> i32 {
     }
     // `-f`/`-F`: wait for the file to grow (or appear), printing what is new.
     loop {
-        if !sys.sleep(SimDuration::from_secs(1)).await {
-            if sys.has_signal() {
-                // A caught signal (the shell's trap) ends following too.
-                return 0;
-            }
+        if !sys.sleep(SimDuration::from_secs(1)).await && sys.has_signal() {
+            // A caught signal (the shell's trap) ends following too.
+            return 0;
         }
         match sys.read_file(&file) {
             Ok(data) if data.len() > offset => {

@@ -44,7 +44,7 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
     ));
     sys.catch(SIGTERM);
     sys.catch(SIGINT);
-    log(sys, &format!("org.apache.catalina.core.StandardService.startInternal Starting service [Catalina]"));
+    log(sys, "org.apache.catalina.core.StandardService.startInternal Starting service [Catalina]");
     log(
         sys,
         &format!(
@@ -107,7 +107,7 @@ async fn wait_request(sys: &Sys, until: podplay_core::time::SimTime) -> Wake {
                 Err(_) => Wake::Signal,
             });
         }
-        if let std::task::Poll::Ready(_) = sleep.as_mut().poll(cx) {
+        if sleep.as_mut().poll(cx).is_ready() {
             return std::task::Poll::Ready(Wake::Timer);
         }
         std::task::Poll::Pending

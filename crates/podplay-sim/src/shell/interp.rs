@@ -958,7 +958,7 @@ impl<'a> Shell<'a> {
                             Err(flow) => return flow,
                         },
                         Err(_) => {
-                            self.error(&format!("let: arithmetic syntax error"));
+                            self.error("let: arithmetic syntax error");
                             self.status = 1;
                         }
                     }
@@ -1492,7 +1492,7 @@ impl<'a> Shell<'a> {
         match t.parse::<i64>() {
             Ok(n) => Ok(n),
             Err(_) => {
-                self.error(&format!("arithmetic syntax error"));
+                self.error("arithmetic syntax error");
                 Err(Flow::Exit(2))
             }
         }
