@@ -6,7 +6,10 @@ use crate::util::{Result, output, run};
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(args: &TestArgs) -> Result {
+    ensure_component("fmt", "rustfmt")?;
     run("cargo", &["fmt", "--all", "--check"])?;
+    ensure_component("clippy", "clippy")?;
+    run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     // The end-to-end tests need the built site: they run after it.
     run("cargo", &["test", "--workspace", "--all-targets", "--locked", "--exclude", "podplay-e2e"])?;
     wasm_check()?;
@@ -24,6 +27,14 @@ pub fn all(args: &TestArgs) -> Result {
 pub fn wasm_check() -> Result {
     ensure_wasm_target()?;
     run("cargo", &["check", "-p", "podplay-core", "-p", "podplay-sim", "--target", WASM_TARGET, "--locked"])
+}
+
+/// rustup's minimal profile has neither rustfmt nor clippy.
+fn ensure_component(cargo_command: &str, component: &str) -> Result {
+    if output("cargo", &[cargo_command, "--version"]).is_some() {
+        return Ok(());
+    }
+    run("rustup", &["component", "add", component])
 }
 
 pub fn ensure_wasm_target() -> Result {
