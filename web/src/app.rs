@@ -82,6 +82,12 @@ pub fn app() -> Html {
         (Some(r), Some(f)) => r.steps[..f.steps.min(r.steps.len())].to_vec(),
         _ => Vec::new(),
     };
+    // The picture draws this instant's data flow: the latest step since the
+    // previous instant that moved data (several steps can share an instant).
+    let flow_step = {
+        let since = state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map_or(0, |p| p.steps);
+        steps.get(since.min(steps.len())..).and_then(|new| new.iter().rev().find(|s| s.flow.is_some())).cloned()
+    };
     let containers: Vec<String> = run
         .as_ref()
         .and_then(|r| r.pod.spec.as_ref())
@@ -130,7 +136,8 @@ pub fn app() -> Html {
                         />
                         <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
                         <BreakPanel containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} />
-                        <Picture model={f.picture.clone()} step={steps.last().cloned()} stale={state.stale} />
+                        <Picture model={f.picture.clone()} step={flow_step} stale={state.stale}
+                            previous={state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map(|p| p.picture.clone())} />
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
                             <StoryPanel steps={steps.clone()} />

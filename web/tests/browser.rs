@@ -81,6 +81,34 @@ async fn stepping_back_to_the_start_shows_the_pod_pending() {
 }
 
 #[wasm_bindgen_test]
+async fn stepping_marks_what_changed_and_draws_the_data_flow() {
+    let root = mount().await;
+    let buttons = root.query_selector_all(".timeline button").unwrap();
+    let button = |i: u32| -> HtmlElement { buttons.item(i).unwrap().dyn_into().unwrap() };
+    for _ in 0..200 {
+        button(0).click();
+    }
+    settle().await;
+    let (mut changed, mut arrow, mut stepped) = (Vec::new(), false, 0);
+    for _ in 0..200 {
+        if button(2).has_attribute("disabled") {
+            break;
+        }
+        button(2).click();
+        settle().await;
+        stepped += 1;
+        let marks = root.query_selector_all(".picture .changed").unwrap();
+        for i in 0..marks.length() {
+            changed.push(marks.item(i).unwrap().text_content().unwrap_or_default());
+        }
+        arrow |= root.query_selector(".picture .flow-arrow").unwrap().is_some();
+    }
+    assert!(stepped > 3, "{stepped} steps");
+    assert!(changed.iter().any(|t| t.contains("nginx-container") && t.contains("✱ changed")), "{changed:?}");
+    assert!(arrow, "the debian container's write into the volume is drawn as an arrow");
+}
+
+#[wasm_bindgen_test]
 async fn the_cursor_on_a_key_shows_its_docs() {
     let root = mount().await;
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostAliases:\n  - ip: 10.1.2.3\n    hostnames: [foo.remote]\n  containers:\n  - name: web\n    image: nginx\n";

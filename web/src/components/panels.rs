@@ -32,10 +32,20 @@ pub struct StoryProps {
 #[function_component(StoryPanel)]
 pub fn story_panel(props: &StoryProps) -> Html {
     let shown = props.steps.len().saturating_sub(40);
+    // Keep the newest step in view as time moves.
+    let list = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with(props.steps.len(), move |_| {
+            if let Some(ol) = list.cast::<web_sys::Element>() {
+                ol.set_scroll_top(ol.scroll_height());
+            }
+        });
+    }
     html! {
         <section class="panel story" aria-label="What happened">
             <h2>{ "What happened" }</h2>
-            <ol start={(shown + 1).to_string()}>
+            <ol start={(shown + 1).to_string()} ref={list}>
                 { for props.steps[shown..].iter().map(|s| html!{
                     <li class={format!("step {:?}", s.kind).to_lowercase()}>
                         <span class="at">{ format!("{}.{:03}s", s.at.0 / 1000, s.at.0 % 1000) }</span>

@@ -11,8 +11,11 @@ use crate::run::Picture as Model;
 #[derive(Properties, PartialEq)]
 pub struct PictureProps {
     pub model: Model,
-    /// The latest step (its data flow is highlighted).
+    /// This instant's data-flow step, if any: its ends are highlighted and
+    /// joined by an animated arrow.
     pub step: Option<Step>,
+    /// The picture one instant earlier: what differs is marked as changed.
+    pub previous: Option<Model>,
     pub stale: bool,
 }
 
@@ -47,7 +50,16 @@ pub fn picture(props: &PictureProps) -> Html {
             let x = 40 + GAP + i as i32 * (BOX_W + GAP);
             let y = 200;
             let active = flow.as_ref().is_some_and(|f| f.from == c.name || f.to == c.name);
-            let class = format!("container {} {}{}", c.kind, c.tone, if active { " active" } else { "" });
+            let changed = props.previous.as_ref().is_some_and(|p| {
+                !p.containers.iter().any(|before| before.name == c.name && before.state == c.state && before.ready == c.ready)
+            });
+            let class = format!(
+                "container {} {}{}{}",
+                c.kind,
+                c.tone,
+                if active { " active" } else { "" },
+                if changed { " changed" } else { "" }
+            );
             html! {
                 <g class={class}>
                     <line class="joins" x1={(x + BOX_W / 2).to_string()} y1={y.to_string()} x2={(x + BOX_W / 2).to_string()} y2="150" />
@@ -55,6 +67,9 @@ pub fn picture(props: &PictureProps) -> Html {
                     <text x={(x + 10).to_string()} y={(y + 20).to_string()} class="name">{ format!("{} ({})", c.name, c.kind) }</text>
                     <text x={(x + 10).to_string()} y={(y + 40).to_string()} class="state">{ c.state.clone() }</text>
                     <text x={(x + 10).to_string()} y={(y + 56).to_string()} class="ready">{ if c.ready { "ready" } else { "not ready" } }</text>
+                    if changed {
+                        <text x={(x + BOX_W - 8).to_string()} y={(y + 56).to_string()} class="changed-mark" text-anchor="end">{ "✱ changed" }</text>
+                    }
                 </g>
             }
         })
@@ -77,7 +92,10 @@ pub fn picture(props: &PictureProps) -> Html {
                     Some(html! {
                         <g class="mount">
                             <line x1={cx.to_string()} y1="264" x2={(x + 90).to_string()} y2={y.to_string()} />
-                            <text x={(cx + 6).to_string()} y={(280 + 14 * j as i32).to_string()} class="mount-path">{ path.clone() }</text>
+                            <text x={(cx + 6).to_string()} y={(280 + 14 * j as i32).to_string()} class="mount-path">
+                                <title>{ path.clone() }</title>
+                                { shorten(path, 26) }
+                            </text>
                         </g>
                     })
                 })
@@ -92,6 +110,24 @@ pub fn picture(props: &PictureProps) -> Html {
             }
         })
         .collect();
+    // Where each end of a data flow sits, for the animated arrow.
+    let anchor = |end: &str| -> Option<(i32, i32)> {
+        if let Some(i) = m.containers.iter().position(|c| c.name == end) {
+            return Some((40 + GAP + i as i32 * (BOX_W + GAP) + BOX_W / 2, 200 + BOX_H / 2));
+        }
+        let i = m.volumes.iter().position(|v| format!("volume {}", v.name) == end)?;
+        Some((60 + i as i32 * 230 + 90, 300 + 24))
+    };
+    let arrow = flow.as_ref().and_then(|f| Some((anchor(&f.from)?, anchor(&f.to)?))).filter(|(a, b)| a != b).map(
+        |((x1, y1), (x2, y2))| {
+            html! {
+                <line class="flow-arrow" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
+                    marker-end="url(#flow-head)" />
+            }
+        },
+    );
+    let pause_changed = props.previous.as_ref().is_some_and(|p| p.sandbox != m.sandbox);
+    let pod_changed = props.previous.as_ref().is_some_and(|p| p.node != m.node || p.ip != m.ip);
     let flow_text = flow.as_ref().map(|f| format!("{} → {} ({})", f.from, f.to, f.via)).unwrap_or_default();
     let title = format!(
         "Pod {} on {}{}",
@@ -102,22 +138,53 @@ pub fn picture(props: &PictureProps) -> Html {
     html! {
         <figure class={if props.stale { "picture stale" } else { "picture" }}>
             <svg viewBox={format!("0 0 {width} {height}")} role="img" aria-label={title.clone()}>
+                <defs>
+                    <marker id="flow-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" class="flow-head" />
+                    </marker>
+                </defs>
                 <rect class="node" x="10" y="10" width={(width - 20).to_string()} height={(height - 20).to_string()} rx="12" />
                 <text x="24" y="34" class="node-name">{ format!("node {}", m.node.clone().unwrap_or_else(|| "(not scheduled)".into())) }</text>
                 <rect class="pod" x="30" y="48" width={(width - 60).to_string()} height={(height - 76).to_string()} rx="10" />
-                <text x="44" y="70" class="pod-name">{ title }</text>
-                <g class={if m.sandbox { "pause" } else { "pause absent" }}>
+                <text x="44" y="70" class={if pod_changed { "pod-name changed" } else { "pod-name" }}>
+                    { if pod_changed { format!("{title} ✱") } else { title } }
+                </text>
+                <g class={classes!("pause", (!m.sandbox).then_some("absent"), pause_changed.then_some("changed"))}>
                     <rect x="44" y="84" width={(width - 88).to_string()} height="66" rx="8" />
                     <text x="56" y="106" class="name">{ "pause (infra container): holds the shared namespaces" }</text>
                     <text x="56" y="130">{ shared }</text>
                 </g>
                 { containers }
                 { volumes }
+                { arrow }
             </svg>
             <figcaption>
                 { if props.stale { html!{ <strong class="stale-note">{ "Out of date: the YAML has errors; this is the last valid Pod. " }</strong> } } else { html!{} } }
                 { if flow_text.is_empty() { html!{} } else { html!{ <span class="flow">{ format!("Data flow: {flow_text}") }</span> } } }
             </figcaption>
         </figure>
+    }
+}
+
+/// A long path with its middle elided (`/root/apache-…/webapps`), so it fits
+/// beside its container; the full path is in the element's title.
+fn shorten(path: &str, max: usize) -> String {
+    let chars: Vec<char> = path.chars().collect();
+    if chars.len() <= max {
+        return path.to_string();
+    }
+    let tail = max / 2;
+    let head = max - tail - 1;
+    chars[..head].iter().chain(['…'].iter()).chain(chars[chars.len() - tail..].iter()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_paths_keep_both_ends() {
+        assert_eq!(super::shorten("/app", 26), "/app");
+        let short = super::shorten("/root/apache-tomcat-7.0.42-v2/webapps", 26);
+        assert_eq!(short.chars().count(), 26);
+        assert!(short.starts_with("/root/apache") && short.ends_with("v2/webapps"), "{short}");
     }
 }
