@@ -52,6 +52,13 @@ async fn renders_the_first_example_running() {
     assert!(picture.contains("pause (infra container): holds the shared namespaces"), "{picture}");
     assert!(picture.contains("nginx-container (main)"), "{picture}");
     assert!(picture.contains("volume shared-data"), "{picture}");
+    // The picture in words, for screen readers.
+    let spoken = root.query_selector("figure svg").unwrap().unwrap().get_attribute("aria-label").unwrap_or_default();
+    assert!(spoken.contains("nginx-container (main): Running, ready"), "{spoken}");
+    assert!(
+        spoken.contains("volume shared-data (hostPath) mounted by nginx-container at /usr/share/nginx/html"),
+        "{spoken}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -135,9 +135,32 @@ pub fn picture(props: &PictureProps) -> Html {
         m.node.clone().unwrap_or_else(|| "no node yet".into()),
         m.ip.as_ref().map(|ip| format!(", IP {ip}")).unwrap_or_default()
     );
+    // What a screen reader says for the whole picture: the same facts as
+    // the boxes, in words.
+    let spoken = {
+        let mut parts = vec![title.clone()];
+        parts.push(if m.sandbox { format!("pause container holds {shared}") } else { "no sandbox yet".into() });
+        for c in &m.containers {
+            parts.push(format!(
+                "{} ({}): {}, {}",
+                c.name,
+                c.kind,
+                c.state,
+                if c.ready { "ready" } else { "not ready" }
+            ));
+        }
+        for v in &m.volumes {
+            let mounts: Vec<String> = v.mounts.iter().map(|(c, p)| format!("{c} at {p}")).collect();
+            parts.push(format!("volume {} ({}) mounted by {}", v.name, v.kind, mounts.join(", ")));
+        }
+        if !flow_text.is_empty() {
+            parts.push(format!("data flow {flow_text}"));
+        }
+        parts.join("; ")
+    };
     html! {
         <figure class={if props.stale { "picture stale" } else { "picture" }}>
-            <svg viewBox={format!("0 0 {width} {height}")} role="img" aria-label={title.clone()}>
+            <svg viewBox={format!("0 0 {width} {height}")} role="img" aria-label={spoken}>
                 <defs>
                     <marker id="flow-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="flow-head" />
