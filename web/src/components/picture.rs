@@ -19,7 +19,7 @@ pub struct PictureProps {
     pub stale: bool,
 }
 
-const BOX_W: i32 = 170;
+const BOX_W: i32 = 196;
 const BOX_H: i32 = 64;
 const GAP: i32 = 18;
 
@@ -110,22 +110,31 @@ pub fn picture(props: &PictureProps) -> Html {
             }
         })
         .collect();
-    // Where each end of a data flow sits, for the animated arrow.
-    let anchor = |end: &str| -> Option<(i32, i32)> {
-        if let Some(i) = m.containers.iter().position(|c| c.name == end) {
-            return Some((40 + GAP + i as i32 * (BOX_W + GAP) + BOX_W / 2, 200 + BOX_H / 2));
-        }
-        let i = m.volumes.iter().position(|v| format!("volume {}", v.name) == end)?;
-        Some((60 + i as i32 * 230 + 90, 300 + 24))
-    };
-    let arrow = flow.as_ref().and_then(|f| Some((anchor(&f.from)?, anchor(&f.to)?))).filter(|(a, b)| a != b).map(
-        |((x1, y1), (x2, y2))| {
-            html! {
-                <line class="flow-arrow" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
-                    marker-end="url(#flow-head)" />
+    // Where each end of a data flow sits, for the animated arrow: between
+    // two containers, their facing sides; between a container and a volume,
+    // the container's bottom edge and the volume's top edge. The arrow never
+    // crosses a box's labels.
+    let container_x =
+        |end: &str| m.containers.iter().position(|c| c.name == end).map(|i| 40 + GAP + i as i32 * (BOX_W + GAP));
+    let volume_x =
+        |end: &str| m.volumes.iter().position(|v| format!("volume {}", v.name) == end).map(|i| 60 + i as i32 * 230);
+    let ends = |from: &str, to: &str| -> Option<((i32, i32), (i32, i32))> {
+        match (container_x(from), container_x(to), volume_x(from), volume_x(to)) {
+            (Some(a), Some(b), _, _) if a != b => {
+                let y = 200 + BOX_H / 2;
+                Some(if a < b { ((a + BOX_W, y), (b, y)) } else { ((a, y), (b + BOX_W, y)) })
             }
-        },
-    );
+            (Some(c), _, _, Some(v)) => Some(((c + BOX_W / 2, 200 + BOX_H), (v + 90, 300))),
+            (_, Some(c), Some(v), _) => Some(((v + 90, 300), (c + BOX_W / 2, 200 + BOX_H))),
+            _ => None,
+        }
+    };
+    let arrow = flow.as_ref().and_then(|f| ends(&f.from, &f.to)).map(|((x1, y1), (x2, y2))| {
+        html! {
+            <line class="flow-arrow" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()}
+                marker-end="url(#flow-head)" />
+        }
+    });
     let pause_changed = props.previous.as_ref().is_some_and(|p| p.sandbox != m.sandbox);
     let pod_changed = props.previous.as_ref().is_some_and(|p| p.node != m.node || p.ip != m.ip);
     let flow_text = flow.as_ref().map(|f| format!("{} → {} ({})", f.from, f.to, f.via)).unwrap_or_default();
