@@ -114,7 +114,7 @@ pub fn app() -> Html {
                 <button onclick={on_lang} aria-label="Language / 语言">{ if lang == Lang::En { "中文" } else { "English" } }</button>
             </header>
             <main>
-                <Editor text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
+                <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
                     on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()}
                     completions={state.completions.clone()} on_complete={state.dispatcher().to_callback().reform(Action::Complete)} />
                 <div class="stage">
@@ -123,6 +123,7 @@ pub fn app() -> Html {
                     }
                     if let Some(f) = &frame {
                         <Timeline
+                            lang={lang}
                             frame={state.frame}
                             frames={state.frames()}
                             playing={state.playing}
@@ -135,16 +136,17 @@ pub fn app() -> Html {
                             on_speed={actions.reform(Action::Speed)}
                         />
                         <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
-                        <BreakPanel containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} />
-                        <Picture model={f.picture.clone()} step={flow_step} stale={state.stale}
+                        <BreakPanel lang={lang} containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} />
+                        <Picture lang={lang} model={f.picture.clone()} step={flow_step} stale={state.stale}
                             previous={state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map(|p| p.picture.clone())} />
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
-                            <StoryPanel steps={steps.clone()} />
+                            <StoryPanel lang={lang} steps={steps.clone()} />
                             if let (Some(r), Some(c)) = (&run, &state.container) {
-                                <InsidePanel container={c.clone()} inside={r.inside(state.frame, c)} />
+                                <InsidePanel lang={lang} container={c.clone()} inside={r.inside(state.frame, c)} />
                             }
                             <Terminal
+                                lang={lang}
                                 containers={containers}
                                 selected={state.container.clone()}
                                 history={state.terminal.clone()}

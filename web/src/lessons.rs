@@ -20,6 +20,14 @@ impl Lang {
             Lang::Zh => zh,
         }
     }
+
+    /// The same choice for built text (`format!`).
+    pub fn pick<T>(self, en: T, zh: T) -> T {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
 }
 
 pub struct Lesson {

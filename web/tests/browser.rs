@@ -151,4 +151,12 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
     settle().await;
     let lesson = text_of(&root, ".lesson");
     assert!(lesson.contains("NodeSelector：让 Pod 调度成功") && lesson.contains("完成"), "{lesson}");
+    // The whole interface switches, not only the lesson.
+    assert!(text_of(&root, ".timeline").contains("▶ 播放"), "{}", text_of(&root, ".timeline"));
+    assert!(text_of(&root, ".story h2").contains("发生了什么"));
+    assert!(
+        text_of(&root, "figure").contains("pause（infra 容器）：持有共享的命名空间"),
+        "{}",
+        text_of(&root, "figure")
+    );
 }

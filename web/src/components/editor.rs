@@ -10,6 +10,7 @@ use crate::state::Diagnostic;
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
+    pub lang: crate::lessons::Lang,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
     pub on_edit: Callback<String>,
@@ -154,11 +155,11 @@ pub fn editor(props: &EditorProps) -> Html {
                             <p class="docs-more">{ format!("podplay explain {}", h.query) }</p>
                         </>
                     },
-                    None => html! { <p class="docs-text">{ "Put the cursor on a field to read its documentation." }</p> },
+                    None => html! { <p class="docs-text">{ props.lang.t("Put the cursor on a field to read its documentation.", "把光标放在字段上即可查看它的文档。") }</p> },
                 } }
             </aside>
             <ul class="diagnostics" aria-live="polite" aria-label="Problems">
-                { if props.diagnostics.is_empty() { html!{ <li class="ok">{ "No problems: the API server would accept this." }</li> } } else { list } }
+                { if props.diagnostics.is_empty() { html!{ <li class="ok">{ props.lang.t("No problems: the API server would accept this.", "没有问题：API Server 会接受它。") }</li> } } else { list } }
             </ul>
         </section>
     }

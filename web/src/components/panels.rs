@@ -27,6 +27,7 @@ pub fn status_panel(props: &StatusProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct StoryProps {
     pub steps: Vec<Step>,
+    pub lang: crate::lessons::Lang,
 }
 
 #[function_component(StoryPanel)]
@@ -44,7 +45,7 @@ pub fn story_panel(props: &StoryProps) -> Html {
     }
     html! {
         <section class="panel story" aria-label="What happened">
-            <h2>{ "What happened" }</h2>
+            <h2>{ props.lang.t("What happened", "发生了什么") }</h2>
             <ol start={(shown + 1).to_string()} ref={list}>
                 { for props.steps[shown..].iter().map(|s| html!{
                     <li class={format!("step {:?}", s.kind).to_lowercase()}>
@@ -60,6 +61,7 @@ pub fn story_panel(props: &StoryProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct TerminalProps {
+    pub lang: crate::lessons::Lang,
     pub containers: Vec<String>,
     pub selected: Option<String>,
     pub history: Vec<(String, String)>,
@@ -99,13 +101,13 @@ pub fn terminal(props: &TerminalProps) -> Html {
                 { for props.history.iter().map(|(cmd, out)| html!{ <><span class="prompt">{ format!("{cmd}\n") }</span>{ out.clone() }</> }) }
             </pre>
             <form onsubmit={on_submit}>
-                <label>{ "Container " }
+                <label>{ props.lang.t("Container ", "容器 ") }
                     <select onchange={on_change} aria-label="Container">
                         { for props.containers.iter().map(|c| html!{ <option value={c.clone()} selected={props.selected.as_deref() == Some(c.as_str())}>{ c.clone() }</option> }) }
                     </select>
                 </label>
                 <input ref={input} type="text" placeholder="ps ax · cat /etc/hosts · ls /usr/share/nginx/html" aria-label="Command" />
-                <button type="submit">{ "Run" }</button>
+                <button type="submit">{ props.lang.t("Run", "运行") }</button>
             </form>
         </section>
     }
@@ -113,6 +115,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct InsideProps {
+    pub lang: crate::lessons::Lang,
     pub container: String,
     pub inside: crate::run::Inside,
 }
@@ -124,20 +127,21 @@ pub fn inside_panel(props: &InsideProps) -> Html {
     let i = &props.inside;
     html! {
         <section class="panel inside" aria-label="Inside the Pod">
-            <h2>{ "Processes, as the node sees them" }</h2>
+            <h2>{ props.lang.t("Processes, as the node sees them", "节点上看到的进程") }</h2>
             <pre>{ i.node_ps.clone() }</pre>
-            <h2>{ format!("Processes, as {} sees them", props.container) }</h2>
+            <h2>{ props.lang.pick(format!("Processes, as {} sees them", props.container), format!("容器 {} 里看到的进程", props.container)) }</h2>
             <pre>{ i.container_ps.clone() }</pre>
-            <h2>{ format!("/etc/hosts in {}", props.container) }</h2>
+            <h2>{ props.lang.pick(format!("/etc/hosts in {}", props.container), format!("容器 {} 的 /etc/hosts", props.container)) }</h2>
             <pre>{ i.hosts.clone() }</pre>
             <h2>{ format!("kubectl logs -c {}", props.container) }</h2>
-            <pre>{ if i.log.is_empty() { "(no output yet)".to_string() } else { i.log.clone() } }</pre>
+            <pre>{ if i.log.is_empty() { props.lang.t("(no output yet)", "（暂无输出）").to_string() } else { i.log.clone() } }</pre>
         </section>
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct BreakProps {
+    pub lang: crate::lessons::Lang,
     pub containers: Vec<String>,
     pub on_break: Callback<crate::run::Intervention>,
     pub on_break_spec: Callback<crate::breakage::SpecBreak>,
@@ -152,10 +156,10 @@ pub fn break_panel(props: &BreakProps) -> Html {
     let post_start = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::FailingPostStart);
     html! {
         <section class="panel break" aria-label="Break things">
-            <h2>{ "Break things (at this instant)" }</h2>
+            <h2>{ props.lang.t("Break things (at this instant)", "搞点破坏（在此刻）") }</h2>
             <button onclick={delete}>{ "kubectl delete pod" }</button>
-            <button onclick={image} title="Change the first container's image to a tag the registry does not have, in the editor">{ "Make the image missing" }</button>
-            <button onclick={post_start} title="Give the first container a postStart hook that exits 1, in the editor">{ "Make postStart fail" }</button>
+            <button onclick={image} title={props.lang.t("Change the first container's image to a tag the registry does not have, in the editor", "在编辑器里把第一个容器的镜像改成仓库里没有的标签")}>{ props.lang.t("Make the image missing", "让镜像不存在") }</button>
+            <button onclick={post_start} title={props.lang.t("Give the first container a postStart hook that exits 1, in the editor", "在编辑器里给第一个容器加一个以 1 退出的 postStart 钩子")}>{ props.lang.t("Make postStart fail", "让 postStart 失败") }</button>
             { for props.containers.iter().map(|c| {
                 let name = c.clone();
                 let kill = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 9 });

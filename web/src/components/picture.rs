@@ -10,6 +10,7 @@ use crate::run::Picture as Model;
 
 #[derive(Properties, PartialEq)]
 pub struct PictureProps {
+    pub lang: crate::lessons::Lang,
     pub model: Model,
     /// This instant's data-flow step, if any: its ends are highlighted and
     /// joined by an animated arrow.
@@ -66,9 +67,9 @@ pub fn picture(props: &PictureProps) -> Html {
                     <rect x={x.to_string()} y={y.to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="8" />
                     <text x={(x + 10).to_string()} y={(y + 20).to_string()} class="name">{ format!("{} ({})", c.name, c.kind) }</text>
                     <text x={(x + 10).to_string()} y={(y + 40).to_string()} class="state">{ c.state.clone() }</text>
-                    <text x={(x + 10).to_string()} y={(y + 56).to_string()} class="ready">{ if c.ready { "ready" } else { "not ready" } }</text>
+                    <text x={(x + 10).to_string()} y={(y + 56).to_string()} class="ready">{ if c.ready { props.lang.t("ready", "就绪") } else { props.lang.t("not ready", "未就绪") } }</text>
                     if changed {
-                        <text x={(x + BOX_W - 8).to_string()} y={(y + 56).to_string()} class="changed-mark" text-anchor="end">{ "✱ changed" }</text>
+                        <text x={(x + BOX_W - 8).to_string()} y={(y + 56).to_string()} class="changed-mark" text-anchor="end">{ props.lang.t("✱ changed", "✱ 有变化") }</text>
                     }
                 </g>
             }
@@ -183,7 +184,7 @@ pub fn picture(props: &PictureProps) -> Html {
                 </text>
                 <g class={classes!("pause", (!m.sandbox).then_some("absent"), pause_changed.then_some("changed"))}>
                     <rect x="44" y="84" width={(width - 88).to_string()} height="66" rx="8" />
-                    <text x="56" y="106" class="name">{ "pause (infra container): holds the shared namespaces" }</text>
+                    <text x="56" y="106" class="name">{ props.lang.t("pause (infra container): holds the shared namespaces", "pause（infra 容器）：持有共享的命名空间") }</text>
                     <text x="56" y="130">{ shared }</text>
                 </g>
                 { containers }
@@ -191,8 +192,8 @@ pub fn picture(props: &PictureProps) -> Html {
                 { arrow }
             </svg>
             <figcaption>
-                { if props.stale { html!{ <strong class="stale-note">{ "Out of date: the YAML has errors; this is the last valid Pod. " }</strong> } } else { html!{} } }
-                { if flow_text.is_empty() { html!{} } else { html!{ <span class="flow">{ format!("Data flow: {flow_text}") }</span> } } }
+                { if props.stale { html!{ <strong class="stale-note">{ props.lang.t("Out of date: the YAML has errors; this is the last valid Pod. ", "已过期：YAML 有错误，这是上一个有效的 Pod。") }</strong> } } else { html!{} } }
+                { if flow_text.is_empty() { html!{} } else { html!{ <span class="flow">{ format!("{}{flow_text}", props.lang.t("Data flow: ", "数据流：")) }</span> } } }
             </figcaption>
         </figure>
     }

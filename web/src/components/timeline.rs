@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
+    pub lang: crate::lessons::Lang,
     pub frame: usize,
     pub frames: usize,
     pub playing: bool,
@@ -43,11 +44,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     html! {
         <nav class="timeline" aria-label="Time">
-            <button onclick={props.on_back.reform(|_| ())} aria-label="Step back (←)" disabled={props.frame == 0}>{ "◀ Back" }</button>
-            <button onclick={props.on_play.reform(|_| ())} aria-label="Play or pause (space)">{ if props.playing { "❚❚ Pause" } else { "▶ Play" } }</button>
-            <button onclick={props.on_forward.reform(|_| ())} aria-label="Step forward (→)" disabled={props.frame >= last}>{ "Forward ▶" }</button>
+            <button onclick={props.on_back.reform(|_| ())} aria-label="Step back (←)" disabled={props.frame == 0}>{ props.lang.t("◀ Back", "◀ 后退") }</button>
+            <button onclick={props.on_play.reform(|_| ())} aria-label="Play or pause (space)">{ if props.playing { props.lang.t("❚❚ Pause", "❚❚ 暂停") } else { props.lang.t("▶ Play", "▶ 播放") } }</button>
+            <button onclick={props.on_forward.reform(|_| ())} aria-label="Step forward (→)" disabled={props.frame >= last}>{ props.lang.t("Forward ▶", "前进 ▶") }</button>
             <input type="range" min="0" max={last.to_string()} value={props.frame.to_string()} oninput={on_input} aria-label="Timeline" />
-            <label class="speed">{ "Speed " }
+            <label class="speed">{ props.lang.t("Speed ", "速度 ") }
                 <select onchange={on_speed} aria-label="Playing speed">
                     { for SPEEDS.iter().map(|(label, ms)| html! {
                         <option value={ms.to_string()} selected={*ms == props.tick_ms}>{ *label }</option>
