@@ -39,7 +39,7 @@ fn container() -> FieldPath {
 
 fn missing_image(chars: &[char], pod: &AnalyzedDocument) -> Option<String> {
     let image = pod.spans.get(&container().child("image"))?.value;
-    let old: String = chars[image.start.offset as usize..image.end.offset as usize].iter().collect();
+    let old: String = chars.get(image.start.offset as usize..image.end.offset as usize)?.iter().collect();
     let old = old.trim_matches(|c| c == '"' || c == '\'');
     // Keep the repository, so the pull error names the learner's image.
     let repository = match old.rfind(':') {
@@ -140,6 +140,19 @@ mod tests {
         let broken = apply(text, SpecBreak::FailingPostStart).unwrap();
         assert!(broken.contains("exit 1"), "{broken}");
         assert!(broken.contains("      postStart:\n        exec: {command: [\"sh\", \"-c\", \"echo postStart fails; exit 1\"]}\n      preStop:"), "preStop is kept: {broken}");
+    }
+
+    #[test]
+    fn every_example_can_be_broken_both_ways_into_a_valid_pod() {
+        for e in EXAMPLES {
+            for which in [SpecBreak::MissingImage, SpecBreak::FailingPostStart] {
+                let broken = apply(e.yaml, which);
+                // Every example has a first container with an image on its own line.
+                let broken = broken.unwrap_or_else(|| panic!("{} {which:?}", e.file));
+                assert!(analyze(&broken).is_valid(), "{} {which:?}", e.file);
+                assert_ne!(broken, e.yaml);
+            }
+        }
     }
 
     #[test]
