@@ -136,7 +136,7 @@ pub fn app() -> Html {
                             on_speed={actions.reform(Action::Speed)}
                         />
                         <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
-                        <BreakPanel lang={lang} containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} />
+                        <BreakPanel lang={lang} containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!state.stale} />
                         <Picture lang={lang} model={f.picture.clone()} step={flow_step} stale={state.stale}
                             previous={state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map(|p| p.picture.clone())} />
                         <div class="panels">

@@ -145,6 +145,8 @@ pub struct BreakProps {
     pub containers: Vec<String>,
     pub on_break: Callback<crate::run::Intervention>,
     pub on_break_spec: Callback<crate::breakage::SpecBreak>,
+    /// The spec breaks edit the text, so they need a valid one.
+    pub text_valid: bool,
 }
 
 /// Break things at the current instant and watch what Kubernetes does.
@@ -158,8 +160,8 @@ pub fn break_panel(props: &BreakProps) -> Html {
         <section class="panel break" aria-label="Break things">
             <h2>{ props.lang.t("Break things (at this instant)", "搞点破坏（在此刻）") }</h2>
             <button onclick={delete}>{ "kubectl delete pod" }</button>
-            <button onclick={image} title={props.lang.t("Change the first container's image to a tag the registry does not have, in the editor", "在编辑器里把第一个容器的镜像改成仓库里没有的标签")}>{ props.lang.t("Make the image missing", "让镜像不存在") }</button>
-            <button onclick={post_start} title={props.lang.t("Give the first container a postStart hook that exits 1, in the editor", "在编辑器里给第一个容器加一个以 1 退出的 postStart 钩子")}>{ props.lang.t("Make postStart fail", "让 postStart 失败") }</button>
+            <button onclick={image} disabled={!props.text_valid} title={props.lang.t("Change the first container's image to a tag the registry does not have, in the editor", "在编辑器里把第一个容器的镜像改成仓库里没有的标签")}>{ props.lang.t("Make the image missing", "让镜像不存在") }</button>
+            <button onclick={post_start} disabled={!props.text_valid} title={props.lang.t("Give the first container a postStart hook that exits 1, in the editor", "在编辑器里给第一个容器加一个以 1 退出的 postStart 钩子")}>{ props.lang.t("Make postStart fail", "让 postStart 失败") }</button>
             { for props.containers.iter().map(|c| {
                 let name = c.clone();
                 let kill = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 9 });
