@@ -50,6 +50,9 @@ pub fn ensure_tools() -> Result<String> {
     let tools = project_root().join("target/tools");
     let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
     if !wasm_opt.exists() {
+        if output("npm", &["--version"]).is_none() {
+            apt_install(&["nodejs", "npm"])?;
+        }
         std::fs::create_dir_all(&tools).map_err(|e| e.to_string())?;
         let prefix = tools.to_string_lossy().into_owned();
         crate::util::run(
@@ -100,7 +103,13 @@ pub fn ensure_browser() -> Result {
     if std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists() {
         return Ok(());
     }
-    let install = ["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"];
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+/// Debian packages, refreshing the package lists only when the first try fails.
+fn apt_install(packages: &[&str]) -> Result {
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
     if crate::util::run("apt-get", &install).is_err() {
         crate::util::run("apt-get", &["update"])?;
         crate::util::run("apt-get", &install)?;
