@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::editor::Editor;
-use crate::components::panels::{BreakPanel, InsidePanel, LessonPanel, StatusPanel, StoryPanel, Terminal};
+use crate::components::panels::{BreakPanel, InsidePanel, LessonPanel, STORY_STEPS, StatusPanel, StoryPanel, Terminal};
 use crate::components::picture::Picture;
 use crate::components::timeline::Timeline;
 use crate::examples::EXAMPLES;
@@ -78,9 +78,11 @@ pub fn app() -> Html {
     let actions = state.dispatcher().to_callback();
     let run = state.run.clone();
     let frame = run.as_ref().and_then(|r| r.frames.get(state.frame).cloned());
-    let steps = match (&run, &frame) {
-        (Some(r), Some(f)) => r.steps[..f.steps.min(r.steps.len())].to_vec(),
-        _ => Vec::new(),
+    // The steps that had happened by this instant, borrowed from the run;
+    // only what is shown is copied.
+    let steps: &[podplay_sim::trace::Step] = match (&run, &frame) {
+        (Some(r), Some(f)) => &r.steps[..f.steps.min(r.steps.len())],
+        _ => &[],
     };
     // The picture draws this instant's data flow: the latest step since the
     // previous instant that moved data (several steps can share an instant).
@@ -88,6 +90,7 @@ pub fn app() -> Html {
         let since = state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map_or(0, |p| p.steps);
         steps.get(since.min(steps.len())..).and_then(|new| new.iter().rev().find(|s| s.flow.is_some())).cloned()
     };
+    let story_from = steps.len().saturating_sub(STORY_STEPS);
     let containers: Vec<String> = run
         .as_ref()
         .and_then(|r| r.pod.spec.as_ref())
@@ -141,7 +144,7 @@ pub fn app() -> Html {
                             previous={state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map(|p| p.picture.clone())} />
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
-                            <StoryPanel lang={lang} steps={steps.clone()} />
+                            <StoryPanel lang={lang} steps={steps[story_from..].to_vec()} first={story_from + 1} />
                             if let (Some(r), Some(c)) = (&run, &state.container) {
                                 <InsidePanel lang={lang} container={c.clone()} inside={r.inside(state.frame, c)} />
                             }

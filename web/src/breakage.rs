@@ -7,7 +7,7 @@
 //! text is still a valid Pod: a break never produces a YAML mistake.
 
 use podplay_core::path::FieldPath;
-use podplay_core::{AnalyzedDocument, analyze};
+use podplay_core::{Analysis, AnalyzedDocument, analyze};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpecBreak {
@@ -18,9 +18,9 @@ pub enum SpecBreak {
 }
 
 /// The text with the break applied, or `None` when the text is not a valid
-/// Pod or the break cannot be placed.
-pub fn apply(text: &str, which: SpecBreak) -> Option<String> {
-    let analysis = analyze(text);
+/// Pod or the break cannot be placed. `analysis` is the text's own (the
+/// playground already holds it).
+pub fn apply(text: &str, analysis: &Analysis, which: SpecBreak) -> Option<String> {
     if !analysis.is_valid() {
         return None;
     }
@@ -117,6 +117,10 @@ fn line_end(chars: &[char], offset: u32) -> u32 {
 mod tests {
     use super::*;
     use crate::examples::EXAMPLES;
+
+    fn apply(text: &str, which: SpecBreak) -> Option<String> {
+        super::apply(text, &analyze(text), which)
+    }
 
     fn example(file: &str) -> &'static str {
         EXAMPLES.iter().find(|e| e.file == file).map(|e| e.yaml).expect("example exists")

@@ -15,10 +15,7 @@ pub enum Lang {
 impl Lang {
     /// The text in this language.
     pub fn t(self, en: &'static str, zh: &'static str) -> &'static str {
-        match self {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
+        self.pick(en, zh)
     }
 
     /// The same choice for built text (`format!`).

@@ -20,9 +20,21 @@ pub struct Diagnostic {
     pub warning: bool,
 }
 
+/// The pipeline's analysis of the current text, shared rather than redone:
+/// hover docs and spec breaks read it. Equal when it is the same analysis.
+#[derive(Clone, Debug, Default)]
+pub struct Analyzed(pub Rc<podplay_core::Analysis>);
+
+impl PartialEq for Analyzed {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub text: String,
+    pub analysis: Analyzed,
     pub diagnostics: Vec<Diagnostic>,
     /// The last valid simulation (kept while the text is invalid).
     pub run: Option<Rc<Run>>,
@@ -81,6 +93,7 @@ impl State {
     pub fn new(text: String) -> State {
         let mut state = State {
             text: String::new(),
+            analysis: Analyzed::default(),
             diagnostics: Vec::new(),
             run: None,
             stale: false,
@@ -137,6 +150,7 @@ impl State {
             }
             None => self.stale = self.run.is_some(),
         }
+        self.analysis = Analyzed(Rc::new(analysis));
         self.text = text;
     }
 
@@ -201,7 +215,7 @@ impl Reducible for State {
                 next.set_text(text);
             }
             Action::BreakSpec(which) => {
-                if let Some(text) = crate::breakage::apply(&next.text, which) {
+                if let Some(text) = crate::breakage::apply(&next.text, &next.analysis.0, which) {
                     next.set_text(text);
                     next.frame = 0;
                     next.playing = true;
@@ -228,7 +242,7 @@ impl Reducible for State {
             Action::Cursor(utf16) => {
                 let offset = char_offset(&next.text, utf16);
                 next.cursor = offset;
-                next.hover = podplay_core::hover::hover(&analyze(&next.text), offset);
+                next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
                 next.completions = podplay_core::hover::completions(&next.text, offset);
             }
             Action::Exec(command) => {

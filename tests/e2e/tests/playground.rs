@@ -134,7 +134,7 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
 }
 
 /// Picks an option of a `<select>` by its aria-label.
-async fn choose(c: &Client, label: &str, value: usize) {
+async fn choose(c: &Client, label: &str, value: impl std::fmt::Display) {
     js(c, &format!("const s = document.querySelector('select[aria-label={label}]'); s.value = '{value}'; s.dispatchEvent(new Event('change'));")).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
@@ -145,8 +145,7 @@ async fn to_the_end(c: &Client) {
 }
 
 async fn run_in_terminal(c: &Client, container: &str, command: &str) -> String {
-    js(c, &format!("const s = document.querySelector('select[aria-label=Container]'); s.value = '{container}'; s.dispatchEvent(new Event('change'));")).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    choose(c, "Container", container).await;
     let input = c.find(Locator::Css(".terminal input[type=text]")).await.unwrap();
     input.send_keys(command).await.unwrap();
     c.find(Locator::Css(".terminal button[type=submit]")).await.unwrap().click().await.unwrap();

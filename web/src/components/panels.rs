@@ -6,6 +6,9 @@ use yew::prelude::*;
 
 use podplay_sim::trace::Step;
 
+/// How many of the latest steps the story lists.
+pub const STORY_STEPS: usize = 40;
+
 #[derive(Properties, PartialEq)]
 pub struct StatusProps {
     pub get_wide: String,
@@ -26,18 +29,20 @@ pub fn status_panel(props: &StatusProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct StoryProps {
+    /// The latest steps (the app passes at most [`STORY_STEPS`]).
     pub steps: Vec<Step>,
+    /// The number of the first one shown.
+    pub first: usize,
     pub lang: crate::lessons::Lang,
 }
 
 #[function_component(StoryPanel)]
 pub fn story_panel(props: &StoryProps) -> Html {
-    let shown = props.steps.len().saturating_sub(40);
     // Keep the newest step in view as time moves.
     let list = use_node_ref();
     {
         let list = list.clone();
-        use_effect_with(props.steps.len(), move |_| {
+        use_effect_with(props.first + props.steps.len(), move |_| {
             if let Some(ol) = list.cast::<web_sys::Element>() {
                 ol.set_scroll_top(ol.scroll_height());
             }
@@ -46,8 +51,8 @@ pub fn story_panel(props: &StoryProps) -> Html {
     html! {
         <section class="panel story" aria-label="What happened">
             <h2>{ props.lang.t("What happened", "发生了什么") }</h2>
-            <ol start={(shown + 1).to_string()} ref={list}>
-                { for props.steps[shown..].iter().map(|s| html!{
+            <ol start={props.first.to_string()} ref={list}>
+                { for props.steps.iter().map(|s| html!{
                     <li class={format!("step {:?}", s.kind).to_lowercase()}>
                         <span class="at">{ format!("{}.{:03}s", s.at.0 / 1000, s.at.0 % 1000) }</span>
                         <span class="actor">{ s.actor.label() }</span>
