@@ -77,6 +77,16 @@ pub fn app() -> Html {
     };
     let actions = state.dispatcher().to_callback();
     let run = state.run.clone();
+    // Re-simulating to the instant is the costly part of the inside panel:
+    // done when the instant, the container or the run changes, not on every
+    // render (keystrokes, cursor moves, play ticks).
+    let inside = {
+        let run = run.clone();
+        let key = (state.frame, state.container.clone(), run.as_ref().map(|r| std::rc::Rc::as_ptr(r) as usize));
+        use_memo(key, move |(frame, container, _)| {
+            run.as_ref().zip(container.as_ref()).map(|(r, c)| (c.clone(), r.inside(*frame, c)))
+        })
+    };
     let frame = run.as_ref().and_then(|r| r.frames.get(state.frame).cloned());
     // The steps that had happened by this instant, borrowed from the run;
     // only what is shown is copied.
@@ -145,8 +155,8 @@ pub fn app() -> Html {
                         <div class="panels">
                             <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
                             <StoryPanel lang={lang} steps={steps[story_from..].to_vec()} first={story_from + 1} />
-                            if let (Some(r), Some(c)) = (&run, &state.container) {
-                                <InsidePanel lang={lang} container={c.clone()} inside={r.inside(state.frame, c)} />
+                            if let Some((c, i)) = (*inside).clone() {
+                                <InsidePanel lang={lang} container={c} inside={i} />
                             }
                             <Terminal
                                 lang={lang}
