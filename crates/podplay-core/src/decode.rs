@@ -256,7 +256,11 @@ impl Walker {
     fn scalar(&mut self, node: &Node, kind: ScalarKind, ty: &TypeRef, path: &FieldPath, owner: &str) -> Option<Json> {
         match (kind, &node.value) {
             (ScalarKind::Object, _) => Some(self.free_form(node, path)),
-            (ScalarKind::Time, Value::String(s)) => Some(Json::String(s.clone())),
+            // metav1.Time reads JSON with time.Parse(time.RFC3339, …).
+            (ScalarKind::Time, Value::String(s)) => match crate::time::civil::parse_rfc3339(s) {
+                Ok(_) => Some(Json::String(s.clone())),
+                Err(message) => self.type_error(node, path, message),
+            },
             (ScalarKind::IntOrString, Value::String(s)) => Some(Json::String(s.clone())),
             (ScalarKind::IntOrString, v) => match integer(v, true) {
                 Some(i) => Some(Json::Number(i.into())),
@@ -451,6 +455,17 @@ mod tests {
         assert_eq!(p.message(), "strict decoding error: unknown field \"spec.containers[0].imagee\"");
         assert_eq!(p.hint().as_deref(), Some("did you mean \"image\"?"));
         assert_eq!((p.span.start.line, p.span.start.column), (6, 5));
+    }
+
+    #[test]
+    fn times_are_read_as_go_reads_rfc3339() {
+        let d = decode_pod("metadata:\n  creationTimestamp: 2026-01-01T00:00:00Z\n  deletionTimestamp: tomorrow\n");
+        let messages: Vec<_> = d.problems.iter().map(DecodeProblem::message).collect();
+        assert_eq!(
+            messages,
+            [r#"parsing time "tomorrow" as "2006-01-02T15:04:05Z07:00": cannot parse "tomorrow" as "2006""#]
+        );
+        assert_eq!(d.problems[0].path.to_string(), "metadata.deletionTimestamp");
     }
 
     #[test]

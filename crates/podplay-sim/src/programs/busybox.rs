@@ -578,7 +578,7 @@ fn long_line(sys: &Sys, full: &str, name: &str) -> String {
         perms.push(if bits & 2 != 0 { 'w' } else { '-' });
         perms.push(if bits & 1 != 0 { 'x' } else { '-' });
     }
-    let t = sys.now().to_k8s().0;
+    let t = sys.now().civil();
     format!("{perms}    1 root     root     {size:>8} {} {name}", t.strftime("%b %e %H:%M"))
 }
 
@@ -622,10 +622,10 @@ async fn sleep(sys: &Sys, args: &[&str]) -> i32 {
 }
 
 fn date(sys: &Sys, args: &[&str]) -> i32 {
-    let t = sys.now().to_k8s().0;
+    let t = sys.now().civil();
     let text = match args.iter().find(|a| a.starts_with('+')) {
-        Some(fmt) => t.strftime(&fmt[1..]).to_string(),
-        None => t.strftime("%a %b %e %H:%M:%S UTC %Y").to_string(),
+        Some(fmt) => t.strftime(&fmt[1..]),
+        None => t.strftime("%a %b %e %H:%M:%S UTC %Y"),
     };
     out(sys, &format!("{text}\n"));
     0

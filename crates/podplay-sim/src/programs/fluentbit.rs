@@ -100,7 +100,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
 async fn ship(sys: &Sys, config: &Config, line: &str) {
     for o in &config.outputs {
         if o.kind != "es" {
-            let at = sys.now().to_k8s().0.as_second();
+            let at = sys.now().to_unix_seconds();
             out(sys, &format!("[0] tail.0: [{at}.000000000, {{\"log\"=>\"{line}\"}}]\n"));
             continue;
         }

@@ -41,8 +41,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
 }
 
 fn timestamp(sys: &Sys) -> String {
-    let t = sys.now().to_k8s().0;
-    t.strftime("%Y/%m/%d %H:%M:%S").to_string()
+    sys.now().civil().strftime("%Y/%m/%d %H:%M:%S")
 }
 
 fn send_signal(sys: &Sys, name: &str) -> i32 {
@@ -182,8 +181,7 @@ fn serve(sys: &Sys, conn: u64) {
         Err(_) => (404, error_page(404)),
     };
     let peer = sys.peer_ip(conn);
-    let t = sys.now().to_k8s().0;
-    let stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000");
+    let stamp = sys.now().civil().strftime("%d/%b/%Y:%H:%M:%S +0000");
     out(
         sys,
         &format!(

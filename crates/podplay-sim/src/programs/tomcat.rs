@@ -33,8 +33,7 @@ fn parent(path: &str) -> String {
 }
 
 fn log(sys: &Sys, text: &str) {
-    let t = sys.now().to_k8s().0;
-    let stamp = t.strftime("%d-%b-%Y %H:%M:%S%.3f");
+    let stamp = sys.now().civil().strftime("%d-%b-%Y %H:%M:%S%.3f");
     out(sys, &format!("{stamp} INFO [main] {text}\n"));
 }
 

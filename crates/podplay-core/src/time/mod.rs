@@ -8,6 +8,8 @@
 //! - [`human_duration`]: apimachinery's `duration.HumanDuration`, kubectl's
 //!   AGE and `RESTARTS (… ago)` columns (`5s`, `2m30s`, `10m`, `3h5m`, `2d`).
 
+pub mod civil;
+
 use std::fmt;
 use std::ops::{Add, AddAssign};
 
@@ -112,6 +114,12 @@ impl SimTime {
     /// The Kubernetes timestamp of this instant.
     pub fn to_k8s(self) -> Time {
         virtual_time(self.0)
+    }
+
+    /// The UTC date and time of this instant (for `date`, logs and `ls -l`).
+    pub fn civil(self) -> civil::Civil {
+        let unix_ms = i64::try_from(self.0).ok().and_then(|ms| (VIRTUAL_EPOCH_UNIX_SECONDS * 1000).checked_add(ms));
+        civil::Civil::from_unix_millis(unix_ms.unwrap_or(i64::MAX))
     }
 
     /// Unix seconds of this instant.
