@@ -18,6 +18,9 @@ pub enum Command {
     /// Kubernetes OpenAPI definitions shipped in the PyPI package
     /// `kubernetes-validate`.
     GenSchema(GenSchemaArgs),
+    /// Regenerate `crates/podplay-core/src/typed/objects.rs` (the decoder's
+    /// field tables) from the schema data file.
+    GenTyped(GenTypedArgs),
     /// Check that podplay-core and podplay-sim build for wasm32-unknown-unknown.
     WasmCheck,
     /// Build and serve the playground at http://127.0.0.1:8080 with live reload.
@@ -48,4 +51,11 @@ pub struct DistArgs {
     /// The URL path the site is served under (`/podplay/` on GitHub Pages).
     #[arg(long)]
     pub public_url: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct GenTypedArgs {
+    /// Fail if the file is out of date instead of writing it.
+    #[arg(long)]
+    pub check: bool,
 }

@@ -6,6 +6,7 @@
 mod flags;
 mod schema;
 mod test;
+mod typed;
 mod util;
 mod web;
 
@@ -16,6 +17,7 @@ fn main() {
     let result = match flags.command {
         flags::Command::Test(args) => test::all(&args),
         flags::Command::GenSchema(args) => schema::generate(&args),
+        flags::Command::GenTyped(args) => typed::generate(args.check),
         flags::Command::WasmCheck => test::wasm_check(),
         flags::Command::Serve => web::serve(),
         flags::Command::Dist(args) => web::dist(args.public_url.as_deref()),

@@ -8,6 +8,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub fn all(args: &TestArgs) -> Result {
     ensure_component("fmt", "rustfmt")?;
     run("cargo", &["fmt", "--all", "--check"])?;
+    crate::typed::generate(true)?;
     ensure_component("clippy", "clippy")?;
     run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
     // The end-to-end tests need the built site: they run after it.

@@ -1,8 +1,8 @@
 //! The whole spec pipeline on one file: YAML → kinds → strict decode →
 //! defaults → validation, every problem located.
 
+use crate::typed::FromJson;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use serde::de::DeserializeOwned;
 
 use crate::decode::{DecodeProblemKind, Decoded, SpanIndex, decode};
 use crate::defaults::default_pod;
@@ -298,8 +298,8 @@ fn starts_with(path: &FieldPath, prefix: &FieldPath) -> bool {
 
 /// JSON → k8s-openapi type. The decoder already checked every type, so this
 /// only fails on a podplay bug; it then reports instead of panicking.
-fn typed<T: DeserializeOwned>(json: serde_json::Value, span: Span) -> Result<T, Diagnostic> {
-    serde_json::from_value(json).map_err(|e| {
+fn typed<T: FromJson>(json: serde_json::Value, span: Span) -> Result<T, Diagnostic> {
+    crate::typed::from_json(json).map_err(|e| {
         Diagnostic::new(span, String::new(), Severity::Error, Stage::Decode, format!("internal error: {e}"))
             .with_hint(Some("this is a podplay bug; please report it with the YAML".into()))
     })

@@ -29,6 +29,7 @@ pub mod scheduler;
 pub mod schema;
 pub mod source;
 pub mod time;
+pub mod typed;
 pub mod validation;
 pub mod yaml;
 
