@@ -12,7 +12,7 @@ use crate::components::picture::Picture;
 use crate::components::timeline::Timeline;
 use crate::examples::EXAMPLES;
 use crate::lessons::{LESSONS, Lang};
-use crate::state::{Action, State};
+use crate::state::{Action, DocsState, State};
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -31,6 +31,16 @@ pub fn app() -> Html {
         use_effect_with((state.playing, state.tick_ms), move |&(playing, ms)| {
             let timer = playing.then(|| Interval::new(ms, move || dispatch.dispatch(Action::Tick)));
             move || drop(timer)
+        });
+    }
+    // The field docs are fetched the first time a field's docs are on screen.
+    {
+        let dispatch = state.dispatcher();
+        let wanted = state.docs == DocsState::Missing && (state.hover.is_some() || !state.completions.is_empty());
+        use_effect_with(wanted, move |&wanted| {
+            if wanted {
+                yew::platform::spawn_local(async move { dispatch.dispatch(Action::Docs(browser::load_docs().await)) });
+            }
         });
     }
     // ← → and space, when the focus is not in the editor or a field.
@@ -129,7 +139,7 @@ pub fn app() -> Html {
             <main>
                 <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
                     on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()}
-                    completions={state.completions.clone()} on_complete={state.dispatcher().to_callback().reform(Action::Complete)} />
+                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={state.dispatcher().to_callback().reform(Action::Complete)} />
                 <div class="stage">
                     if let Some(i) = state.lesson {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />

@@ -1,5 +1,26 @@
 //! The browser's side effects, kept out of the state: local storage for the
-//! text, and the URL fragment for sharing (the YAML, compressed).
+//! text, the URL fragment for sharing (the YAML, compressed), and fetching
+//! the field docs.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// The field descriptions, beside `index.html` (trunk copies the core's
+/// `data/k8s-docs.json`). Fetched when docs are first shown: four fifths of
+/// the schema data, kept out of the first load.
+const DOCS_URL: &str = "k8s-docs.json";
+
+/// Fetches the field docs and installs them in the core.
+pub async fn load_docs() -> Result<(), String> {
+    let w = window().ok_or("no window")?;
+    let response = JsFuture::from(w.fetch_with_str(DOCS_URL)).await.map_err(|e| format!("{e:?}"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response".to_string())?;
+    if !response.ok() {
+        return Err(format!("{DOCS_URL}: HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    podplay_core::schema::install_docs(&text.as_string().unwrap_or_default())
+}
 
 const STORAGE_KEY: &str = "podplay.text";
 const FRAGMENT_PREFIX: &str = "#yaml=";

@@ -48,6 +48,7 @@ pub struct State {
     pub container: Option<String>,
     /// The docs of the field under the cursor.
     pub hover: Option<podplay_core::hover::Hover>,
+    pub docs: DocsState,
     /// Field names that can be typed at the cursor.
     pub completions: Vec<podplay_core::hover::Completion>,
     /// The cursor, as a character offset.
@@ -87,6 +88,18 @@ pub enum Action {
     Lang(crate::lessons::Lang),
     /// Accept a completion: the half-typed key becomes `name: `.
     Complete(String),
+    /// The field docs arrived (`Ok`) or could not be fetched.
+    Docs(Result<(), String>),
+}
+
+/// The field descriptions, fetched when docs are first shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocsState {
+    /// Built in, or installed.
+    Ready,
+    /// Not fetched yet: requested once a field's docs are on screen.
+    Missing,
+    Failed(String),
 }
 
 impl State {
@@ -102,6 +115,7 @@ impl State {
             terminal: Vec::new(),
             container: None,
             hover: None,
+            docs: if podplay_core::schema::docs().is_some() { DocsState::Ready } else { DocsState::Missing },
             completions: Vec::new(),
             cursor: 0,
             lesson: None,
@@ -245,6 +259,15 @@ impl Reducible for State {
                 next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
                 next.completions = podplay_core::hover::completions(&next.text, offset);
             }
+            Action::Docs(result) => {
+                next.docs = match result {
+                    Ok(()) => DocsState::Ready,
+                    Err(e) => DocsState::Failed(e),
+                };
+                // The descriptions fill in what is on screen.
+                next.hover = podplay_core::hover::hover(&next.analysis.0, next.cursor);
+                next.completions = podplay_core::hover::completions(&next.text, next.cursor);
+            }
             Action::Exec(command) => {
                 if let (Some(run), Some(container)) = (&next.run, &next.container) {
                     let output = run.exec(next.frame, container, &command);
@@ -316,6 +339,19 @@ mod tests {
         let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
         let hover = state.hover.unwrap();
         assert_eq!(hover.query, "pod.spec.containers.image");
+    }
+
+    #[test]
+    fn fetched_docs_fill_in_what_is_on_screen_and_a_failure_is_shown() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
+        let at = text.find("image").unwrap() as u32 + 1;
+        let state = reduce(State::new(text.to_string()), Action::Cursor(at));
+        let failed = reduce(state.clone(), Action::Docs(Err("HTTP 404".into())));
+        assert_eq!(failed.docs, DocsState::Failed("HTTP 404".into()));
+        assert_eq!(failed.hover, state.hover, "the field's name and type stay");
+        let ready = reduce(failed, Action::Docs(Ok(())));
+        assert_eq!(ready.docs, DocsState::Ready);
+        assert_eq!(ready.hover.map(|h| h.query), Some("pod.spec.containers.image".to_string()));
     }
 
     #[test]

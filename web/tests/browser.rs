@@ -117,6 +117,9 @@ async fn stepping_marks_what_changed_and_draws_the_data_flow() {
 
 #[wasm_bindgen_test]
 async fn the_cursor_on_a_key_shows_its_docs() {
+    // The site fetches the docs beside index.html; the test runner's page
+    // has no such file, so the test installs them (the e2e test fetches).
+    podplay_core::schema::install_docs(include_str!("../../crates/podplay-core/data/k8s-docs.json")).unwrap();
     let root = mount().await;
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostAliases:\n  - ip: 10.1.2.3\n    hostnames: [foo.remote]\n  containers:\n  - name: web\n    image: nginx\n";
     type_text(&root, yaml).await;

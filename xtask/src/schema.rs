@@ -19,6 +19,9 @@ const PACKAGE_VERSION: &str = "1.37.0";
 const KUBERNETES_VERSION: &str = "1.37.0";
 const ROOTS: &[&str] = &["io.k8s.api.core.v1.Pod", "io.k8s.api.core.v1.Node"];
 const OUTPUT: &str = "crates/podplay-core/data/k8s-schema.json";
+/// The descriptions, apart: the playground fetches them when it first shows
+/// docs instead of carrying them in its first load.
+const DOCS_OUTPUT: &str = "crates/podplay-core/data/k8s-docs.json";
 
 pub fn generate(args: &GenSchemaArgs) -> Result {
     let wheel = match &args.wheel {
@@ -26,17 +29,52 @@ pub fn generate(args: &GenSchemaArgs) -> Result {
         None => download_wheel()?,
     };
     let definitions = read_definitions(&wheel)?;
-    let compact = compact(&definitions)?;
-    let text = serde_json::to_string(&compact).map_err(|e| e.to_string())? + "\n";
-    let out = project_root().join(OUTPUT);
-    std::fs::write(&out, text.as_bytes()).map_err(|e| format!("{}: {e}", out.display()))?;
-    eprintln!(
-        "wrote {} ({} definitions, {} bytes)",
-        out.display(),
-        compact["definitions"].as_object().map_or(0, Map::len),
-        text.len()
-    );
+    let mut compact = compact(&definitions)?;
+    let docs = take_docs(&mut compact);
+    for (path, value) in [(OUTPUT, &compact), (DOCS_OUTPUT, &docs)] {
+        let text = serde_json::to_string(value).map_err(|e| e.to_string())? + "\n";
+        let out = project_root().join(path);
+        std::fs::write(&out, text.as_bytes()).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!(
+            "wrote {} ({} definitions, {} bytes)",
+            out.display(),
+            value["definitions"].as_object().map_or(0, Map::len),
+            text.len()
+        );
+    }
     Ok(())
+}
+
+/// Moves every description out of the schema into a docs document:
+/// `{"definitions": {NAME: {"description": …, "properties": {FIELD: …}}}}`.
+fn take_docs(schema: &mut Value) -> Value {
+    let mut docs = Map::new();
+    if let Some(definitions) = schema["definitions"].as_object_mut() {
+        for (name, definition) in definitions.iter_mut() {
+            let Some(definition) = definition.as_object_mut() else { continue };
+            let mut entry = Map::new();
+            if let Some(description) = definition.remove("description") {
+                entry.insert("description".into(), description);
+            }
+            let mut fields = Map::new();
+            if let Some(Value::Object(properties)) = definition.get_mut("properties") {
+                for (field, property) in properties.iter_mut() {
+                    if let Some(description) = property.as_object_mut().and_then(|p| p.remove("description")) {
+                        fields.insert(field.clone(), description);
+                    }
+                }
+            }
+            if !fields.is_empty() {
+                entry.insert("properties".into(), Value::Object(fields));
+            }
+            docs.insert(name.clone(), Value::Object(entry));
+        }
+    }
+    json!({
+        "kubernetesVersion": schema["kubernetesVersion"].clone(),
+        "provenance": schema["provenance"].clone(),
+        "definitions": docs,
+    })
 }
 
 fn download_wheel() -> Result<PathBuf> {

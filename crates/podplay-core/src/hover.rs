@@ -58,6 +58,7 @@ mod tests {
 
     #[test]
     fn docs_for_the_key_under_the_cursor() {
+        crate::schema::ensure_docs_for_tests();
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostAliases:\n  - ip: 10.1.2.3\n  containers:\n  - name: web\n    image: nginx\n";
         let analysis = crate::analyze(text);
         let at = |needle: &str| u32::try_from(text.find(needle).unwrap()).unwrap() + 1;
@@ -177,7 +178,7 @@ pub fn completions(text: &str, offset: u32) -> Vec<Completion> {
             name: name.clone(),
             type_name: ExplainType(&p.ty).to_string(),
             required: object.required.contains(name),
-            summary: p.description.split(". ").next().unwrap_or("").trim_end_matches('.').to_string(),
+            summary: object.field_description(name).split(". ").next().unwrap_or("").trim_end_matches('.').to_string(),
         })
         .collect()
 }
@@ -245,6 +246,7 @@ mod completion_tests {
 
     #[test]
     fn container_fields_after_a_sibling() {
+        crate::schema::ensure_docs_for_tests();
         let names = complete(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n    ima|\n",
         );
@@ -254,6 +256,7 @@ mod completion_tests {
 
     #[test]
     fn spec_fields_under_spec() {
+        crate::schema::ensure_docs_for_tests();
         let names = complete(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n  hostA|\n",
         );
@@ -266,6 +269,7 @@ mod completion_tests {
 
     #[test]
     fn keys_of_another_list_item_do_not_count() {
+        crate::schema::ensure_docs_for_tests();
         let names = complete(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    image: nginx\n  - name: b\n    ima|\n",
         );
@@ -274,6 +278,7 @@ mod completion_tests {
 
     #[test]
     fn nothing_while_typing_a_value() {
+        crate::schema::ensure_docs_for_tests();
         assert!(complete("apiVersion: v1\nkind: Pod\nmetadata:\n  name: we|\n").is_empty());
     }
 }

@@ -166,7 +166,32 @@ async fn the_playground_end_to_end() {
     let status = wait_for(&c, ".status", "STATUS").await;
     assert!(status.starts_with("STATUS Running"), "{status}");
     let interactive_ms = js(&c, "return performance.now()").await.as_f64().unwrap_or(f64::NAN);
+    // What the first load fetched (the page and its resources, by file name).
+    let first_load = js(
+        &c,
+        "return ['index.html'].concat(performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.split('/').pop()))",
+    )
+    .await;
+    let first_load: Vec<String> = first_load
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    assert!(first_load.iter().any(|f| f.ends_with(".wasm")), "{first_load:?}");
+    assert!(
+        !first_load.iter().any(|f| f == "k8s-docs.json"),
+        "the field docs wait until they are shown: {first_load:?}"
+    );
     screenshot(&c, "e2e-first-load").await;
+
+    // The field docs are fetched when first shown: the cursor on `image`.
+    js(
+        &c,
+        "const t = document.querySelector('textarea'); const at = t.value.indexOf('image:') + 2;
+         t.focus(); t.setSelectionRange(at, at); t.dispatchEvent(new KeyboardEvent('keyup'));",
+    )
+    .await;
+    let docs = wait_for(&c, ".docs", "Container image name.").await;
+    assert!(docs.contains("podplay explain pod.spec.containers.image"), "{docs}");
 
     // Every example simulates; some show what the course is about.
     let examples = js(&c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
@@ -287,6 +312,7 @@ async fn the_playground_end_to_end() {
         "keystroke_samples": keystrokes.len(),
         "keystroke_example_chars": largest.0,
         "transfer_bytes_uncompressed": transfer,
+        "first_load_files": first_load,
     });
     let _ = std::fs::write(root().join("target/bench-web.json"), serde_json::to_string_pretty(&report).unwrap());
     c.close().await.unwrap();

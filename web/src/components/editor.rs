@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-use crate::state::Diagnostic;
+use crate::state::{Diagnostic, DocsState};
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -18,6 +18,8 @@ pub struct EditorProps {
     pub on_cursor: Callback<u32>,
     pub hover: Option<podplay_core::hover::Hover>,
     pub completions: Vec<podplay_core::hover::Completion>,
+    /// Whether the descriptions are there (they are fetched on first use).
+    pub docs: crate::state::DocsState,
     pub on_complete: Callback<String>,
 }
 
@@ -151,7 +153,12 @@ pub fn editor(props: &EditorProps) -> Html {
                     Some(h) => html! {
                         <>
                             <p class="docs-title"><code>{ h.path.clone() }</code>{ format!(" <{}>{}", h.type_name, if h.required { " -required-" } else { "" }) }</p>
-                            <p class="docs-text">{ h.description.clone() }</p>
+                            <p class="docs-text">{ match (&props.docs, h.description.is_empty()) {
+                                (_, false) => h.description.clone(),
+                                (DocsState::Missing, true) => props.lang.t("Loading the field docs…", "正在加载字段文档…").to_string(),
+                                (DocsState::Failed(e), true) => format!("{} ({e})", props.lang.t("The field docs could not be loaded", "字段文档加载失败")),
+                                (DocsState::Ready, true) => props.lang.t("(no description)", "（无说明）").to_string(),
+                            } }</p>
                             <p class="docs-more">{ format!("podplay explain {}", h.query) }</p>
                         </>
                     },

@@ -56,7 +56,7 @@ pub fn lookup(query: &str) -> Result<FieldDoc<'static>, ExplainError> {
         kind,
         name: String::new(),
         ty: None,
-        description: &root_def.description,
+        description: root_def.description(),
         required: false,
         object: Some(root_def),
     };
@@ -67,7 +67,7 @@ pub fn lookup(query: &str) -> Result<FieldDoc<'static>, ExplainError> {
             kind,
             name: part.to_string(),
             ty: Some(&property.ty),
-            description: &property.description,
+            description: parent.field_description(part),
             required: parent.required.iter().any(|r| r == part),
             object: element_object(s, &property.ty),
         };
@@ -95,8 +95,8 @@ pub fn explain(query: &str, recursive: bool) -> Result<String, ExplainError> {
     let mut description = doc.description.to_string();
     if let Some(object) = doc.object.filter(|_| doc.ty.is_some()) {
         // kubectl shows the field's description, then its type's.
-        if !object.description.is_empty() {
-            description = format!("{description}\n{}", object.description);
+        if !object.description().is_empty() {
+            description = format!("{description}\n{}", object.description());
         }
     }
     if description.is_empty() {
@@ -116,7 +116,10 @@ pub fn explain(query: &str, recursive: bool) -> Result<String, ExplainError> {
                 if !property.enum_values.is_empty() {
                     let _ = writeln!(out, "  enum: {}", property.enum_values.join(", "));
                 }
-                let text = if property.description.is_empty() { "<no description>" } else { &property.description };
+                let text = match object.field_description(name) {
+                    "" => "<no description>",
+                    text => text,
+                };
                 wrap_into(&mut out, text, 4);
                 out.push('\n');
             }
@@ -185,6 +188,7 @@ mod tests {
 
     #[test]
     fn explains_host_aliases() {
+        crate::schema::ensure_docs_for_tests();
         let text = explain("pod.spec.hostAliases", false).unwrap();
         assert!(text.starts_with("KIND:       Pod\nVERSION:    v1\n\nFIELD: hostAliases <[]HostAlias>\n"), "{text}");
         assert!(text.contains("  ip\t<string> -required-\n    IP address of the host file entry.\n"), "{text}");
@@ -193,6 +197,7 @@ mod tests {
 
     #[test]
     fn explains_pre_stop_through_plural() {
+        crate::schema::ensure_docs_for_tests();
         let text = explain("pods.spec.containers.lifecycle.preStop", false).unwrap();
         assert!(text.contains("FIELD: preStop <LifecycleHandler>"), "{text}");
         assert!(text.contains("  exec\t<ExecAction>"));
@@ -200,6 +205,7 @@ mod tests {
 
     #[test]
     fn recursive_tree_is_indented() {
+        crate::schema::ensure_docs_for_tests();
         let text = explain("pod.spec.containers.lifecycle", true).unwrap();
         assert!(
             text.contains("  postStart\t<LifecycleHandler>\n    exec\t<ExecAction>\n      command\t<[]string>\n"),
@@ -209,6 +215,7 @@ mod tests {
 
     #[test]
     fn unknown_things() {
+        crate::schema::ensure_docs_for_tests();
         assert_eq!(explain("deployment", false), Err(ExplainError::UnknownResource("deployment".into())));
         assert_eq!(explain("pod.spec.nope", false), Err(ExplainError::UnknownField("nope".into())));
         assert_eq!(explain("pod.spec.nope", false).unwrap_err().to_string(), "field \"nope\" does not exist");

@@ -1,10 +1,16 @@
 //! The OpenAPI schema of the modeled Kubernetes version, embedded.
 //!
 //! `data/k8s-schema.json` holds the definitions reachable from `Pod` and
-//! `Node` with their descriptions (made by `cargo xtask gen-schema`, which
+//! `Node`: their fields and types (made by `cargo xtask gen-schema`, which
 //! records its provenance in the file). The decoder walks it for strict field
 //! checking and type errors; [`explain`] prints it like `kubectl explain`; the
 //! playground uses it for hover docs and completion.
+//!
+//! The descriptions are in `data/k8s-docs.json`, apart: four fifths of the
+//! data, which the playground fetches when it first shows docs rather than in
+//! its first load. With the `embedded-docs` feature (the CLI's) they are
+//! built in; without it they are there once [`install_docs`] has run, and
+//! read as empty before.
 
 pub mod explain;
 
@@ -15,6 +21,8 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 const DATA: &str = include_str!("../../data/k8s-schema.json");
+#[cfg(feature = "embedded-docs")]
+const DOCS: &str = include_str!("../../data/k8s-docs.json");
 
 /// The root definitions of the kinds podplay reads.
 pub const POD: &str = "io.k8s.api.core.v1.Pod";
@@ -33,8 +41,10 @@ pub struct Schema {
 /// scalar (Quantity, IntOrString, Time).
 #[derive(Debug, Deserialize)]
 pub struct Definition {
-    #[serde(default)]
-    pub description: String,
+    /// The definition's name (`io.k8s.api.core.v1.Container`): the key its
+    /// docs are found under.
+    #[serde(skip)]
+    pub name: String,
     #[serde(default)]
     pub properties: BTreeMap<String, Property>,
     #[serde(default)]
@@ -45,8 +55,6 @@ pub struct Definition {
 
 #[derive(Debug, Deserialize)]
 pub struct Property {
-    #[serde(default)]
-    pub description: String,
     #[serde(rename = "type")]
     pub ty: TypeRef,
     #[serde(default, rename = "enum")]
@@ -85,12 +93,63 @@ pub fn schema() -> &'static Schema {
         // The data file is generated and checked by tests; should it ever be
         // unreadable, an empty schema keeps the tool alive (every field then
         // reads as unknown, which the tests would catch at once).
-        serde_json::from_str(DATA).unwrap_or_else(|_| Schema {
+        let mut schema = serde_json::from_str(DATA).unwrap_or_else(|_| Schema {
             kubernetes_version: String::new(),
             provenance: String::new(),
             definitions: BTreeMap::new(),
-        })
+        });
+        for (name, definition) in &mut schema.definitions {
+            definition.name = name.clone();
+        }
+        schema
     })
+}
+
+/// The schema's descriptions: `{"definitions": {NAME: {"description": …,
+/// "properties": {FIELD: …}}}}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Docs {
+    definitions: BTreeMap<String, DefinitionDocs>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DefinitionDocs {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    properties: BTreeMap<String, String>,
+}
+
+static INSTALLED_DOCS: OnceLock<Docs> = OnceLock::new();
+
+/// The descriptions, if they are there.
+pub fn docs() -> Option<&'static Docs> {
+    #[cfg(feature = "embedded-docs")]
+    INSTALLED_DOCS.get_or_init(|| serde_json::from_str(DOCS).unwrap_or_default());
+    INSTALLED_DOCS.get()
+}
+
+/// Installs the descriptions from the text of `data/k8s-docs.json` (the
+/// playground fetches it). Installing twice keeps the first.
+pub fn install_docs(json: &str) -> Result<(), String> {
+    let docs: Docs = serde_json::from_str(json).map_err(|e| format!("field docs: {e}"))?;
+    let _ = INSTALLED_DOCS.set(docs);
+    Ok(())
+}
+
+impl Definition {
+    /// The definition's description; empty while the docs are not there.
+    pub fn description(&self) -> &'static str {
+        docs().and_then(|d| d.definitions.get(&self.name)).map_or("", |d| d.description.as_str())
+    }
+
+    /// The description of one of its fields; empty while the docs are not there.
+    pub fn field_description(&self, field: &str) -> &'static str {
+        docs()
+            .and_then(|d| d.definitions.get(&self.name))
+            .and_then(|d| d.properties.get(field))
+            .map_or("", String::as_str)
+    }
 }
 
 impl Schema {
@@ -173,9 +232,31 @@ impl fmt::Display for ExplainType<'_> {
     }
 }
 
+/// Installs the docs file in tests built without `embedded-docs`.
+#[cfg(test)]
+pub(crate) fn ensure_docs_for_tests() {
+    if docs().is_none() {
+        let _ = install_docs(include_str!("../../data/k8s-docs.json"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docs_are_apart_and_can_be_installed() {
+        let container = schema().definition("io.k8s.api.core.v1.Container").unwrap();
+        if docs().is_none() {
+            // Without `embedded-docs` (the playground) there is nothing to show yet.
+            assert_eq!(container.field_description("image"), "");
+            assert!(install_docs("not json").is_err());
+        }
+        ensure_docs_for_tests();
+        assert!(container.field_description("image").starts_with("Container image name."));
+        assert!(container.description().starts_with("A single application container"));
+        assert_eq!(container.field_description("no-such-field"), "");
+    }
 
     #[test]
     fn embedded_schema_reads() {
