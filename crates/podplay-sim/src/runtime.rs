@@ -735,7 +735,7 @@ impl Runtime {
                     crate::kernel::exec::Errno::NoEnt => {
                         format!("exec: \"{what}\": executable file not found in $PATH")
                     }
-                    other => format!("exec: \"{what}\": {}", other.text().to_lowercase()),
+                    other => format!("exec: \"{what}\": {}", other.text().to_ascii_lowercase()),
                 };
                 return Err(format!(
                     "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: {why}: unknown"

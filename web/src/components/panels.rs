@@ -53,7 +53,7 @@ pub fn story_panel(props: &StoryProps) -> Html {
             <h2>{ props.lang.t("What happened", "发生了什么") }</h2>
             <ol start={props.first.to_string()} ref={list}>
                 { for props.steps.iter().map(|s| html!{
-                    <li class={format!("step {:?}", s.kind).to_lowercase()}>
+                    <li class={format!("step {:?}", s.kind).to_ascii_lowercase()}>
                         <span class="at">{ format!("{}.{:03}s", s.at.0 / 1000, s.at.0 % 1000) }</span>
                         <span class="actor">{ s.actor.label() }</span>
                         <span class="text">{ s.text.clone() }</span>

@@ -785,7 +785,7 @@ async fn grep(sys: &Sys, args: &[&str]) -> i32 {
     let text = String::from_utf8_lossy(&data);
     let matches = |line: &str| {
         let (l, p) = if ignore {
-            (line.to_lowercase(), pattern.to_lowercase())
+            (line.to_ascii_lowercase(), pattern.to_ascii_lowercase())
         } else {
             (line.to_string(), pattern.to_string())
         };
@@ -1161,7 +1161,7 @@ fn ip(sys: &Sys, name: &str, args: &[&str]) -> i32 {
             let link = if iface.name == "lo" {
                 "Local Loopback".to_string()
             } else {
-                format!("Ethernet  HWaddr {}", iface.mac.to_uppercase())
+                format!("Ethernet  HWaddr {}", iface.mac.to_ascii_uppercase())
             };
             text.push_str(&format!("{:<10}Link encap:{link}\n          inet addr:{}\n\n", iface.name, iface.ip));
         } else {
