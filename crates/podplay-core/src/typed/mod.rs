@@ -60,26 +60,42 @@ fn set<T: FromJson>(slot: &mut T, value: Value) -> Result<(), Mismatch> {
     Ok(())
 }
 
+/// One row of an object's table: a JSON name and how to decode into its
+/// Rust field.
+pub(crate) struct Field<T> {
+    json: &'static str,
+    set: fn(&mut T, Value) -> Result<(), Mismatch>,
+}
+
+/// Decodes a JSON object by its table. The rows are data and each setter
+/// is a few instructions, which keeps the decoder small; a linear search of
+/// a few dozen names per key costs nothing next to reading the YAML.
+#[inline(never)]
+fn decode_object<T: Default>(value: Value, fields: &[Field<T>], name: &'static str) -> Result<T, Mismatch> {
+    let Value::Object(map) = value else {
+        return Err(Mismatch { expected: name });
+    };
+    let mut out = T::default();
+    for (key, value) in map {
+        if value.is_null() {
+            continue;
+        }
+        if let Some(field) = fields.iter().find(|f| f.json == key) {
+            (field.set)(&mut out, value)?;
+        }
+    }
+    Ok(out)
+}
+
 /// `impl FromJson` for an object from its table of `rust_field: "jsonName"`.
 macro_rules! object {
-    ($ty:path { $($(#[$attr:meta])* $field:ident: $json:literal,)* }) => {
+    ($ty:path { $($field:ident: $json:literal,)* }) => {
         impl $crate::typed::FromJson for $ty {
             fn from_json(value: serde_json::Value) -> Result<Self, $crate::typed::Mismatch> {
-                let serde_json::Value::Object(map) = value else {
-                    return Err($crate::typed::Mismatch { expected: stringify!($ty) });
-                };
-                #[allow(unused_mut)]
-                let mut out = <$ty>::default();
-                for (key, value) in map {
-                    if value.is_null() {
-                        continue;
-                    }
-                    match key.as_str() {
-                        $($json => $crate::typed::set(&mut out.$field, value)?,)*
-                        _ => {}
-                    }
-                }
-                Ok(out)
+                static FIELDS: &[$crate::typed::Field<$ty>] = &[
+                    $($crate::typed::Field { json: $json, set: |out, value| $crate::typed::set(&mut out.$field, value) },)*
+                ];
+                $crate::typed::decode_object(value, FIELDS, stringify!($ty))
             }
         }
 
@@ -103,7 +119,13 @@ impl<T: FromJson> FromJson for Option<T> {
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(value: Value) -> Result<Self, Mismatch> {
         match value {
-            Value::Array(items) => items.into_iter().map(T::from_json).collect(),
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(T::from_json(item)?);
+                }
+                Ok(out)
+            }
             _ => Err(Mismatch { expected: "an array" }),
         }
     }
