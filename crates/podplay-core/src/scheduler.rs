@@ -566,11 +566,12 @@ pub fn pod_requests(pod: &Pod) -> BTreeMap<String, i64> {
 }
 
 fn container_requests(c: &Container) -> BTreeMap<String, i64> {
-    c.resources
-        .as_ref()
-        .and_then(|r| r.requests.as_ref())
-        .map(|r| r.iter().filter_map(|(k, q)| Some((k.clone(), resource_value(k, &q.0)?))).collect())
-        .unwrap_or_default()
+    let mut requests = BTreeMap::new();
+    let declared = c.resources.as_ref().and_then(|r| r.requests.as_ref());
+    requests.extend(
+        declared.iter().flat_map(|r| r.iter()).filter_map(|(k, q)| Some((k.clone(), resource_value(k, &q.0)?))),
+    );
+    requests
 }
 
 fn add(into: &mut BTreeMap<String, i64>, from: &BTreeMap<String, i64>) {

@@ -691,7 +691,8 @@ impl Runtime {
         let c = self.containers.get(id).cloned().ok_or_else(|| format!("container {id} not found"))?;
         let sandbox = self.sandboxes.get(&c.sandbox).cloned().ok_or("sandbox gone")?;
         let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
-        let mut env: BTreeMap<String, String> = c.image.env.iter().cloned().collect();
+        let mut env = BTreeMap::new();
+        env.extend(c.image.env.iter().cloned());
         env.insert("HOSTNAME".into(), kernel.sys_for(sandbox.pause_pid).hostname());
         env.insert("KUBERNETES_SERVICE_HOST".into(), "10.96.0.1".into());
         env.insert("KUBERNETES_SERVICE_PORT".into(), "443".into());

@@ -134,7 +134,15 @@ impl<T: FromJson> FromJson for Vec<T> {
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
     fn from_json(value: Value) -> Result<Self, Mismatch> {
         match value {
-            Value::Object(map) => map.into_iter().map(|(k, v)| Ok((k, T::from_json(v)?))).collect(),
+            // Inserted one by one: collecting would sort the pairs with a
+            // sort instantiated per value type (the map is sorted already).
+            Value::Object(map) => {
+                let mut out = BTreeMap::new();
+                for (key, value) in map {
+                    out.insert(key, T::from_json(value)?);
+                }
+                Ok(out)
+            }
             _ => Err(Mismatch { expected: "an object" }),
         }
     }

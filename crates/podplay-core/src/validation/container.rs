@@ -286,7 +286,8 @@ fn validate_resources(c: &Container, path: &FieldPath, errs: &mut Errors) {
     let Some(resources) = &c.resources else {
         return;
     };
-    let limits: BTreeMap<_, _> = resources.limits.iter().flatten().collect();
+    let mut limits = BTreeMap::new();
+    limits.extend(resources.limits.iter().flatten());
     for (kind, map) in [("limits", &resources.limits), ("requests", &resources.requests)] {
         for (name, quantity) in map.iter().flatten() {
             let rp = path.child(kind).key(name);

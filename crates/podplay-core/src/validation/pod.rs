@@ -184,7 +184,8 @@ fn validate_containers(spec: &PodSpec, path: &FieldPath, ctx: &Context<'_>, errs
 
 fn validate_init_containers(spec: &PodSpec, path: &FieldPath, ctx: &Context<'_>, errs: &mut Errors) {
     let ip = path.child("initContainers");
-    let mut names: BTreeSet<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
+    let mut names = BTreeSet::new();
+    names.extend(spec.containers.iter().map(|c| c.name.clone()));
     for (i, c) in spec.init_containers.iter().flatten().enumerate() {
         let p = ip.index(i);
         if !c.name.is_empty() && !names.insert(c.name.clone()) {

@@ -686,8 +686,8 @@ impl<'a> Shell<'a> {
     /// The environment for a child: exported variables plus `NAME=value`
     /// prefixes of this command.
     fn child_env(&self, assignments: &[(String, String)]) -> BTreeMap<String, String> {
-        let mut env: BTreeMap<String, String> =
-            self.exported.iter().filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone()))).collect();
+        let mut env = BTreeMap::new();
+        env.extend(self.exported.iter().filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone()))));
         for (k, v) in assignments {
             env.insert(k.clone(), v.clone());
         }
