@@ -24,6 +24,7 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod hover;
 pub mod kubelet;
+pub mod number;
 pub mod path;
 pub mod scheduler;
 pub mod schema;

@@ -322,7 +322,7 @@ fn validate_resources(c: &Container, path: &FieldPath, errs: &mut Errors) {
 pub fn parse_quantity(s: &str) -> Option<f64> {
     let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(s.len());
     let (number, suffix) = s.split_at(split);
-    let n: f64 = number.parse().ok()?;
+    let n = crate::number::parse_f64(number)?;
     let factor = match suffix {
         "" => 1.0,
         "m" => 1e-3,

@@ -33,7 +33,7 @@ pub fn resolve_plain(text: &str) -> Value {
         return Value::Float(uint as f64);
     }
     if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
+        if let Some(f) = crate::number::parse_f64(&plain) {
             return Value::Float(f);
         }
     }

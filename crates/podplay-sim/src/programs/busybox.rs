@@ -591,7 +591,7 @@ pub fn parse_sleep(arg: &str) -> Option<SimDuration> {
         Some((i, c)) if c.is_ascii_alphabetic() => (&arg[..i], c),
         _ => (arg, 's'),
     };
-    let value: f64 = number.parse().ok().filter(|v: &f64| *v >= 0.0 && v.is_finite())?;
+    let value = podplay_core::number::parse_f64(number).filter(|v| *v >= 0.0 && v.is_finite())?;
     let factor = match unit {
         's' => 1.0,
         'm' => 60.0,
