@@ -26,6 +26,7 @@ pub mod hover;
 pub mod kubelet;
 pub mod number;
 pub mod path;
+pub mod quote;
 pub mod scheduler;
 pub mod schema;
 pub mod source;

@@ -10,6 +10,7 @@ use podplay_core::cri::{
     CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, MountSource, SandboxConfig,
 };
 use podplay_core::kubelet::machine::fake_digest;
+use podplay_core::quote::go_quote;
 use podplay_core::time::{SimDuration, SimTime};
 
 use crate::images::{self, Image, PAUSE_IMAGE};
@@ -344,7 +345,7 @@ impl Runtime {
                             let _ = take_capture(kernel, capture);
                             self.replies.push((
                                 call,
-                                CriReply::Error { message: format!("command {command_text:?} timed out") },
+                                CriReply::Error { message: format!("command {} timed out", go_quote(&command_text)) },
                             ));
                         }
                         None => still.push(Pending::Exec { call, pid, capture, deadline, command_text }),
@@ -973,6 +974,6 @@ fn _unused(_: &Store) {}
 
 /// An argument vector as JSON-ish text, newlines shown as ⏎.
 pub fn show_argv(argv: &[String]) -> String {
-    let parts: Vec<String> = argv.iter().map(|a| format!("{a:?}").replace("\\n", " ⏎ ")).collect();
+    let parts: Vec<String> = argv.iter().map(|a| go_quote(a).replace("\\n", " ⏎ ")).collect();
     format!("[{}]", parts.join(", "))
 }

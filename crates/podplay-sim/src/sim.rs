@@ -516,7 +516,7 @@ impl Simulation {
                 return match reply {
                     CriReply::Exec { exit_code, output } => Ok((exit_code, output)),
                     CriReply::Error { message } => Err(message),
-                    other => Err(format!("unexpected reply {other:?}")),
+                    _ => Err("unexpected reply to ExecSync".to_string()),
                 };
             }
             match self.next_wakeup() {

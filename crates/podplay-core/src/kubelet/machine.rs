@@ -31,6 +31,7 @@ use crate::cri::{
     CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource, PortMapping,
     SandboxConfig,
 };
+use crate::quote::go_quote;
 use crate::time::{SimDuration, SimTime};
 
 /// The node-side facts the kubelet needs.
@@ -733,7 +734,7 @@ impl Kubelet {
         if let Some(failed_at) = self.records[i].pull_failed_at {
             if self.records[i].pull_backoff.in_backoff_since(failed_at, self.now) {
                 let previous = self.records[i].pull_error.clone();
-                let message = format!("Back-off pulling image {image:?}: ErrImagePull: {previous}");
+                let message = format!("Back-off pulling image {}: ErrImagePull: {previous}", go_quote(&image));
                 self.records[i].set_waiting("ImagePullBackOff", message.clone());
                 self.event(EventType::Normal, "BackOff", message, Some(i));
                 self.event(EventType::Warning, "Failed", "Error: ImagePullBackOff".into(), Some(i));
@@ -751,7 +752,7 @@ impl Kubelet {
 
     fn pull(&mut self, i: usize) {
         let image = self.records[i].image.clone();
-        self.event(EventType::Normal, "Pulling", format!("Pulling image {image:?}"), Some(i));
+        self.event(EventType::Normal, "Pulling", format!("Pulling image {}", go_quote(&image)), Some(i));
         let now = self.now;
         self.call(CriCall::PullImage { image }, Continuation::Pulled { record: i, started: now });
     }
@@ -908,14 +909,16 @@ impl Kubelet {
                             EventType::Normal,
                             "Pulled",
                             format!(
-                                "Container image {image:?} already present on machine and can be accessed by the pod"
+                                "Container image {} already present on machine and can be accessed by the pod",
+                                go_quote(&image)
                             ),
                             Some(record),
                         );
                         self.create(record);
                     }
                     _ if policy == "Never" => {
-                        let message = format!("Container image {image:?} is not present with pull policy of Never");
+                        let message =
+                            format!("Container image {} is not present with pull policy of Never", go_quote(&image));
                         self.records[record].set_waiting("ErrImageNeverPull", message.clone());
                         self.event(EventType::Warning, "ErrImageNeverPull", message, Some(record));
                         self.event(EventType::Warning, "Failed", "Error: ErrImageNeverPull".into(), Some(record));
@@ -936,7 +939,7 @@ impl Kubelet {
                         self.event(
                             EventType::Normal,
                             "Pulled",
-                            format!("Successfully pulled image {image:?} in {waited} ({waited} including waiting). Image size: {size_bytes} bytes."),
+                            format!("Successfully pulled image {} in {waited} ({waited} including waiting). Image size: {size_bytes} bytes.", go_quote(&image)),
                             Some(record),
                         );
                         self.create(record);
@@ -945,7 +948,7 @@ impl Kubelet {
                         self.event(
                             EventType::Warning,
                             "Failed",
-                            format!("Failed to pull image {image:?}: {message}"),
+                            format!("Failed to pull image {}: {message}", go_quote(&image)),
                             Some(record),
                         );
                         self.event(EventType::Warning, "Failed", "Error: ErrImagePull".into(), Some(record));

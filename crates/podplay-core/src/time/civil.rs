@@ -9,6 +9,8 @@
 
 use std::fmt::Write;
 
+use crate::quote::go_quote as quote;
+
 /// A UTC date and time of day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Civil {
@@ -303,25 +305,6 @@ impl RfcParser<'_> {
         self.rest = &self.rest[6..];
         Ok(sign * (hours * 3600 + minutes * 60))
     }
-}
-
-/// Go's `strconv.Quote` for the printable text a timestamp holds.
-fn quote(s: &str) -> String {
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

@@ -331,12 +331,19 @@ impl Display for ParameterExpansion {
 
 /// `$x` or `${x...}`; the words inside are printed in the quoting they were
 /// read in.
+impl Parameter {
+    /// The name as written after `$`: `x`, `1`, `?`.
+    pub fn name(&self) -> String {
+        match self {
+            Parameter::Named(name) => name.clone(),
+            Parameter::Positional(n) => n.to_string(),
+            Parameter::Special(special) => special.as_char().to_string(),
+        }
+    }
+}
+
 fn write_parameter(f: &mut Formatter<'_>, expansion: &ParameterExpansion, double_quoted: bool) -> fmt::Result {
-    let name = match &expansion.parameter {
-        Parameter::Named(name) => name.clone(),
-        Parameter::Positional(n) => n.to_string(),
-        Parameter::Special(special) => special.as_char().to_string(),
-    };
+    let name = expansion.parameter.name();
     let braced = expansion.braced
         || expansion.operation.is_some()
         || matches!(expansion.parameter, Parameter::Positional(n) if n > 9);

@@ -1265,10 +1265,7 @@ impl<'a> Shell<'a> {
                 ParameterOperation::ErrorIfUnset { treat_empty_as_unset, word } => {
                     if is_unset(*treat_empty_as_unset, &value) {
                         let msg = self.expand_single(word).await?;
-                        let name = match &p.parameter {
-                            Parameter::Named(n) => n.clone(),
-                            other => format!("{other:?}"),
-                        };
+                        let name = p.parameter.name();
                         self.error(&format!("{name}: {}", if msg.is_empty() { "parameter not set" } else { &msg }));
                         return Err(Flow::Exit(2));
                     }
