@@ -23,6 +23,7 @@ pub mod decode;
 pub mod defaults;
 pub mod diagnostic;
 pub mod hover;
+pub mod json;
 pub mod kubelet;
 pub mod number;
 pub mod path;

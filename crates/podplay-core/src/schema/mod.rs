@@ -13,12 +13,11 @@
 //! read as empty before.
 
 pub mod explain;
+mod read;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
-
-use serde::Deserialize;
 
 const DATA: &str = include_str!("../../data/k8s-schema.json");
 #[cfg(feature = "embedded-docs")]
@@ -29,8 +28,7 @@ pub const POD: &str = "io.k8s.api.core.v1.Pod";
 pub const NODE: &str = "io.k8s.api.core.v1.Node";
 
 /// The embedded schema.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 pub struct Schema {
     pub kubernetes_version: String,
     pub provenance: String,
@@ -39,31 +37,24 @@ pub struct Schema {
 
 /// One OpenAPI definition: an object with properties, or an apimachinery
 /// scalar (Quantity, IntOrString, Time).
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Definition {
     /// The definition's name (`io.k8s.api.core.v1.Container`): the key its
     /// docs are found under.
-    #[serde(skip)]
     pub name: String,
-    #[serde(default)]
     pub properties: BTreeMap<String, Property>,
-    #[serde(default)]
     pub required: Vec<String>,
-    #[serde(default)]
     pub scalar: Option<ScalarKind>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Property {
-    #[serde(rename = "type")]
     pub ty: TypeRef,
-    #[serde(default, rename = "enum")]
     pub enum_values: Vec<String>,
 }
 
 /// The type of a property.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeRef {
     String,
     Boolean,
@@ -77,8 +68,7 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScalarKind {
     Quantity,
     IntOrString,
@@ -93,30 +83,24 @@ pub fn schema() -> &'static Schema {
         // The data file is generated and checked by tests; should it ever be
         // unreadable, an empty schema keeps the tool alive (every field then
         // reads as unknown, which the tests would catch at once).
-        let mut schema = serde_json::from_str(DATA).unwrap_or_else(|_| Schema {
+        read::schema(DATA).unwrap_or_else(|| Schema {
             kubernetes_version: String::new(),
             provenance: String::new(),
             definitions: BTreeMap::new(),
-        });
-        for (name, definition) in &mut schema.definitions {
-            definition.name = name.clone();
-        }
-        schema
+        })
     })
 }
 
 /// The schema's descriptions: `{"definitions": {NAME: {"description": …,
 /// "properties": {FIELD: …}}}}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct Docs {
     definitions: BTreeMap<String, DefinitionDocs>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 struct DefinitionDocs {
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     properties: BTreeMap<String, String>,
 }
 
@@ -125,14 +109,14 @@ static INSTALLED_DOCS: OnceLock<Docs> = OnceLock::new();
 /// The descriptions, if they are there.
 pub fn docs() -> Option<&'static Docs> {
     #[cfg(feature = "embedded-docs")]
-    INSTALLED_DOCS.get_or_init(|| serde_json::from_str(DOCS).unwrap_or_default());
+    INSTALLED_DOCS.get_or_init(|| read::docs(DOCS).unwrap_or_default());
     INSTALLED_DOCS.get()
 }
 
 /// Installs the descriptions from the text of `data/k8s-docs.json` (the
 /// playground fetches it). Installing twice keeps the first.
 pub fn install_docs(json: &str) -> Result<(), String> {
-    let docs: Docs = serde_json::from_str(json).map_err(|e| format!("field docs: {e}"))?;
+    let docs = read::docs(json).ok_or("field docs: not the docs file podplay writes")?;
     let _ = INSTALLED_DOCS.set(docs);
     Ok(())
 }
@@ -266,6 +250,25 @@ mod tests {
         assert_eq!(container.properties["image"].ty, TypeRef::String);
         assert_eq!(container.required, vec!["name".to_string()]);
         assert!(s.definitions().count() >= 150);
+    }
+
+    #[test]
+    fn every_definition_and_field_of_the_data_file_is_read() {
+        let raw: serde_json::Value = serde_json::from_str(DATA).unwrap();
+        let definitions = raw["definitions"].as_object().unwrap();
+        let s = schema();
+        assert_eq!(s.definitions().count(), definitions.len());
+        for (name, entry) in definitions {
+            let ours = s.definition(name).unwrap();
+            let fields = entry.get("properties").and_then(|p| p.as_object()).map_or(0, |p| p.len());
+            assert_eq!(ours.properties.len(), fields, "{name}");
+            assert_eq!(ours.scalar.is_some(), entry.get("scalar").is_some(), "{name}");
+        }
+        let spec = s.definition(POD).unwrap();
+        assert_eq!(spec.properties["spec"].ty, TypeRef::Ref("io.k8s.api.core.v1.PodSpec".into()));
+        assert_eq!(spec.properties["kind"].enum_values, ["Pod"]);
+        assert_eq!(s.kubernetes_version, "1.37.0");
+        assert!(s.provenance.contains("kubernetes-validate"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn main(sys: Sys, _argv: Vec<String>) -> Task {
             let req = parse_request(&sys.request(conn));
             if req.method == "POST" {
                 for line in req.body.lines().filter(|l| !l.starts_with("{\"index\"")) {
-                    let log = serde_json::from_str::<serde_json::Value>(line)
+                    let log = podplay_core::json::parse(line)
                         .ok()
                         .and_then(|v| v.get("log").and_then(|l| l.as_str()).map(str::to_string))
                         .unwrap_or_else(|| line.to_string());
