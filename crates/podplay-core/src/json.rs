@@ -39,6 +39,27 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
     Ok(value)
 }
 
+/// `text` as a JSON string literal, escaped as serde_json escapes it.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -337,6 +358,14 @@ mod tests {
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert_eq!(parse(&deep).unwrap_err().message, "nesting too deep");
+    }
+
+    #[test]
+    fn quotes_as_serde_json_does() {
+        for text in ["", "plain", "a\"b\\c", "line\nnext\r\t\u{8}\u{c}\u{1}\u{1f}", "网页 é \u{7f}"] {
+            assert_eq!(quote(text), serde_json::to_string(text).unwrap(), "{text:?}");
+            assert_eq!(parse(&quote(text)).unwrap(), Value::String(text.to_string()));
+        }
     }
 
     #[test]

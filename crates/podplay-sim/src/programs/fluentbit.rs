@@ -104,7 +104,7 @@ async fn ship(sys: &Sys, config: &Config, line: &str) {
             out(sys, &format!("[0] tail.0: [{at}.000000000, {{\"log\"=>\"{line}\"}}]\n"));
             continue;
         }
-        let doc = format!("{{\"index\":{{}}}}\n{{\"log\":{}}}\n", serde_json::Value::String(line.to_string()));
+        let doc = format!("{{\"index\":{{}}}}\n{{\"log\":{}}}\n", podplay_core::json::quote(line));
         match sys.connect(&o.host, o.port, request("POST", &o.host, "/_bulk", &doc)) {
             Ok(conn) => {
                 let _ = sys.response(conn).await;
