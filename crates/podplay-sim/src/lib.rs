@@ -12,6 +12,13 @@
 //! - [`runtime`]: the CRI calls carried out on the kernel, like containerd;
 //! - [`sim`]: the driver that runs the scheduler, podplay-core's kubelet
 //!   and this runtime together, and records the [`trace`].
+//!
+//! Its maps are `LiteMap`s (ICU4X's sorted-vector map): ordered like
+//! `BTreeMap`, so iteration and traces stay deterministic, and small in code.
+//! The playground's WebAssembly carried a copy of `BTreeMap`'s node code for
+//! every key and value type, 23 KB gzipped in all; the maps here hold tens of
+//! entries. The filesystem's path index stays a `BTreeMap`: it holds every
+//! file of every image and is read by prefix ranges.
 
 pub mod images;
 pub mod kernel;

@@ -4,7 +4,8 @@
 //! file mounts, stop signals with a grace period — and reports container
 //! exits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
+use std::collections::BTreeSet;
 
 use podplay_core::cri::{
     CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, MountSource, SandboxConfig,
@@ -74,15 +75,15 @@ pub struct Runtime {
     /// `10.244.1` for a node with pod CIDR `10.244.1.0/24`.
     pod_net_prefix: String,
     next_ip: u8,
-    pub sandboxes: BTreeMap<String, Sandbox>,
-    pub containers: BTreeMap<String, Container>,
+    pub sandboxes: LiteMap<String, Sandbox>,
+    pub containers: LiteMap<String, Container>,
     pub images: BTreeSet<String>,
     /// The node process that makes the kubelet's own network calls.
     pub kubelet_pid: Pid,
     pending: Vec<Pending>,
     replies: Vec<(CallId, CriReply)>,
     exits: Vec<ContainerExit>,
-    attempts: BTreeMap<String, u32>,
+    attempts: LiteMap<String, u32>,
 }
 
 impl Runtime {
@@ -102,14 +103,14 @@ impl Runtime {
             node_ip: node_ip.to_string(),
             pod_net_prefix: prefix,
             next_ip: 2,
-            sandboxes: BTreeMap::new(),
-            containers: BTreeMap::new(),
+            sandboxes: LiteMap::new(),
+            containers: LiteMap::new(),
             images,
             kubelet_pid,
             pending: Vec::new(),
             replies: Vec::new(),
             exits: Vec::new(),
-            attempts: BTreeMap::new(),
+            attempts: LiteMap::new(),
         }
     }
 
@@ -247,8 +248,8 @@ impl Runtime {
                         let state = kernel.state.clone();
                         let mut s = state.borrow_mut();
                         s.net.conns.remove(&conn);
-                        for ns in s.net.namespaces.values_mut() {
-                            for l in ns.listeners.values_mut() {
+                        for ns in s.net.namespaces.iter_mut().map(|(_, v)| v) {
+                            for l in ns.listeners.iter_mut().map(|(_, v)| v) {
                                 l.queue.retain(|c| *c != conn);
                             }
                         }
@@ -270,7 +271,8 @@ impl Runtime {
             if let KernelEvent::Exited { pid, container_init: true, status, .. } = event {
                 let found = self
                     .containers
-                    .values_mut()
+                    .iter_mut()
+                    .map(|(_, v)| v)
                     .find(|c| c.init_pid == Some(*pid) && c.state == ContainerState::Running);
                 if let Some(c) = found {
                     let code = status.code();
@@ -482,14 +484,14 @@ impl Runtime {
         );
         let ns = NsSet { net, ipc, uts, pid, mnt };
         drop(s);
-        let mut fds = BTreeMap::new();
+        let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, Fd::Log { container: id.clone(), stderr: false });
         fds.insert(2, Fd::Log { container: id.clone(), stderr: true });
         let pause_pid = kernel
             .spawn(SpawnSpec {
                 argv: vec!["/pause".into()],
-                env: BTreeMap::new(),
+                env: LiteMap::new(),
                 cwd: "/".into(),
                 ns,
                 fds,
@@ -692,7 +694,7 @@ impl Runtime {
         let c = self.containers.get(id).cloned().ok_or_else(|| format!("container {id} not found"))?;
         let sandbox = self.sandboxes.get(&c.sandbox).cloned().ok_or("sandbox gone")?;
         let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
-        let mut env = BTreeMap::new();
+        let mut env = LiteMap::new();
         env.extend(c.image.env.iter().cloned());
         env.insert("HOSTNAME".into(), kernel.sys_for(sandbox.pause_pid).hostname());
         env.insert("KUBERNETES_SERVICE_HOST".into(), "10.96.0.1".into());
@@ -705,7 +707,7 @@ impl Runtime {
             let ports = self.declared_ports(&c);
             env.insert("PODPLAY_PORTS".into(), ports);
         }
-        let mut fds = BTreeMap::new();
+        let mut fds = LiteMap::new();
         fds.insert(0, if c.config.stdin { Fd::Tty } else { Fd::Null });
         fds.insert(1, Fd::Log { container: id.to_string(), stderr: false });
         fds.insert(2, Fd::Log { container: id.to_string(), stderr: true });
@@ -821,7 +823,7 @@ impl Runtime {
             (id, Fd::Pipe { id, write: true })
         };
         let env = kernel.state.borrow().procs.get(&init).map(|p| p.env.clone()).unwrap_or_default();
-        let mut fds = BTreeMap::new();
+        let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, write.clone());
         fds.insert(2, write);

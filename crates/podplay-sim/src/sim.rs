@@ -6,7 +6,7 @@
 //! changes, and records what happened. The kubelet never knows it is
 //! simulated: it sees CRI calls and replies only.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use serde::Serialize;
@@ -60,7 +60,7 @@ struct NodeSim {
     runtime: Runtime,
     kubelet: Kubelet,
     /// Runtime calls the simulation itself made (`kubectl exec`).
-    own_calls: BTreeMap<CallId, Option<CriReply>>,
+    own_calls: LiteMap<CallId, Option<CriReply>>,
     /// Container exits the kubelet has not noticed yet (PLEG relists every second).
     pending_exits: Vec<(SimTime, podplay_core::cri::ContainerExit)>,
     next_own_call: CallId,
@@ -97,7 +97,7 @@ impl Simulation {
         let now = SimTime::ZERO;
         let mut tracer = Tracer::default();
         let mut scheduler_events = EventLog::default();
-        let outcome = scheduler::schedule(&pod, &nodes, &BTreeMap::new());
+        let outcome = scheduler::schedule(&pod, &nodes, &std::collections::BTreeMap::new());
         match &outcome {
             ScheduleOutcome::Bound { node, event_message } => {
                 scheduler_events.record(
@@ -611,14 +611,14 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
     let mut kernel = Kernel::new(crate::programs::resolve, root, &name, &ip);
     let host = kernel.state.borrow().host_ns;
     let mut spawn_node = |argv: &[&str], parent: Pid| -> Pid {
-        let mut fds = BTreeMap::new();
+        let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, Fd::Null);
         fds.insert(2, Fd::Null);
         kernel
             .spawn(SpawnSpec {
                 argv: argv.iter().map(|s| s.to_string()).collect(),
-                env: BTreeMap::new(),
+                env: LiteMap::new(),
                 cwd: "/".into(),
                 ns: host,
                 fds,
@@ -659,7 +659,7 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
         kernel,
         runtime,
         kubelet,
-        own_calls: BTreeMap::new(),
+        own_calls: LiteMap::new(),
         pending_exits: Vec::new(),
         next_own_call: 1_000_000,
         events_seen: 0,
@@ -724,13 +724,13 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
         s.hostnames.insert(uts, names.first().copied().unwrap_or(program).into());
         NsSet { net, ipc, uts, pid, mnt }
     };
-    let mut fds = BTreeMap::new();
+    let mut fds = LiteMap::new();
     fds.insert(0, Fd::Null);
     fds.insert(1, Fd::Null);
     fds.insert(2, Fd::Null);
     let _ = kernel.spawn(SpawnSpec {
         argv: vec![path.into()],
-        env: BTreeMap::new(),
+        env: LiteMap::new(),
         cwd: "/".into(),
         ns,
         fds,

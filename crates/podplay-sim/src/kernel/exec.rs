@@ -1,7 +1,8 @@
 //! The executor and the system-call surface programs use.
 
+use litemap::LiteMap;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -127,19 +128,19 @@ pub enum KernelEvent {
 pub struct State {
     pub now: SimTime,
     pub generation: u64,
-    pub procs: BTreeMap<Pid, Process>,
-    pub exited: BTreeMap<Pid, ExitStatus>,
+    pub procs: LiteMap<Pid, Process>,
+    pub exited: LiteMap<Pid, ExitStatus>,
     pub next_pid: Pid,
-    pub pid_ns: BTreeMap<NsId, PidNs>,
+    pub pid_ns: LiteMap<NsId, PidNs>,
     pub next_ns: NsId,
     pub host_ns: NsSet,
-    pub hostnames: BTreeMap<NsId, String>,
-    pub mount_ns: BTreeMap<NsId, MountTable>,
+    pub hostnames: LiteMap<NsId, String>,
+    pub mount_ns: LiteMap<NsId, MountTable>,
     pub stores: Vec<Store>,
-    pub pipes: BTreeMap<u64, Pipe>,
+    pub pipes: LiteMap<u64, Pipe>,
     pub next_pipe: u64,
     pub net: Network,
-    pub logs: BTreeMap<String, ContainerLog>,
+    pub logs: LiteMap<String, ContainerLog>,
     pub events: Vec<KernelEvent>,
     /// Processes that are the first process of a container.
     pub container_inits: BTreeSet<Pid>,
@@ -197,7 +198,7 @@ impl State {
 
     pub fn new_net_ns(&mut self, interfaces: Vec<Interface>) -> NsId {
         let id = self.new_ns_id();
-        self.net.namespaces.insert(id, NetNs { interfaces, listeners: BTreeMap::new() });
+        self.net.namespaces.insert(id, NetNs { interfaces, listeners: LiteMap::new() });
         id
     }
 
@@ -219,7 +220,7 @@ impl State {
         let pid = self.next_pid;
         self.next_pid = pid.checked_add(1).ok_or(Errno::Again)?;
         proc.pid = pid;
-        let mut ns_pids = BTreeMap::new();
+        let mut ns_pids = LiteMap::new();
         let mut ns = Some(proc.ns.pid);
         while let Some(id) = ns {
             let Some(pns) = self.pid_ns.get_mut(&id) else {
@@ -266,12 +267,13 @@ impl State {
                 push_log_line(log, LogLine { at, stderr: false, text });
             }
         }
-        for listener_ns in self.net.namespaces.values_mut() {
+        for listener_ns in self.net.namespaces.iter_mut().map(|(_, v)| v) {
             listener_ns.listeners.retain(|_, l| l.pid != pid);
         }
         self.exited.insert(pid, status);
         while self.exited.len() > limits::ZOMBIES {
-            self.exited.pop_first();
+            let Some(oldest) = self.exited.first().map(|(pid, _)| *pid) else { break };
+            self.exited.remove(&oldest);
         }
         // Connections nobody will finish or read any more.
         let procs = &self.procs;
@@ -407,7 +409,7 @@ fn push_log_line(log: &mut ContainerLog, line: LogLine) {
 /// The executor: owns the state and every process's future.
 pub struct Kernel {
     pub state: Rc<RefCell<State>>,
-    tasks: BTreeMap<Pid, Task>,
+    tasks: LiteMap<Pid, Task>,
     resolver: Resolver,
 }
 
@@ -418,19 +420,19 @@ impl Kernel {
         let mut state = State {
             now: SimTime::ZERO,
             generation: 0,
-            procs: BTreeMap::new(),
-            exited: BTreeMap::new(),
+            procs: LiteMap::new(),
+            exited: LiteMap::new(),
             next_pid: 1,
-            pid_ns: BTreeMap::new(),
+            pid_ns: LiteMap::new(),
             next_ns: 4_026_531_835,
             host_ns: NsSet { net: 0, ipc: 0, uts: 0, pid: 0, mnt: 0 },
-            hostnames: BTreeMap::new(),
-            mount_ns: BTreeMap::new(),
+            hostnames: LiteMap::new(),
+            mount_ns: LiteMap::new(),
             stores: vec![node_root],
-            pipes: BTreeMap::new(),
+            pipes: LiteMap::new(),
             next_pipe: 1,
             net: Network::default(),
-            logs: BTreeMap::new(),
+            logs: LiteMap::new(),
             events: Vec::new(),
             container_inits: BTreeSet::new(),
             spawned: Vec::new(),
@@ -466,7 +468,7 @@ impl Kernel {
         state.host_ns = NsSet { net, ipc, uts, pid, mnt };
         // Later namespaces are numbered from here, as on a booted node.
         state.next_ns = 4_026_532_160;
-        Kernel { state: Rc::new(RefCell::new(state)), tasks: BTreeMap::new(), resolver }
+        Kernel { state: Rc::new(RefCell::new(state)), tasks: LiteMap::new(), resolver }
     }
 
     pub fn now(&self) -> SimTime {
@@ -572,10 +574,10 @@ fn fatal_signal(state: &mut State, pid: Pid) -> Option<i32> {
 #[derive(Clone, Debug)]
 pub struct SpawnSpec {
     pub argv: Vec<String>,
-    pub env: BTreeMap<String, String>,
+    pub env: LiteMap<String, String>,
     pub cwd: String,
     pub ns: NsSet,
-    pub fds: BTreeMap<i32, Fd>,
+    pub fds: LiteMap<i32, Fd>,
     pub container: Option<String>,
     pub parent: Pid,
     pub uid: u32,
@@ -654,7 +656,7 @@ impl Sys {
         self.with(State::bump);
     }
 
-    pub fn env(&self) -> BTreeMap<String, String> {
+    pub fn env(&self) -> LiteMap<String, String> {
         self.proc(|p| p.env.clone()).unwrap_or_default()
     }
 
@@ -1051,7 +1053,7 @@ impl Sys {
         self.proc(|p| p.fds.get(&n).cloned()).flatten()
     }
 
-    pub fn fds(&self) -> BTreeMap<i32, Fd> {
+    pub fn fds(&self) -> LiteMap<i32, Fd> {
         self.proc(|p| p.fds.clone()).unwrap_or_default()
     }
 
@@ -1136,7 +1138,7 @@ impl Sys {
 
     /// Replaces the process's descriptor table (the shell does this around
     /// builtins with redirections); returns the old one.
-    pub fn set_fds(&self, fds: BTreeMap<i32, Fd>) -> BTreeMap<i32, Fd> {
+    pub fn set_fds(&self, fds: LiteMap<i32, Fd>) -> LiteMap<i32, Fd> {
         self.proc_mut(|p| std::mem::replace(&mut p.fds, fds)).unwrap_or_default()
     }
 
@@ -1195,12 +1197,7 @@ impl Sys {
 
     /// Starts a child: resolves `argv[0]` on `PATH` in this process's mount
     /// namespace and runs the program the file stands for.
-    pub fn spawn(
-        &self,
-        argv: Vec<String>,
-        fds: BTreeMap<i32, Fd>,
-        env: BTreeMap<String, String>,
-    ) -> Result<Pid, Errno> {
+    pub fn spawn(&self, argv: Vec<String>, fds: LiteMap<i32, Fd>, env: LiteMap<String, String>) -> Result<Pid, Errno> {
         let (ns, cwd, container, uid) =
             self.proc(|p| (p.ns, p.cwd.clone(), p.container.clone(), p.uid)).ok_or(Errno::NoSuchProcess)?;
         let now = self.now();
@@ -1284,7 +1281,7 @@ impl Sys {
             pid: 0,
             ppid: spec.parent,
             ns: spec.ns,
-            ns_pids: BTreeMap::new(),
+            ns_pids: LiteMap::new(),
             argv: argv.clone(),
             env: spec.env.clone(),
             cwd: spec.cwd.clone(),
@@ -1456,7 +1453,12 @@ impl Sys {
         poll_fn_state(self, move |s| {
             let ns = s.procs.get(&pid)?.ns.net;
             let netns = s.net.namespaces.get_mut(&ns)?;
-            let conn = netns.listeners.values_mut().filter(|l| l.pid == pid).find_map(|l| l.queue.pop_front())?;
+            let conn = netns
+                .listeners
+                .iter_mut()
+                .map(|(_, v)| v)
+                .filter(|l| l.pid == pid)
+                .find_map(|l| l.queue.pop_front())?;
             s.bump();
             Some(conn)
         })
@@ -1473,7 +1475,12 @@ impl Sys {
             }
             let ns = p.ns.net;
             let netns = s.net.namespaces.get_mut(&ns)?;
-            let conn = netns.listeners.values_mut().filter(|l| l.pid == pid).find_map(|l| l.queue.pop_front())?;
+            let conn = netns
+                .listeners
+                .iter_mut()
+                .map(|(_, v)| v)
+                .filter(|l| l.pid == pid)
+                .find_map(|l| l.queue.pop_front())?;
             s.bump();
             Some(Ok(conn))
         })

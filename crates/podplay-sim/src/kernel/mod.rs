@@ -12,7 +12,8 @@ pub mod exec;
 pub mod fs;
 pub mod net;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use litemap::LiteMap;
+use std::collections::{BTreeSet, VecDeque};
 
 use podplay_core::time::SimTime;
 
@@ -151,12 +152,12 @@ pub struct Process {
     pub ppid: Pid,
     pub ns: NsSet,
     /// The PID this process has in each PID namespace it is visible in.
-    pub ns_pids: BTreeMap<NsId, Pid>,
+    pub ns_pids: LiteMap<NsId, Pid>,
     pub argv: Vec<String>,
-    pub env: BTreeMap<String, String>,
+    pub env: LiteMap<String, String>,
     pub cwd: String,
     pub uid: u32,
-    pub fds: BTreeMap<i32, Fd>,
+    pub fds: LiteMap<i32, Fd>,
     /// The container (runtime id) it belongs to; `None` for node processes.
     pub container: Option<String>,
     /// Signals with a handler (`trap`): they queue instead of killing.

@@ -4,7 +4,8 @@
 //! style exchanges: wget, probes, a log shipper posting lines): the client
 //! writes its request, the server accepts, reads it and answers.
 
-use std::collections::{BTreeMap, VecDeque};
+use litemap::LiteMap;
+use std::collections::VecDeque;
 
 use super::{NsId, Pid};
 
@@ -19,7 +20,7 @@ pub struct Interface {
 pub struct NetNs {
     pub interfaces: Vec<Interface>,
     /// Port → the listening process and its accept queue.
-    pub listeners: BTreeMap<u16, Listener>,
+    pub listeners: LiteMap<u16, Listener>,
 }
 
 #[derive(Clone, Debug)]
@@ -44,11 +45,11 @@ pub struct Conn {
 /// Network state of the whole node (and the outside world).
 #[derive(Clone, Debug, Default)]
 pub struct Network {
-    pub namespaces: BTreeMap<NsId, NetNs>,
-    pub conns: BTreeMap<u64, Conn>,
+    pub namespaces: LiteMap<NsId, NetNs>,
+    pub conns: LiteMap<u64, Conn>,
     pub next_conn: u64,
     /// Names the cluster DNS answers (service names of the outside store…).
-    pub dns: BTreeMap<String, String>,
+    pub dns: LiteMap<String, String>,
 }
 
 impl Network {

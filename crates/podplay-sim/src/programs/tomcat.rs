@@ -4,7 +4,7 @@
 //! A WAR in the simulator is a text file: `PODPLAY-WAR` on the first line,
 //! then the application's `index.html`.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use podplay_core::time::SimDuration;
 
@@ -54,7 +54,7 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
     if !sys.sleep(SimDuration::from_millis(1500)).await {
         return 143;
     }
-    let mut apps: BTreeMap<String, String> = BTreeMap::new();
+    let mut apps: LiteMap<String, String> = LiteMap::new();
     deploy_new(sys, home, &mut apps);
     if let Err(e) = sys.listen(8080) {
         log(
@@ -114,7 +114,7 @@ async fn wait_request(sys: &Sys, until: podplay_core::time::SimTime) -> Wake {
     .await
 }
 
-fn deploy_new(sys: &Sys, home: &str, apps: &mut BTreeMap<String, String>) {
+fn deploy_new(sys: &Sys, home: &str, apps: &mut LiteMap<String, String>) {
     let webapps = format!("{home}/webapps");
     for name in sys.list_dir(&webapps).unwrap_or_default() {
         let Some(app) = name.strip_suffix(".war") else {
@@ -146,7 +146,7 @@ fn deploy_new(sys: &Sys, home: &str, apps: &mut BTreeMap<String, String>) {
     }
 }
 
-fn serve(sys: &Sys, conn: u64, apps: &BTreeMap<String, String>) {
+fn serve(sys: &Sys, conn: u64, apps: &LiteMap<String, String>) {
     let req = parse_request(&sys.request(conn));
     let app = req.path.trim_start_matches('/').split('/').next().unwrap_or("").to_string();
     let key = if app.is_empty() { "ROOT".to_string() } else { app };

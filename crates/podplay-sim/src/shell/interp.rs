@@ -6,7 +6,8 @@
 //! and every command takes a step of the process's CPU budget, so a
 //! `while true` loop cannot hang the simulation.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use litemap::LiteMap;
+use std::collections::{BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -96,14 +97,14 @@ struct Shell<'a> {
     sys: &'a Sys,
     name: String,
     script: Option<String>,
-    vars: BTreeMap<String, String>,
+    vars: LiteMap<String, String>,
     exported: BTreeSet<String>,
     positional: Vec<String>,
     status: i32,
     last_background: Option<Pid>,
     background: Vec<Pid>,
-    functions: BTreeMap<String, Command>,
-    traps: BTreeMap<i32, String>,
+    functions: LiteMap<String, Command>,
+    traps: LiteMap<i32, String>,
     depth: usize,
     errexit: bool,
     loop_depth: u32,
@@ -119,7 +120,7 @@ struct Shell<'a> {
 
 impl<'a> Shell<'a> {
     fn new(sys: &'a Sys, name: String) -> Shell<'a> {
-        let vars: BTreeMap<String, String> = sys.env();
+        let vars: LiteMap<String, String> = sys.env();
         let exported = vars.keys().cloned().collect();
         Shell {
             sys,
@@ -131,8 +132,8 @@ impl<'a> Shell<'a> {
             status: 0,
             last_background: None,
             background: Vec::new(),
-            functions: BTreeMap::new(),
-            traps: BTreeMap::new(),
+            functions: LiteMap::new(),
+            traps: LiteMap::new(),
             depth: sys.nesting(),
             errexit: false,
             loop_depth: 0,
@@ -395,7 +396,7 @@ impl<'a> Shell<'a> {
 
     /// Starts one pipeline part as a process: an external command directly,
     /// anything else (builtins, compound commands) in a child shell.
-    async fn spawn_command(&mut self, cmd: &Command, fds: BTreeMap<i32, Fd>) -> Option<Pid> {
+    async fn spawn_command(&mut self, cmd: &Command, fds: LiteMap<i32, Fd>) -> Option<Pid> {
         if let Command::Simple(simple) = cmd {
             if simple.redirects.is_empty() && simple.assignments.is_empty() {
                 if let Ok(words) = self.expand_words(&simple.words).await {
@@ -417,7 +418,7 @@ impl<'a> Shell<'a> {
         self.sys.spawn(argv, fds, self.child_env(&[])).ok()
     }
 
-    fn command<'s>(&'s mut self, cmd: &'s Command, fds: BTreeMap<i32, Fd>) -> Run<'s> {
+    fn command<'s>(&'s mut self, cmd: &'s Command, fds: LiteMap<i32, Fd>) -> Run<'s> {
         Box::pin(async move {
             match cmd {
                 Command::Simple(simple) => self.simple(simple, fds).await,
@@ -591,7 +592,7 @@ impl<'a> Shell<'a> {
         result
     }
 
-    async fn simple(&mut self, cmd: &SimpleCommand, fds: BTreeMap<i32, Fd>) -> Flow {
+    async fn simple(&mut self, cmd: &SimpleCommand, fds: LiteMap<i32, Fd>) -> Flow {
         self.current_line = cmd.position.line;
         let words = match self.expand_words(&cmd.words).await {
             Ok(w) => w,
@@ -666,7 +667,7 @@ impl<'a> Shell<'a> {
         }
     }
 
-    async fn call_function(&mut self, body: &Command, words: &[String], fds: BTreeMap<i32, Fd>) -> Flow {
+    async fn call_function(&mut self, body: &Command, words: &[String], fds: LiteMap<i32, Fd>) -> Flow {
         if self.depth >= MAX_DEPTH {
             self.error(&format!("{}: function nesting too deep", words[0]));
             self.status = 2;
@@ -685,8 +686,8 @@ impl<'a> Shell<'a> {
 
     /// The environment for a child: exported variables plus `NAME=value`
     /// prefixes of this command.
-    fn child_env(&self, assignments: &[(String, String)]) -> BTreeMap<String, String> {
-        let mut env = BTreeMap::new();
+    fn child_env(&self, assignments: &[(String, String)]) -> LiteMap<String, String> {
+        let mut env = LiteMap::new();
         env.extend(self.exported.iter().filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone()))));
         for (k, v) in assignments {
             env.insert(k.clone(), v.clone());
@@ -710,7 +711,7 @@ impl<'a> Shell<'a> {
     }
 
     /// Applies redirections to a descriptor table; `None` (with a message) on failure.
-    async fn redirect(&mut self, redirects: &[Redirect], mut fds: BTreeMap<i32, Fd>) -> Option<BTreeMap<i32, Fd>> {
+    async fn redirect(&mut self, redirects: &[Redirect], mut fds: LiteMap<i32, Fd>) -> Option<LiteMap<i32, Fd>> {
         for r in redirects {
             let target = match self.expand_single(&r.target).await {
                 Ok(t) => t,
