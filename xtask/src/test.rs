@@ -16,6 +16,7 @@ pub fn all(args: &TestArgs) -> Result {
     wasm_check()?;
     crate::web::browser_tests()?;
     crate::web::end_to_end()?;
+    crate::web::check_first_load_budget()?;
     if !args.quick {
         // Criterion's test mode runs each benchmark once: it proves the
         // benchmarks still build and run without spending minutes measuring.
