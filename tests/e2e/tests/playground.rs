@@ -192,6 +192,7 @@ async fn the_playground_end_to_end() {
     .await;
     let docs = wait_for(&c, ".docs", "Container image name.").await;
     assert!(docs.contains("podplay explain pod.spec.containers.image"), "{docs}");
+    screenshot(&c, "e2e-field-docs").await;
 
     // Every example simulates; some show what the course is about.
     let examples = js(&c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
