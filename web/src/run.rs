@@ -3,7 +3,7 @@
 //! state: the simulation is deterministic, so anything not recorded is
 //! recomputed by simulating again up to that instant).
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use podplay_core::time::SimTime;
 use podplay_sim::trace::Step;
 use podplay_sim::{Simulation, Until};
@@ -81,6 +81,9 @@ pub enum Intervention {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     pub pod: Pod,
+    /// The cluster: the text's `kind: Node` documents, or podplay's default
+    /// three nodes when it has none (as `podplay sim` does).
+    pub nodes: Vec<Node>,
     /// What the learner did, and when.
     pub interventions: Vec<(SimTime, Intervention)>,
     pub steps: Vec<Step>,
@@ -88,21 +91,21 @@ pub struct Run {
 }
 
 impl Run {
-    /// Simulates `pod` on the default cluster until stable or terminal.
-    pub fn record(pod: &Pod) -> Run {
-        Run::record_with(pod, Vec::new())
+    /// Simulates `pod` on `nodes` until stable or terminal.
+    pub fn record(pod: &Pod, nodes: &[Node]) -> Run {
+        Run::record_with(pod, nodes, Vec::new())
     }
 
-    /// Simulates `pod`, applying each intervention at its instant, until the
-    /// Pod is stable or finished.
-    pub fn record_with(pod: &Pod, interventions: Vec<(SimTime, Intervention)>) -> Run {
+    /// Simulates `pod` on `nodes`, applying each intervention at its instant,
+    /// until the Pod is stable or finished.
+    pub fn record_with(pod: &Pod, nodes: &[Node], interventions: Vec<(SimTime, Intervention)>) -> Run {
         // Where `podplay sim` would stop: stable or finished, after the interventions.
         let end = {
-            let mut sim = fresh(pod);
+            let mut sim = fresh(pod, nodes);
             replay(&mut sim, &interventions, None);
             sim.now()
         };
-        let mut sim = fresh(pod);
+        let mut sim = fresh(pod, nodes);
         let mut frames = vec![capture(&sim)];
         let mut pending: std::collections::VecDeque<(SimTime, Intervention)> = interventions.iter().cloned().collect();
         while frames.len() < MAX_FRAMES {
@@ -121,7 +124,7 @@ impl Run {
             sim.run_until(Until::Time(target));
             frames.push(capture(&sim));
         }
-        Run { pod: pod.clone(), interventions, steps: sim.tracer.steps.clone(), frames }
+        Run { pod: pod.clone(), nodes: nodes.to_vec(), interventions, steps: sim.tracer.steps.clone(), frames }
     }
 
     /// The frame in effect at step `index`.
@@ -133,7 +136,7 @@ impl Run {
     /// (simulating again up to it).
     pub fn exec(&self, frame: usize, container: &str, command: &str) -> String {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = fresh(&self.pod);
+        let mut sim = fresh(&self.pod, &self.nodes);
         replay(&mut sim, &self.interventions, Some(at));
         match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
             Ok((0, output)) => output,
@@ -146,7 +149,7 @@ impl Run {
     /// node sees them and as `container` sees them, its `/etc/hosts`, its log.
     pub fn inside(&self, frame: usize, container: &str) -> Inside {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = fresh(&self.pod);
+        let mut sim = fresh(&self.pod, &self.nodes);
         replay(&mut sim, &self.interventions, Some(at));
         let hosts = match sim.exec(container, vec!["cat".into(), "/etc/hosts".into()]) {
             Ok((0, text)) => text,
@@ -163,14 +166,14 @@ impl Run {
     /// A container's log at the instant of frame `frame`.
     pub fn logs(&self, frame: usize, container: &str) -> String {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = fresh(&self.pod);
+        let mut sim = fresh(&self.pod, &self.nodes);
         replay(&mut sim, &self.interventions, Some(at));
         sim.logs(container, false).unwrap_or_default()
     }
 }
 
-fn fresh(pod: &Pod) -> Simulation {
-    Simulation::new(pod, podplay_core::cluster::default_nodes())
+fn fresh(pod: &Pod, nodes: &[Node]) -> Simulation {
+    Simulation::new(pod, nodes.to_vec())
 }
 
 fn apply(sim: &mut Simulation, intervention: &Intervention) {

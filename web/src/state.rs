@@ -143,12 +143,18 @@ impl State {
                 warning: d.severity == podplay_core::Severity::Warning,
             })
             .collect();
+        // The text's Nodes make the cluster, as for `podplay sim`.
+        let mut nodes: Vec<_> = analysis.valid_nodes().cloned().collect();
+        if nodes.is_empty() {
+            nodes = podplay_core::cluster::default_nodes();
+        }
         match analysis.valid_pods().next().filter(|_| analysis.is_valid()) {
-            // Same Pod (a comment or a layout change): the simulation would be
-            // the same, byte for byte, so keep it and the instant shown.
-            Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod) => self.stale = false,
+            // Same Pod and cluster (a comment or a layout change): the
+            // simulation would be the same, byte for byte, so keep it and the
+            // instant shown.
+            Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod && r.nodes == nodes) => self.stale = false,
             Some(pod) => {
-                let run = Run::record(pod);
+                let run = Run::record(pod, &nodes);
                 let last = run.frames.len().saturating_sub(1);
                 if self
                     .container
@@ -243,7 +249,7 @@ impl Reducible for State {
                     let mut interventions: Vec<_> =
                         run.interventions.iter().filter(|(t, _)| *t <= at).cloned().collect();
                     interventions.push((at, intervention));
-                    let new_run = Run::record_with(&run.pod, interventions);
+                    let new_run = Run::record_with(&run.pod, &run.nodes, interventions);
                     next.frame = new_run
                         .frames
                         .iter()
@@ -339,6 +345,23 @@ mod tests {
         let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
         let hover = state.hover.unwrap();
         assert_eq!(hover.query, "pod.spec.containers.image");
+    }
+
+    #[test]
+    fn the_text_s_nodes_make_the_cluster() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: fast\nspec:\n  nodeSelector:\n    disktype: nvme\n  containers:\n  - name: web\n    image: nginx:1.27\n";
+        // No node of the default three has disktype=nvme.
+        let alone = State::new(pod.to_string());
+        let picture = &alone.run.as_ref().unwrap().frames.last().unwrap().picture;
+        assert_eq!(picture.node, None);
+        assert!(alone.run.as_ref().unwrap().frames.last().unwrap().describe.contains("FailedScheduling"));
+        // A Node in the text with that label: the Pod lands there.
+        let node = "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: fast-node\n  labels:\n    disktype: nvme\n";
+        let with_node = reduce(alone, Action::Edit(format!("{pod}{node}")));
+        let run = with_node.run.as_ref().unwrap();
+        assert_eq!(run.nodes.len(), 1);
+        assert_eq!(run.frames.last().unwrap().picture.node.as_deref(), Some("fast-node"));
+        assert!(run.frames.last().unwrap().get_wide.contains("fast-node"), "{}", run.frames.last().unwrap().get_wide);
     }
 
     #[test]
