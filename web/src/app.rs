@@ -39,6 +39,8 @@ pub fn app() -> Html {
         let wanted = state.docs == DocsState::Missing && (state.hover.is_some() || !state.completions.is_empty());
         use_effect_with(wanted, move |&wanted| {
             if wanted {
+                // Loading from now on, so that no second fetch starts.
+                dispatch.dispatch(Action::DocsRequested);
                 yew::platform::spawn_local(async move { dispatch.dispatch(Action::Docs(browser::load_docs().await)) });
             }
         });

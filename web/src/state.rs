@@ -88,6 +88,8 @@ pub enum Action {
     Lang(crate::lessons::Lang),
     /// Accept a completion: the half-typed key becomes `name: `.
     Complete(String),
+    /// The field docs are being fetched.
+    DocsRequested,
     /// The field docs arrived (`Ok`) or could not be fetched.
     Docs(Result<(), String>),
 }
@@ -99,6 +101,7 @@ pub enum DocsState {
     Ready,
     /// Not fetched yet: requested once a field's docs are on screen.
     Missing,
+    Loading,
     Failed(String),
 }
 
@@ -124,6 +127,15 @@ impl State {
         };
         state.set_text(text);
         state
+    }
+
+    /// A new text in place of the learner's (an example, a lesson, a
+    /// break): the cursor's docs belonged to the old one.
+    fn replace_text(&mut self, text: String) {
+        self.cursor = 0;
+        self.hover = None;
+        self.completions.clear();
+        self.set_text(text);
     }
 
     /// Analyzes the text; a valid Pod is simulated again, an invalid one
@@ -189,7 +201,7 @@ impl Reducible for State {
             Action::Edit(text) => next.set_text(text),
             Action::Example(i) => {
                 if let Some(e) = EXAMPLES.get(i) {
-                    next.set_text(e.yaml.to_string());
+                    next.replace_text(e.yaml.to_string());
                     next.frame = 0;
                 }
             }
@@ -215,7 +227,7 @@ impl Reducible for State {
             Action::Lesson(i) => {
                 if let Some(lesson) = crate::lessons::LESSONS.get(i) {
                     next.container = None;
-                    next.set_text(crate::lessons::lesson_text(lesson));
+                    next.replace_text(crate::lessons::lesson_text(lesson));
                     next.lesson = Some(i);
                     next.terminal.clear();
                 }
@@ -236,7 +248,7 @@ impl Reducible for State {
             }
             Action::BreakSpec(which) => {
                 if let Some(text) = crate::breakage::apply(&next.text, &next.analysis.0, which) {
-                    next.set_text(text);
+                    next.replace_text(text);
                     next.frame = 0;
                     next.playing = true;
                 }
@@ -260,15 +272,21 @@ impl Reducible for State {
                 }
             }
             Action::Cursor(utf16) => {
+                // After a failed fetch, the next field under the cursor tries again.
+                if matches!(next.docs, DocsState::Failed(_)) {
+                    next.docs = DocsState::Missing;
+                }
                 let offset = char_offset(&next.text, utf16);
                 next.cursor = offset;
                 next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
                 next.completions = podplay_core::hover::completions(&next.text, offset);
             }
+            Action::DocsRequested => next.docs = DocsState::Loading,
             Action::Docs(result) => {
-                next.docs = match result {
-                    Ok(()) => DocsState::Ready,
-                    Err(e) => DocsState::Failed(e),
+                next.docs = match (result, &next.docs) {
+                    // Installed once, the docs stay.
+                    (_, DocsState::Ready) | (Ok(()), _) => DocsState::Ready,
+                    (Err(e), _) => DocsState::Failed(e),
                 };
                 // The descriptions fill in what is on screen.
                 next.hover = podplay_core::hover::hover(&next.analysis.0, next.cursor);
@@ -368,13 +386,33 @@ mod tests {
     fn fetched_docs_fill_in_what_is_on_screen_and_a_failure_is_shown() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
         let at = text.find("image").unwrap() as u32 + 1;
-        let state = reduce(State::new(text.to_string()), Action::Cursor(at));
+        let mut state = reduce(State::new(text.to_string()), Action::Cursor(at));
+        // As in the browser, where the docs are not built in (in a workspace
+        // test run the CLI's feature builds them in).
+        state.docs = DocsState::Missing;
         let failed = reduce(state.clone(), Action::Docs(Err("HTTP 404".into())));
         assert_eq!(failed.docs, DocsState::Failed("HTTP 404".into()));
         assert_eq!(failed.hover, state.hover, "the field's name and type stay");
-        let ready = reduce(failed, Action::Docs(Ok(())));
+        // The next field under the cursor asks again.
+        let retry = reduce(failed, Action::Cursor(at));
+        assert_eq!(retry.docs, DocsState::Missing);
+        let loading = reduce(retry, Action::DocsRequested);
+        assert_eq!(loading.docs, DocsState::Loading);
+        let ready = reduce(loading, Action::Docs(Ok(())));
         assert_eq!(ready.docs, DocsState::Ready);
-        assert_eq!(ready.hover.map(|h| h.query), Some("pod.spec.containers.image".to_string()));
+        assert_eq!(ready.hover.clone().map(|h| h.query), Some("pod.spec.containers.image".to_string()));
+        // A late failure does not take installed docs away.
+        assert_eq!(reduce(ready, Action::Docs(Err("late".into()))).docs, DocsState::Ready);
+    }
+
+    #[test]
+    fn a_new_example_forgets_the_old_cursor() {
+        let text = EXAMPLES[0].yaml;
+        let at = text.find("image:").unwrap() as u32 + 1;
+        let state = reduce(State::new(text.to_string()), Action::Cursor(at));
+        assert!(state.hover.is_some());
+        let switched = reduce(state, Action::Example(1));
+        assert_eq!((switched.hover, switched.completions.len(), switched.cursor), (None, 0, 0));
     }
 
     #[test]

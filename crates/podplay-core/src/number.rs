@@ -6,8 +6,11 @@
 //! (`cpu: 0.5`, `sleep 0.1`). This parser is exact, as Go's
 //! `strconv.ParseFloat` is, whenever the digits and the power of ten are
 //! exactly representable (up to 15 significant digits and exponents within
-//! ±22, which covers what people write); beyond that it may differ in the
-//! last bit. Tests compare it with the standard parser.
+//! ±22, which covers what people write). Beyond that it rounds more than
+//! once: a few units in the last place for normal numbers (`1e300` reads as
+//! `1.0000000000000002e300`), more for subnormals, and JSON integers of 20
+//! digits or more may differ from serde_json's reading in the last digit.
+//! Tests compare it with the standard parser.
 
 /// Powers of ten that are exact in `f64`.
 const EXACT_POWERS: [f64; 23] = [
@@ -113,7 +116,8 @@ fn scale(mantissa: u64, exponent: i64, truncated: bool) -> f64 {
             return mantissa as f64 / EXACT_POWERS[(-exponent) as usize];
         }
     }
-    // Far from the common case: a few roundings, within a few ulps.
+    // Far from the common case: one rounding per step, a few ulps in all
+    // (more for subnormals).
     let mut value = mantissa as f64;
     let mut e = exponent.clamp(-400, 400);
     while e > 22 {

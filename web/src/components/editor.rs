@@ -155,7 +155,7 @@ pub fn editor(props: &EditorProps) -> Html {
                             <p class="docs-title"><code>{ h.path.clone() }</code>{ format!(" <{}>{}", h.type_name, if h.required { " -required-" } else { "" }) }</p>
                             <p class="docs-text">{ match (&props.docs, h.description.is_empty()) {
                                 (_, false) => h.description.clone(),
-                                (DocsState::Missing, true) => props.lang.t("Loading the field docs…", "正在加载字段文档…").to_string(),
+                                (DocsState::Missing | DocsState::Loading, true) => props.lang.t("Loading the field docs…", "正在加载字段文档…").to_string(),
                                 (DocsState::Failed(e), true) => format!("{} ({e})", props.lang.t("The field docs could not be loaded", "字段文档加载失败")),
                                 (DocsState::Ready, true) => props.lang.t("(no description)", "（无说明）").to_string(),
                             } }</p>

@@ -9,8 +9,6 @@
 
 use std::fmt::Write;
 
-use crate::quote::go_quote as quote;
-
 /// A UTC date and time of day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Civil {
@@ -275,36 +273,59 @@ impl RfcParser<'_> {
     }
 
     /// `Z07:00`: `Z`, or `±hh:mm`. Returns the offset in seconds east of UTC.
+    /// Checked in Go's order: the shape, the digits, the ranges (a minute
+    /// error wins over an hour error), then the sign.
     fn zone(&mut self) -> Result<i64, String> {
         if let Some(rest) = self.rest.strip_prefix('Z') {
             self.rest = rest;
             return Ok(0);
         }
         let b = self.rest.as_bytes();
-        let two = |i: usize| match (b.get(i), b.get(i + 1)) {
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                Some(i64::from((x - b'0') * 10 + (y - b'0')))
-            }
+        if b.len() < 6 || b[3] != b':' {
+            return Err(self.bad("Z07:00", self.rest));
+        }
+        let two = |i: usize| match (b[i], b[i + 1]) {
+            (x, y) if x.is_ascii_digit() && y.is_ascii_digit() => Some(i64::from((x - b'0') * 10 + (y - b'0'))),
             _ => None,
         };
-        let sign = match b.first() {
-            Some(b'+') => 1,
-            Some(b'-') => -1,
-            _ => 0,
-        };
         let (Some(hours), Some(minutes)) = (two(1), two(4)) else { return Err(self.bad("Z07:00", self.rest)) };
-        if sign == 0 || b.len() < 6 || b[3] != b':' {
-            return Err(self.bad("Z07:00", self.rest));
+        if minutes > 60 {
+            return Err(self.out_of_range("time zone offset minute"));
         }
         if hours > 24 {
             return Err(self.out_of_range("time zone offset hour"));
         }
-        if minutes > 60 {
-            return Err(self.out_of_range("time zone offset minute"));
-        }
+        let sign = match b[0] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return Err(self.bad("Z07:00", self.rest)),
+        };
+        // Six ASCII bytes: the slice ends on a character boundary.
         self.rest = &self.rest[6..];
         Ok(sign * (hours * 3600 + minutes * 60))
     }
+}
+
+/// The time package's own `quote` for its parse errors: `"` and `\` get a
+/// backslash, and every byte of a non-ASCII or control character is written
+/// `\xNN` (`明天` → `\xe6\x98\x8e\xe5\xa4\xa9`), unlike `strconv.Quote`.
+fn quote(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        if !c.is_ascii() || c < ' ' {
+            let mut utf8 = [0u8; 4];
+            for byte in c.encode_utf8(&mut utf8).bytes() {
+                let _ = write!(out, "\\x{byte:02x}");
+            }
+        } else {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -338,6 +359,8 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Ok((1_767_225_600, 0)));
         assert_eq!(parse_rfc3339("2026-01-01T01:00:00+01:00"), Ok((1_767_225_600, 0)));
         assert_eq!(parse_rfc3339("2026-01-01T00:00:00.5Z"), Ok((1_767_225_600, 500_000_000)));
+        // Go's ranges use `>`: an offset of 24:60 is read.
+        assert!(parse_rfc3339("2026-01-01T00:00:00+24:60").is_ok());
         assert_eq!(parse_rfc3339("2024-02-29T23:59:59-00:30"), Ok((1_709_251_199 + 1800, 0)));
     }
 
@@ -361,6 +384,23 @@ mod tests {
             ("2026-02-30T00:00:00Z", r#"parsing time "2026-02-30T00:00:00Z": day out of range"#),
             ("2026-01-01T24:00:00Z", r#"parsing time "2026-01-01T24:00:00Z": hour out of range"#),
             ("2026-01-01T00:00:00Zabc", r#"parsing time "2026-01-01T00:00:00Zabc": extra text: "abc""#),
+            ("2026-01-01T00:00:00Z\t", r#"parsing time "2026-01-01T00:00:00Z\x09": extra text: "\x09""#),
+            (
+                "明天",
+                r#"parsing time "\xe6\x98\x8e\xe5\xa4\xa9" as "2006-01-02T15:04:05Z07:00": cannot parse "\xe6\x98\x8e\xe5\xa4\xa9" as "2006""#,
+            ),
+            (
+                "2026-01-01T00:00:00x25:00",
+                r#"parsing time "2026-01-01T00:00:00x25:00": time zone offset hour out of range"#,
+            ),
+            (
+                "2026-01-01T00:00:00+25:61",
+                r#"parsing time "2026-01-01T00:00:00+25:61": time zone offset minute out of range"#,
+            ),
+            (
+                "2026-01-01T00:00:00+0100",
+                r#"parsing time "2026-01-01T00:00:00+0100" as "2006-01-02T15:04:05Z07:00": cannot parse "+0100" as "Z07:00""#,
+            ),
         ];
         for (input, message) in cases {
             assert_eq!(parse_rfc3339(input), Err(message.to_string()), "{input}");

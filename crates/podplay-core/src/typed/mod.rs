@@ -209,14 +209,17 @@ impl FromJson for FieldsV1 {
     }
 }
 
-/// The decoder checked the text with Go's RFC 3339 parser.
+/// The decoder checked the text with Go's RFC 3339 parser. Go reads years
+/// up to 9999 in full; jiff's range ends a day short (`Timestamp::MAX`), and
+/// the time saturates there.
 impl FromJson for Time {
     fn from_json(value: Value) -> Result<Self, Mismatch> {
         let mismatch = Mismatch { expected: "an RFC 3339 time" };
         let (seconds, nanoseconds) =
             parse_rfc3339(value.as_str().ok_or(mismatch.clone())?).map_err(|_| mismatch.clone())?;
-        let nanoseconds = i32::try_from(nanoseconds).map_err(|_| mismatch.clone())?;
-        Timestamp::new(seconds, nanoseconds).map(Time).map_err(|_| mismatch)
+        let nanoseconds = i32::try_from(nanoseconds).map_err(|_| mismatch)?;
+        let saturated = if seconds > 0 { Timestamp::MAX } else { Timestamp::MIN };
+        Ok(Time(Timestamp::new(seconds, nanoseconds).unwrap_or(saturated)))
     }
 }
 
@@ -378,6 +381,9 @@ pub(crate) mod tests {
         assert_eq!((c.name.as_str(), c.image.as_deref(), c.ports), ("", Some("nginx"), None));
         assert_eq!(from_json::<Container>(json!({ "name": 3 })), Err(Mismatch { expected: "a string" }));
         assert!(from_json::<Time>(json!("yesterday")).is_err());
+        // Go reads the last day of year 9999; jiff's range ends before it.
+        assert_eq!(from_json::<Time>(json!("9999-12-31T23:59:59Z")), Ok(Time(Timestamp::MAX)));
+        assert!(from_json::<Time>(json!("0000-01-01T00:00:00Z")).is_ok_and(|t| t.0 > Timestamp::MIN));
         assert_eq!(from_json::<IntOrString>(json!(8080)), Ok(IntOrString::Int(8080)));
     }
 }

@@ -141,8 +141,10 @@ fn is_yaml_float(s: &str) -> bool {
 }
 
 /// Formats a float the way Go's `encoding/json` writes it (`80.5`, `3`,
-/// `1e+21`, `1e-07`): the shortest digits that read back as the same float,
+/// `1e+21`, `1e-7`): the shortest digits that read back as the same float,
 /// in fixed notation from 1e-6 to 1e21 and in exponent notation outside.
+/// `strconv` writes the exponent with at least two digits and
+/// `encoding/json` then shortens `e-07` to `e-7` (`floatEncoder`).
 ///
 /// The shortest digits come from serde_json's float printer, which the
 /// playground carries anyway; the standard library's (Grisu and Dragon4)
@@ -186,7 +188,8 @@ pub fn format_float(f: f64) -> String {
         let (first, rest) = digits.split_at(1.min(digits.len()));
         let e = point - 1;
         let dot = if rest.is_empty() { String::new() } else { format!(".{rest}") };
-        format!("{sign}{first}{dot}e{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs())
+        // e ≥ 21 on this side, so a positive exponent has two digits anyway.
+        format!("{sign}{first}{dot}e{}{}", if e < 0 { '-' } else { '+' }, e.unsigned_abs())
     }
 }
 
@@ -225,7 +228,7 @@ mod tests {
         assert_eq!(format_float(1e21), "1e+21");
         assert_eq!(format_float(3.0), "3");
         assert_eq!(format_float(-0.000123), "-0.000123");
-        assert_eq!(format_float(1e-7), "1e-07");
+        assert_eq!(format_float(1e-7), "1e-7");
         assert_eq!(format_float(-2.5e-10), "-2.5e-10");
         assert_eq!(format_float(1.5e300), "1.5e+300");
         assert_eq!(format_float(123456789012345680000.0), "123456789012345680000");
@@ -243,7 +246,9 @@ mod tests {
                 Some(d) => ('-', d),
                 None => ('+', exp),
             };
-            format!("{mantissa}e{sign}{digits:0>2}")
+            // Go: at least two exponent digits, then encoding/json turns e-07 into e-7.
+            let digits = if sign == '+' { format!("{digits:0>2}") } else { digits.to_string() };
+            format!("{mantissa}e{sign}{digits}")
         } else {
             format!("{f}")
         }
