@@ -23,17 +23,7 @@ const EXACT_POWERS: [f64; 23] = [
 pub fn parse_f64(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let mut i = 0;
-    let negative = match bytes.first() {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let negative = take_sign(bytes, &mut i);
     // Up to 19 significant digits are kept; the rest only scale.
     let mut mantissa: u64 = 0;
     let mut kept = 0u32;
@@ -72,17 +62,7 @@ pub fn parse_f64(text: &str) -> Option<f64> {
     }
     if matches!(bytes.get(i), Some(b'e' | b'E')) {
         i += 1;
-        let exp_negative = match bytes.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
+        let exp_negative = take_sign(bytes, &mut i);
         let start = i;
         let mut e: i64 = 0;
         while let Some(&b) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
@@ -99,6 +79,21 @@ pub fn parse_f64(text: &str) -> Option<f64> {
     }
     let magnitude = scale(mantissa, exponent, truncated);
     Some(if negative { -magnitude } else { magnitude })
+}
+
+/// An optional `+` or `-` at `bytes[*i]`, stepped over; true for `-`.
+fn take_sign(bytes: &[u8], i: &mut usize) -> bool {
+    match bytes.get(*i) {
+        Some(b'-') => {
+            *i += 1;
+            true
+        }
+        Some(b'+') => {
+            *i += 1;
+            false
+        }
+        _ => false,
+    }
 }
 
 /// `mantissa × 10^exponent`.

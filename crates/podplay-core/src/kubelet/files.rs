@@ -12,7 +12,8 @@
 
 use k8s_openapi::api::core::v1::{Container, HostAlias, Pod, PodDNSConfig};
 
-use crate::validation::{DNS1123_LABEL_MESSAGE, go_quote, is_dns1123_label};
+use crate::quote::go_quote;
+use crate::validation::{DNS1123_LABEL_MESSAGE, is_dns1123_label};
 
 /// The kubelet's `--cluster-domain`.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";

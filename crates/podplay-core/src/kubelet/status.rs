@@ -378,11 +378,11 @@ pub fn ready_condition(
         match conditions.iter().find(|c| &c.type_ == gate_type) {
             None => messages.push(format!(
                 "corresponding condition of pod readiness gate {} does not exist.",
-                crate::validation::go_quote(gate_type)
+                crate::quote::go_quote(gate_type)
             )),
             Some(c) if c.status != "True" => messages.push(format!(
                 "the status of pod readiness gate {} is not \"True\", but {}",
-                crate::validation::go_quote(gate_type),
+                crate::quote::go_quote(gate_type),
                 c.status
             )),
             Some(_) => {}

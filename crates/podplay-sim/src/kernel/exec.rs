@@ -1453,12 +1453,7 @@ impl Sys {
         poll_fn_state(self, move |s| {
             let ns = s.procs.get(&pid)?.ns.net;
             let netns = s.net.namespaces.get_mut(&ns)?;
-            let conn = netns
-                .listeners
-                .iter_mut()
-                .map(|(_, v)| v)
-                .filter(|l| l.pid == pid)
-                .find_map(|l| l.queue.pop_front())?;
+            let conn = netns.pop_connection_for(pid)?;
             s.bump();
             Some(conn)
         })
@@ -1475,12 +1470,7 @@ impl Sys {
             }
             let ns = p.ns.net;
             let netns = s.net.namespaces.get_mut(&ns)?;
-            let conn = netns
-                .listeners
-                .iter_mut()
-                .map(|(_, v)| v)
-                .filter(|l| l.pid == pid)
-                .find_map(|l| l.queue.pop_front())?;
+            let conn = netns.pop_connection_for(pid)?;
             s.bump();
             Some(Ok(conn))
         })

@@ -23,6 +23,13 @@ pub struct NetNs {
     pub listeners: LiteMap<u16, Listener>,
 }
 
+impl NetNs {
+    /// The next connection waiting on any port `pid` listens on.
+    pub fn pop_connection_for(&mut self, pid: Pid) -> Option<u64> {
+        self.listeners.iter_mut().map(|(_, l)| l).filter(|l| l.pid == pid).find_map(|l| l.queue.pop_front())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Listener {
     pub pid: Pid,
