@@ -16,7 +16,8 @@ use crate::state::{Action, DocsState, State};
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State::new(browser::initial_text().unwrap_or_else(|| EXAMPLES[0].yaml.to_string())));
+    let state =
+        use_reducer(|| State::new(browser::initial_text().unwrap_or_else(|| crate::examples::FIRST.to_string())));
 
     // The text survives a reload.
     {
@@ -31,6 +32,18 @@ pub fn app() -> Html {
         use_effect_with((state.playing, state.tick_ms), move |&(playing, ms)| {
             let timer = playing.then(|| Interval::new(ms, move || dispatch.dispatch(Action::Tick)));
             move || drop(timer)
+        });
+    }
+    // An example (or a lesson's example) picked but not here yet is fetched.
+    {
+        let dispatch = state.dispatcher();
+        let wanted = state.wanted.map(|w| w.example());
+        use_effect_with(wanted, move |&wanted| {
+            if let Some(index) = wanted {
+                yew::platform::spawn_local(async move {
+                    dispatch.dispatch(Action::ExampleFetched(browser::load_example(index).await))
+                });
+            }
         });
     }
     // The field docs are fetched the first time a field's docs are on screen.
@@ -119,7 +132,7 @@ pub fn app() -> Html {
         .map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()).map(|c| c.name.clone()).collect())
         .unwrap_or_default();
     html! {
-        <div class="app">
+        <div class="app" data-loading={state.wanted.is_some().then_some("example")}>
             <header>
                 <h1>{ "podplay" }</h1>
                 <p class="tagline">{ lang.t("Edit a Pod. See every mistake. Step through what Kubernetes does.", "编辑 Pod，看清每个错误，一步步观察 Kubernetes 做了什么。") }</p>
@@ -138,6 +151,12 @@ pub fn app() -> Html {
                 <button onclick={on_share} title="Put a link to this Pod in the address bar">{ lang.t("Share link", "分享链接") }</button>
                 <button onclick={on_lang} aria-label="Language / 语言">{ if lang == Lang::En { "中文" } else { "English" } }</button>
             </header>
+            if state.wanted.is_some() {
+                <p class="notice" aria-live="polite">{ lang.t("Loading the example…", "正在加载示例…") }</p>
+            }
+            if let Some(problem) = &state.notice {
+                <p class="notice problem" role="alert">{ format!("{}: {problem}", lang.t("The example could not be loaded", "示例加载失败")) }</p>
+            }
             <main>
                 <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
                     on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()}

@@ -1,6 +1,6 @@
 //! The browser's side effects, kept out of the state: local storage for the
 //! text, the URL fragment for sharing (the YAML, compressed), and fetching
-//! the field docs.
+//! the field docs and the examples.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -12,14 +12,26 @@ const DOCS_URL: &str = "k8s-docs.json";
 
 /// Fetches the field docs and installs them in the core.
 pub async fn load_docs() -> Result<(), String> {
+    podplay_core::schema::install_docs(&fetch_text(DOCS_URL).await?)
+}
+
+/// Fetches example `index` and remembers it (see `examples`).
+pub async fn load_example(index: usize) -> Result<(), String> {
+    let url = crate::examples::url(index).ok_or("no such example")?;
+    crate::examples::remember(index, &fetch_text(&url).await?);
+    Ok(())
+}
+
+/// A text file of the site, by its URL relative to the page.
+async fn fetch_text(url: &str) -> Result<String, String> {
     let w = window().ok_or("no window")?;
-    let response = JsFuture::from(w.fetch_with_str(DOCS_URL)).await.map_err(|e| format!("{e:?}"))?;
+    let response = JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| format!("{url}: {e:?}"))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response".to_string())?;
     if !response.ok() {
-        return Err(format!("{DOCS_URL}: HTTP {}", response.status()));
+        return Err(format!("{url}: HTTP {}", response.status()));
     }
     let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
-    podplay_core::schema::install_docs(&text.as_string().unwrap_or_default())
+    text.as_string().ok_or_else(|| format!("{url}: not text"))
 }
 
 const STORAGE_KEY: &str = "podplay.text";

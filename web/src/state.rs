@@ -5,7 +5,6 @@ use std::rc::Rc;
 use podplay_core::analyze;
 use yew::Reducible;
 
-use crate::examples::EXAMPLES;
 use crate::run::Run;
 
 /// A diagnostic as the editor shows it.
@@ -58,6 +57,27 @@ pub struct State {
     pub lang: crate::lessons::Lang,
     /// Milliseconds between instants while playing.
     pub tick_ms: u32,
+    /// An example or lesson picked whose example text is being fetched.
+    pub wanted: Option<Want>,
+    /// Something that went wrong outside the text (a failed fetch).
+    pub notice: Option<String>,
+}
+
+/// What waits for an example's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    Example(usize),
+    Lesson(usize),
+}
+
+impl Want {
+    /// The example whose text is needed.
+    pub fn example(self) -> usize {
+        match self {
+            Want::Example(i) => i,
+            Want::Lesson(i) => crate::lessons::LESSONS.get(i).map_or(0, |l| l.example),
+        }
+    }
 }
 
 pub enum Action {
@@ -88,6 +108,8 @@ pub enum Action {
     Lang(crate::lessons::Lang),
     /// Accept a completion: the half-typed key becomes `name: `.
     Complete(String),
+    /// The wanted example's text was fetched (and remembered), or not.
+    ExampleFetched(Result<(), String>),
     /// The field docs are being fetched.
     DocsRequested,
     /// The field docs arrived (`Ok`) or could not be fetched.
@@ -124,9 +146,37 @@ impl State {
             lesson: None,
             lang: crate::lessons::Lang::En,
             tick_ms: 600,
+            wanted: None,
+            notice: None,
         };
         state.set_text(text);
         state
+    }
+
+    /// Loads an example or starts a lesson when the example's text is here;
+    /// otherwise asks for it (the app fetches it, then `ExampleFetched`).
+    fn start(&mut self, want: Want) {
+        let Some(text) = crate::examples::text(want.example()) else {
+            self.wanted = Some(want);
+            return;
+        };
+        self.wanted = None;
+        self.notice = None;
+        match want {
+            Want::Example(i) if i < crate::examples::EXAMPLES.len() => {
+                self.replace_text(text.to_string());
+                self.frame = 0;
+            }
+            Want::Lesson(i) => {
+                if let Some(lesson) = crate::lessons::LESSONS.get(i) {
+                    self.container = None;
+                    self.replace_text(crate::lessons::lesson_text(lesson, &text));
+                    self.lesson = Some(i);
+                    self.terminal.clear();
+                }
+            }
+            Want::Example(_) => {}
+        }
     }
 
     /// A new text in place of the learner's (an example, a lesson, a
@@ -199,12 +249,7 @@ impl Reducible for State {
         let last = next.frames().saturating_sub(1);
         match action {
             Action::Edit(text) => next.set_text(text),
-            Action::Example(i) => {
-                if let Some(e) = EXAMPLES.get(i) {
-                    next.replace_text(e.yaml.to_string());
-                    next.frame = 0;
-                }
-            }
+            Action::Example(i) => next.start(Want::Example(i)),
             Action::Seek(f) => next.frame = f.min(last),
             Action::Forward => next.frame = (next.frame + 1).min(last),
             Action::Back => next.frame = next.frame.saturating_sub(1),
@@ -224,14 +269,15 @@ impl Reducible for State {
                 }
             }
             Action::SelectContainer(name) => next.container = Some(name),
-            Action::Lesson(i) => {
-                if let Some(lesson) = crate::lessons::LESSONS.get(i) {
-                    next.container = None;
-                    next.replace_text(crate::lessons::lesson_text(lesson));
-                    next.lesson = Some(i);
-                    next.terminal.clear();
+            Action::Lesson(i) => next.start(Want::Lesson(i)),
+            Action::ExampleFetched(result) => match (result, next.wanted) {
+                (Ok(()), Some(want)) => next.start(want),
+                (Err(e), Some(_)) => {
+                    next.wanted = None;
+                    next.notice = Some(e);
                 }
-            }
+                (_, None) => {}
+            },
             Action::Lang(lang) => next.lang = lang,
             Action::Complete(name) => {
                 let chars: Vec<char> = next.text.chars().collect();
@@ -323,6 +369,7 @@ pub fn char_offset(text: &str, utf16: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::examples::EXAMPLES;
 
     fn reduce(state: State, action: Action) -> State {
         (*Rc::new(state).reduce(action)).clone()
@@ -411,8 +458,24 @@ mod tests {
         let at = text.find("image:").unwrap() as u32 + 1;
         let state = reduce(State::new(text.to_string()), Action::Cursor(at));
         assert!(state.hover.is_some());
-        let switched = reduce(state, Action::Example(1));
+        let switched = reduce(state, Action::Example(0));
         assert_eq!((switched.hover, switched.completions.len(), switched.cursor), (None, 0, 0));
+    }
+
+    #[test]
+    fn an_example_not_built_in_waits_for_its_text() {
+        let state = State::new(EXAMPLES[0].yaml.to_string());
+        let waiting = reduce(state, Action::Example(3));
+        assert_eq!(waiting.wanted, Some(Want::Example(3)));
+        assert_eq!(waiting.text, EXAMPLES[0].yaml, "the text stays until the new one is here");
+        crate::examples::remember(3, EXAMPLES[3].yaml);
+        let loaded = reduce(waiting, Action::ExampleFetched(Ok(())));
+        assert_eq!((loaded.wanted, loaded.text.as_str()), (None, EXAMPLES[3].yaml));
+        // A lesson on an example not fetched yet waits the same way; a failed fetch is shown.
+        let lesson = reduce(loaded, Action::Lesson(5));
+        assert_eq!(lesson.wanted, Some(Want::Lesson(5)));
+        let failed = reduce(lesson, Action::ExampleFetched(Err("HTTP 404".into())));
+        assert_eq!((failed.wanted, failed.notice.as_deref(), failed.lesson), (None, Some("HTTP 404"), None));
     }
 
     #[test]

@@ -135,6 +135,9 @@ async fn the_cursor_on_a_key_shows_its_docs() {
 
 #[wasm_bindgen_test]
 async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
+    // The site fetches examples beside index.html; the test runner's page
+    // has none, so the test provides the lesson's example (the e2e test fetches).
+    podplay_web::examples::remember(4, include_str!("../../examples/node-selector.yaml"));
     let root = mount().await;
     let select: web_sys::HtmlSelectElement =
         root.query_selector("select[aria-label=Lessons]").unwrap().unwrap().dyn_into().unwrap();

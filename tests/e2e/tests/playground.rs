@@ -133,9 +133,16 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
     c.execute(script, vec![]).await.unwrap_or(serde_json::Value::Null)
 }
 
-/// Picks an option of a `<select>` by its aria-label.
+/// Picks an option of a `<select>` by its aria-label, and waits while an
+/// example it needs is being fetched.
 async fn choose(c: &Client, label: &str, value: impl std::fmt::Display) {
     js(c, &format!("const s = document.querySelector('select[aria-label={label}]'); s.value = '{value}'; s.dispatchEvent(new Event('change'));")).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while js(c, "return document.querySelector('.app[data-loading]') !== null").await == serde_json::Value::Bool(true)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
