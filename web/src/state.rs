@@ -248,7 +248,10 @@ impl Reducible for State {
         let mut next = (*self).clone();
         let last = next.frames().saturating_sub(1);
         match action {
-            Action::Edit(text) => next.set_text(text),
+            Action::Edit(text) => {
+                next.notice = None;
+                next.set_text(text);
+            }
             Action::Example(i) => next.start(Want::Example(i)),
             Action::Seek(f) => next.frame = f.min(last),
             Action::Forward => next.frame = (next.frame + 1).min(last),
@@ -476,6 +479,9 @@ mod tests {
         assert_eq!(lesson.wanted, Some(Want::Lesson(5)));
         let failed = reduce(lesson, Action::ExampleFetched(Err("HTTP 404".into())));
         assert_eq!((failed.wanted, failed.notice.as_deref(), failed.lesson), (None, Some("HTTP 404"), None));
+        // Typing goes on; the notice was about the fetch.
+        let edited = reduce(failed, Action::Edit(format!("{}# note\n", EXAMPLES[3].yaml)));
+        assert_eq!(edited.notice, None);
     }
 
     #[test]
