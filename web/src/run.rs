@@ -124,20 +124,19 @@ impl Run {
             sim.run_until(Until::Time(target));
             frames.push(capture(&sim));
         }
-        Run { pod: pod.clone(), nodes: nodes.to_vec(), interventions, steps: sim.tracer.steps.clone(), frames }
-    }
-
-    /// The frame in effect at step `index`.
-    pub fn frame_for_step(&self, index: usize) -> usize {
-        self.frames.iter().rposition(|f| f.steps <= index + 1).unwrap_or(0)
+        Run {
+            pod: pod.clone(),
+            nodes: nodes.to_vec(),
+            interventions,
+            steps: std::mem::take(&mut sim.tracer.steps),
+            frames,
+        }
     }
 
     /// Runs `command` in `container` at the instant of frame `frame`
     /// (simulating again up to it).
     pub fn exec(&self, frame: usize, container: &str, command: &str) -> String {
-        let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = fresh(&self.pod, &self.nodes);
-        replay(&mut sim, &self.interventions, Some(at));
+        let mut sim = self.sim_at(frame);
         match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
             Ok((0, output)) => output,
             Ok((code, output)) => format!("{output}[exit code {code}]\n"),
@@ -148,9 +147,7 @@ impl Run {
     /// What the "inside" panel shows at frame `frame`: the processes as the
     /// node sees them and as `container` sees them, its `/etc/hosts`, its log.
     pub fn inside(&self, frame: usize, container: &str) -> Inside {
-        let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
-        let mut sim = fresh(&self.pod, &self.nodes);
-        replay(&mut sim, &self.interventions, Some(at));
+        let mut sim = self.sim_at(frame);
         let hosts = match sim.exec(container, vec!["cat".into(), "/etc/hosts".into()]) {
             Ok((0, text)) => text,
             _ => String::from("(the container is not running)"),
@@ -163,12 +160,13 @@ impl Run {
         }
     }
 
-    /// A container's log at the instant of frame `frame`.
-    pub fn logs(&self, frame: usize, container: &str) -> String {
+    /// The simulation as it was at frame `frame`: simulated again up to it,
+    /// which the determinism makes exact.
+    fn sim_at(&self, frame: usize) -> Simulation {
         let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
         let mut sim = fresh(&self.pod, &self.nodes);
         replay(&mut sim, &self.interventions, Some(at));
-        sim.logs(container, false).unwrap_or_default()
+        sim
     }
 }
 
@@ -206,8 +204,8 @@ fn capture(sim: &Simulation) -> Frame {
     Frame {
         at: sim.now(),
         steps: sim.tracer.steps.len(),
-        status: sim.status_column(),
-        phase: sim.phase(),
+        status: podplay_core::kubelet::status::kubectl_status_column(&pod),
+        phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
         get_wide: podplay_sim::sim::get_wide(&pod, sim.now()),
         describe: podplay_sim::sim::describe_events(&sim.events(), sim.now()),
         picture,

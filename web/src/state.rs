@@ -328,7 +328,7 @@ impl Reducible for State {
                 let offset = char_offset(&next.text, utf16);
                 next.cursor = offset;
                 next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
-                next.completions = podplay_core::hover::completions(&next.text, offset);
+                next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, offset);
             }
             Action::DocsRequested => next.docs = DocsState::Loading,
             Action::Docs(result) => {
@@ -339,7 +339,7 @@ impl Reducible for State {
                 };
                 // The descriptions fill in what is on screen.
                 next.hover = podplay_core::hover::hover(&next.analysis.0, next.cursor);
-                next.completions = podplay_core::hover::completions(&next.text, next.cursor);
+                next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, next.cursor);
             }
             Action::Exec(command) => {
                 if let (Some(run), Some(container)) = (&next.run, &next.container) {

@@ -3,7 +3,7 @@
 use crate::flags::TestArgs;
 use crate::util::{Result, output, run};
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn all(args: &TestArgs) -> Result {
     ensure_component("fmt", "rustfmt")?;

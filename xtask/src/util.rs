@@ -13,10 +13,16 @@ pub fn project_root() -> PathBuf {
 /// Runs `program args…` in the project root, echoing it first; fails on a
 /// non-zero exit.
 pub fn run(program: &str, args: &[&str]) -> Result {
+    run_with(program, args, &project_root(), &[])
+}
+
+/// [`run`] in `dir`, with extra environment variables.
+pub fn run_with(program: &str, args: &[&str], dir: &Path, envs: &[(&str, &str)]) -> Result {
     eprintln!("$ {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
-        .current_dir(project_root())
+        .current_dir(dir)
+        .envs(envs.iter().copied())
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("`{program} {}` failed with {status}", args.join(" "))) }

@@ -5,7 +5,6 @@
 //! current Rust wasm).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use crate::test::ensure_wasm_target;
 use crate::util::{Result, output, project_root};
@@ -29,15 +28,7 @@ pub fn dist(public_url: Option<&str>) -> Result {
 }
 
 fn trunk(path: &str, args: &[&str]) -> Result {
-    eprintln!("$ trunk {}", args.join(" "));
-    let status = Command::new("trunk")
-        .args(args)
-        .current_dir(project_root())
-        .env("PATH", path)
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .status()
-        .map_err(|e| format!("cannot start trunk: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("trunk {} failed with {status}", args.join(" "))) }
+    crate::util::run_with("trunk", args, &project_root(), &[("PATH", path), ("TRUNK_SKIP_VERSION_CHECK", "true")])
 }
 
 /// Installs the build tools when missing; returns the PATH to run trunk with.
@@ -126,17 +117,10 @@ pub fn browser_tests() -> Result {
     let tmp = project_root().join("target/tmp/browser-tests");
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let args = ["test", "-p", "podplay-web", "--target", "wasm32-unknown-unknown", "--test", "browser", "--locked"];
-    eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new("cargo")
-        .args(args)
-        .current_dir(project_root().join("web"))
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
-        .env("TMPDIR", &tmp)
-        .status()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("browser tests failed with {status}")) }
+    let args = ["test", "-p", "podplay-web", "--target", crate::test::WASM_TARGET, "--test", "browser", "--locked"];
+    let tmp = tmp.to_string_lossy();
+    let envs = [("CHROMEDRIVER", CHROMEDRIVER), ("WASM_BINDGEN_TEST_TIMEOUT", "180"), ("TMPDIR", &*tmp)];
+    crate::util::run_with("cargo", &args, &project_root().join("web"), &envs)
 }
 
 /// Builds the site, then drives it in headless Chromium (`tests/e2e`):
@@ -145,14 +129,7 @@ pub fn end_to_end() -> Result {
     dist(None)?;
     ensure_browser()?;
     let args = ["test", "-p", "podplay-e2e", "--locked"];
-    eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new("cargo")
-        .args(args)
-        .current_dir(project_root())
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        .status()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("end-to-end tests failed with {status}")) }
+    crate::util::run_with("cargo", &args, &project_root(), &[("CHROMEDRIVER", CHROMEDRIVER)])
 }
 
 /// The first load's budget, gzipped (the "under 500 KB").

@@ -25,8 +25,6 @@ pub const KUBELET_VERSION: &str = "v1.37.0";
 pub const CONTAINER_RUNTIME_VERSION: &str = "containerd://2.1.0";
 pub const KERNEL_VERSION: &str = "6.8.0-podplay";
 pub const OS_IMAGE: &str = "Debian GNU/Linux 12 (bookworm)";
-/// The gateway of the nodes' network, also their DNS resolver.
-pub const NODE_GATEWAY: &str = "192.168.49.1";
 
 /// The nodes' own `/etc/resolv.conf` (kubelet `--resolv-conf`): what
 /// `dnsPolicy: Default` and hostNetwork Pods with `ClusterFirst` get. It has no

@@ -88,8 +88,9 @@ pub struct Completion {
 }
 
 /// The fields of the object being written at character `offset`, not yet
-/// present there, starting with what is typed so far.
-pub fn completions(text: &str, offset: u32) -> Vec<Completion> {
+/// present there, starting with what is typed so far. `analysis` is the
+/// text's own, reused when nothing is typed yet.
+pub fn completions(analysis: &Analysis, text: &str, offset: u32) -> Vec<Completion> {
     let chars: Vec<char> = text.chars().collect();
     let offset = (offset as usize).min(chars.len());
     let line_start = chars[..offset].iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1);
@@ -104,10 +105,15 @@ pub fn completions(text: &str, offset: u32) -> Vec<Completion> {
     let typed = after_dashes;
     // A half-typed key breaks the YAML; analyze the text without it (the
     // lines above, whose positions matter, are unchanged).
-    let mut without: Vec<char> = chars.clone();
-    without.drain(offset - typed.chars().count()..offset);
-    let without: String = without.into_iter().collect();
-    let analysis = &crate::analyze(&without);
+    let reanalyzed;
+    let analysis = if typed.is_empty() {
+        analysis
+    } else {
+        let mut without: Vec<char> = chars.clone();
+        without.drain(offset - typed.chars().count()..offset);
+        reanalyzed = crate::analyze(&without.into_iter().collect::<String>());
+        &reanalyzed
+    };
     let Some(document) = analysis.documents.iter().find(|d| d.span.start.offset as usize <= offset) else {
         return root_completions(typed);
     };
@@ -241,7 +247,10 @@ mod completion_tests {
     fn complete(text_with_cursor: &str) -> Vec<String> {
         let offset = text_with_cursor.find('|').unwrap();
         let text = text_with_cursor.replace('|', "");
-        completions(&text, text[..offset].chars().count() as u32).into_iter().map(|c| c.name).collect()
+        completions(&crate::analyze(&text), &text, text[..offset].chars().count() as u32)
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
     }
 
     #[test]

@@ -220,7 +220,7 @@ pub fn schedule(pod: &Pod, nodes: &[Node], pods_per_node: &BTreeMap<String, usiz
             node: node.to_string(),
             event_message: format!(
                 "Successfully assigned {}/{} to {}",
-                pod_namespace(pod),
+                crate::kubelet::files::pod_namespace(pod),
                 pod.metadata.name.as_deref().unwrap_or(""),
                 node
             ),
@@ -232,10 +232,6 @@ pub fn schedule(pod: &Pod, nodes: &[Node], pods_per_node: &BTreeMap<String, usiz
 
 fn unschedulable(message: String) -> ScheduleOutcome {
     ScheduleOutcome::Unschedulable { event_message: truncate_event_message(&message), message }
-}
-
-fn pod_namespace(pod: &Pod) -> &str {
-    pod.metadata.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or("default")
 }
 
 /// `FitError.Error()` (`pkg/scheduler/framework/types.go`) followed by the

@@ -26,9 +26,10 @@ fn examples() -> Vec<(String, k8s_openapi::api::core::v1::Pod)> {
 
 fn simulate(c: &mut Criterion) {
     let nodes = podplay_core::cluster::default_nodes();
+    let examples = examples();
     let mut group = c.benchmark_group("simulate-to-stable");
-    for (name, pod) in examples() {
-        group.bench_with_input(BenchmarkId::from_parameter(&name), &pod, |b, pod| {
+    for (name, pod) in &examples {
+        group.bench_with_input(BenchmarkId::from_parameter(name), pod, |b, pod| {
             b.iter(|| {
                 let mut sim = Simulation::new(pod, nodes.clone());
                 sim.run_until(Until::Stable);
@@ -37,7 +38,7 @@ fn simulate(c: &mut Criterion) {
         });
     }
     group.finish();
-    let logging = examples().into_iter().find(|(n, _)| n == "logging-sidecar").map(|(_, p)| p);
+    let logging = examples.into_iter().find(|(n, _)| n == "logging-sidecar").map(|(_, p)| p);
     if let Some(pod) = logging {
         // By reference: the timing is the step alone, not dropping the
         // whole simulation afterwards (which the by-value form also timed).

@@ -30,7 +30,6 @@ pub struct Sandbox {
     pub ns: NsSet,
     pub ip: String,
     pub pod_dir: String,
-    pub stopped: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -518,7 +517,7 @@ impl Runtime {
                 ns_text("pid", pid, config.host_pid),
             ),
         );
-        let sandbox = Sandbox { id: id.clone(), config, pause_pid, ns, ip, pod_dir, stopped: false };
+        let sandbox = Sandbox { id: id.clone(), config, pause_pid, ns, ip, pod_dir };
         self.sandboxes.insert(id, sandbox.clone());
         Ok(sandbox)
     }
@@ -894,10 +893,9 @@ impl Runtime {
 
     fn stop_sandbox(&mut self, kernel: &mut Kernel, tracer: &mut Tracer, id: &str) {
         let now = kernel.now();
-        let Some(sb) = self.sandboxes.get_mut(id) else {
+        let Some(sb) = self.sandboxes.get(id) else {
             return;
         };
-        sb.stopped = true;
         let pause = sb.pause_pid;
         let remaining: Vec<Pid> = self
             .containers
@@ -969,10 +967,6 @@ pub fn node_root(hostname: &str, node_ip: &str) -> Store {
     s.put("/usr/bin/kubelet", &crate::kernel::exec::executable("node-daemon"), 0o755);
     s
 }
-
-// Unused-import guard for builds without tracing of ports.
-#[allow(dead_code)]
-fn _unused(_: &Store) {}
 
 /// An argument vector as JSON-ish text, newlines shown as ⏎.
 pub fn show_argv(argv: &[String]) -> String {

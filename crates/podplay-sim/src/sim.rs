@@ -103,7 +103,7 @@ impl Simulation {
                 scheduler_events.record(
                     now,
                     EventType::Normal,
-                    "Scheduled",
+                    scheduler::REASON_SCHEDULED,
                     event_message.clone(),
                     "",
                     "default-scheduler",
@@ -130,7 +130,7 @@ impl Simulation {
                 scheduler_events.record(
                     now,
                     EventType::Warning,
-                    "FailedScheduling",
+                    scheduler::REASON_FAILED_SCHEDULING,
                     event_message.clone(),
                     "",
                     "default-scheduler",
@@ -434,7 +434,9 @@ impl Simulation {
         let pod = self.pod();
         let row = status::kubectl_row(&pod, &self.now.to_k8s());
         let line = format!("{} {} {}", row.ready, row.status, row.restarts);
-        let events = self.events().iter().map(|e| e.count as usize).sum::<usize>();
+        // Only the total matters here: no copy or sort of the event lists.
+        let kubelet_events = self.node.iter().flat_map(|n| n.kubelet.events().all());
+        let events = self.scheduler_events.all().iter().chain(kubelet_events).map(|e| e.count as usize).sum::<usize>();
         if line != self.last_status || events != self.event_count {
             self.last_change = self.now;
         }
@@ -571,11 +573,6 @@ impl Simulation {
             .as_ref()
             .map(|n| n.kernel.state.borrow().outside_store.iter().map(|(_, d)| d.clone()).collect())
             .unwrap_or_default()
-    }
-
-    /// Runs a command on the node itself (for tests: the node's view).
-    pub fn node_sys(&self) -> Option<crate::kernel::Sys> {
-        self.node.as_ref().map(|n| n.kernel.sys_for(n.runtime.kubelet_pid))
     }
 
     pub fn nodes(&self) -> &[Node] {

@@ -29,10 +29,8 @@ pub fn run(args: &SimArgs) -> u8 {
     };
     let analysis = analyze_bytes(&bytes);
     if !analysis.is_valid() {
-        for d in &analysis.diagnostics {
-            out.line(&d.render(&name));
-        }
-        out.text(&analysis.kubectl_summary(&name));
+        // The same report as `podplay validate`.
+        super::validate::print_text(&mut out, &name, &analysis, false);
         out.flush();
         return 1;
     }

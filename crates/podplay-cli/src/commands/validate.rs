@@ -41,7 +41,7 @@ fn read(file: &Path) -> std::io::Result<Vec<u8>> {
     }
 }
 
-fn print_text(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: bool) {
+pub(crate) fn print_text(out: &mut Out, name: &str, analysis: &Analysis, show_defaults: bool) {
     for d in &analysis.diagnostics {
         out.line(&d.render(name));
     }

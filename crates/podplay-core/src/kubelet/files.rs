@@ -13,7 +13,7 @@
 use k8s_openapi::api::core::v1::{Container, HostAlias, Pod, PodDNSConfig};
 
 use crate::quote::go_quote;
-use crate::validation::{DNS1123_LABEL_MESSAGE, is_dns1123_label};
+use crate::validation::dns1123_label;
 
 /// The kubelet's `--cluster-domain`.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
@@ -98,22 +98,10 @@ pub fn pod_hostname_and_domain(pod: &Pod, cluster_domain: &str) -> Result<(Strin
     Ok((hostname, domain))
 }
 
+/// `IsDNS1123Label`'s errors joined as the kubelet prints them, if any.
 fn dns_label_error(s: &str) -> Option<String> {
-    if is_dns1123_label(s) {
-        return None;
-    }
-    let mut msgs = Vec::new();
-    if s.len() > 63 {
-        msgs.push("must be no more than 63 characters");
-    }
-    let chars_ok = !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if !chars_ok {
-        msgs.push(DNS1123_LABEL_MESSAGE);
-    }
-    Some(msgs.join(";"))
+    let errors = dns1123_label(s);
+    (!errors.is_empty()).then(|| errors.join(";"))
 }
 
 /// `truncatePodHostnameIfNeeded`: at most 63 bytes, then no trailing `-`

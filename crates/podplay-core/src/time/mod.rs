@@ -93,19 +93,6 @@ impl SimTime {
         SimTime(s.saturating_mul(1000))
     }
 
-    pub fn as_millis(self) -> u64 {
-        self.0
-    }
-
-    /// Whole seconds since the virtual epoch (truncated).
-    pub fn as_secs(self) -> u64 {
-        self.0 / 1000
-    }
-
-    pub fn saturating_add_millis(self, ms: u64) -> SimTime {
-        SimTime(self.0.saturating_add(ms))
-    }
-
     /// Time from `earlier` to `self`, zero if `earlier` is later.
     pub fn since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
@@ -118,8 +105,7 @@ impl SimTime {
 
     /// The UTC date and time of this instant (for `date`, logs and `ls -l`).
     pub fn civil(self) -> civil::Civil {
-        let unix_ms = i64::try_from(self.0).ok().and_then(|ms| (VIRTUAL_EPOCH_UNIX_SECONDS * 1000).checked_add(ms));
-        civil::Civil::from_unix_millis(unix_ms.unwrap_or(i64::MAX))
+        civil::Civil::from_unix_millis(unix_millis(self.0))
     }
 
     /// Unix seconds of this instant.
@@ -143,9 +129,12 @@ impl fmt::Display for SimTime {
 /// The Kubernetes timestamp `ms` milliseconds after [`VIRTUAL_EPOCH`].
 /// Saturates at the largest timestamp jiff can hold (year 9999); never panics.
 pub fn virtual_time(ms: u64) -> Time {
-    let epoch_ms = VIRTUAL_EPOCH_UNIX_SECONDS * 1000;
-    let unix_ms = i64::try_from(ms).ok().and_then(|ms| epoch_ms.checked_add(ms)).unwrap_or(i64::MAX);
-    Time(Timestamp::from_millisecond(unix_ms).unwrap_or(Timestamp::MAX))
+    Time(Timestamp::from_millisecond(unix_millis(ms)).unwrap_or(Timestamp::MAX))
+}
+
+/// Unix milliseconds `ms` after [`VIRTUAL_EPOCH`], saturating.
+fn unix_millis(ms: u64) -> i64 {
+    i64::try_from(ms).ok().and_then(|ms| (VIRTUAL_EPOCH_UNIX_SECONDS * 1000).checked_add(ms)).unwrap_or(i64::MAX)
 }
 
 /// Milliseconds from `from` to `to` (negative if `to` is earlier).

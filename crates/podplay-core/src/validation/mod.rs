@@ -7,7 +7,9 @@ mod names;
 mod pod;
 mod volume;
 
-pub use names::{DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, is_dns1123_label, is_dns1123_subdomain};
+pub use names::{
+    DNS1123_LABEL_MESSAGE, DNS1123_SUBDOMAIN_MESSAGE, dns1123_label, is_dns1123_label, is_dns1123_subdomain,
+};
 pub use pod::{validate_node, validate_pod};
 
 use std::fmt;

@@ -100,7 +100,7 @@ fn string_text(s: &str, indent: usize) -> String {
             .collect();
         return format!("|{chomp}\n{}", body.join("\n"));
     }
-    if needs_quotes(s) { serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\"")) } else { s.to_string() }
+    if needs_quotes(s) { crate::json::quote(s) } else { s.to_string() }
 }
 
 fn needs_quotes(s: &str) -> bool {

@@ -31,8 +31,6 @@ pub enum Errno {
     NotDir,
     Exist,
     ReadOnly,
-    NotEmpty,
-    Access,
     ConnRefused,
     HostUnreach,
     NoSuchProcess,
@@ -50,8 +48,6 @@ impl Errno {
             Errno::NotDir => "Not a directory",
             Errno::Exist => "File exists",
             Errno::ReadOnly => "Read-only file system",
-            Errno::NotEmpty => "Directory not empty",
-            Errno::Access => "Permission denied",
             Errno::ConnRefused => "Connection refused",
             Errno::HostUnreach => "No route to host",
             Errno::NoSuchProcess => "No such process",
@@ -617,14 +613,6 @@ impl Sys {
         self.proc(|p| p.ns_pids.get(&p.ns.pid).copied().unwrap_or(p.pid)).unwrap_or(0)
     }
 
-    pub fn getppid(&self) -> Pid {
-        let s = self.state.borrow();
-        let Some(p) = s.procs.get(&self.pid) else {
-            return 0;
-        };
-        s.pid_in(p.ppid, p.ns.pid).unwrap_or(0)
-    }
-
     pub fn uid(&self) -> u32 {
         self.proc(|p| p.uid).unwrap_or(0)
     }
@@ -1182,17 +1170,6 @@ impl Sys {
         Ok(program(self.clone(), argv))
     }
 
-    /// Forgets a pipe nobody holds (the shell made it but spawning failed).
-    pub fn drop_unused_pipe(&self, fd: &Fd) {
-        if let Fd::Pipe { id, .. } = fd {
-            self.with(|s| {
-                if s.pipes.get(id).is_some_and(|p| p.readers == 0 && p.writers == 0) {
-                    s.pipes.remove(id);
-                }
-            });
-        }
-    }
-
     // ---- processes ----
 
     /// Starts a child: resolves `argv[0]` on `PATH` in this process's mount
@@ -1290,7 +1267,6 @@ impl Sys {
             container: spec.container.clone(),
             caught: BTreeSet::new(),
             pending: VecDeque::new(),
-            started_at: now,
             wake_at: None,
             steps: 0,
             steps_at: now,
@@ -1423,12 +1399,6 @@ impl Sys {
         }
     }
 
-    /// Waits until `f` holds (re-checked whenever the kernel changes).
-    pub async fn wait_until(&self, mut f: impl FnMut(&Sys) -> bool + Unpin) {
-        let me = self.clone();
-        PollIf { g: move || f(&me) }.await;
-    }
-
     // ---- network ----
 
     pub fn listen(&self, port: u16) -> Result<(), Errno> {
@@ -1517,7 +1487,6 @@ impl Sys {
                     client: pid,
                     server: listener,
                     client_ns: from,
-                    server_ns: target,
                     to_ip: ip.clone(),
                     port,
                     request,
@@ -1695,16 +1664,4 @@ impl<T, F: FnMut(&mut State) -> Option<T> + Unpin> Future for StatePoll<F> {
 
 fn poll_fn_state<T, F: FnMut(&mut State) -> Option<T> + Unpin>(sys: &Sys, f: F) -> StatePoll<F> {
     StatePoll { state: sys.state.clone(), f }
-}
-
-/// Waits until a closure over the process's view holds.
-struct PollIf<G> {
-    g: G,
-}
-
-impl<G: FnMut() -> bool + Unpin> Future for PollIf<G> {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        if (self.g)() { Poll::Ready(()) } else { Poll::Pending }
-    }
 }

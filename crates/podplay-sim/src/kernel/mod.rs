@@ -164,7 +164,6 @@ pub struct Process {
     pub caught: BTreeSet<i32>,
     /// Signals sent but not yet handled.
     pub pending: VecDeque<i32>,
-    pub started_at: SimTime,
     /// Sleeping until then.
     pub wake_at: Option<SimTime>,
     /// Steps used at the current instant (the CPU budget).

@@ -41,7 +41,6 @@ pub struct Conn {
     pub client: Pid,
     pub server: Pid,
     pub client_ns: NsId,
-    pub server_ns: NsId,
     pub to_ip: String,
     pub port: u16,
     pub request: Vec<u8>,

@@ -6,7 +6,7 @@ use podplay_core::time::SimDuration;
 use super::http::{parse_response, request};
 use super::{err, out, task};
 use crate::kernel::exec::{Errno, Sys, Task};
-use crate::kernel::{Fd, SIGTERM, fs, signal_name, signal_number};
+use crate::kernel::{SIGTERM, fs, signal_name, signal_number};
 
 /// The applets this BusyBox has (each is a link to `/bin/busybox` in images).
 pub const APPLETS: &[&str] = &[
@@ -1194,9 +1194,4 @@ fn netstat(sys: &Sys) -> i32 {
     }
     out(sys, &text);
     0
-}
-
-/// Is this descriptor a terminal? (For prompts; nobody types in the simulator.)
-pub fn is_tty(fd: &Option<Fd>) -> bool {
-    matches!(fd, Some(Fd::Tty))
 }

@@ -652,10 +652,6 @@ impl<'a> Shell<'a> {
 
     fn not_found(&mut self, name: &str, e: Errno) {
         match e {
-            Errno::NoEnt if !name.contains('/') => {
-                self.error(&format!("{name}: not found"));
-                self.status = 127;
-            }
             Errno::NoEnt => {
                 self.error(&format!("{name}: not found"));
                 self.status = 127;
@@ -1421,19 +1417,9 @@ impl<'a> Shell<'a> {
                 ArithExpr::Assign { op, name, value } => {
                     let v = self.arith(value).await?;
                     let current = self.arith_var(name)?;
-                    let new = match op {
-                        AssignOp::Assign => v,
-                        AssignOp::Add => self.binary(BinaryOp::Add, current, v)?,
-                        AssignOp::Subtract => self.binary(BinaryOp::Subtract, current, v)?,
-                        AssignOp::Multiply => self.binary(BinaryOp::Multiply, current, v)?,
-                        AssignOp::Divide => self.binary(BinaryOp::Divide, current, v)?,
-                        AssignOp::Remainder => self.binary(BinaryOp::Remainder, current, v)?,
-                        AssignOp::ShiftLeft => self.binary(BinaryOp::ShiftLeft, current, v)?,
-                        AssignOp::ShiftRight => self.binary(BinaryOp::ShiftRight, current, v)?,
-                        AssignOp::BitAnd => current & v,
-                        AssignOp::BitXor => current ^ v,
-                        #[allow(unreachable_patterns)]
-                        _ => current | v,
+                    let new = match op.binary_op() {
+                        None => v,
+                        Some(binary) => self.binary(binary, current, v)?,
                     };
                     self.set_var(name, &new.to_string());
                     new
