@@ -1,156 +1,51 @@
 //! The root: wires browser events to reducer actions and holds the side
-//! effects (saving the text, the play timer, keyboard shortcuts).
+//! effects (saving the text, the play timer, fetching examples and docs,
+//! keyboard shortcuts), each in its own hook.
+
+use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use podplay_sim::trace::Step;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::browser;
 use crate::components::editor::Editor;
-use crate::components::panels::{BreakPanel, InsidePanel, LessonPanel, STORY_STEPS, StatusPanel, StoryPanel, Terminal};
-use crate::components::picture::Picture;
-use crate::components::timeline::Timeline;
-use crate::examples::EXAMPLES;
+use crate::components::header::Header;
+use crate::components::instant::{Instant, InstantProps};
+use crate::components::panels::{LessonPanel, STORY_STEPS};
 use crate::lessons::{LESSONS, Lang};
+use crate::run::{Inside, Run};
 use crate::state::{Action, DocsState, State};
 
 #[function_component(App)]
 pub fn app() -> Html {
     let state =
         use_reducer(|| State::new(browser::initial_text().unwrap_or_else(|| crate::examples::FIRST.to_string())));
+    use_saved_text(state.text.clone());
+    use_play_timer(state.dispatcher(), state.playing, state.tick_ms);
+    use_example_fetch(state.dispatcher(), state.wanted.map(|w| w.example()));
+    use_docs_fetch(
+        state.dispatcher(),
+        state.docs == DocsState::Missing && (state.hover.is_some() || !state.completions.is_empty()),
+    );
+    use_key_shortcuts(state.dispatcher());
+    let inside = use_inside(&state);
 
-    // The text survives a reload.
-    {
-        let text = state.text.clone();
-        use_effect_with(text, |text| {
-            browser::save_text(text);
-        });
-    }
-    // Playing advances one instant per tick (600 ms at 1×).
-    {
-        let dispatch = state.dispatcher();
-        use_effect_with((state.playing, state.tick_ms), move |&(playing, ms)| {
-            let timer = playing.then(|| Interval::new(ms, move || dispatch.dispatch(Action::Tick)));
-            move || drop(timer)
-        });
-    }
-    // An example (or a lesson's example) picked but not here yet is fetched.
-    {
-        let dispatch = state.dispatcher();
-        let wanted = state.wanted.map(|w| w.example());
-        use_effect_with(wanted, move |&wanted| {
-            if let Some(index) = wanted {
-                yew::platform::spawn_local(async move {
-                    dispatch.dispatch(Action::ExampleFetched(browser::load_example(index).await))
-                });
-            }
-        });
-    }
-    // The field docs are fetched the first time a field's docs are on screen.
-    {
-        let dispatch = state.dispatcher();
-        let wanted = state.docs == DocsState::Missing && (state.hover.is_some() || !state.completions.is_empty());
-        use_effect_with(wanted, move |&wanted| {
-            if wanted {
-                // Loading from now on, so that no second fetch starts.
-                dispatch.dispatch(Action::DocsRequested);
-                yew::platform::spawn_local(async move { dispatch.dispatch(Action::Docs(browser::load_docs().await)) });
-            }
-        });
-    }
-    // ← → and space, when the focus is not in the editor or a field.
-    {
-        let dispatch = state.dispatcher();
-        use_effect_with((), move |_| {
-            let listener = gloo_events(dispatch);
-            move || drop(listener)
-        });
-    }
-
-    let on_edit = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |text: String| dispatch.dispatch(Action::Edit(text)))
-    };
-    let on_example = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |e: Event| {
-            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                if let Ok(i) = s.value().parse::<usize>() {
-                    dispatch.dispatch(Action::Example(i));
-                }
-            }
-        })
-    };
-    let on_lesson = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |e: Event| {
-            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                if let Ok(i) = s.value().parse::<usize>() {
-                    dispatch.dispatch(Action::Lesson(i));
-                }
-            }
-        })
-    };
+    let actions = state.dispatcher().to_callback();
     let lang = state.lang;
     let other = if lang == Lang::En { Lang::Zh } else { Lang::En };
-    let on_lang = state.dispatcher().to_callback().reform(move |_: MouseEvent| Action::Lang(other));
     let on_share = {
         let text = state.text.clone();
         Callback::from(move |_| {
             browser::share(&text);
         })
     };
-    let actions = state.dispatcher().to_callback();
-    let run = state.run.clone();
-    // Re-simulating to the instant is the costly part of the inside panel:
-    // done when the instant, the container or the run changes, not on every
-    // render (keystrokes, cursor moves, play ticks).
-    let inside = {
-        let run = run.clone();
-        let key = (state.frame, state.container.clone(), run.as_ref().map(|r| std::rc::Rc::as_ptr(r) as usize));
-        use_memo(key, move |(frame, container, _)| {
-            run.as_ref().zip(container.as_ref()).map(|(r, c)| (c.clone(), r.inside(*frame, c)))
-        })
-    };
-    let frame = run.as_ref().and_then(|r| r.frames.get(state.frame).cloned());
-    // The steps that had happened by this instant, borrowed from the run;
-    // only what is shown is copied.
-    let steps: &[podplay_sim::trace::Step] = match (&run, &frame) {
-        (Some(r), Some(f)) => &r.steps[..f.steps.min(r.steps.len())],
-        _ => &[],
-    };
-    // The picture draws this instant's data flow: the latest step since the
-    // previous instant that moved data (several steps can share an instant).
-    let flow_step = {
-        let since = state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map_or(0, |p| p.steps);
-        steps.get(since.min(steps.len())..).and_then(|new| new.iter().rev().find(|s| s.flow.is_some())).cloned()
-    };
-    let story_from = steps.len().saturating_sub(STORY_STEPS);
-    let containers: Vec<String> = run
-        .as_ref()
-        .and_then(|r| r.pod.spec.as_ref())
-        .map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()).map(|c| c.name.clone()).collect())
-        .unwrap_or_default();
     html! {
         <div class="app" data-loading={state.wanted.is_some().then_some("example")}>
-            <header>
-                <h1>{ "podplay" }</h1>
-                <p class="tagline">{ lang.t("Edit a Pod. See every mistake. Step through what Kubernetes does.", "编辑 Pod，看清每个错误，一步步观察 Kubernetes 做了什么。") }</p>
-                <label class="examples">{ lang.t("Lesson ", "课程 ") }
-                    <select onchange={on_lesson} aria-label="Lessons">
-                        <option value="" selected={state.lesson.is_none()} disabled=true>{ lang.t("choose…", "选择…") }</option>
-                        { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={state.lesson == Some(i)}>{ lang.t(l.title.0, l.title.1) }</option> }) }
-                    </select>
-                </label>
-                <label class="examples">{ "Example " }
-                    <select onchange={on_example} aria-label="Examples">
-                        <option value="" selected=true disabled=true>{ "choose…" }</option>
-                        { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
-                    </select>
-                </label>
-                <button onclick={on_share} title="Put a link to this Pod in the address bar">{ lang.t("Share link", "分享链接") }</button>
-                <button onclick={on_lang} aria-label="Language / 语言">{ if lang == Lang::En { "中文" } else { "English" } }</button>
-            </header>
+            <Header lang={lang} lesson={state.lesson} on_lesson={actions.reform(Action::Lesson)}
+                on_example={actions.reform(Action::Example)} on_share={on_share}
+                on_lang={actions.reform(move |_: MouseEvent| Action::Lang(other))} />
             if state.wanted.is_some() {
                 <p class="notice" aria-live="polite">{ lang.t("Loading the example…", "正在加载示例…") }</p>
             }
@@ -158,46 +53,15 @@ pub fn app() -> Html {
                 <p class="notice problem" role="alert">{ format!("{}: {problem}", lang.t("The example could not be loaded", "示例加载失败")) }</p>
             }
             <main>
-                <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={on_edit}
-                    on_cursor={state.dispatcher().to_callback().reform(Action::Cursor)} hover={state.hover.clone()}
-                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={state.dispatcher().to_callback().reform(Action::Complete)} />
+                <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={actions.reform(Action::Edit)}
+                    on_cursor={actions.reform(Action::Cursor)} hover={state.hover.clone()}
+                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={actions.reform(Action::Complete)} />
                 <div class="stage">
                     if let Some(i) = state.lesson {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />
                     }
-                    if let Some(f) = &frame {
-                        <Timeline
-                            lang={lang}
-                            frame={state.frame}
-                            frames={state.frames()}
-                            playing={state.playing}
-                            time={format!("{}.{:03}s", f.at.0 / 1000, f.at.0 % 1000)}
-                            on_seek={actions.reform(Action::Seek)}
-                            on_back={actions.reform(|_| Action::Back)}
-                            on_forward={actions.reform(|_| Action::Forward)}
-                            on_play={actions.reform(|_| Action::TogglePlay)}
-                            tick_ms={state.tick_ms}
-                            on_speed={actions.reform(Action::Speed)}
-                        />
-                        <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
-                        <BreakPanel lang={lang} containers={containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!state.stale} />
-                        <Picture lang={lang} model={f.picture.clone()} step={flow_step} stale={state.stale}
-                            previous={state.frame.checked_sub(1).and_then(|i| run.as_ref()?.frames.get(i)).map(|p| p.picture.clone())} />
-                        <div class="panels">
-                            <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
-                            <StoryPanel lang={lang} steps={steps[story_from..].to_vec()} first={story_from + 1} />
-                            if let Some((c, i)) = (*inside).clone() {
-                                <InsidePanel lang={lang} container={c} inside={i} />
-                            }
-                            <Terminal
-                                lang={lang}
-                                containers={containers}
-                                selected={state.container.clone()}
-                                history={state.terminal.clone()}
-                                on_select={actions.reform(Action::SelectContainer)}
-                                on_exec={actions.reform(Action::Exec)}
-                            />
-                        </div>
+                    if let Some(props) = instant_props(&state, (*inside).clone(), &actions) {
+                        <Instant ..props />
                     } else {
                         <p class="empty">{ "Fix the YAML to see the Pod run." }</p>
                     }
@@ -205,6 +69,117 @@ pub fn app() -> Html {
             </main>
         </div>
     }
+}
+
+/// The text survives a reload.
+#[hook]
+fn use_saved_text(text: String) {
+    use_effect_with(text, |text| {
+        browser::save_text(text);
+    });
+}
+
+/// Playing advances one instant per tick (600 ms at 1×).
+#[hook]
+fn use_play_timer(dispatch: UseReducerDispatcher<State>, playing: bool, tick_ms: u32) {
+    use_effect_with((playing, tick_ms), move |&(playing, ms)| {
+        let timer = playing.then(|| Interval::new(ms, move || dispatch.dispatch(Action::Tick)));
+        move || drop(timer)
+    });
+}
+
+/// An example (or a lesson's example) picked but not here yet is fetched.
+#[hook]
+fn use_example_fetch(dispatch: UseReducerDispatcher<State>, wanted: Option<usize>) {
+    use_effect_with(wanted, move |&wanted| {
+        if let Some(index) = wanted {
+            yew::platform::spawn_local(async move {
+                dispatch.dispatch(Action::ExampleFetched(browser::load_example(index).await))
+            });
+        }
+    });
+}
+
+/// The field docs are fetched the first time a field's docs are on screen
+/// (`wanted`: they are missing and something shows them).
+#[hook]
+fn use_docs_fetch(dispatch: UseReducerDispatcher<State>, wanted: bool) {
+    use_effect_with(wanted, move |&wanted| {
+        if wanted {
+            // Loading from now on, so that no second fetch starts.
+            dispatch.dispatch(Action::DocsRequested);
+            yew::platform::spawn_local(async move { dispatch.dispatch(Action::Docs(browser::load_docs().await)) });
+        }
+    });
+}
+
+/// ← → and space, when the focus is not in the editor or a field.
+#[hook]
+fn use_key_shortcuts(dispatch: UseReducerDispatcher<State>) {
+    use_effect_with((), move |_| {
+        let listener = gloo_events(dispatch);
+        move || drop(listener)
+    });
+}
+
+/// The inside of the selected container at the instant on screen.
+///
+/// Re-simulating to the instant is the costly part of the inside panel:
+/// done when the instant, the container or the run changes, not on every
+/// render (keystrokes, cursor moves, play ticks).
+#[hook]
+fn use_inside(state: &State) -> Rc<Option<(String, Inside)>> {
+    let run = state.run.clone();
+    let key = (state.frame, state.container.clone(), run.as_ref().map(|r| Rc::as_ptr(r) as usize));
+    use_memo(key, move |(frame, container, _)| {
+        run.as_ref().zip(container.as_ref()).map(|(r, c)| (c.clone(), r.inside(*frame, c)))
+    })
+}
+
+/// What the stage shows of the instant on screen, or `None` while there is
+/// no simulation to show.
+fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Callback<Action>) -> Option<InstantProps> {
+    let run = state.run.as_ref()?;
+    let frame = run.frames.get(state.frame).cloned()?;
+    let previous = state.frame.checked_sub(1).and_then(|i| run.frames.get(i));
+    // The steps that had happened by this instant, borrowed from the run;
+    // only what is shown is copied.
+    let steps = &run.steps[..frame.steps.min(run.steps.len())];
+    let story_from = steps.len().saturating_sub(STORY_STEPS);
+    Some(InstantProps {
+        lang: state.lang,
+        index: state.frame,
+        frames: state.frames(),
+        playing: state.playing,
+        tick_ms: state.tick_ms,
+        stale: state.stale,
+        flow_step: flow_step(steps, previous.map_or(0, |p| p.steps)),
+        previous: previous.map(|p| p.picture.clone()),
+        frame,
+        story: steps[story_from..].to_vec(),
+        story_first: story_from + 1,
+        containers: container_names(run),
+        selected: state.container.clone(),
+        history: state.terminal.clone(),
+        inside,
+        actions: actions.clone(),
+    })
+}
+
+/// The step the picture draws as this instant's data flow: the latest step
+/// since the previous instant (`since`: the steps that had happened by
+/// then) that moved data (several steps can share an instant).
+fn flow_step(steps: &[Step], since: usize) -> Option<Step> {
+    steps.get(since.min(steps.len())..).and_then(|new| new.iter().rev().find(|s| s.flow.is_some())).cloned()
+}
+
+/// The Pod's container names, init containers first.
+fn container_names(run: &Run) -> Vec<String> {
+    run.pod
+        .spec
+        .as_ref()
+        .map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()).map(|c| c.name.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Keyboard shortcuts on the document.

@@ -2,6 +2,8 @@
 //! undo), two-space indentation on Tab and Enter, and the diagnostics list;
 //! clicking a diagnostic moves the cursor there.
 
+use std::collections::BTreeSet;
+
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -31,90 +33,189 @@ pub fn editor(props: &EditorProps) -> Html {
     let on_scroll = {
         let under = under.clone();
         Callback::from(move |e: Event| {
-            if let (Some(t), Some(pre)) =
-                (e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()), under.cast::<web_sys::Element>())
-            {
+            if let (Some(t), Some(pre)) = (textarea(&e), under.cast::<web_sys::Element>()) {
                 pre.set_scroll_left(t.scroll_left());
                 pre.set_scroll_top(t.scroll_top());
             }
         })
     };
-    let highlighted: Html = props
-        .text
-        .split('\n')
-        .map(|l| {
-            html! { <>{ for crate::highlight::line(l).into_iter().map(|t| if t.class.is_empty() { html!{ { t.text } } } else { html!{ <span class={t.class}>{ t.text }</span> } }) }{ "\n" }</> }
-        })
-        .collect();
     let on_input = {
         let on_edit = props.on_edit.clone();
         Callback::from(move |e: InputEvent| {
-            if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) {
+            if let Some(t) = textarea(&e) {
                 on_edit.emit(t.value());
-            }
-        })
-    };
-    let on_keydown = {
-        let on_edit = props.on_edit.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) else { return };
-            match e.key().as_str() {
-                "Tab" if !e.shift_key() => {
-                    e.prevent_default();
-                    insert(&t, "  ");
-                    on_edit.emit(t.value());
-                }
-                "Enter" => {
-                    // Keep the current line's indentation.
-                    let value = t.value();
-                    let at = t.selection_start().ok().flatten().unwrap_or(0) as usize;
-                    let prefix: String = value.chars().take(at).collect();
-                    let line = prefix.rsplit('\n').next().unwrap_or("");
-                    let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-                    let extra = if line.trim_end().ends_with(':') { "  " } else { "" };
-                    e.prevent_default();
-                    insert(&t, &format!("\n{indent}{extra}"));
-                    on_edit.emit(t.value());
-                }
-                _ => {}
             }
         })
     };
     let on_cursor = {
         let on_cursor = props.on_cursor.clone();
         Callback::from(move |e: Event| {
-            if let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok()) {
+            if let Some(t) = textarea(&e) {
                 on_cursor.emit(t.selection_start().ok().flatten().unwrap_or(0));
             }
         })
     };
     let on_keyup = on_cursor.reform(|e: KeyboardEvent| e.into());
     let on_click = on_cursor.reform(|e: MouseEvent| e.into());
+    // Clicking a diagnostic moves the cursor to it.
+    let on_jump = {
+        let area = area.clone();
+        Callback::from(move |offset: u32| {
+            if let Some(t) = area.cast::<HtmlTextAreaElement>() {
+                let _ = t.focus();
+                let _ = t.set_selection_range(offset, offset);
+            }
+        })
+    };
     let lines = props.text.split('\n').count().max(1);
-    let marks: std::collections::BTreeSet<u32> =
-        props.diagnostics.iter().filter(|d| !d.warning).map(|d| d.line).collect();
-    let gutter: Html = (1..=lines)
+    let marks: BTreeSet<u32> = props.diagnostics.iter().filter(|d| !d.warning).map(|d| d.line).collect();
+    html! {
+        <section class="editor" aria-label="Pod YAML">
+            <div class="code">
+                <div class="gutter" aria-hidden="true">{ gutter(lines, &marks) }</div>
+                <div class="area">
+                    <pre class="highlight" ref={under} aria-hidden="true">{ highlighted(&props.text) }</pre>
+                    <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown(props.on_edit.clone())} onkeyup={on_keyup} onclick={on_click}
+                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
+                </div>
+            </div>
+            if !props.completions.is_empty() {
+                <Completions completions={props.completions.clone()} on_complete={props.on_complete.clone()} />
+            }
+            <FieldDocs lang={props.lang} hover={props.hover.clone()} docs={props.docs.clone()} />
+            <Diagnostics lang={props.lang} diagnostics={props.diagnostics.clone()} on_jump={on_jump} />
+        </section>
+    }
+}
+
+/// The textarea an event happened in.
+fn textarea(e: &Event) -> Option<HtmlTextAreaElement> {
+    e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+}
+
+/// The text, highlighted line by line (the copy under the textarea).
+fn highlighted(text: &str) -> Html {
+    text.split('\n')
+        .map(|l| {
+            html! { <>{ for crate::highlight::line(l).into_iter().map(|t| if t.class.is_empty() { html!{ { t.text } } } else { html!{ <span class={t.class}>{ t.text }</span> } }) }{ "\n" }</> }
+        })
+        .collect()
+}
+
+/// The line numbers, with the lines that have errors marked.
+fn gutter(lines: usize, marks: &BTreeSet<u32>) -> Html {
+    (1..=lines)
         .map(|n| {
             let class = if marks.contains(&(n as u32)) { "line error" } else { "line" };
             html! { <div class={class}>{ if marks.contains(&(n as u32)) { format!("✖ {n}") } else { n.to_string() } }</div> }
         })
-        .collect();
+        .collect()
+}
+
+/// Tab indents by two spaces; Enter keeps the line's indentation (and
+/// indents once more after a `key:`). Either edits the text.
+fn on_keydown(on_edit: Callback<String>) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        let Some(t) = textarea(&e) else { return };
+        match e.key().as_str() {
+            "Tab" if !e.shift_key() => {
+                e.prevent_default();
+                insert(&t, "  ");
+                on_edit.emit(t.value());
+            }
+            "Enter" => {
+                // Keep the current line's indentation.
+                let value = t.value();
+                let at = t.selection_start().ok().flatten().unwrap_or(0) as usize;
+                let prefix: String = value.chars().take(at).collect();
+                let line = prefix.rsplit('\n').next().unwrap_or("");
+                let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+                let extra = if line.trim_end().ends_with(':') { "  " } else { "" };
+                e.prevent_default();
+                insert(&t, &format!("\n{indent}{extra}"));
+                on_edit.emit(t.value());
+            }
+            _ => {}
+        }
+    })
+}
+
+#[derive(Properties, PartialEq)]
+struct CompletionsProps {
+    completions: Vec<podplay_core::hover::Completion>,
+    on_complete: Callback<String>,
+}
+
+/// The field names that can be typed at the cursor (the first twelve).
+#[function_component(Completions)]
+fn completions(props: &CompletionsProps) -> Html {
+    html! {
+        <ul class="completions" aria-label="Fields you can write here">
+            { for props.completions.iter().take(12).map(|c| {
+                let name = c.name.clone();
+                let pick = props.on_complete.reform(move |_: MouseEvent| name.clone());
+                html! {
+                    <li><button onclick={pick} title={c.summary.clone()}>
+                        <code>{ c.name.clone() }</code>
+                        <span class="type">{ format!(" <{}>{}", c.type_name, if c.required { " -required-" } else { "" }) }</span>
+                    </button></li>
+                }
+            }) }
+        </ul>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FieldDocsProps {
+    lang: crate::lessons::Lang,
+    hover: Option<podplay_core::hover::Hover>,
+    docs: DocsState,
+}
+
+/// The docs of the field under the cursor, or why they are not there yet.
+#[function_component(FieldDocs)]
+fn field_docs(props: &FieldDocsProps) -> Html {
+    html! {
+        <aside class="docs" aria-live="polite" aria-label="Field docs">
+            { match &props.hover {
+                Some(h) => html! {
+                    <>
+                        <p class="docs-title"><code>{ h.path.clone() }</code>{ format!(" <{}>{}", h.type_name, if h.required { " -required-" } else { "" }) }</p>
+                        <p class="docs-text">{ match (&props.docs, h.description.is_empty()) {
+                            (_, false) => h.description.clone(),
+                            (DocsState::Missing | DocsState::Loading, true) => props.lang.t("Loading the field docs…", "正在加载字段文档…").to_string(),
+                            (DocsState::Failed(e), true) => format!("{} ({e})", props.lang.t("The field docs could not be loaded", "字段文档加载失败")),
+                            (DocsState::Ready, true) => props.lang.t("(no description)", "（无说明）").to_string(),
+                        } }</p>
+                        <p class="docs-more">{ format!("podplay explain {}", h.query) }</p>
+                    </>
+                },
+                None => html! { <p class="docs-text">{ props.lang.t("Put the cursor on a field to read its documentation.", "把光标放在字段上即可查看它的文档。") }</p> },
+            } }
+        </aside>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DiagnosticsProps {
+    lang: crate::lessons::Lang,
+    diagnostics: Vec<Diagnostic>,
+    /// A diagnostic was clicked: its offset in the text (UTF-16 units).
+    on_jump: Callback<u32>,
+}
+
+/// The problems in the text, each a button that moves the cursor there.
+#[function_component(Diagnostics)]
+fn diagnostics(props: &DiagnosticsProps) -> Html {
     let list: Html = props
         .diagnostics
         .iter()
         .map(|d| {
-            let area = area.clone();
             let offset = d.offset;
-            let jump = Callback::from(move |_| {
-                if let Some(t) = area.cast::<HtmlTextAreaElement>() {
-                    let _ = t.focus();
-                    let _ = t.set_selection_range(offset, offset);
-                }
-            });
             let kind = if d.warning { "warning" } else { "error" };
             html! {
                 <li class={kind}>
-                    <button class="diagnostic" onclick={jump} title="Move the cursor there">
+                    <button class="diagnostic" onclick={props.on_jump.reform(move |_: MouseEvent| offset)} title="Move the cursor there">
                         <span class="where">{ format!("{}:{}", d.line, d.column) }</span>
                         { if d.path.is_empty() { html!{} } else { html!{ <code>{ d.path.clone() }</code> } } }
                         <span class="message">{ d.message.clone() }</span>
@@ -125,50 +226,9 @@ pub fn editor(props: &EditorProps) -> Html {
         })
         .collect();
     html! {
-        <section class="editor" aria-label="Pod YAML">
-            <div class="code">
-                <div class="gutter" aria-hidden="true">{ gutter }</div>
-                <div class="area">
-                    <pre class="highlight" ref={under} aria-hidden="true">{ highlighted }</pre>
-                    <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown} onkeyup={on_keyup} onclick={on_click}
-                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
-                </div>
-            </div>
-            if !props.completions.is_empty() {
-                <ul class="completions" aria-label="Fields you can write here">
-                    { for props.completions.iter().take(12).map(|c| {
-                        let name = c.name.clone();
-                        let pick = props.on_complete.reform(move |_: MouseEvent| name.clone());
-                        html! {
-                            <li><button onclick={pick} title={c.summary.clone()}>
-                                <code>{ c.name.clone() }</code>
-                                <span class="type">{ format!(" <{}>{}", c.type_name, if c.required { " -required-" } else { "" }) }</span>
-                            </button></li>
-                        }
-                    }) }
-                </ul>
-            }
-            <aside class="docs" aria-live="polite" aria-label="Field docs">
-                { match &props.hover {
-                    Some(h) => html! {
-                        <>
-                            <p class="docs-title"><code>{ h.path.clone() }</code>{ format!(" <{}>{}", h.type_name, if h.required { " -required-" } else { "" }) }</p>
-                            <p class="docs-text">{ match (&props.docs, h.description.is_empty()) {
-                                (_, false) => h.description.clone(),
-                                (DocsState::Missing | DocsState::Loading, true) => props.lang.t("Loading the field docs…", "正在加载字段文档…").to_string(),
-                                (DocsState::Failed(e), true) => format!("{} ({e})", props.lang.t("The field docs could not be loaded", "字段文档加载失败")),
-                                (DocsState::Ready, true) => props.lang.t("(no description)", "（无说明）").to_string(),
-                            } }</p>
-                            <p class="docs-more">{ format!("podplay explain {}", h.query) }</p>
-                        </>
-                    },
-                    None => html! { <p class="docs-text">{ props.lang.t("Put the cursor on a field to read its documentation.", "把光标放在字段上即可查看它的文档。") }</p> },
-                } }
-            </aside>
-            <ul class="diagnostics" aria-live="polite" aria-label="Problems">
-                { if props.diagnostics.is_empty() { html!{ <li class="ok">{ props.lang.t("No problems: the API server would accept this.", "没有问题：API Server 会接受它。") }</li> } } else { list } }
-            </ul>
-        </section>
+        <ul class="diagnostics" aria-live="polite" aria-label="Problems">
+            { if props.diagnostics.is_empty() { html!{ <li class="ok">{ props.lang.t("No problems: the API server would accept this.", "没有问题：API Server 会接受它。") }</li> } } else { list } }
+        </ul>
     }
 }
 

@@ -1,0 +1,60 @@
+//! The header: the title, the lesson and example pickers, the share button
+//! and the language switch.
+
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::examples::EXAMPLES;
+use crate::lessons::{LESSONS, Lang};
+
+#[derive(Properties, PartialEq)]
+pub struct HeaderProps {
+    pub lang: Lang,
+    /// The lesson being followed, if any.
+    pub lesson: Option<usize>,
+    /// A lesson was picked: its index in [`LESSONS`].
+    pub on_lesson: Callback<usize>,
+    /// An example was picked: its index in [`EXAMPLES`].
+    pub on_example: Callback<usize>,
+    pub on_share: Callback<MouseEvent>,
+    /// The language button: switch to the other language.
+    pub on_lang: Callback<MouseEvent>,
+}
+
+#[function_component(Header)]
+pub fn header(props: &HeaderProps) -> Html {
+    let lang = props.lang;
+    html! {
+        <header>
+            <h1>{ "podplay" }</h1>
+            <p class="tagline">{ lang.t("Edit a Pod. See every mistake. Step through what Kubernetes does.", "编辑 Pod，看清每个错误，一步步观察 Kubernetes 做了什么。") }</p>
+            <label class="examples">{ lang.t("Lesson ", "课程 ") }
+                <select onchange={on_pick(&props.on_lesson)} aria-label="Lessons">
+                    <option value="" selected={props.lesson.is_none()} disabled=true>{ lang.t("choose…", "选择…") }</option>
+                    { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={props.lesson == Some(i)}>{ lang.t(l.title.0, l.title.1) }</option> }) }
+                </select>
+            </label>
+            <label class="examples">{ "Example " }
+                <select onchange={on_pick(&props.on_example)} aria-label="Examples">
+                    <option value="" selected=true disabled=true>{ "choose…" }</option>
+                    { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
+                </select>
+            </label>
+            <button onclick={props.on_share.clone()} title="Put a link to this Pod in the address bar">{ lang.t("Share link", "分享链接") }</button>
+            <button onclick={props.on_lang.clone()} aria-label="Language / 语言">{ if lang == Lang::En { "中文" } else { "English" } }</button>
+        </header>
+    }
+}
+
+/// A `<select>`'s change, as the index it picked (its options' values are
+/// indices).
+fn on_pick(on_index: &Callback<usize>) -> Callback<Event> {
+    let on_index = on_index.clone();
+    Callback::from(move |e: Event| {
+        if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+            if let Ok(i) = s.value().parse::<usize>() {
+                on_index.emit(i);
+            }
+        }
+    })
+}

@@ -1,0 +1,85 @@
+//! The instant on screen: the timeline, the Pod's status, the ways to break
+//! it, the picture, and the panels (kubectl's view, the story so far, the
+//! inside of a container, a terminal).
+
+use podplay_sim::trace::Step;
+use yew::prelude::*;
+
+use crate::components::panels::{BreakPanel, InsidePanel, StatusPanel, StoryPanel, Terminal};
+use crate::components::picture::Picture;
+use crate::components::timeline::Timeline;
+use crate::run::{Frame, Inside, Picture as PictureModel};
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct InstantProps {
+    pub lang: crate::lessons::Lang,
+    /// The instant on screen, and its number.
+    pub frame: Frame,
+    pub index: usize,
+    /// How many instants the run has.
+    pub frames: usize,
+    pub playing: bool,
+    /// Milliseconds between instants while playing.
+    pub tick_ms: u32,
+    /// The text is invalid: what is shown is the last valid Pod.
+    pub stale: bool,
+    /// The picture one instant earlier.
+    pub previous: Option<PictureModel>,
+    /// This instant's data-flow step, if any.
+    pub flow_step: Option<Step>,
+    /// The latest steps by this instant, and the number of the first.
+    pub story: Vec<Step>,
+    pub story_first: usize,
+    /// The Pod's container names, init containers first.
+    pub containers: Vec<String>,
+    /// The terminal's container and its exchanges at this instant.
+    pub selected: Option<String>,
+    pub history: Vec<(String, String)>,
+    /// The selected container's inside at this instant.
+    pub inside: Option<(String, Inside)>,
+    pub actions: Callback<Action>,
+}
+
+#[function_component(Instant)]
+pub fn instant(props: &InstantProps) -> Html {
+    let lang = props.lang;
+    let f = &props.frame;
+    let actions = &props.actions;
+    html! {
+        <>
+            <Timeline
+                lang={lang}
+                frame={props.index}
+                frames={props.frames}
+                playing={props.playing}
+                time={format!("{}.{:03}s", f.at.0 / 1000, f.at.0 % 1000)}
+                on_seek={actions.reform(Action::Seek)}
+                on_back={actions.reform(|_| Action::Back)}
+                on_forward={actions.reform(|_| Action::Forward)}
+                on_play={actions.reform(|_| Action::TogglePlay)}
+                tick_ms={props.tick_ms}
+                on_speed={actions.reform(Action::Speed)}
+            />
+            <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
+            <BreakPanel lang={lang} containers={props.containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!props.stale} />
+            <Picture lang={lang} model={f.picture.clone()} step={props.flow_step.clone()} stale={props.stale}
+                previous={props.previous.clone()} />
+            <div class="panels">
+                <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
+                <StoryPanel lang={lang} steps={props.story.clone()} first={props.story_first} />
+                if let Some((c, i)) = props.inside.clone() {
+                    <InsidePanel lang={lang} container={c} inside={i} />
+                }
+                <Terminal
+                    lang={lang}
+                    containers={props.containers.clone()}
+                    selected={props.selected.clone()}
+                    history={props.history.clone()}
+                    on_select={actions.reform(Action::SelectContainer)}
+                    on_exec={actions.reform(Action::Exec)}
+                />
+            </div>
+        </>
+    }
+}
