@@ -168,14 +168,43 @@ async fn the_playground_end_to_end() {
     let c = browser(driver_port).await;
     let url = format!("http://127.0.0.1:{site}/");
 
-    // First load: time until the page shows a simulated Pod.
-    c.goto(&url).await.unwrap();
-    let status = wait_for(&c, ".status", "STATUS").await;
+    let (interactive_ms, first_load) = first_load(&c, &url).await;
+    field_docs_on_first_show(&c).await;
+    let largest = every_example_simulates(&c).await;
+    share_process_namespace(&c).await;
+    host_aliases(&c).await;
+    war_before_tomcat(&c).await;
+    missing_image(&c).await;
+    unschedulable(&c).await;
+    a_mistake_at_its_line(&c).await;
+    let keystrokes = keystroke_timings(&c, largest.1).await;
+    let p95 = keystrokes.get(keystrokes.len() * 95 / 100).copied().unwrap_or(f64::NAN);
+    let after = the_text_survives_a_reload(&c).await;
+    a_shared_link_opens_the_same_pod(&c, &after).await;
+
+    let transfer = js(&c, "return performance.getEntriesByType('resource').reduce((s, e) => s + (e.encodedBodySize || 0), 0) + performance.getEntriesByType('navigation').reduce((s, e) => s + (e.encodedBodySize || 0), 0)").await;
+    let report = serde_json::json!({
+        "first_load_to_interactive_ms": interactive_ms,
+        "keystroke_to_update_p95_ms": p95,
+        "keystroke_samples": keystrokes.len(),
+        "keystroke_example_chars": largest.0,
+        "transfer_bytes_uncompressed": transfer,
+        "first_load_files": first_load,
+    });
+    let _ = std::fs::write(root().join("target/bench-web.json"), serde_json::to_string_pretty(&report).unwrap());
+    c.close().await.unwrap();
+}
+
+/// First load: time until the page shows a simulated Pod (milliseconds),
+/// and what it fetched (the page and its resources, by file name): the
+/// wasm, but not the field docs.
+async fn first_load(c: &Client, url: &str) -> (f64, Vec<String>) {
+    c.goto(url).await.unwrap();
+    let status = wait_for(c, ".status", "STATUS").await;
     assert!(status.starts_with("STATUS Running"), "{status}");
-    let interactive_ms = js(&c, "return performance.now()").await.as_f64().unwrap_or(f64::NAN);
-    // What the first load fetched (the page and its resources, by file name).
+    let interactive_ms = js(c, "return performance.now()").await.as_f64().unwrap_or(f64::NAN);
     let first_load = js(
-        &c,
+        c,
         "return ['index.html'].concat(performance.getEntriesByType('resource').map(e => new URL(e.name).pathname.split('/').pop()))",
     )
     .await;
@@ -188,91 +217,118 @@ async fn the_playground_end_to_end() {
         !first_load.iter().any(|f| f == "k8s-docs.json"),
         "the field docs wait until they are shown: {first_load:?}"
     );
-    screenshot(&c, "e2e-first-load").await;
+    screenshot(c, "e2e-first-load").await;
+    (interactive_ms, first_load)
+}
 
-    // The field docs are fetched when first shown: the cursor on `image`.
+/// The field docs are fetched when first shown: the cursor on `image`.
+async fn field_docs_on_first_show(c: &Client) {
     js(
-        &c,
+        c,
         "const t = document.querySelector('textarea'); const at = t.value.indexOf('image:') + 2;
          t.focus(); t.setSelectionRange(at, at); t.dispatchEvent(new KeyboardEvent('keyup'));",
     )
     .await;
-    let docs = wait_for(&c, ".docs", "Container image name.").await;
+    let docs = wait_for(c, ".docs", "Container image name.").await;
     assert!(docs.contains("podplay explain pod.spec.containers.image"), "{docs}");
-    screenshot(&c, "e2e-field-docs").await;
+    screenshot(c, "e2e-field-docs").await;
+}
 
-    // Every example simulates; some show what the course is about.
-    let examples = js(&c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
+/// Every example simulates. Returns the largest example's length and index.
+async fn every_example_simulates(c: &Client) -> (u64, usize) {
+    let examples = js(c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
         .await
         .as_u64()
         .unwrap_or(0);
     assert!(examples >= 13, "{examples} examples");
     let mut largest = (0, 0);
     for i in 0..examples as usize {
-        choose(&c, "Examples", i).await;
-        to_the_end(&c).await;
-        let status = text(&c, ".status").await;
+        choose(c, "Examples", i).await;
+        to_the_end(c).await;
+        let status = text(c, ".status").await;
         assert!(status.starts_with("STATUS "), "example {i}: {status}");
-        let len = js(&c, "return document.querySelector('textarea').value.length").await.as_u64().unwrap_or(0);
+        let len = js(c, "return document.querySelector('textarea').value.length").await.as_u64().unwrap_or(0);
         largest = largest.max((len, i));
     }
-    // shareProcessNamespace: ps in the shell shows /pause as PID 1.
-    choose(&c, "Examples", 7).await;
-    to_the_end(&c).await;
-    let screen = run_in_terminal(&c, "shell", "ps ax").await;
+    largest
+}
+
+/// shareProcessNamespace: ps in the shell shows /pause as PID 1.
+async fn share_process_namespace(c: &Client) {
+    choose(c, "Examples", 7).await;
+    to_the_end(c).await;
+    let screen = run_in_terminal(c, "shell", "ps ax").await;
     assert!(screen.contains("1 65535 0:00 /pause") || screen.contains("    1 65535     0:00 /pause"), "{screen}");
-    screenshot(&c, "e2e-share-process-namespace").await;
-    // hostAliases: the hosts file as the kubelet writes it.
-    choose(&c, "Examples", 6).await;
-    to_the_end(&c).await;
-    let logs = text(&c, ".inside").await;
+    screenshot(c, "e2e-share-process-namespace").await;
+}
+
+/// hostAliases: the hosts file as the kubelet writes it.
+async fn host_aliases(c: &Client) {
+    choose(c, "Examples", 6).await;
+    to_the_end(c).await;
+    let logs = text(c, ".inside").await;
     assert!(logs.contains("# Entries added by HostAliases."), "{logs}");
     assert!(logs.contains("10.1.2.3") && logs.contains("foo.remote") && logs.contains("bar.remote"), "{logs}");
-    // WAR + Tomcat: the init container finishes before Tomcat starts.
-    choose(&c, "Examples", 1).await;
-    to_the_end(&c).await;
-    let story = text(&c, ".story").await;
+}
+
+/// WAR + Tomcat: the init container finishes before Tomcat starts.
+async fn war_before_tomcat(c: &Client) {
+    choose(c, "Examples", 1).await;
+    to_the_end(c).await;
+    let story = text(c, ".story").await;
     let war = story.find("container war exited with code 0").expect(&story);
     let tomcat = story.find("started tomcat").expect(&story);
     assert!(war < tomcat);
-    screenshot(&c, "e2e-war-tomcat").await;
-    // Break things: a missing image gives ErrImagePull, shown in the editor and in describe's events.
-    choose(&c, "Examples", 0).await;
-    c.find(Locator::Css("button[title^='Change the first container']")).await.unwrap().click().await.unwrap();
-    to_the_end(&c).await;
-    let events = wait_for(&c, ".panels", "ErrImagePull").await;
-    assert!(events.contains("Failed to pull image \"nginx:does-not-exist\""), "{events}");
-    let yaml = js(&c, "return document.querySelector('textarea').value").await;
-    assert!(yaml.as_str().unwrap_or("").contains("image: nginx:does-not-exist"), "{yaml}");
-    screenshot(&c, "e2e-missing-image").await;
-    // Unschedulable: the nodeSelector lesson starts with no matching node.
-    choose(&c, "Lessons", 5).await;
-    to_the_end(&c).await;
-    let describe = wait_for(&c, ".panel", "FailedScheduling").await;
-    let panels =
-        js(&c, "return Array.from(document.querySelectorAll('.panel pre')).map(p => p.textContent).join('\\n')").await;
-    assert!(panels.as_str().unwrap_or("").contains("didn't match Pod's node affinity/selector"), "{describe}");
+    screenshot(c, "e2e-war-tomcat").await;
+}
 
-    // A mistake shows at its line; measure keystroke → diagnostics and picture.
+/// Break things: a missing image gives ErrImagePull, shown in the editor
+/// and in describe's events.
+async fn missing_image(c: &Client) {
+    choose(c, "Examples", 0).await;
+    c.find(Locator::Css("button[title^='Change the first container']")).await.unwrap().click().await.unwrap();
+    to_the_end(c).await;
+    let events = wait_for(c, ".panels", "ErrImagePull").await;
+    assert!(events.contains("Failed to pull image \"nginx:does-not-exist\""), "{events}");
+    let yaml = js(c, "return document.querySelector('textarea').value").await;
+    assert!(yaml.as_str().unwrap_or("").contains("image: nginx:does-not-exist"), "{yaml}");
+    screenshot(c, "e2e-missing-image").await;
+}
+
+/// Unschedulable: the nodeSelector lesson starts with no matching node.
+async fn unschedulable(c: &Client) {
+    choose(c, "Lessons", 5).await;
+    to_the_end(c).await;
+    let describe = wait_for(c, ".panel", "FailedScheduling").await;
+    let panels =
+        js(c, "return Array.from(document.querySelectorAll('.panel pre')).map(p => p.textContent).join('\\n')").await;
+    assert!(panels.as_str().unwrap_or("").contains("didn't match Pod's node affinity/selector"), "{describe}");
+}
+
+/// A mistake shows at its line.
+async fn a_mistake_at_its_line(c: &Client) {
     let mistake =
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    imagee: nginx\n";
     js(
-        &c,
+        c,
         &format!(
             "const t = document.querySelector('textarea'); t.value = {}; t.dispatchEvent(new InputEvent('input'));",
             serde_json::to_string(mistake).unwrap()
         ),
     )
     .await;
-    let problems = wait_for(&c, ".diagnostics", "8:5").await;
+    let problems = wait_for(c, ".diagnostics", "8:5").await;
     assert!(problems.contains("strict decoding error: unknown field \"spec.containers[0].imagee\""), "{problems}");
-    screenshot(&c, "e2e-mistake").await;
-    // The keystroke timing runs on the largest example. Each keystroke
-    // renames the Pod, so it is re-analyzed and simulated again (a comment
-    // would reuse the run).
-    choose(&c, "Examples", largest.1).await;
+    screenshot(c, "e2e-mistake").await;
+}
+
+/// Keystroke → diagnostics and picture, 40 times on the example `index`
+/// (the largest), in milliseconds, sorted. Each keystroke renames the Pod,
+/// so it is re-analyzed and simulated again (a comment would reuse the run).
+async fn keystroke_timings(c: &Client, index: usize) -> Vec<f64> {
+    choose(c, "Examples", index).await;
     let timings = js(
-        &c,
+        c,
         "const t = document.querySelector('textarea'); const base = t.value; const out = [];
          if (!/^  name: [a-z0-9-]+$/m.test(base)) return [];
          for (let i = 0; i < 40; i++) {
@@ -289,16 +345,21 @@ async fn the_playground_end_to_end() {
         timings.as_array().map(|a| a.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
     assert_eq!(keystrokes.len(), 40, "the largest example has a metadata.name to rename");
     keystrokes.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    let p95 = keystrokes.get(keystrokes.len() * 95 / 100).copied().unwrap_or(f64::NAN);
+    keystrokes
+}
 
-    // The text survives a reload.
-    let before = js(&c, "return document.querySelector('textarea').value").await;
+/// The text survives a reload. Returns the text.
+async fn the_text_survives_a_reload(c: &Client) -> serde_json::Value {
+    let before = js(c, "return document.querySelector('textarea').value").await;
     c.refresh().await.unwrap();
-    wait_for(&c, ".status", "STATUS").await;
-    let after = js(&c, "return document.querySelector('textarea').value").await;
+    wait_for(c, ".status", "STATUS").await;
+    let after = js(c, "return document.querySelector('textarea').value").await;
     assert_eq!(before, after);
+    after
+}
 
-    // A shared link opens the same Pod (even with nothing saved).
+/// A shared link opens the same Pod (`text`), even with nothing saved.
+async fn a_shared_link_opens_the_same_pod(c: &Client, text: &serde_json::Value) {
     c.find(Locator::Css("button[title='Put a link to this Pod in the address bar']"))
         .await
         .unwrap()
@@ -307,21 +368,9 @@ async fn the_playground_end_to_end() {
         .unwrap();
     let shared = c.current_url().await.unwrap().to_string();
     assert!(shared.contains("#yaml="), "{shared}");
-    js(&c, "localStorage.clear()").await;
+    js(c, "localStorage.clear()").await;
     c.goto("about:blank").await.unwrap();
     c.goto(&shared).await.unwrap();
-    wait_for(&c, ".status", "STATUS").await;
-    assert_eq!(js(&c, "return document.querySelector('textarea').value").await, after);
-
-    let transfer = js(&c, "return performance.getEntriesByType('resource').reduce((s, e) => s + (e.encodedBodySize || 0), 0) + performance.getEntriesByType('navigation').reduce((s, e) => s + (e.encodedBodySize || 0), 0)").await;
-    let report = serde_json::json!({
-        "first_load_to_interactive_ms": interactive_ms,
-        "keystroke_to_update_p95_ms": p95,
-        "keystroke_samples": keystrokes.len(),
-        "keystroke_example_chars": largest.0,
-        "transfer_bytes_uncompressed": transfer,
-        "first_load_files": first_load,
-    });
-    let _ = std::fs::write(root().join("target/bench-web.json"), serde_json::to_string_pretty(&report).unwrap());
-    c.close().await.unwrap();
+    wait_for(c, ".status", "STATUS").await;
+    assert_eq!(&js(c, "return document.querySelector('textarea').value").await, text);
 }
