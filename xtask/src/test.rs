@@ -11,8 +11,13 @@ pub fn all(args: &TestArgs) -> Result {
     crate::typed::generate(true)?;
     ensure_component("clippy", "clippy")?;
     run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
-    // The end-to-end tests need the built site: they run after it.
-    run("cargo", &["test", "--workspace", "--all-targets", "--locked", "--exclude", "podplay-e2e"])?;
+    // The end-to-end tests need the built site: they run after it. The
+    // playground's tests run on their own, right after.
+    run(
+        "cargo",
+        &["test", "--workspace", "--all-targets", "--locked", "--exclude", "podplay-e2e", "--exclude", "podplay-web"],
+    )?;
+    web_tests()?;
     wasm_check()?;
     crate::web::browser_tests()?;
     crate::web::end_to_end()?;
@@ -23,6 +28,14 @@ pub fn all(args: &TestArgs) -> Result {
         run("cargo", &["bench", "-p", "podplay-core", "-p", "podplay-sim", "--locked", "--", "--test"])?;
     }
     Ok(())
+}
+
+/// The playground's native tests, in a cargo run of their own: built with
+/// the workspace, podplay-core would get the CLI's `embedded-docs` (cargo
+/// unifies features across the packages of one run), while the playground
+/// is built without it and fetches the field docs.
+fn web_tests() -> Result {
+    run("cargo", &["test", "-p", "podplay-web", "--all-targets", "--locked"])
 }
 
 /// The pure crates must build for the browser.
