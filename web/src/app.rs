@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use podplay_sim::trace::Step;
+use podplay_core::trace::Step;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use podplay_core::time::SimTime;
-use podplay_sim::trace::Step;
+use podplay_core::trace::Step;
 use podplay_sim::{Simulation, Until};
 
 /// Most instants recorded (a crash loop would go on for ever).
@@ -124,13 +124,7 @@ impl Run {
             sim.run_until(Until::Time(target));
             frames.push(capture(&sim));
         }
-        Run {
-            pod: pod.clone(),
-            nodes: nodes.to_vec(),
-            interventions,
-            steps: std::mem::take(&mut sim.tracer.steps),
-            frames,
-        }
+        Run { pod: pod.clone(), nodes: nodes.to_vec(), interventions, steps: sim.take_steps(), frames }
     }
 
     /// Runs `command` in `container` at the instant of frame `frame`
@@ -203,11 +197,11 @@ fn capture(sim: &Simulation) -> Frame {
     let picture = picture(&pod, sim);
     Frame {
         at: sim.now(),
-        steps: sim.tracer.steps.len(),
-        status: podplay_core::kubelet::status::kubectl_status_column(&pod),
+        steps: sim.trace().steps().len(),
+        status: podplay_core::kubectl::kubectl_status_column(&pod),
         phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
-        get_wide: podplay_sim::sim::get_wide(&pod, sim.now()),
-        describe: podplay_sim::sim::describe_events(&sim.events(), sim.now()),
+        get_wide: podplay_core::kubectl::get_wide(&pod, &sim.epoch().time(sim.now())),
+        describe: podplay_core::kubectl::describe_events(&sim.events(), sim.now()),
         picture,
     }
 }
@@ -245,7 +239,7 @@ fn picture(pod: &Pod, sim: &Simulation) -> Picture {
         host_pid: spec.host_pid == Some(true),
         host_ipc: spec.host_ipc == Some(true),
         share_pid: spec.share_process_namespace == Some(true),
-        sandbox: sim.runtime().is_some_and(|r| !r.sandboxes.is_empty()),
+        sandbox: sim.containerd().is_some_and(|c| c.has_sandbox()),
         containers,
         volumes,
     }

@@ -38,6 +38,31 @@ const DEFAULT_NODES: [(&str, &str, &str, Option<&str>); 3] = [
     ("node-3", "192.168.49.4", "10.244.2.0/24", None),
 ];
 
+/// The `kubernetes` Service's cluster IP (the first address of the service
+/// CIDR, `10.96.0.0/12` by default).
+pub const KUBERNETES_SERVICE_IP: &str = "10.96.0.1";
+
+/// The environment variables of the cluster's Services, as the kubelet
+/// gives every container (`pkg/kubelet/envvars` `FromServices`). The
+/// `kubernetes` Service in `default` is always there, even with
+/// `enableServiceLinks: false`; podplay's cluster has no other Service.
+pub fn service_env() -> Vec<(String, String)> {
+    let ip = KUBERNETES_SERVICE_IP;
+    [
+        ("KUBERNETES_SERVICE_HOST", ip.to_string()),
+        ("KUBERNETES_SERVICE_PORT", "443".to_string()),
+        ("KUBERNETES_SERVICE_PORT_HTTPS", "443".to_string()),
+        ("KUBERNETES_PORT", format!("tcp://{ip}:443")),
+        ("KUBERNETES_PORT_443_TCP", format!("tcp://{ip}:443")),
+        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp".to_string()),
+        ("KUBERNETES_PORT_443_TCP_PORT", "443".to_string()),
+        ("KUBERNETES_PORT_443_TCP_ADDR", ip.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_string(), value))
+    .collect()
+}
+
 /// The default cluster's nodes, in name order.
 pub fn default_nodes() -> Vec<Node> {
     DEFAULT_NODES

@@ -5,15 +5,36 @@
 //! The kubelet never learns which runtime it talks to.
 //!
 //! Besides CRI proper, two calls stand for what the kubelet does itself over
-//! the node's network: HTTP and TCP probes and hooks ([`CriCall::HttpGet`],
-//! [`CriCall::TcpConnect`]).
+//! the node's network: HTTP and TCP probes and HTTP hooks ([`CriCall::HttpGet`],
+//! [`CriCall::TcpConnect`]). The trait a runtime implements is
+//! [`crate::runtime::Runtime`].
 
 use serde::Serialize;
 
 use crate::time::SimDuration;
 
-/// Identifies one call; its reply carries the same id.
-pub type CallId = u64;
+/// Identifies one call; its reply carries the same id. Each caller numbers
+/// its own calls, so the kubelet's and the user's never collide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct CallId {
+    pub caller: Caller,
+    pub seq: u64,
+}
+
+/// Who made a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Caller {
+    /// The kubelet's pod worker.
+    Kubelet,
+    /// The user, through the driver (`kubectl exec`).
+    User,
+}
+
+impl CallId {
+    pub fn new(caller: Caller, seq: u64) -> CallId {
+        CallId { caller, seq }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "call")]
@@ -75,11 +96,15 @@ pub enum CriReply {
         sandbox_id: String,
         ip: String,
     },
+    /// `image_ref` is the image's id on the node as CRI's `imageRef`
+    /// (`docker.io/library/nginx@sha256:…`), empty when not present.
     ImageStatus {
         present: bool,
+        image_ref: String,
         size_bytes: u64,
     },
     Pulled {
+        image_ref: String,
         size_bytes: u64,
         took: SimDuration,
     },

@@ -15,6 +15,12 @@
 //! 5. [`diagnostic`]: every problem located at a line and column.
 //!
 //! [`analyze`] runs the whole pipeline on one file.
+//!
+//! Then what Kubernetes does with the Pod: the [`scheduler`], the sans-IO
+//! [`kubelet`], the [`runtime::Runtime`] trait a container runtime
+//! implements (the [`cri`] calls as data), the [`driver`] that pumps
+//! scheduler, kubelet and runtime on one clock, the runtime-independent
+//! [`trace`] of what happened, and [`kubectl`]'s views of the result.
 
 pub mod analyze;
 pub mod cluster;
@@ -22,16 +28,21 @@ pub mod cri;
 pub mod decode;
 pub mod defaults;
 pub mod diagnostic;
+pub mod driver;
 pub mod hover;
+pub mod ids;
 pub mod json;
+pub mod kubectl;
 pub mod kubelet;
 pub mod number;
 pub mod path;
 pub mod quote;
+pub mod runtime;
 pub mod scheduler;
 pub mod schema;
 pub mod source;
 pub mod time;
+pub mod trace;
 pub mod typed;
 pub mod validation;
 pub mod yaml;

@@ -4,9 +4,9 @@
 
 use podplay_core::analyze;
 use podplay_core::cri::{ContainerExit, CriCall, CriReply};
-use podplay_core::kubelet::status::kubectl_status_column;
+use podplay_core::kubectl::kubectl_status_column;
 use podplay_core::kubelet::{Kubelet, NodeContext};
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{Epoch, SimDuration, SimTime};
 
 fn pod(yaml: &str) -> k8s_openapi::api::core::v1::Pod {
     let analysis = analyze(yaml);
@@ -23,6 +23,7 @@ fn node() -> NodeContext {
         node_ip: "192.168.49.2".into(),
         node_hosts: "127.0.0.1\tlocalhost\n".into(),
         node_resolv_conf: "nameserver 192.168.49.1\n".into(),
+        epoch: Epoch::VIRTUAL,
     }
 }
 
@@ -36,6 +37,8 @@ struct Fake {
 }
 
 impl Fake {
+    /// Answers calls until the kubelet has none left; fails, as
+    /// quinn-proto's `drive_bounded` does, if it never stops asking.
     fn drive(&mut self, kubelet: &mut Kubelet, now: SimTime) {
         for _ in 0..100 {
             let Some((id, call)) = kubelet.poll_call() else {
@@ -48,6 +51,7 @@ impl Fake {
                 kubelet.handle_exit(exit, now);
             }
         }
+        panic!("the kubelet still makes calls after 100: a livelock? log: {:?}", self.log);
     }
 
     fn answer(&mut self, call: &CriCall) -> (String, CriReply, Option<ContainerExit>) {
@@ -59,12 +63,18 @@ impl Fake {
             ),
             CriCall::ImageStatus { image } => (
                 format!("ImageStatus {image}"),
-                CriReply::ImageStatus { present: self.images_present, size_bytes: 1 },
+                CriReply::ImageStatus {
+                    present: self.images_present,
+                    image_ref: format!("{image}@sha256:0"),
+                    size_bytes: 1,
+                },
                 None,
             ),
-            CriCall::PullImage { image } => {
-                (format!("PullImage {image}"), CriReply::Pulled { size_bytes: 1000, took: SimDuration(1) }, None)
-            }
+            CriCall::PullImage { image } => (
+                format!("PullImage {image}"),
+                CriReply::Pulled { image_ref: format!("{image}@sha256:1"), size_bytes: 1000, took: SimDuration(1) },
+                None,
+            ),
             CriCall::CreateContainer { config, .. } => {
                 self.next_id += 1;
                 let id = format!("{}-{}", config.name, self.next_id);
@@ -209,4 +219,67 @@ fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
     fake.drive(&mut kubelet, SimTime(5_500));
     assert_eq!(fake.log[2..], ["StopPodSandbox", "RemovePodSandbox"]);
     assert!(kubelet.is_deleted());
+}
+
+#[test]
+fn a_sleep_hook_is_the_kubelet_waiting_with_no_runtime_call() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        sleep:\n          seconds: 5\n";
+    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
+    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.log.clear();
+    kubelet.delete(SimTime(1_000), None);
+    fake.drive(&mut kubelet, SimTime(1_000));
+    assert!(fake.log.is_empty(), "nothing is asked of the runtime while the kubelet sleeps: {:?}", fake.log);
+    assert_eq!(kubelet.poll_timeout(), Some(SimTime(6_000)));
+    kubelet.handle_timeout(SimTime(6_000));
+    fake.drive(&mut kubelet, SimTime(6_000));
+    // The grace period left after 5 s of sleep: 30 s − 5 s.
+    assert_eq!(fake.log, ["StopContainer web-1"]);
+    assert!(!kubelet.events().all().iter().any(|e| e.reason == "FailedPreStopHook"));
+}
+
+#[test]
+fn a_tcp_socket_hook_fails_as_the_kubelet_cannot_run_it() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      postStart:\n        tcpSocket:\n          port: 80\n";
+    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
+    fake.drive(&mut kubelet, SimTime::ZERO);
+    // No exec, no connect: the hook fails at once and the container is killed.
+    assert_eq!(
+        fake.log,
+        [
+            "RunPodSandbox web",
+            "ImageStatus nginx:1.27",
+            "CreateContainer web",
+            "StartContainer web",
+            "StopContainer web-1"
+        ]
+    );
+    let reasons: Vec<&str> = kubelet.events().all().iter().map(|e| e.reason.as_str()).collect();
+    assert!(reasons.contains(&"FailedPostStartHook"), "{reasons:?}");
+}
+
+#[test]
+fn the_kubelet_gives_containers_the_service_variables_and_the_runtime_image_id() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    env:\n    - name: KUBERNETES_SERVICE_PORT\n      value: \"8443\"\n";
+    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut config = None;
+    for _ in 0..10 {
+        let Some((id, call)) = kubelet.poll_call() else { break };
+        if let CriCall::CreateContainer { config: c, .. } = &call {
+            config = Some(c.clone());
+        }
+        let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
+        let (_, reply, _) = fake.answer(&call);
+        kubelet.handle_reply(id, reply, SimTime::ZERO);
+    }
+    let env = config.unwrap().env;
+    let get = |name: &str| env.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(get("KUBERNETES_SERVICE_HOST"), Some("10.96.0.1"));
+    assert_eq!(get("KUBERNETES_PORT_443_TCP"), Some("tcp://10.96.0.1:443"));
+    // The container's own value wins over the service's (it comes later).
+    assert_eq!(get("KUBERNETES_SERVICE_PORT"), Some("8443"));
+    let status = kubelet.pod_status().container_statuses.unwrap();
+    assert_eq!(status[0].image_id, "nginx:1.27@sha256:0");
 }

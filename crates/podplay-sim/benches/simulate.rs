@@ -33,7 +33,7 @@ fn simulate(c: &mut Criterion) {
             b.iter(|| {
                 let mut sim = Simulation::new(pod, nodes.clone());
                 sim.run_until(Until::Stable);
-                sim.tracer.steps.len()
+                sim.trace().steps().len()
             })
         });
     }

@@ -29,6 +29,22 @@ pub struct Image {
     pub known: bool,
 }
 
+impl Image {
+    /// The image's id on the node as CRI's `imageRef` and a container
+    /// status's `imageID` show it: the repository and a digest
+    /// (`docker.io/library/nginx@sha256:…`). The catalog's images have no
+    /// real layers, so the digest is made from the reference.
+    pub fn image_ref(&self) -> String {
+        let full = &self.reference;
+        let repo = full.split('@').next().unwrap_or(full);
+        let repo = match repo.rfind(':') {
+            Some(i) if !repo[i..].contains('/') => &repo[..i],
+            _ => repo,
+        };
+        format!("{repo}@sha256:{}", podplay_core::ids::stable_hex(full))
+    }
+}
+
 /// The pause image containerd uses for sandboxes.
 pub const PAUSE_IMAGE: &str = "registry.k8s.io/pause:3.10";
 

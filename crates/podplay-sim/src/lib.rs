@@ -9,9 +9,11 @@
 //! - [`programs`] and [`images`]: what runs (busybox, nginx, Tomcat, pause,
 //!   Fluent Bit, the outside log store) and the catalog of images;
 //! - [`shell`]: busybox `sh` (tokens → syntax tree → interpreter);
-//! - [`runtime`]: the CRI calls carried out on the kernel, like containerd;
-//! - [`sim`]: the driver that runs the scheduler, podplay-core's kubelet
-//!   and this runtime together, and records the [`trace`].
+//! - [`runtime`]: the CRI calls carried out on the kernel, like containerd,
+//!   and [`runtime::VirtualNode`], which implements podplay-core's
+//!   `Runtime` trait;
+//! - [`sim`]: podplay-core's driver on the virtual node, plus the views only
+//!   a virtual node has (`ps`, logs, the outside log store).
 //!
 //! Its maps are `LiteMap`s (ICU4X's sorted-vector map): ordered like
 //! `BTreeMap`, so iteration and traces stay deterministic, and small in code.
@@ -26,7 +28,6 @@ pub mod programs;
 pub mod runtime;
 pub mod shell;
 pub mod sim;
-pub mod trace;
 
 pub use podplay_core::kubelet::record::normalize_image;
 pub use sim::{Simulation, Until};

@@ -9,8 +9,8 @@
 
 use k8s_openapi::api::core::v1::Pod;
 use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::trace::MAX_STEPS;
 use podplay_sim::kernel::limits;
-use podplay_sim::trace::MAX_STEPS;
 use podplay_sim::{Simulation, Until};
 use proptest::prelude::*;
 
@@ -97,13 +97,13 @@ fn life(template: usize, script: &str, exec: &[String]) {
         }
     }
     let shown = sim.pod();
-    let _ = podplay_sim::sim::get_wide(&shown, sim.now());
-    let _ = podplay_sim::sim::describe_events(&sim.events(), sim.now());
+    let _ = podplay_core::kubectl::get_wide(&shown, &sim.epoch().time(sim.now()));
+    let _ = podplay_core::kubectl::describe_events(&sim.events(), sim.now());
     let _ = sim.status_column();
     sim.delete(None);
     sim.run_until(Until::Stable);
     let _ = sim.exec("c", vec!["true".into()]);
-    assert!(sim.tracer.steps.len() <= MAX_STEPS, "{} steps", sim.tracer.steps.len());
+    assert!(sim.trace().steps().len() <= MAX_STEPS, "{} steps", sim.trace().steps().len());
     // Runs stop at the horizon; an exec takes at most 2 minutes more.
     let end = SimTime::ZERO + podplay_sim::sim::HORIZON + SimDuration::from_secs(120);
     assert!(sim.now() <= end, "ran until {}", sim.now());
@@ -695,6 +695,6 @@ fn busy_loops_stay_bounded() {
         sim.delete(Some(SimDuration::from_secs(1)));
         sim.run_until(Until::Stable);
         assert!(sim.is_finished(), "{script}");
-        assert!(sim.tracer.steps.len() <= MAX_STEPS);
+        assert!(sim.trace().steps().len() <= MAX_STEPS);
     }
 }

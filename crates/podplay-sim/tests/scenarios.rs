@@ -4,7 +4,7 @@
 
 use podplay_core::analyze;
 use podplay_core::time::{SimDuration, SimTime};
-use podplay_sim::trace::StepKind;
+use podplay_core::trace::StepKind;
 use podplay_sim::{Simulation, Until};
 
 fn example(name: &str) -> String {
@@ -50,8 +50,8 @@ fn the_infra_container_comes_first_and_owns_the_shared_namespaces() {
     let mut sim = start(&example("nginx-pod"));
     sim.run_until(Until::Ready);
     // The first runtime action is the sandbox, before any container.
-    let first_container = sim.tracer.steps.iter().position(|s| s.kind == StepKind::Container).unwrap();
-    let sandbox = sim.tracer.steps.iter().position(|s| s.kind == StepKind::Sandbox).unwrap();
+    let first_container = sim.trace().steps().iter().position(|s| s.kind == StepKind::Container).unwrap();
+    let sandbox = sim.trace().steps().iter().position(|s| s.kind == StepKind::Sandbox).unwrap();
     assert!(sandbox < first_container);
     let (_, nginx) = exec(
         &mut sim,
@@ -70,7 +70,7 @@ fn the_infra_container_comes_first_and_owns_the_shared_namespaces() {
     assert_ne!(n[3], d[3], "each container has its own PID namespace");
     assert!(n[0].starts_with("net:[40265"), "{}", n[0]);
     // And they are the pause container's.
-    let pause = sim.runtime().unwrap().sandboxes.values().next().unwrap().ns;
+    let pause = sim.containerd().unwrap().sandboxes().next().unwrap().ns;
     assert_eq!(n[0], format!("net:[{}]", pause.net));
     assert_eq!(n[1], format!("ipc:[{}]", pause.ipc));
     assert_eq!(n[2], format!("uts:[{}]", pause.uts));
@@ -85,15 +85,15 @@ fn host_path_volume_written_by_one_container_is_served_by_nginx_over_localhost()
     assert_eq!((code, page.as_str()), (0, "Hello from the debian container\n"));
     // The write and the read through the volume are both in the trace.
     let writes = sim
-        .tracer
-        .steps
+        .trace()
+        .steps()
         .iter()
         .filter(|s| s.kind == StepKind::FileWrite && s.text.contains("/pod-data/index.html"))
         .count();
     let reads =
-        sim.tracer.steps.iter().filter(|s| s.kind == StepKind::FileRead && s.text.contains("index.html")).count();
+        sim.trace().steps().iter().filter(|s| s.kind == StepKind::FileRead && s.text.contains("index.html")).count();
     assert!(writes >= 1 && reads >= 1, "writes {writes}, reads {reads}");
-    let flow = sim.tracer.steps.iter().find(|s| s.kind == StepKind::FileRead).and_then(|s| s.flow.clone()).unwrap();
+    let flow = sim.trace().steps().iter().find(|s| s.kind == StepKind::FileRead).and_then(|s| s.flow.clone()).unwrap();
     assert_eq!((flow.from.as_str(), flow.to.as_str()), ("volume shared-data", "nginx-container"));
     // nginx logged the request in its access log (stdout).
     let log = sim.logs("nginx-container", false).unwrap();
@@ -110,8 +110,8 @@ fn war_and_tomcat_the_init_container_copies_the_war_then_tomcat_serves_it() {
     let done = init.state.as_ref().unwrap().terminated.as_ref().unwrap();
     assert_eq!((done.exit_code, done.reason.as_deref()), (0, Some("Completed")));
     // Tomcat started only after the init container finished.
-    let war_exit = sim.tracer.steps.iter().position(|s| s.text == "container war exited with code 0").unwrap();
-    let tomcat_start = sim.tracer.steps.iter().position(|s| s.text.starts_with("started tomcat")).unwrap();
+    let war_exit = sim.trace().steps().iter().position(|s| s.text == "container war exited with code 0").unwrap();
+    let tomcat_start = sim.trace().steps().iter().position(|s| s.text.starts_with("started tomcat")).unwrap();
     assert!(war_exit < tomcat_start);
     sim.run_until(at(15));
     let (code, page) = exec(&mut sim, "tomcat", &["curl", "-s", "http://localhost:8080/sample/"]);
@@ -134,7 +134,7 @@ fn logging_sidecar_lines_reach_the_sidecar_and_the_outside_store() {
     let store = sim.outside_store();
     assert!(store.len() >= 6, "{store:?}");
     assert!(store[0].ends_with("INFO request 0 handled"), "{store:?}");
-    assert!(sim.tracer.steps.iter().any(|s| {
+    assert!(sim.trace().steps().iter().any(|s| {
         s.kind == StepKind::Ship && s.flow.as_ref().is_some_and(|f| f.from == "elasticsearch" && f.to == "log-shipper")
     }));
 }
@@ -147,7 +147,7 @@ fn network_sidecar_talks_to_nginx_over_localhost() {
     let sidecar = containers.iter().find(|c| c.as_str() != "nginx").unwrap().clone();
     let log = sim.logs(&sidecar, false).unwrap();
     assert!(log.contains("Welcome to nginx!"), "{log}");
-    let connect = sim.tracer.steps.iter().find(|s| s.kind == StepKind::Connect).unwrap();
+    let connect = sim.trace().steps().iter().find(|s| s.kind == StepKind::Connect).unwrap();
     assert!(connect.text.contains("127.0.0.1:80 over the Pod's shared network namespace"), "{}", connect.text);
 }
 
@@ -253,7 +253,7 @@ fn post_start_writes_the_message_and_pre_stop_quits_nginx_on_delete() {
     assert!(!has_event(&sim, "FailedPreStopHook"));
     // nginx -s quit made nginx exit by itself, well within the grace period.
     let exit =
-        sim.tracer.steps.iter().find(|s| s.text.starts_with("container lifecycle-demo-container exited")).unwrap();
+        sim.trace().steps().iter().find(|s| s.text.starts_with("container lifecycle-demo-container exited")).unwrap();
     assert_eq!(exit.text, "container lifecycle-demo-container exited with code 0");
     assert!(exit.at < SimTime::ZERO + SimDuration::from_secs(30));
     assert!(sim.is_finished());
@@ -341,7 +341,7 @@ fn crash_loop_back_off_follows_the_kubelet_sequence() {
     sim.run_until(at(200));
     // Container starts: the first restart is immediate, then 10s, 20s, 40s, 80s.
     let starts: Vec<u64> =
-        sim.tracer.steps.iter().filter(|s| s.text.starts_with("started app:")).map(|s| s.at.0).collect();
+        sim.trace().steps().iter().filter(|s| s.text.starts_with("started app:")).map(|s| s.at.0).collect();
     let first = starts[0];
     let gaps: Vec<u64> = starts.windows(2).map(|w| (w[1] - w[0]) / 1000).collect();
     // The kubelet notices an exit at its next relist (≤ 1 s), so each gap is
@@ -391,10 +391,10 @@ fn delete_a_shell_that_ignores_sigterm_waits_for_the_grace_period_then_sigkill()
     assert_eq!(sim.status_column(), "Terminating");
     sim.run_until(Until::Stable);
     // PID 1 of the container ignores SIGTERM (no handler): SIGKILL after the grace period, exit 137.
-    let exit = sim.tracer.steps.iter().find(|s| s.text.starts_with("container app exited")).unwrap();
+    let exit = sim.trace().steps().iter().find(|s| s.text.starts_with("container app exited")).unwrap();
     assert_eq!(exit.text, "container app exited with code 137");
     assert_eq!(exit.at.since(deleted_at), SimDuration::from_secs(10));
-    assert!(sim.tracer.steps.iter().any(|s| s.text == "grace period over: SIGKILL to app"));
+    assert!(sim.trace().steps().iter().any(|s| s.text == "grace period over: SIGKILL to app"));
     assert!(sim.is_finished());
 }
 
@@ -406,7 +406,7 @@ fn delete_a_shell_with_a_trap_exits_on_sigterm() {
     let deleted_at = sim.now();
     sim.delete(None);
     sim.run_until(Until::Stable);
-    let exit = sim.tracer.steps.iter().find(|s| s.text.starts_with("container app exited")).unwrap();
+    let exit = sim.trace().steps().iter().find(|s| s.text.starts_with("container app exited")).unwrap();
     assert_eq!(exit.text, "container app exited with code 0");
     assert!(exit.at.since(deleted_at) <= SimDuration::from_secs(1));
     assert_eq!(sim.logs("app", false).unwrap(), "bye\n");
@@ -417,7 +417,7 @@ fn the_same_input_gives_the_same_trace() {
     let run = || {
         let mut sim = start(&example("logging-sidecar"));
         sim.run_until(at(20));
-        serde_json::to_string(&sim.tracer.steps).unwrap()
+        serde_json::to_string(sim.trace().steps()).unwrap()
     };
     assert_eq!(run(), run());
 }
@@ -438,11 +438,11 @@ fn native_sidecar_starts_before_the_app_and_keeps_running() {
     assert_eq!(sim.status_column(), "Running");
     let status = sim.pod().status.unwrap();
     // READY counts the sidecar: 2/2.
-    assert_eq!(podplay_core::kubelet::status::kubectl_ready_column(&sim.pod()), "2/2");
+    assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "2/2");
     let sidecar = &status.init_container_statuses.unwrap()[0];
     assert!(sidecar.state.as_ref().unwrap().running.is_some());
-    let sidecar_start = sim.tracer.steps.iter().position(|s| s.text.starts_with("started logshipper")).unwrap();
-    let app_start = sim.tracer.steps.iter().position(|s| s.text.starts_with("started app")).unwrap();
+    let sidecar_start = sim.trace().steps().iter().position(|s| s.text.starts_with("started logshipper")).unwrap();
+    let app_start = sim.trace().steps().iter().position(|s| s.text.starts_with("started app")).unwrap();
     assert!(sidecar_start < app_start);
 }
 
@@ -452,9 +452,9 @@ fn readiness_probe_gates_ready_and_liveness_failure_restarts() {
     let mut sim = start(yaml);
     sim.run_until(at(3));
     // Running but not yet ready: the first readiness probe has not passed.
-    assert_eq!(podplay_core::kubelet::status::kubectl_ready_column(&sim.pod()), "0/1");
+    assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "0/1");
     sim.run_until(at(9));
-    assert_eq!(podplay_core::kubelet::status::kubectl_ready_column(&sim.pod()), "1/1");
+    assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "1/1");
     assert!(sim.is_ready());
     // /tmp/healthy does not exist: liveness fails 3 times, then the kubelet restarts the container.
     sim.run_until(at(40));
@@ -525,8 +525,8 @@ fn sidecars_stop_after_the_main_container_within_one_grace_period() {
     sim.delete(None);
     sim.run_until(Until::Stable);
     let exits: Vec<(String, u64)> = sim
-        .tracer
-        .steps
+        .trace()
+        .steps()
         .iter()
         .filter_map(|s| {
             s.text
@@ -547,7 +547,7 @@ fn an_unknown_image_runs_a_generic_process_on_its_declared_ports_and_says_so() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cache\nspec:\n  containers:\n  - name: redis\n    image: redis:7\n    ports:\n    - containerPort: 6379\n  - name: client\n    image: busybox:1.36\n    command: [\"sleep\", \"3600\"]\n";
     let mut sim = start(yaml);
     sim.run_until(Until::Ready);
-    let created = sim.tracer.steps.iter().find(|s| s.text.starts_with("created container redis")).unwrap();
+    let created = sim.trace().steps().iter().find(|s| s.text.starts_with("created container redis")).unwrap();
     assert!(
         created.text.contains(
             "image docker.io/library/redis:7 is not in podplay's catalog, so it runs a generic long-running process"

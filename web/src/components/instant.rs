@@ -2,7 +2,7 @@
 //! it, the picture, and the panels (kubectl's view, the story so far, the
 //! inside of a container, a terminal).
 
-use podplay_sim::trace::Step;
+use podplay_core::trace::Step;
 use yew::prelude::*;
 
 use crate::components::panels::{BreakPanel, InsidePanel, StatusPanel, StoryPanel, Terminal};

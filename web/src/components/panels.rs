@@ -4,7 +4,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use podplay_sim::trace::Step;
+use podplay_core::trace::Step;
 
 /// How many of the latest steps the story lists.
 pub const STORY_STEPS: usize = 40;

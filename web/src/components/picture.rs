@@ -3,7 +3,7 @@
 //! volumes with their mount paths, and the step's data flow. Every colour
 //! also has a text label.
 
-use podplay_sim::trace::{Flow, Step};
+use podplay_core::trace::{Flow, Step};
 use yew::prelude::*;
 
 use crate::lessons::Lang;

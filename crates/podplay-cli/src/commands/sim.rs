@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use podplay_core::analyze_bytes;
+use podplay_core::kubectl::{JsonReport, api_events, describe_events, get_wide};
 use podplay_core::time::{SimDuration, SimTime};
-use podplay_sim::sim::{JsonReport, api_events, describe_events, get_wide};
 use podplay_sim::{Simulation, Until};
 
 use crate::args::{Output, SimArgs};
@@ -86,14 +86,14 @@ pub fn run(args: &SimArgs) -> u8 {
         Output::Json => {
             let report = JsonReport {
                 status: serde_json::to_value(&pod.status).unwrap_or_default(),
-                events: api_events(&pod, &events),
-                steps: &sim.tracer.steps,
+                events: api_events(&pod, &events, sim.epoch()),
+                steps: sim.trace().steps(),
             };
             out.line(&serde_json::to_string(&report).unwrap_or_default());
         }
         Output::Text => {
             let mut story = Story::default();
-            for step in &sim.tracer.steps {
+            for step in sim.trace().steps() {
                 if args.verbose || story.shows(step) {
                     out.line(&format!("{:>9}  {:<12} {}", format_time(step.at), step.actor.label(), step.text));
                 }
@@ -101,11 +101,11 @@ pub fn run(args: &SimArgs) -> u8 {
             if story.hidden > 0 {
                 out.line(&format!("          ({} routine steps not shown: child processes and repeats of periodic reads, writes and requests; --verbose shows them)", story.hidden));
             }
-            if sim.tracer.dropped > 0 {
-                out.line(&format!("… {} more steps not shown", sim.tracer.dropped));
+            if sim.trace().dropped() > 0 {
+                out.line(&format!("… {} more steps not shown", sim.trace().dropped()));
             }
             out.line("");
-            out.text(&get_wide(&pod, sim.now()));
+            out.text(&get_wide(&pod, &sim.epoch().time(sim.now())));
             out.line("");
             out.text(&describe_events(&events, sim.now()));
         }
@@ -197,8 +197,8 @@ struct Story {
 }
 
 impl Story {
-    fn shows(&mut self, step: &podplay_sim::trace::Step) -> bool {
-        use podplay_sim::trace::{Actor, StepKind};
+    fn shows(&mut self, step: &podplay_core::trace::Step) -> bool {
+        use podplay_core::trace::{Actor, StepKind};
         let routine_process = step.kind == StepKind::Process && matches!(step.actor, Actor::Container(_));
         let repeatable = matches!(
             step.kind,

@@ -85,4 +85,31 @@ mod tests {
         b.next(later);
         assert_eq!(b.delay(), INITIAL);
     }
+
+    /// The facts sheet's vector 11: 0, 10, 20, 40, 80, 160, 300, 300, 300
+    /// for a container that keeps crashing at once; an entry untouched for
+    /// exactly 10 minutes still counts, a millisecond more and it is gone.
+    #[test]
+    fn vector_11_backoff() {
+        let mut b = Backoff::default();
+        let mut now = SimTime(0);
+        let mut waits = Vec::new();
+        for _ in 0..9 {
+            let crashed = now;
+            if b.in_backoff_since(crashed, now) {
+                now = b.until(crashed);
+            }
+            waits.push(now.since(crashed).secs());
+            b.next(now);
+        }
+        assert_eq!(waits, [0, 10, 20, 40, 80, 160, 300, 300, 300]);
+        let mut b = Backoff::default();
+        b.next(SimTime(0));
+        assert!(b.in_backoff_since(SimTime(600_000), SimTime(600_000)));
+        assert!(!b.in_backoff_since(SimTime(600_001), SimTime(600_001)));
+        b.next(SimTime(600_000));
+        assert_eq!(b.delay(), SimDuration(20_000), "touched at exactly 10 minutes: doubles");
+        b.next(SimTime(1_200_001));
+        assert_eq!(b.delay(), INITIAL, "untouched for 10 minutes and 1 ms: starts over");
+    }
 }

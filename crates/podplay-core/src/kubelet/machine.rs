@@ -26,13 +26,13 @@ use k8s_openapi::api::core::v1::{Container, HostAlias, LifecycleHandler, Pod, Po
 
 use super::backoff::Backoff;
 use super::events::{EventLog, EventType};
-use super::record::{ContainerRecord, Kind, RunState, Termination, normalize_image};
+use super::record::{ContainerRecord, Kind, RunState, Termination};
 use crate::cri::{
-    CallId, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource, PortMapping,
+    CallId, Caller, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource, PortMapping,
     SandboxConfig,
 };
 use crate::quote::go_quote;
-use crate::time::{SimDuration, SimTime};
+use crate::time::{Epoch, SimDuration, SimTime};
 
 /// The node-side facts the kubelet needs.
 #[derive(Clone, Debug)]
@@ -43,6 +43,9 @@ pub struct NodeContext {
     pub node_hosts: String,
     /// The node's `/etc/resolv.conf` (for `Default` DNS and hostNetwork).
     pub node_resolv_conf: String,
+    /// The wall-clock time of the node's monotonic zero: timestamps in the
+    /// Pod's status are written from it.
+    pub epoch: Epoch,
 }
 
 /// Why a container is being stopped.
@@ -121,8 +124,14 @@ pub struct Kubelet {
     records: Vec<ContainerRecord>,
     sandbox: Sandbox,
     outbox: VecDeque<(CallId, CriCall)>,
-    next_call: CallId,
+    next_call: u64,
     waiting: BTreeMap<CallId, Continuation>,
+    /// What the kubelet does itself instead of calling the runtime (a
+    /// `sleep` hook, a hook it cannot run): the outcome, due at a time.
+    timers: Vec<Timer>,
+    /// Replies that did not fit the call they answer: a runtime's mistake,
+    /// reported by the driver (the call counts as failed).
+    protocol_errors: VecDeque<String>,
     /// The container in its start sequence: the pod worker starts one at a time.
     starting: Option<usize>,
     deletion: Option<Deletion>,
@@ -135,6 +144,14 @@ pub struct Kubelet {
     termination_deadline: Option<SimTime>,
 }
 
+/// A kubelet-side action finishing at `due` with `outcome`.
+#[derive(Clone, Debug)]
+struct Timer {
+    due: SimTime,
+    then: Continuation,
+    outcome: CriReply,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Deletion {
     at: SimTime,
@@ -145,6 +162,8 @@ struct Deletion {
 const MINIMUM_GRACE: SimDuration = SimDuration(2_000);
 /// When the kubelet syncs again after noticing a crash it will back off.
 const RESYNC_AFTER_EXIT: SimDuration = SimDuration(1_000);
+/// Most rounds of kubelet-side results in one sync.
+const MAX_LOCAL_ROUNDS: usize = 64;
 /// How often the kubelet retries a start that failed without a crash
 /// (`ErrImageNeverPull`, `CreateContainerError`): its resync period.
 const RESYNC: SimDuration = SimDuration(10_000);
@@ -180,6 +199,8 @@ impl Kubelet {
             outbox: VecDeque::new(),
             next_call: 1,
             waiting: BTreeMap::new(),
+            timers: Vec::new(),
+            protocol_errors: VecDeque::new(),
             starting: None,
             deletion: None,
             events: EventLog::default(),
@@ -213,7 +234,7 @@ impl Kubelet {
             Sandbox::Stopped { .. } => self.deletion.is_none(),
             _ => false,
         };
-        finished && self.waiting.is_empty() && self.outbox.is_empty()
+        finished && self.waiting.is_empty() && self.outbox.is_empty() && self.timers.is_empty()
     }
 
     pub fn is_deleted(&self) -> bool {
@@ -253,13 +274,13 @@ impl Kubelet {
     /// The Pod's status as the kubelet would write it to the API server.
     pub fn pod_status(&self) -> PodStatus {
         let init: Vec<_> =
-            self.records.iter().filter(|r| r.kind != Kind::Regular).map(ContainerRecord::to_api).collect();
+            self.records.iter().filter(|r| r.kind != Kind::Regular).map(|r| r.to_api(self.node.epoch)).collect();
         let regular: Vec<_> =
-            self.records.iter().filter(|r| r.kind == Kind::Regular).map(ContainerRecord::to_api).collect();
+            self.records.iter().filter(|r| r.kind == Kind::Regular).map(|r| r.to_api(self.node.epoch)).collect();
         let mut status = PodStatus {
             host_ip: Some(self.node.node_ip.clone()),
             host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP { ip: self.node.node_ip.clone() }]),
-            start_time: self.start_time.map(SimTime::to_k8s),
+            start_time: self.start_time.map(|t| self.node.epoch.time(t)),
             init_container_statuses: (!init.is_empty()).then_some(init),
             container_statuses: Some(regular),
             qos_class: Some(super::qos_class(&self.pod)),
@@ -275,7 +296,8 @@ impl Kubelet {
             .unwrap_or_else(|| super::status::pod_phase(&self.pod, &status).to_string());
         status.phase = Some(phase);
         let sandbox_ready = matches!(self.sandbox, Sandbox::Ready { .. });
-        status.conditions = Some(super::status::pod_conditions(&self.pod, &status, sandbox_ready, self.now));
+        let now = self.node.epoch.time(self.now);
+        status.conditions = Some(super::status::pod_conditions(&self.pod, &status, sandbox_ready, &now));
         status
     }
 
@@ -283,7 +305,7 @@ impl Kubelet {
     pub fn pod_with_status(&self) -> Pod {
         let mut pod = self.pod.clone();
         if let Some(d) = self.deletion {
-            pod.metadata.deletion_timestamp = Some(d.at.to_k8s());
+            pod.metadata.deletion_timestamp = Some(self.node.epoch.time(d.at));
             pod.metadata.deletion_grace_period_seconds = i64::try_from(d.grace.secs()).ok();
         }
         pod.status = Some(self.pod_status());
@@ -367,6 +389,13 @@ impl Kubelet {
         self.outbox.pop_front()
     }
 
+    /// The next reply that did not fit its call, as text for the driver to
+    /// report (the kubelet treated the call as failed).
+    #[must_use]
+    pub fn poll_protocol_error(&mut self) -> Option<String> {
+        self.protocol_errors.pop_front()
+    }
+
     /// The next instant at which [`Kubelet::handle_timeout`] has work.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<SimTime> {
@@ -388,6 +417,9 @@ impl Kubelet {
                 consider(t);
             }
         }
+        for timer in &self.timers {
+            consider(timer.due);
+        }
         next.map(|t| t.max(self.now))
     }
 
@@ -398,7 +430,7 @@ impl Kubelet {
     }
 
     fn call(&mut self, call: CriCall, then: Continuation) {
-        let id = self.next_call;
+        let id = CallId::new(Caller::Kubelet, self.next_call);
         self.next_call += 1;
         self.outbox.push_back((id, call));
         self.waiting.insert(id, then);
@@ -431,14 +463,45 @@ impl Kubelet {
         format!(
             "{}_{}({})",
             self.pod.metadata.name.as_deref().unwrap_or(""),
-            self.pod.metadata.namespace.as_deref().unwrap_or("default"),
+            super::files::pod_namespace(&self.pod),
             self.pod.metadata.uid.as_deref().unwrap_or("")
         )
     }
 
+    /// A result the kubelet produces itself, delivered to `then` at `due`.
+    fn after(&mut self, due: SimTime, then: Continuation, outcome: CriReply) {
+        self.timers.push(Timer { due, then, outcome });
+    }
+
+    /// Delivers the kubelet's own results that are due; true if any was.
+    fn fire_due_timers(&mut self) -> bool {
+        let now = self.now;
+        let (due, later): (Vec<Timer>, Vec<Timer>) =
+            std::mem::take(&mut self.timers).into_iter().partition(|t| t.due <= now);
+        self.timers = later;
+        let fired = !due.is_empty();
+        for timer in due {
+            self.continue_with(timer.then, timer.outcome);
+        }
+        fired
+    }
+
+    /// Records a reply that does not fit its call; the caller treats the
+    /// call as failed.
+    fn unexpected(&mut self, call: &str, reply: &CriReply) {
+        self.protocol_errors.push_back(format!("unexpected reply to {call}: {reply:?}"));
+    }
+
     /// Decides and starts the next actions (`computePodActions` + `SyncPod`).
     fn sync(&mut self) {
-        self.sync_pod();
+        // A sync may start work the kubelet finishes itself at once (a hook
+        // it cannot run); that result may lead to more: bounded rounds.
+        for _ in 0..MAX_LOCAL_ROUNDS {
+            self.sync_pod();
+            if !self.fire_due_timers() {
+                break;
+            }
+        }
         // Conditions keep their lastTransitionTime while their status holds
         // (the status manager's updateLastTransitionTime): remember them.
         let conditions = self.pod_status().conditions;
@@ -810,7 +873,10 @@ impl Kubelet {
                 });
             }
         }
-        let env = c.env.iter().flatten().map(|e| (e.name.clone(), self.env_value(e))).collect();
+        // `makeEnvironmentVariables`: the services' variables, then the
+        // container's own, which win over them.
+        let mut env = crate::cluster::service_env();
+        env.extend(c.env.iter().flatten().map(|e| (e.name.clone(), self.env_value(e))));
         let r = &self.records[i];
         ContainerConfig {
             name: c.name.clone(),
@@ -884,193 +950,231 @@ impl Kubelet {
             return;
         }
         match continuation {
-            Continuation::SandboxCreated => match reply {
-                CriReply::SandboxReady { sandbox_id, ip } => {
-                    self.sandbox = Sandbox::Ready { id: sandbox_id, ip };
-                }
-                CriReply::Error { message } => {
-                    self.sandbox = Sandbox::None;
-                    self.event(
-                        EventType::Warning,
-                        "FailedCreatePodSandBox",
-                        format!("Failed to create pod sandbox: {message}"),
-                        None,
-                    );
-                }
-                _ => {}
-            },
-            Continuation::ImageStatus { record } => {
-                let image = self.records[record].image.clone();
-                let policy = self.container_spec(record).and_then(|c| c.image_pull_policy).unwrap_or_default();
-                match reply {
-                    CriReply::ImageStatus { present: true, .. } => {
-                        self.records[record].image_id = image_id(&image);
-                        self.event(
-                            EventType::Normal,
-                            "Pulled",
-                            format!(
-                                "Container image {} already present on machine and can be accessed by the pod",
-                                go_quote(&image)
-                            ),
-                            Some(record),
-                        );
-                        self.create(record);
-                    }
-                    _ if policy == "Never" => {
-                        let message =
-                            format!("Container image {} is not present with pull policy of Never", go_quote(&image));
-                        self.records[record].set_waiting("ErrImageNeverPull", message.clone());
-                        self.event(EventType::Warning, "ErrImageNeverPull", message, Some(record));
-                        self.event(EventType::Warning, "Failed", "Error: ErrImageNeverPull".into(), Some(record));
-                        self.records[record].retry_at = Some(self.now + RESYNC);
-                        self.starting = None;
-                    }
-                    _ => self.pull(record),
-                }
-            }
-            Continuation::Pulled { record, started } => {
-                let image = self.records[record].image.clone();
-                match reply {
-                    CriReply::Pulled { size_bytes, took } => {
-                        let waited = self.now.since(started);
-                        let _ = took;
-                        self.records[record].image_id = image_id(&image);
-                        self.records[record].pull_failed_at = None;
-                        self.event(
-                            EventType::Normal,
-                            "Pulled",
-                            format!("Successfully pulled image {} in {waited} ({waited} including waiting). Image size: {size_bytes} bytes.", go_quote(&image)),
-                            Some(record),
-                        );
-                        self.create(record);
-                    }
-                    CriReply::Error { message } => {
-                        self.event(
-                            EventType::Warning,
-                            "Failed",
-                            format!("Failed to pull image {}: {message}", go_quote(&image)),
-                            Some(record),
-                        );
-                        self.event(EventType::Warning, "Failed", "Error: ErrImagePull".into(), Some(record));
-                        self.records[record].pull_error = message.clone();
-                        self.records[record].set_waiting("ErrImagePull", message);
-                        let r = &mut self.records[record];
-                        r.pull_backoff.next(self.now);
-                        r.pull_failed_at = Some(self.now);
-                        // The next sync (a moment later) finds the pull in back-off.
-                        r.retry_at = Some(self.now + SimDuration(2_000));
-                        self.starting = None;
-                    }
-                    _ => self.starting = None,
-                }
-            }
-            Continuation::Created { record } => match reply {
-                CriReply::ContainerCreated { container_id } => {
-                    let waiting = self.default_waiting_reason();
-                    let r = &mut self.records[record];
-                    if let RunState::Terminated(t) = &r.state {
-                        r.last_state = Some(t.clone());
-                    }
-                    // The new instance has not started yet; its status is its own.
-                    r.state = RunState::Waiting { reason: waiting.to_string(), message: String::new() };
-                    r.backoff_reported = false;
-                    r.container_id = Some(container_id.clone());
-                    r.instances += 1;
-                    r.killing = false;
-                    self.event(EventType::Normal, "Created", "Container created".into(), Some(record));
-                    self.call(CriCall::StartContainer { container_id }, Continuation::Started { record });
-                }
-                CriReply::Error { message } => {
-                    self.records[record].set_waiting("CreateContainerError", message.clone());
-                    self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
-                    self.records[record].retry_at = Some(self.now + RESYNC);
-                    self.starting = None;
-                }
-                _ => self.starting = None,
-            },
-            Continuation::Started { record } => match reply {
-                CriReply::Started => {
-                    self.event(EventType::Normal, "Started", "Container started".into(), Some(record));
-                    let post_start = self.container_spec(record).and_then(|c| c.lifecycle).and_then(|l| l.post_start);
-                    match post_start {
-                        Some(handler) => {
-                            // The status stays Waiting until the hook returns.
-                            self.run_handler(record, &handler, Continuation::PostStart { record });
-                        }
-                        None => self.mark_running(record),
-                    }
-                }
-                CriReply::Error { message } => {
-                    let id = self.records[record].container_id.clone().unwrap_or_default();
-                    let r = &mut self.records[record];
-                    r.last_state = Some(Termination {
-                        exit_code: 128,
-                        reason: "StartError".into(),
-                        message: message.clone(),
-                        started_at: None,
-                        finished_at: self.now,
-                        container_id: id,
-                    });
-                    r.state = RunState::Waiting { reason: "RunContainerError".into(), message: message.clone() };
-                    self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
-                    self.starting = None;
-                }
-                _ => self.starting = None,
-            },
-            Continuation::PostStart { record } => {
-                let ok = handler_succeeded(&reply);
-                if ok {
-                    self.mark_running(record);
-                } else {
-                    self.event(EventType::Warning, "FailedPostStartHook", "PostStartHook failed".into(), Some(record));
-                    self.starting = None;
-                    if self.records[record].termination().is_none() {
-                        self.mark_running(record);
-                        self.kill(record, KillCause::PostStartFailed);
-                    }
-                }
-            }
-            Continuation::PreStop { record, cause, started } => {
-                if !handler_succeeded(&reply) {
-                    self.event(EventType::Warning, "FailedPreStopHook", "PreStopHook failed".into(), Some(record));
-                }
-                let remaining = match self
-                    .termination_deadline
-                    .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
-                {
-                    // The Pod's grace period is one budget shared by all its containers.
-                    Some(deadline) => whole_seconds(SimDuration(deadline.0.saturating_sub(self.now.0))),
-                    None => {
-                        // executePreStopHook counts whole seconds spent in the hook.
-                        let grace = self.grace_for(cause);
-                        let spent = self.now.since(started).secs();
-                        SimDuration::from_secs(grace.secs().saturating_sub(spent))
-                    }
-                };
-                self.stop(record, remaining.max(MINIMUM_GRACE));
-            }
+            Continuation::SandboxCreated => self.sandbox_created(reply),
+            Continuation::ImageStatus { record } => self.image_status(record, reply),
+            Continuation::Pulled { record, started } => self.pulled(record, started, reply),
+            Continuation::Created { record } => self.created(record, reply),
+            Continuation::Started { record } => self.started(record, reply),
+            Continuation::PostStart { record } => self.post_start_done(record, reply),
+            Continuation::PreStop { record, cause, started } => self.pre_stop_done(record, cause, started, reply),
             Continuation::Stopped { record } => {
                 // The container is stopped; `killing` stays set until the
                 // exit reaches the kubelet (PLEG), which clears it.
                 let _ = record;
-            }
-            Continuation::Probe { record, probe } => self.probe_result(record, probe, reply),
-            Continuation::SandboxStopped => {
-                if let Sandbox::Stopping { id, ip } = self.sandbox.clone() {
-                    if self.deletion.is_some() {
-                        // A deleted Pod's sandbox is removed at once.
-                        self.call(CriCall::RemovePodSandbox { sandbox_id: id }, Continuation::SandboxRemoved);
-                    } else {
-                        self.sandbox = Sandbox::Stopped { id, ip };
-                    }
+                if !matches!(reply, CriReply::Stopped | CriReply::Error { .. }) {
+                    self.unexpected("StopContainer", &reply);
                 }
             }
+            Continuation::Probe { record, probe } => self.probe_result(record, probe, reply),
+            Continuation::SandboxStopped => self.sandbox_stopped(),
             Continuation::SandboxRemoved => {
                 if let Sandbox::Stopping { ip, .. } = self.sandbox.clone() {
                     self.sandbox = Sandbox::Removed { ip };
                 }
             }
         }
+    }
+
+    fn sandbox_created(&mut self, reply: CriReply) {
+        match reply {
+            CriReply::SandboxReady { sandbox_id, ip } => {
+                self.sandbox = Sandbox::Ready { id: sandbox_id, ip };
+            }
+            CriReply::Error { message } => {
+                self.sandbox = Sandbox::None;
+                let message = format!("Failed to create pod sandbox: {message}");
+                self.event(EventType::Warning, "FailedCreatePodSandBox", message, None);
+            }
+            other => {
+                // Not a sandbox: the kubelet tries again on its next sync.
+                self.sandbox = Sandbox::None;
+                self.unexpected("RunPodSandbox", &other);
+            }
+        }
+    }
+
+    fn image_status(&mut self, record: usize, reply: CriReply) {
+        let image = self.records[record].image.clone();
+        let policy = self.container_spec(record).and_then(|c| c.image_pull_policy).unwrap_or_default();
+        match reply {
+            CriReply::ImageStatus { present: true, image_ref, .. } => {
+                self.records[record].image_id = image_ref;
+                let message = format!(
+                    "Container image {} already present on machine and can be accessed by the pod",
+                    go_quote(&image)
+                );
+                self.event(EventType::Normal, "Pulled", message, Some(record));
+                self.create(record);
+            }
+            CriReply::ImageStatus { present: false, .. } | CriReply::Error { .. } if policy == "Never" => {
+                let message = format!("Container image {} is not present with pull policy of Never", go_quote(&image));
+                self.records[record].set_waiting("ErrImageNeverPull", message.clone());
+                self.event(EventType::Warning, "ErrImageNeverPull", message, Some(record));
+                self.event(EventType::Warning, "Failed", "Error: ErrImageNeverPull".into(), Some(record));
+                self.records[record].retry_at = Some(self.now + RESYNC);
+                self.starting = None;
+            }
+            CriReply::ImageStatus { present: false, .. } | CriReply::Error { .. } => self.pull(record),
+            other => {
+                self.unexpected("ImageStatus", &other);
+                self.retry_later(record);
+            }
+        }
+    }
+
+    fn pulled(&mut self, record: usize, started: SimTime, reply: CriReply) {
+        let image = self.records[record].image.clone();
+        match reply {
+            CriReply::Pulled { image_ref, size_bytes, .. } => {
+                let waited = self.now.since(started);
+                self.records[record].image_id = image_ref;
+                self.records[record].pull_failed_at = None;
+                let message = format!(
+                    "Successfully pulled image {} in {waited} ({waited} including waiting). Image size: {size_bytes} bytes.",
+                    go_quote(&image)
+                );
+                self.event(EventType::Normal, "Pulled", message, Some(record));
+                self.create(record);
+            }
+            CriReply::Error { message } => {
+                let event = format!("Failed to pull image {}: {message}", go_quote(&image));
+                self.event(EventType::Warning, "Failed", event, Some(record));
+                self.event(EventType::Warning, "Failed", "Error: ErrImagePull".into(), Some(record));
+                self.records[record].pull_error = message.clone();
+                self.records[record].set_waiting("ErrImagePull", message);
+                let r = &mut self.records[record];
+                r.pull_backoff.next(self.now);
+                r.pull_failed_at = Some(self.now);
+                // The next sync (a moment later) finds the pull in back-off.
+                r.retry_at = Some(self.now + SimDuration(2_000));
+                self.starting = None;
+            }
+            other => {
+                self.unexpected("PullImage", &other);
+                self.retry_later(record);
+            }
+        }
+    }
+
+    fn created(&mut self, record: usize, reply: CriReply) {
+        match reply {
+            CriReply::ContainerCreated { container_id } => {
+                let waiting = super::status::default_waiting_reason(&self.pod);
+                let r = &mut self.records[record];
+                if let RunState::Terminated(t) = &r.state {
+                    r.last_state = Some(t.clone());
+                }
+                // The new instance has not started yet; its status is its own.
+                r.state = RunState::Waiting { reason: waiting.to_string(), message: String::new() };
+                r.backoff_reported = false;
+                r.container_id = Some(container_id.clone());
+                r.instances += 1;
+                r.killing = false;
+                self.event(EventType::Normal, "Created", "Container created".into(), Some(record));
+                self.call(CriCall::StartContainer { container_id }, Continuation::Started { record });
+            }
+            CriReply::Error { message } => {
+                self.records[record].set_waiting("CreateContainerError", message.clone());
+                self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
+                self.retry_later(record);
+            }
+            other => {
+                self.unexpected("CreateContainer", &other);
+                self.retry_later(record);
+            }
+        }
+    }
+
+    /// A start that failed without a crash is tried again at the next resync.
+    fn retry_later(&mut self, record: usize) {
+        self.records[record].retry_at = Some(self.now + RESYNC);
+        self.starting = None;
+    }
+
+    fn started(&mut self, record: usize, reply: CriReply) {
+        let message = match reply {
+            CriReply::Started => {
+                self.event(EventType::Normal, "Started", "Container started".into(), Some(record));
+                let post_start = self.container_spec(record).and_then(|c| c.lifecycle).and_then(|l| l.post_start);
+                match post_start {
+                    // The status stays Waiting until the hook returns.
+                    Some(handler) => self.run_handler(record, &handler, Continuation::PostStart { record }),
+                    None => self.mark_running(record),
+                }
+                return;
+            }
+            CriReply::Error { message } => message,
+            other => {
+                self.unexpected("StartContainer", &other);
+                format!("unexpected reply from the runtime: {other:?}")
+            }
+        };
+        let id = self.records[record].container_id.clone().unwrap_or_default();
+        let r = &mut self.records[record];
+        r.last_state = Some(Termination {
+            exit_code: 128,
+            reason: "StartError".into(),
+            message: message.clone(),
+            started_at: None,
+            finished_at: self.now,
+            container_id: id,
+        });
+        r.state = RunState::Waiting { reason: "RunContainerError".into(), message: message.clone() };
+        self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
+        self.starting = None;
+    }
+
+    fn post_start_done(&mut self, record: usize, reply: CriReply) {
+        if self.handler_succeeded("postStart", &reply) {
+            self.mark_running(record);
+            return;
+        }
+        self.event(EventType::Warning, "FailedPostStartHook", "PostStartHook failed".into(), Some(record));
+        self.starting = None;
+        if self.records[record].termination().is_none() {
+            self.mark_running(record);
+            self.kill(record, KillCause::PostStartFailed);
+        }
+    }
+
+    fn pre_stop_done(&mut self, record: usize, cause: KillCause, started: SimTime, reply: CriReply) {
+        if !self.handler_succeeded("preStop", &reply) {
+            self.event(EventType::Warning, "FailedPreStopHook", "PreStopHook failed".into(), Some(record));
+        }
+        let remaining = match self
+            .termination_deadline
+            .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
+        {
+            // The Pod's grace period is one budget shared by all its containers.
+            Some(deadline) => whole_seconds(SimDuration(deadline.0.saturating_sub(self.now.0))),
+            None => {
+                // executePreStopHook counts whole seconds spent in the hook.
+                let grace = self.grace_for(cause);
+                let spent = self.now.since(started).secs();
+                SimDuration::from_secs(grace.secs().saturating_sub(spent))
+            }
+        };
+        self.stop(record, remaining.max(MINIMUM_GRACE));
+    }
+
+    fn sandbox_stopped(&mut self) {
+        if let Sandbox::Stopping { id, ip } = self.sandbox.clone() {
+            if self.deletion.is_some() {
+                // A deleted Pod's sandbox is removed at once.
+                self.call(CriCall::RemovePodSandbox { sandbox_id: id }, Continuation::SandboxRemoved);
+            } else {
+                self.sandbox = Sandbox::Stopped { id, ip };
+            }
+        }
+    }
+
+    /// A hook's outcome: exec exit 0, HTTP 200–399. A reply of another
+    /// kind is the runtime's mistake: reported, and the hook failed.
+    fn handler_succeeded(&mut self, hook: &str, reply: &CriReply) -> bool {
+        if !fits_probe_or_hook(reply) {
+            self.unexpected(hook, reply);
+        }
+        probe_outcome(reply).0
     }
 
     fn mark_running(&mut self, i: usize) {
@@ -1096,12 +1200,6 @@ impl Kubelet {
         if self.starting == Some(i) {
             self.starting = None;
         }
-    }
-
-    /// `PodInitializing` for Pods with init containers, else `ContainerCreating`.
-    fn default_waiting_reason(&self) -> &'static str {
-        let has_init = self.pod.spec.as_ref().and_then(|s| s.init_containers.as_ref()).is_some_and(|i| !i.is_empty());
-        if has_init { "PodInitializing" } else { "ContainerCreating" }
     }
 
     fn grace_for(&self, cause: KillCause) -> SimDuration {
@@ -1186,16 +1284,19 @@ impl Kubelet {
             let path = http.path.clone().unwrap_or_else(|| "/".into());
             self.call(CriCall::HttpGet { host, port, path, timeout }, then);
         } else if let Some(sleep) = &handler.sleep {
-            // A sleep hook is the kubelet waiting: an exec of `sleep` in the
-            // runtime keeps the waiting on the virtual clock.
-            let seconds = sleep.seconds.to_string();
-            self.call(
-                CriCall::ExecSync { container_id, command: vec!["__podplay_sleep".into(), seconds], timeout },
-                then,
-            );
+            // `runSleepHandler`: the kubelet itself waits, no runtime call;
+            // a preStop sleep ends with the grace period at the latest.
+            let _ = container_id;
+            let seconds = SimDuration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
+            let due = self.now + seconds.min(timeout);
+            self.after(due, then, CriReply::Exec { exit_code: 0, output: String::new() });
         } else {
-            // tcpSocket hooks are accepted but not run (deprecated).
-            self.call(CriCall::ExecSync { container_id, command: vec!["true".into()], timeout }, then);
+            // A tcpSocket hook is accepted by the API server but the
+            // kubelet's handler runner has no case for it: the hook fails
+            // (`Cannot run handler: invalid handler`), with no call made.
+            let now = self.now;
+            let message = "Cannot run handler: invalid handler: tcpSocket is not supported as a lifecycle handler";
+            self.after(now, then, CriReply::Error { message: message.into() });
         }
     }
 
@@ -1306,6 +1407,9 @@ impl Kubelet {
         let Some(probe) = self.probe_spec(i, kind) else {
             return;
         };
+        if !fits_probe_or_hook(&reply) {
+            self.unexpected(kind.label(), &reply);
+        }
         let (ok, output) = probe_outcome(&reply);
         let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
         let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
@@ -1359,8 +1463,9 @@ fn backoff_idle(b: &Backoff) -> bool {
     b.delay() == SimDuration::ZERO
 }
 
-fn handler_succeeded(reply: &CriReply) -> bool {
-    probe_outcome(reply).0
+/// Replies a probe or hook can get (the others are the runtime's mistake).
+fn fits_probe_or_hook(reply: &CriReply) -> bool {
+    matches!(reply, CriReply::Exec { .. } | CriReply::Http { .. } | CriReply::Connected | CriReply::Error { .. })
 }
 
 /// Probe semantics: exec exit 0; HTTP 200–399; a TCP connection.
@@ -1372,36 +1477,8 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
         CriReply::Http { status } => (false, format!("HTTP probe failed with statuscode: {status}")),
         CriReply::Connected => (true, String::new()),
         CriReply::Error { message } => (false, message.clone()),
-        _ => (true, String::new()),
+        other => (false, format!("unexpected reply from the runtime: {other:?}")),
     }
-}
-
-/// A stable, fake digest for an image reference (`docker.io/library/nginx@sha256:…`).
-fn image_id(image: &str) -> String {
-    let full = normalize_image(image);
-    let repo = full.split(['@']).next().unwrap_or(&full);
-    let repo = match repo.rfind(':') {
-        Some(i) if !repo[i..].contains('/') => &repo[..i],
-        _ => repo,
-    };
-    format!("{repo}@sha256:{}", fake_digest(&full))
-}
-
-/// 64 hex digits derived from the text (FNV-1a, repeated): stable across
-/// runs and platforms, which is all a simulated digest needs.
-pub fn fake_digest(text: &str) -> String {
-    let mut out = String::with_capacity(64);
-    let mut seed: u64 = 0xcbf2_9ce4_8422_2325;
-    for round in 0..4u8 {
-        let mut h = seed ^ u64::from(round);
-        for b in text.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        seed = h;
-        out.push_str(&format!("{h:016x}"));
-    }
-    out
 }
 
 /// CRI timeouts are whole seconds.

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::backoff::Backoff;
-use crate::time::SimTime;
+use crate::time::{Epoch, SimTime};
 
 /// Which list a container is in, and how it behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,7 +139,7 @@ impl ContainerRecord {
     }
 
     /// The API form of this record.
-    pub fn to_api(&self) -> ContainerStatus {
+    pub fn to_api(&self, epoch: Epoch) -> ContainerStatus {
         ContainerStatus {
             name: self.name.clone(),
             // The spec's image until the runtime has a container (then containerd's name).
@@ -149,9 +149,9 @@ impl ContainerRecord {
             ready: self.ready,
             started: Some(self.started),
             restart_count: i32::try_from(self.instances.saturating_sub(1)).unwrap_or(i32::MAX),
-            state: Some(state_to_api(&self.state)),
+            state: Some(state_to_api(&self.state, epoch)),
             last_state: Some(match &self.last_state {
-                Some(t) => ContainerState { terminated: Some(termination_to_api(t)), ..Default::default() },
+                Some(t) => ContainerState { terminated: Some(termination_to_api(t, epoch)), ..Default::default() },
                 None => ContainerState::default(),
             }),
             ..Default::default()
@@ -159,7 +159,7 @@ impl ContainerRecord {
     }
 }
 
-fn state_to_api(state: &RunState) -> ContainerState {
+fn state_to_api(state: &RunState, epoch: Epoch) -> ContainerState {
     match state {
         RunState::Waiting { reason, message } => ContainerState {
             waiting: Some(ContainerStateWaiting {
@@ -169,20 +169,22 @@ fn state_to_api(state: &RunState) -> ContainerState {
             ..Default::default()
         },
         RunState::Running { started_at } => ContainerState {
-            running: Some(ContainerStateRunning { started_at: Some(started_at.to_k8s()) }),
+            running: Some(ContainerStateRunning { started_at: Some(epoch.time(*started_at)) }),
             ..Default::default()
         },
-        RunState::Terminated(t) => ContainerState { terminated: Some(termination_to_api(t)), ..Default::default() },
+        RunState::Terminated(t) => {
+            ContainerState { terminated: Some(termination_to_api(t, epoch)), ..Default::default() }
+        }
     }
 }
 
-fn termination_to_api(t: &Termination) -> ContainerStateTerminated {
+fn termination_to_api(t: &Termination, epoch: Epoch) -> ContainerStateTerminated {
     ContainerStateTerminated {
         exit_code: t.exit_code,
         reason: Some(t.reason.clone()),
         message: (!t.message.is_empty()).then(|| t.message.clone()),
-        started_at: t.started_at.map(SimTime::to_k8s),
-        finished_at: Some(t.finished_at.to_k8s()),
+        started_at: t.started_at.map(|at| epoch.time(at)),
+        finished_at: Some(epoch.time(t.finished_at)),
         container_id: Some(format!("containerd://{}", t.container_id)),
         signal: None,
     }

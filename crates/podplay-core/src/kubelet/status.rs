@@ -1,18 +1,14 @@
-//! The Pod status the kubelet derives from its containers' statuses, and
-//! how `kubectl get pods` prints it.
+//! The Pod status the kubelet derives from its containers' statuses (how
+//! `kubectl get pods` prints it is in [`crate::kubectl`]).
 //!
 //! Sources: `pkg/kubelet/kubelet_pods.go` `getPhase`,
 //! `generateAPIPodStatus`; `pkg/kubelet/status/generate.go`
 //! (`GeneratePodInitializedCondition`, `GeneratePodReadyCondition`,
 //! `GenerateContainersReadyCondition`); `pkg/kubelet/status/status_manager.go`
-//! (`mergePodStatus`); `pkg/printers/internalversion/printers.go` `printPod`;
-//! `pkg/kubelet/kubelet.go` and client-go `flowcontrol.Backoff` for the
-//! crash-loop back-off.
+//! (`mergePodStatus`).
 
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-
-use crate::time::{SimTime, go_duration, translate_timestamp_since};
 
 /// Condition reasons (`pkg/kubelet/status/generate.go`).
 pub const UNKNOWN_CONTAINER_STATUSES: &str = "UnknownContainerStatuses";
@@ -27,7 +23,7 @@ pub const READINESS_GATES_NOT_READY: &str = "ReadinessGatesNotReady";
 pub const KUBELET_CONDITIONS: [&str; 5] =
     ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
 
-fn is_sidecar(c: &Container) -> bool {
+pub(crate) fn is_sidecar(c: &Container) -> bool {
     c.restart_policy.as_deref() == Some("Always")
 }
 
@@ -212,7 +208,7 @@ pub fn pod_phase_from(
 /// The phase is `status.phase`, else computed with [`pod_phase`].
 /// `lastTransitionTime` is kept from `pod.status` when a condition's status
 /// did not change, else `now`.
-pub fn pod_conditions(pod: &Pod, status: &PodStatus, sandbox_ready: bool, now: SimTime) -> Vec<PodCondition> {
+pub fn pod_conditions(pod: &Pod, status: &PodStatus, sandbox_ready: bool, now: &Time) -> Vec<PodCondition> {
     let (init, regular) = all_statuses(status);
     let phase = status.phase.as_deref().unwrap_or_else(|| pod_phase(pod, status));
     let old: &[PodCondition] = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
@@ -234,7 +230,6 @@ pub fn pod_conditions(pod: &Pod, status: &PodStatus, sandbox_ready: bool, now: S
         containers_ready_condition(pod, &all, phase),
         scheduled,
     ];
-    let now = now.to_k8s();
     for mut c in generated {
         c.observed_generation = pod.metadata.generation;
         c.last_transition_time = old
@@ -402,269 +397,10 @@ pub fn default_waiting_reason(pod: &Pod) -> &'static str {
     if has_init { "PodInitializing" } else { "ContainerCreating" }
 }
 
-// ---------------------------------------------------------------------------
-// kubectl get pods
-// ---------------------------------------------------------------------------
-
-/// One row of `kubectl get pods`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KubectlPodRow {
-    pub name: String,
-    /// `1/2`
-    pub ready: String,
-    /// `Running`, `Init:0/2`, `CrashLoopBackOff`, …
-    pub status: String,
-    /// `0`, `3 (12s ago)`
-    pub restarts: String,
-    /// `5s`, `2m30s`, `<unknown>`
-    pub age: String,
-}
-
-struct Printed {
-    ready: usize,
-    total: usize,
-    reason: String,
-    restarts: i64,
-    last_restart: Option<Time>,
-}
-
-fn later<'a>(current: Option<&'a Time>, candidate: Option<&'a Time>) -> Option<&'a Time> {
-    match (current, candidate) {
-        (Some(c), Some(n)) if n.0 > c.0 => Some(n),
-        (None, Some(n)) => Some(n),
-        (c, _) => c,
-    }
-}
-
-fn last_finished(s: &ContainerStatus) -> Option<&Time> {
-    s.last_state.as_ref().and_then(|st| st.terminated.as_ref()).and_then(|t| t.finished_at.as_ref())
-}
-
-fn condition_true(pod: &Pod, type_: &str) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|cs| cs.iter().any(|c| c.type_ == type_ && c.status == "True"))
-}
-
-/// `printPod`'s READY, STATUS and RESTARTS logic.
-fn print_pod(pod: &Pod) -> Printed {
-    let empty_status = PodStatus::default();
-    let status = pod.status.as_ref().unwrap_or(&empty_status);
-    let spec_init = pod.spec.as_ref().and_then(|s| s.init_containers.as_deref()).unwrap_or(&[]);
-    let phase = status.phase.as_deref().unwrap_or("");
-    let mut reason = phase.to_string();
-    if let Some(r) = status.reason.as_deref().filter(|r| !r.is_empty()) {
-        reason = r.to_string();
-    }
-    let conditions = status.conditions.as_deref().unwrap_or(&[]);
-    if conditions.iter().any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated")) {
-        reason = "SchedulingGated".to_string();
-    }
-    let total =
-        pod.spec.as_ref().map_or(0, |s| s.containers.len()) + spec_init.iter().filter(|c| is_sidecar(c)).count();
-    let mut ready = 0;
-    let mut restarts: i64 = 0;
-    let mut sidecar_restarts: i64 = 0;
-    let mut last_restart: Option<&Time> = None;
-    let mut last_sidecar_restart: Option<&Time> = None;
-    let is_sidecar_named = |name: &str| spec_init.iter().any(|c| c.name == name && is_sidecar(c));
-    let mut initializing = false;
-    for (i, c) in status.init_container_statuses.iter().flatten().enumerate() {
-        restarts += i64::from(c.restart_count);
-        last_restart = later(last_restart, last_finished(c));
-        let sidecar = is_sidecar_named(&c.name);
-        if sidecar {
-            sidecar_restarts += i64::from(c.restart_count);
-            last_sidecar_restart = later(last_sidecar_restart, last_finished(c));
-        }
-        let state = c.state.as_ref();
-        let terminated = state.and_then(|s| s.terminated.as_ref());
-        let waiting_reason =
-            state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()).filter(|r| !r.is_empty());
-        if terminated.is_some_and(|t| t.exit_code == 0) {
-            continue;
-        }
-        if sidecar && c.started == Some(true) {
-            if c.ready {
-                ready += 1;
-            }
-            continue;
-        }
-        if let Some(t) = terminated {
-            reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
-                Some(r) => format!("Init:{r}"),
-                None => match t.signal.filter(|s| *s != 0) {
-                    Some(sig) => format!("Init:Signal:{sig}"),
-                    None => format!("Init:ExitCode:{}", t.exit_code),
-                },
-            };
-        } else if let Some(w) = waiting_reason.filter(|r| *r != "PodInitializing") {
-            reason = format!("Init:{w}");
-        } else {
-            reason = format!("Init:{i}/{}", spec_init.len());
-        }
-        initializing = true;
-        break;
-    }
-    if !initializing || condition_true(pod, "Initialized") {
-        restarts = sidecar_restarts;
-        last_restart = last_sidecar_restart;
-        let mut has_running = false;
-        for c in status.container_statuses.iter().flatten().rev() {
-            restarts += i64::from(c.restart_count);
-            last_restart = later(last_restart, last_finished(c));
-            let state = c.state.as_ref();
-            let terminated = state.and_then(|s| s.terminated.as_ref());
-            let waiting_reason =
-                state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()).filter(|r| !r.is_empty());
-            if let Some(w) = waiting_reason {
-                reason = w.to_string();
-            } else if let Some(t) = terminated {
-                reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
-                    Some(r) => r.to_string(),
-                    None => match t.signal.filter(|s| *s != 0) {
-                        Some(sig) => format!("Signal:{sig}"),
-                        None => format!("ExitCode:{}", t.exit_code),
-                    },
-                };
-            } else if c.ready && state.is_some_and(|s| s.running.is_some()) {
-                has_running = true;
-                ready += 1;
-            }
-        }
-        if reason == "Completed" && has_running {
-            reason = if condition_true(pod, "Ready") { "Running".to_string() } else { "NotReady".to_string() };
-        }
-    }
-    if pod.metadata.deletion_timestamp.is_some() {
-        if status.reason.as_deref() == Some("NodeLost") {
-            reason = "Unknown".to_string();
-        } else if phase != "Succeeded" && phase != "Failed" {
-            reason = "Terminating".to_string();
-        }
-    }
-    Printed { ready, total, reason, restarts, last_restart: last_restart.cloned() }
-}
-
-/// The STATUS column of `kubectl get pods` (`printPod`): the phase, or
-/// `status.reason` (`Evicted`, `NodeAffinity`, `OutOfcpu`), or
-/// `SchedulingGated`; then the first init container not done (`Init:0/2`,
-/// `Init:Error`, `Init:CrashLoopBackOff`, `Init:ExitCode:3`); then the
-/// regular container with the lowest index that has a waiting or terminated
-/// reason (`ContainerCreating`, `PodInitializing`, `CrashLoopBackOff`,
-/// `ErrImagePull`, `Completed`, `Error`, `OOMKilled`, `ExitCode:1`), where
-/// `Completed` with a container still running and ready becomes `Running` or
-/// `NotReady`; finally `Terminating` (`Unknown` for `NodeLost`) while being
-/// deleted.
-pub fn kubectl_status_column(pod: &Pod) -> String {
-    print_pod(pod).reason
-}
-
-/// The READY column: ready regular containers (and started, ready sidecars)
-/// over regular containers plus sidecars, e.g. `1/2`.
-pub fn kubectl_ready_column(pod: &Pod) -> String {
-    let p = print_pod(pod);
-    format!("{}/{}", p.ready, p.total)
-}
-
-/// The RESTARTS column: the init containers' restarts while initializing,
-/// else the sidecars' and regular containers'; with the time since the
-/// latest `lastState.terminated.finishedAt` when non-zero: `3 (12s ago)`.
-pub fn kubectl_restarts_column(pod: &Pod, now: &Time) -> String {
-    let p = print_pod(pod);
-    restarts_text(&p, now)
-}
-
-fn restarts_text(p: &Printed, now: &Time) -> String {
-    match &p.last_restart {
-        Some(t) if p.restarts != 0 => {
-            format!("{} ({} ago)", p.restarts, translate_timestamp_since(Some(t), now))
-        }
-        _ => p.restarts.to_string(),
-    }
-}
-
-/// The AGE column: time since `metadata.creationTimestamp`.
-pub fn kubectl_age_column(pod: &Pod, now: &Time) -> String {
-    translate_timestamp_since(pod.metadata.creation_timestamp.as_ref(), now)
-}
-
-/// A whole `kubectl get pods` row.
-pub fn kubectl_row(pod: &Pod, now: &Time) -> KubectlPodRow {
-    let p = print_pod(pod);
-    let restarts = restarts_text(&p, now);
-    KubectlPodRow {
-        name: pod.metadata.name.clone().unwrap_or_default(),
-        ready: format!("{}/{}", p.ready, p.total),
-        status: p.reason,
-        restarts,
-        age: kubectl_age_column(pod, now),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Crash-loop back-off
-// ---------------------------------------------------------------------------
-
-/// `backOffPeriod`: the first back-off.
-pub const BACKOFF_INITIAL_SECONDS: u64 = 10;
-/// `MaxContainerBackOff`: the cap.
-pub const BACKOFF_MAX_SECONDS: u64 = 300;
-/// A back-off entry not updated for longer than 2 × max is forgotten.
-pub const BACKOFF_RESET_SECONDS: u64 = 2 * BACKOFF_MAX_SECONDS;
-
-/// Seconds the kubelet waits, after a container's latest exit, before
-/// starting it again, given how often it has been restarted so far
-/// (`restartCount` at the time of the exit): 0, 10, 20, 40, 80, 160, 300,
-/// 300, …
-///
-/// The first crash restarts at once (no back-off entry yet; the kubelet
-/// creates one at 10 s); each later crash waits out the entry, which then
-/// doubles up to 5 minutes. No jitter. This sequence holds while the
-/// container keeps crashing; see [`backoff_reset`] for the 10-minute rule.
-pub fn backoff_delay(restarts_so_far: u32) -> u64 {
-    if restarts_so_far == 0 {
-        return 0;
-    }
-    let doublings = (restarts_so_far - 1).min(16);
-    (BACKOFF_INITIAL_SECONDS << doublings).min(BACKOFF_MAX_SECONDS)
-}
-
-/// The 10-minute reset (`flowcontrol.Backoff.hasExpired`): when a container
-/// exits more than 2 × 300 s after the kubelet last touched its back-off
-/// entry (that is, after its last restart), the entry is forgotten: the
-/// container restarts at once, as after a first crash, and the next delay is
-/// 10 s again. The docs put it as "if a container has run for 10 minutes
-/// without any problems, the kubelet resets the restart backoff timer".
-/// Times in milliseconds of virtual time.
-pub fn backoff_reset(last_backoff_update_ms: u64, exited_at_ms: u64) -> bool {
-    exited_at_ms.saturating_sub(last_backoff_update_ms) > BACKOFF_RESET_SECONDS * 1000
-}
-
-/// `format.Pod`: `name_namespace(uid)`, as in back-off messages.
-pub fn format_pod(pod: &Pod) -> String {
-    format!(
-        "{}_{}({})",
-        pod.metadata.name.as_deref().unwrap_or(""),
-        crate::kubelet::files::pod_namespace(pod),
-        pod.metadata.uid.as_deref().unwrap_or("")
-    )
-}
-
-/// The `CrashLoopBackOff` waiting message: `back-off 40s restarting failed
-/// container=app pod=web_default(<uid>)`.
-pub fn crash_loop_message(delay_seconds: u64, container: &str, pod: &Pod) -> String {
-    format!(
-        "back-off {} restarting failed container={container} pod={}",
-        go_duration(delay_seconds.saturating_mul(1000)),
-        format_pod(pod)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kubectl::get::*;
     use crate::time::virtual_time;
     use k8s_openapi::api::core::v1::{
         ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
@@ -748,7 +484,7 @@ mod tests {
         };
         let phase = pod_phase(&pod, &status);
         status.phase = Some(phase.to_string());
-        let conditions = pod_conditions(&pod, &status, true, SimTime(1000));
+        let conditions = pod_conditions(&pod, &status, true, &virtual_time(1000));
         status.conditions = Some(conditions);
         pod.status = Some(status);
         pod
@@ -1001,7 +737,7 @@ mod tests {
             phase: Some("Running".into()),
             ..Default::default()
         };
-        let conditions = pod_conditions(&again, &status, true, SimTime(9000));
+        let conditions = pod_conditions(&again, &status, true, &virtual_time(9000));
         let get = |t: &str| conditions.iter().find(|c| c.type_ == t).unwrap().clone();
         assert_eq!(get("PodScheduled").last_transition_time, Some(virtual_time(1000)));
         assert_eq!(get("Ready").last_transition_time, Some(virtual_time(9000)));
@@ -1012,7 +748,7 @@ mod tests {
             status: "False".into(),
             ..Default::default()
         });
-        let conditions = pod_conditions(&again, &status, false, SimTime(9000));
+        let conditions = pod_conditions(&again, &status, false, &virtual_time(9000));
         assert_eq!(conditions[0].type_, "example.com/gate");
         assert_eq!(conditions[1].type_, "PodReadyToStartContainers");
         assert_eq!(conditions[1].status, "False");
@@ -1136,25 +872,12 @@ mod tests {
         assert_eq!(kubectl_status_column(&bare), "");
         assert_eq!(kubectl_ready_column(&bare), "0/0");
         assert_eq!(pod_phase(&bare, &PodStatus::default()), "Pending");
-        assert_eq!(pod_conditions(&bare, &PodStatus::default(), false, SimTime(0)).len(), 5);
+        assert_eq!(pod_conditions(&bare, &PodStatus::default(), false, &virtual_time(0)).len(), 5);
     }
 
     #[test]
-    fn vector_11_backoff() {
-        let delays: Vec<u64> = (0..9).map(backoff_delay).collect();
-        assert_eq!(delays, [0, 10, 20, 40, 80, 160, 300, 300, 300]);
-        assert_eq!(backoff_delay(u32::MAX), 300);
-        assert!(!backoff_reset(0, 600_000));
-        assert!(backoff_reset(0, 600_001));
-        assert!(!backoff_reset(700_000, 0));
-        let mut p = simple("Always");
-        p.metadata.uid = Some("4f1".into());
-        assert_eq!(format_pod(&p), "web_default(4f1)");
-        assert_eq!(
-            crash_loop_message(80, "app", &p),
-            "back-off 1m20s restarting failed container=app pod=web_default(4f1)"
-        );
-        assert_eq!(default_waiting_reason(&p), "ContainerCreating");
+    fn waiting_reason_before_start() {
+        assert_eq!(default_waiting_reason(&simple("Always")), "ContainerCreating");
         assert_eq!(default_waiting_reason(&two_init("Always")), "PodInitializing");
     }
 }

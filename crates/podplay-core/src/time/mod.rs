@@ -98,11 +98,6 @@ impl SimTime {
         SimDuration(self.0.saturating_sub(earlier.0))
     }
 
-    /// The Kubernetes timestamp of this instant.
-    pub fn to_k8s(self) -> Time {
-        virtual_time(self.0)
-    }
-
     /// The UTC date and time of this instant (for `date`, logs and `ls -l`).
     pub fn civil(self) -> civil::Civil {
         civil::Civil::from_unix_millis(unix_millis(self.0))
@@ -123,6 +118,31 @@ impl SimTime {
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&go_duration(self.0))
+    }
+}
+
+/// The wall-clock time at which a run's monotonic time is zero: what turns
+/// the kubelet's [`SimTime`] into API timestamps. The virtual node's epoch is
+/// [`VIRTUAL_EPOCH`] (traces stay the same from run to run); a real node's is
+/// the real time its run began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Epoch {
+    unix_millis: i64,
+}
+
+impl Epoch {
+    /// `2026-01-01T00:00:00Z`, the virtual node's.
+    pub const VIRTUAL: Epoch = Epoch { unix_millis: VIRTUAL_EPOCH_UNIX_SECONDS * 1000 };
+
+    pub fn from_unix_millis(unix_millis: i64) -> Epoch {
+        Epoch { unix_millis }
+    }
+
+    /// The Kubernetes timestamp of `t`. Saturates at the largest timestamp
+    /// jiff can hold (year 9999); never panics.
+    pub fn time(self, t: SimTime) -> Time {
+        let ms = i64::try_from(t.0).ok().and_then(|ms| self.unix_millis.checked_add(ms)).unwrap_or(i64::MAX);
+        Time(Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX))
     }
 }
 
@@ -251,7 +271,7 @@ mod tests {
     fn huge_virtual_times_saturate() {
         let t = virtual_time(u64::MAX);
         assert_eq!(t.0, Timestamp::MAX);
-        let t = SimTime(u64::MAX / 2).to_k8s();
+        let t = Epoch::VIRTUAL.time(SimTime(u64::MAX / 2));
         assert_eq!(t.0, Timestamp::MAX);
     }
 

@@ -1,9 +1,22 @@
-//! The story of a simulation: one step per thing a learner would want to
+//! The story of a Pod's life: one step per thing a learner would want to
 //! see, in time order, each naming its actor and, for data flow, both ends.
+//!
+//! The trace is runtime-independent. A runtime reports what it did as
+//! structured [`Note`]s (a namespace created, a process started, a file
+//! written through a volume…); [`Note::step`] turns them into the story's
+//! words here, in one place, so the virtual and the real runtime tell the
+//! same story in the same words. The driver adds the scheduler's and the
+//! kubelet's steps (calls, events, status changes).
+
+mod note;
+mod words;
 
 use serde::Serialize;
 
-use podplay_core::time::SimTime;
+use crate::time::SimTime;
+
+pub use note::{MountOf, Note, NsJoin, NsOwner, Who};
+pub use words::{describe_call, one_line, short_id, show_argv, signal_name};
 
 /// Who did it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -67,7 +80,7 @@ pub struct Flow {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
-    /// Virtual milliseconds since the Pod was created.
+    /// Milliseconds since the Pod was created.
     pub at: SimTime,
     #[serde(flatten)]
     pub actor: Actor,
@@ -79,21 +92,38 @@ pub struct Step {
 
 /// Collects steps, bounded.
 #[derive(Clone, Debug, Default)]
-pub struct Tracer {
-    pub steps: Vec<Step>,
-    pub dropped: usize,
+pub struct Trace {
+    steps: Vec<Step>,
+    dropped: usize,
 }
 
-/// Most steps kept in one simulation.
+/// Most steps kept in one run.
 pub const MAX_STEPS: usize = 20_000;
 
-impl Tracer {
+impl Trace {
     pub fn step(&mut self, at: SimTime, actor: Actor, kind: StepKind, text: String) {
         self.push(Step { at, actor, kind, text, flow: None });
     }
 
-    pub fn flow(&mut self, at: SimTime, actor: Actor, kind: StepKind, text: String, flow: Flow) {
-        self.push(Step { at, actor, kind, text, flow: Some(flow) });
+    /// A runtime's note, in the story's words.
+    pub fn note(&mut self, at: SimTime, note: &Note) {
+        if let Some(step) = note.step(at) {
+            self.push(step);
+        }
+    }
+
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The steps, moved out (the trace is left empty).
+    pub fn take_steps(&mut self) -> Vec<Step> {
+        std::mem::take(&mut self.steps)
+    }
+
+    /// Steps not kept because the trace was full.
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     fn push(&mut self, step: Step) {

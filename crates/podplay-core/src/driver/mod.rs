@@ -1,0 +1,259 @@
+//! The driver: the scheduler, the kubelet and a container runtime on one
+//! clock, and the story of what they did.
+//!
+//! Like quinn's `Pair` test driver, it moves time to the earliest wake-up
+//! anyone asked for, delivers everything due at that instant until nothing
+//! changes, and records what happened. It is generic over the [`Runtime`]:
+//! podplay-sim's virtual Linux on a virtual clock, or a real one whose
+//! caller passes the real monotonic time. Neither the kubelet nor the driver
+//! learns which.
+
+mod admit;
+mod pump;
+mod view;
+
+use k8s_openapi::api::core::v1::{Node, Pod};
+
+use crate::cri::{CallId, ContainerExit, CriReply};
+use crate::kubelet::events::EventLog;
+use crate::kubelet::{Kubelet, NodeContext};
+use crate::runtime::Runtime;
+use crate::scheduler::{self, ScheduleOutcome};
+use crate::time::{Epoch, SimDuration, SimTime};
+use crate::trace::{Step, Trace};
+
+/// When to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// Stable (nothing changes for a while) or terminal.
+    Stable,
+    /// Phase Running.
+    Running,
+    /// The Ready condition is True.
+    Ready,
+    Succeeded,
+    Failed,
+    /// A point in time.
+    Time(SimTime),
+}
+
+/// How long nothing may change before the Pod counts as stable.
+pub const QUIET: SimDuration = SimDuration(30_000);
+/// The longest a run goes without an explicit `Until::Time`.
+pub const HORIZON: SimDuration = SimDuration(30 * 60 * 1000);
+/// Most instants one `run_until` processes.
+pub const MAX_INSTANTS: usize = 50_000;
+/// Most rounds at one instant.
+const MAX_ROUNDS: usize = 1_000;
+/// The kubelet's PLEG relist period: how late it may notice a container exit.
+pub const PLEG_PERIOD: SimDuration = SimDuration(1_000);
+/// How long `kubectl exec` waits for its command.
+pub const EXEC_LIMIT: SimDuration = SimDuration(120_000);
+
+/// The node the Pod was bound to, as a runtime is booted for it.
+pub struct NodeBoot<'a> {
+    pub node: &'a Node,
+    /// What the kubelet knows of the node (its name, IP, files, clock).
+    pub context: &'a NodeContext,
+    pub pod_cidr: String,
+}
+
+/// One node's machinery: the Pod's kubelet and the node's runtime.
+struct NodeWorker<R> {
+    runtime: R,
+    kubelet: Kubelet,
+    /// Calls the user made through the driver (`kubectl exec`), until
+    /// their reply is taken.
+    user_calls: std::collections::BTreeMap<CallId, Option<CriReply>>,
+    next_user_call: u64,
+    /// Container exits the kubelet has not noticed yet (PLEG relists every second).
+    pending_exits: Vec<(SimTime, ContainerExit)>,
+    events_seen: usize,
+}
+
+/// A Pod's life from creation on, on a runtime `R`.
+pub struct Driver<R> {
+    now: SimTime,
+    epoch: Epoch,
+    pod: Pod,
+    nodes: Vec<Node>,
+    outcome: ScheduleOutcome,
+    scheduler_events: EventLog,
+    node: Option<NodeWorker<R>>,
+    trace: Trace,
+    /// The kubectl READY/STATUS/RESTARTS line last recorded.
+    last_status: String,
+    last_change: SimTime,
+    /// The kubelet refused the Pod on admission (nodeName set, predicates failed).
+    rejected: Option<scheduler::AdmitRejection>,
+    event_count: usize,
+}
+
+impl<R: Runtime> Driver<R> {
+    /// Creates the Pod (defaulted and valid) in namespace `default`,
+    /// schedules it on `nodes` and, once bound, boots the node's runtime
+    /// with `boot` and admits the Pod to its kubelet. `epoch` is the wall
+    /// time of the driver's time zero.
+    pub fn new(pod: &Pod, nodes: Vec<Node>, epoch: Epoch, boot: impl FnOnce(NodeBoot<'_>) -> R) -> Driver<R> {
+        admit::create(pod, nodes, epoch, boot)
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The story's steps, moved out.
+    pub fn take_steps(&mut self) -> Vec<Step> {
+        self.trace.take_steps()
+    }
+
+    /// The runtime of the node the Pod runs on.
+    pub fn runtime(&self) -> Option<&R> {
+        self.node.as_ref().map(|n| &n.runtime)
+    }
+
+    /// The runtime, to act on it directly (a user killing a process);
+    /// call [`Driver::settle`] afterwards.
+    pub fn runtime_mut(&mut self) -> Option<&mut R> {
+        self.node.as_mut().map(|n| &mut n.runtime)
+    }
+
+    pub fn kubelet(&self) -> Option<&Kubelet> {
+        self.node.as_ref().map(|n| &n.kubelet)
+    }
+
+    /// True when nothing more can happen.
+    pub fn is_finished(&self) -> bool {
+        match &self.node {
+            Some(n) => n.kubelet.is_done(),
+            None => true,
+        }
+    }
+
+    /// The next instant anything is due.
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        let n = self.node.as_ref()?;
+        [n.runtime.poll_timeout(), n.kubelet.poll_timeout(), n.pending_exits.iter().map(|(t, _)| *t).min()]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > self.now)
+            .min()
+    }
+
+    /// Moves to the next instant anything is due and delivers it; false
+    /// when nothing is left to happen.
+    pub fn step(&mut self) -> bool {
+        match self.next_wakeup() {
+            Some(next) => {
+                self.now = next;
+                self.settle();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs until `until` holds, the Pod is finished, or it is stable.
+    pub fn run_until(&mut self, until: Until) {
+        for _ in 0..MAX_INSTANTS {
+            if self.reached(until) {
+                return;
+            }
+            let Some(next) = self.next_wakeup() else {
+                return;
+            };
+            let limit = match until {
+                Until::Time(t) => t,
+                _ => SimTime::ZERO + HORIZON,
+            };
+            if next > limit {
+                if let Until::Time(t) = until {
+                    self.now = t;
+                }
+                return;
+            }
+            self.now = next;
+            self.settle();
+        }
+    }
+
+    /// Whether `until` holds now.
+    pub fn reached(&self, until: Until) -> bool {
+        let terminal = || matches!(self.phase().as_str(), "Succeeded" | "Failed") || self.is_finished();
+        match until {
+            Until::Stable => {
+                let terminating = self.node.as_ref().is_some_and(|n| n.kubelet.deletion_started().is_some());
+                self.is_finished()
+                    || (!terminating && self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
+            }
+            Until::Running => self.phase() != "Pending" || self.is_finished(),
+            Until::Ready => self.is_ready() || terminal(),
+            Until::Succeeded | Until::Failed => terminal(),
+            Until::Time(t) => self.now >= t,
+        }
+    }
+
+    // ---- user actions ----
+
+    /// `kubectl delete pod`: graceful deletion, with `grace` instead of the
+    /// Pod's `terminationGracePeriodSeconds` if given.
+    pub fn delete(&mut self, grace: Option<SimDuration>) {
+        let now = self.now;
+        self.trace.step(
+            now,
+            crate::trace::Actor::Scheduler,
+            crate::trace::StepKind::Status,
+            "kubectl delete pod: deletionTimestamp set, the kubelet starts graceful termination".into(),
+        );
+        if let Some(n) = self.node.as_mut() {
+            n.kubelet.delete(now, grace);
+        }
+        self.settle();
+    }
+
+    /// `kubectl exec POD -c NAME -- CMD…`: runs the command in the
+    /// container now (time passes while it runs, up to 2 minutes) and
+    /// returns its exit code and output.
+    pub fn exec(&mut self, container: &str, command: Vec<String>) -> Result<(i32, String), String> {
+        let pod_name = self.pod.metadata.name.clone().unwrap_or_default();
+        let Some(n) = self.node.as_mut() else {
+            return Err("the Pod is not running on any node".into());
+        };
+        let Some(container_id) = n.kubelet.container_id(container).map(str::to_string) else {
+            return Err(format!("container {container} not found in pod {pod_name}"));
+        };
+        let call = crate::cri::CriCall::ExecSync { container_id, command, timeout: SimDuration::from_secs(60) };
+        let id = self.user_call(call);
+        let started = self.now;
+        for _ in 0..MAX_INSTANTS {
+            if let Some(reply) = self.take_user_reply(id) {
+                return match reply {
+                    CriReply::Exec { exit_code, output } => Ok((exit_code, output)),
+                    CriReply::Error { message } => Err(message),
+                    other => Err(format!("unexpected reply from the runtime to ExecSync: {other:?}")),
+                };
+            }
+            match self.next_wakeup() {
+                Some(t) if t.since(started) <= EXEC_LIMIT => {
+                    self.now = t;
+                    self.settle();
+                }
+                _ => break,
+            }
+        }
+        self.forget_user_call(id);
+        Err("command did not finish within 2 minutes".into())
+    }
+}

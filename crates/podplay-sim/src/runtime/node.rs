@@ -1,0 +1,290 @@
+//! The virtual node as a runtime: its kernel (with the node's own
+//! processes and the outside world) and [`Containerd`], behind podplay-core's
+//! [`Runtime`] trait.
+
+use litemap::LiteMap;
+
+use podplay_core::cri::{CallId, ContainerExit, CriCall, CriReply};
+use podplay_core::driver::NodeBoot;
+use podplay_core::runtime::Runtime;
+use podplay_core::time::SimTime;
+use podplay_core::trace::{Note, Who};
+
+use super::{Containerd, Notes};
+use crate::kernel::exec::{KernelEvent, SpawnSpec, executable};
+use crate::kernel::net::Interface;
+use crate::kernel::{Fd, Kernel, NsSet, Pid, Store};
+
+/// The address of the stand-in for web sites outside the cluster.
+pub const OUTSIDE_WEB_IP: &str = "188.184.67.127";
+/// The outside log store's address, reached as `elasticsearch.logging.svc`.
+pub const OUTSIDE_STORE_IP: &str = "10.96.200.10";
+
+/// A node of the virtual cluster: the kernel and the container runtime.
+pub struct VirtualNode {
+    kernel: Kernel,
+    containerd: Containerd,
+    notes: Notes,
+}
+
+impl VirtualNode {
+    /// Boots a node: its root filesystem, host namespaces, init,
+    /// containerd and kubelet processes, and the outside world.
+    pub fn boot(boot: NodeBoot<'_>) -> VirtualNode {
+        let name = boot.context.node_name.clone();
+        let ip = boot.context.node_ip.clone();
+        let mut root = node_root(&name, &ip);
+        root.put("/etc/hosts", boot.context.node_hosts.as_bytes(), 0o644);
+        root.put("/etc/resolv.conf", boot.context.node_resolv_conf.as_bytes(), 0o644);
+        let mut kernel = Kernel::new(crate::programs::resolve, root, &name, &ip);
+        let init = spawn_on_node(&mut kernel, &["/sbin/init"], 0);
+        let _containerd = spawn_on_node(&mut kernel, &["/usr/bin/containerd"], init);
+        let kubelet = [
+            "/usr/bin/kubelet",
+            "--config=/var/lib/kubelet/config.yaml",
+            "--kubeconfig=/etc/kubernetes/kubelet.conf",
+            "--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+        ];
+        let kubelet_pid = spawn_on_node(&mut kernel, &kubelet, init);
+        start_outside_world(&mut kernel);
+        let mut notes = Notes::new();
+        notes.push_back(Note::NodeUp { node: name, ip: ip.clone(), pod_cidr: boot.pod_cidr.clone() });
+        let containerd = Containerd::new(&ip, &boot.pod_cidr, kubelet_pid);
+        VirtualNode { kernel, containerd, notes }
+    }
+
+    pub fn kernel(&self) -> &Kernel {
+        &self.kernel
+    }
+
+    pub fn containerd(&self) -> &Containerd {
+        &self.containerd
+    }
+
+    /// Sends `signal` to a container's first process, as `kill` on the node
+    /// would; false if it does not run.
+    pub fn kill_container(&mut self, name: &str, signal: i32) -> bool {
+        let Some(pid) = self.containerd.container_by_name(name).and_then(|c| c.init_pid) else {
+            return false;
+        };
+        let ok = self.kernel.state.borrow_mut().signal(pid, signal).is_ok();
+        self.notes.push_back(Note::SignalSentByUser { container: name.to_string(), signal });
+        ok
+    }
+
+    /// Who a kernel event's process belongs to.
+    fn who(&self, owner: &Option<String>) -> Who {
+        match owner {
+            None => Who::Node,
+            Some(id) => match id.strip_prefix("outside:") {
+                Some(host) => Who::Outside(host.to_string()),
+                None => Who::Container(self.containerd.name_of(id)),
+            },
+        }
+    }
+
+    /// The kernel's events as notes of what happened.
+    fn note_kernel_events(&mut self, events: &[KernelEvent]) {
+        for e in events {
+            let note = match e {
+                KernelEvent::Spawned { pid, container, argv } => {
+                    Note::ProcessStarted { who: self.who(container), pid: *pid, argv: argv.clone() }
+                }
+                KernelEvent::Exited { pid, container, status, .. } => {
+                    Note::ProcessExited { who: self.who(container), pid: *pid, status: status.code() }
+                }
+                KernelEvent::SignalIgnored { pid, container, signal } => {
+                    Note::SignalIgnored { who: self.who(container), pid: *pid, signal: *signal }
+                }
+                KernelEvent::Signaled { pid, container, signal } => {
+                    Note::SignalDelivered { who: self.who(container), pid: *pid, signal: *signal }
+                }
+                KernelEvent::VolumeWrite { container, volume, path, bytes } => Note::FileWritten {
+                    who: self.who(container),
+                    volume: volume.clone(),
+                    path: path.clone(),
+                    bytes: *bytes,
+                },
+                KernelEvent::VolumeRead { container, volume, path, bytes } => Note::FileRead {
+                    who: self.who(container),
+                    volume: volume.clone(),
+                    path: path.clone(),
+                    bytes: *bytes,
+                },
+                KernelEvent::Connected { from, to, ip, port, same_netns } => Note::Connected {
+                    from: self.who(from),
+                    to: self.who(to),
+                    ip: ip.clone(),
+                    port: *port,
+                    same_netns: *same_netns,
+                },
+                KernelEvent::Responded { from, to, port, summary } => Note::Responded {
+                    server: self.who(to),
+                    client: self.who(from),
+                    port: *port,
+                    summary: summary.clone(),
+                },
+                KernelEvent::Listening { container, port, .. } => {
+                    Note::Listening { who: self.who(container), port: *port }
+                }
+            };
+            self.notes.push_back(note);
+        }
+    }
+}
+
+impl Runtime for VirtualNode {
+    fn submit(&mut self, now: SimTime, id: CallId, call: CriCall) {
+        // The runtime times its calls from the kernel's clock: move it first.
+        self.kernel.advance(now);
+        self.containerd.submit(&mut self.kernel, &mut self.notes, id, call);
+    }
+
+    fn handle_timeout(&mut self, now: SimTime) -> bool {
+        self.kernel.advance(now);
+        self.kernel.run(now);
+        let events = self.kernel.take_events();
+        self.note_kernel_events(&events);
+        self.containerd.poll(&mut self.kernel, &mut self.notes, &events);
+        // The runtime may have signalled processes (a stop, a SIGKILL): the
+        // kernel has more to do at this instant.
+        !events.is_empty() || !self.kernel.state.borrow().events.is_empty()
+    }
+
+    fn poll_timeout(&self) -> Option<SimTime> {
+        [self.kernel.next_wakeup(), self.containerd.next_wakeup()].into_iter().flatten().min()
+    }
+
+    fn poll_reply(&mut self) -> Option<(CallId, CriReply)> {
+        self.containerd.replies.pop_front()
+    }
+
+    fn poll_exit(&mut self) -> Option<ContainerExit> {
+        self.containerd.exits.pop_front()
+    }
+
+    fn poll_note(&mut self) -> Option<Note> {
+        self.notes.pop_front()
+    }
+}
+
+/// A process of the node itself, in the host namespaces, output discarded.
+fn spawn_on_node(kernel: &mut Kernel, argv: &[&str], parent: Pid) -> Pid {
+    let host = kernel.state.borrow().host_ns;
+    let mut fds = LiteMap::new();
+    fds.insert(0, Fd::Null);
+    fds.insert(1, Fd::Null);
+    fds.insert(2, Fd::Null);
+    kernel
+        .spawn(SpawnSpec {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            env: LiteMap::new(),
+            cwd: "/".into(),
+            ns: host,
+            fds,
+            container: None,
+            parent,
+            uid: 0,
+            container_init: false,
+        })
+        .unwrap_or(0)
+}
+
+/// The log store and the web outside the cluster, each in its own namespaces.
+fn start_outside_world(kernel: &mut Kernel) {
+    let store_names = [
+        "elasticsearch",
+        "elasticsearch.logging.svc",
+        "elasticsearch.logging",
+        "mongodb.logging.svc",
+        "logs.example.com",
+    ];
+    outside_host(kernel, OUTSIDE_STORE_IP, "elasticsearch", &store_names, "/usr/share/elasticsearch/bin/elasticsearch");
+    let web_names = ["info.cern.ch", "example.com", "www.example.com", "kubernetes.io"];
+    outside_host(kernel, OUTSIDE_WEB_IP, "outside-web", &web_names, "/usr/sbin/httpd");
+}
+
+/// A host outside the cluster, in its own namespaces, running `program`.
+fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], path: &str) {
+    let ns = {
+        let state = kernel.state.clone();
+        let mut s = state.borrow_mut();
+        let net = s.new_net_ns(vec![
+            Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
+            Interface { name: "eth0".into(), ip: ip.into(), mac: crate::kernel::exec::mac_for(ip) },
+        ]);
+        for name in names {
+            s.net.dns.insert((*name).into(), ip.into());
+        }
+        let pid = s.new_pid_ns(None);
+        let mut store = Store::new();
+        store.put(path, &executable(program), 0o755);
+        let root = s.new_store(store);
+        let mnt = s.new_ns_id();
+        s.mount_ns.insert(
+            mnt,
+            crate::kernel::MountTable {
+                mounts: vec![crate::kernel::fs::Mount {
+                    target: "/".into(),
+                    store: root,
+                    source: "/".into(),
+                    read_only: false,
+                    label: "rootfs".into(),
+                }],
+            },
+        );
+        let ipc = s.new_ns_id();
+        let uts = s.new_ns_id();
+        s.hostnames.insert(uts, names.first().copied().unwrap_or(program).into());
+        NsSet { net, ipc, uts, pid, mnt }
+    };
+    let mut fds = LiteMap::new();
+    fds.insert(0, Fd::Null);
+    fds.insert(1, Fd::Null);
+    fds.insert(2, Fd::Null);
+    let _ = kernel.spawn(SpawnSpec {
+        argv: vec![path.into()],
+        env: LiteMap::new(),
+        cwd: "/".into(),
+        ns,
+        fds,
+        container: Some(format!("outside:{}", names.first().copied().unwrap_or(program))),
+        parent: 0,
+        uid: 1000,
+        container_init: false,
+    });
+}
+
+/// A fresh root store with the node's own files.
+pub fn node_root(hostname: &str, node_ip: &str) -> Store {
+    let mut s = Store::new();
+    for dir in [
+        "/bin",
+        "/etc",
+        "/proc",
+        "/root",
+        "/tmp",
+        "/usr/bin",
+        "/var/lib/kubelet/pods",
+        "/var/log/pods",
+        "/var/lib/containerd",
+        "/run",
+    ] {
+        s.mkdir_all(dir);
+    }
+    s.put(
+        "/etc/hosts",
+        format!("127.0.0.1\tlocalhost\n{node_ip}\t{hostname}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n").as_bytes(),
+        0o644,
+    );
+    s.put("/etc/hostname", format!("{hostname}\n").as_bytes(), 0o644);
+    s.put("/etc/resolv.conf", b"nameserver 192.168.49.1\noptions edns0 trust-ad\nsearch .\n", 0o644);
+    s.put("/bin/busybox", &executable("busybox"), 0o755);
+    for applet in crate::programs::busybox::APPLETS {
+        s.put(&format!("/bin/{applet}"), &executable("busybox"), 0o755);
+    }
+    s.put("/sbin/init", &executable("node-daemon"), 0o755);
+    s.put("/usr/bin/containerd", &executable("node-daemon"), 0o755);
+    s.put("/usr/bin/kubelet", &executable("node-daemon"), 0o755);
+    s
+}
