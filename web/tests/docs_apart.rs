@@ -17,6 +17,14 @@ fn reduce(state: State, action: Action) -> State {
 // One test: the installed docs are process-wide and stay once installed.
 #[test]
 fn the_field_docs_are_fetched_not_built_in() {
+    // In one cargo run with the CLI (`cargo test --workspace`) the feature is
+    // unified in and this build is not the playground's: nothing to prove.
+    // `cargo xtask test` runs the web tests alone and sets this variable,
+    // so the check always runs there (and in CI).
+    if std::env::var_os("PODPLAY_WEB_TESTS_ALONE").is_none() && podplay_core::schema::docs().is_some() {
+        eprintln!("built with embedded-docs (a workspace run): run `cargo test -p podplay-web` alone");
+        return;
+    }
     assert!(
         podplay_core::schema::docs().is_none(),
         "podplay-core was built with `embedded-docs`: run `cargo test -p podplay-web` on its own"

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything CI checks, installing what is missing.
 
 use crate::flags::TestArgs;
-use crate::util::{Result, output, run};
+use crate::util::{Result, output, project_root, run, run_with};
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -35,7 +35,9 @@ pub fn all(args: &TestArgs) -> Result {
 /// unifies features across the packages of one run), while the playground
 /// is built without it and fetches the field docs.
 fn web_tests() -> Result {
-    run("cargo", &["test", "-p", "podplay-web", "--all-targets", "--locked"])
+    // Tells web/tests/docs_apart.rs that this build is the playground's own.
+    let alone = [("PODPLAY_WEB_TESTS_ALONE", "1")];
+    run_with("cargo", &["test", "-p", "podplay-web", "--all-targets", "--locked"], &project_root(), &alone)
 }
 
 /// The pure crates must build for the browser.

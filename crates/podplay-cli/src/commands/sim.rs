@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use podplay_core::analyze_bytes;
-use podplay_core::kubectl::{JsonReport, api_events, describe_events, get_wide};
+use podplay_core::kubectl::{JsonReport, api_events, describe_events, describe_summary, get_wide};
 use podplay_core::time::{SimDuration, SimTime};
 use podplay_sim::{Simulation, Until};
 
@@ -107,6 +107,7 @@ pub fn run(args: &SimArgs) -> u8 {
             out.line("");
             out.text(&get_wide(&pod, &sim.epoch().time(sim.now())));
             out.line("");
+            out.text(&describe_summary(&pod, &sim.epoch().time(sim.now())));
             out.text(&describe_events(&events, sim.now()));
         }
     }

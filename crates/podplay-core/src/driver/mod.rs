@@ -16,6 +16,7 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 
 use crate::cri::{CallId, ContainerExit, CriReply};
 use crate::kubelet::events::EventLog;
+use crate::kubelet::types::PodPhase;
 use crate::kubelet::{Kubelet, NodeContext};
 use crate::runtime::Runtime;
 use crate::scheduler::{self, ScheduleOutcome};
@@ -191,14 +192,14 @@ impl<R: Runtime> Driver<R> {
 
     /// Whether `until` holds now.
     pub fn reached(&self, until: Until) -> bool {
-        let terminal = || matches!(self.phase().as_str(), "Succeeded" | "Failed") || self.is_finished();
+        let terminal = || self.phase().is_terminal() || self.is_finished();
         match until {
             Until::Stable => {
                 let terminating = self.node.as_ref().is_some_and(|n| n.kubelet.deletion_started().is_some());
                 self.is_finished()
                     || (!terminating && self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
             }
-            Until::Running => self.phase() != "Pending" || self.is_finished(),
+            Until::Running => self.phase() != PodPhase::Pending || self.is_finished(),
             Until::Ready => self.is_ready() || terminal(),
             Until::Succeeded | Until::Failed => terminal(),
             Until::Time(t) => self.now >= t,

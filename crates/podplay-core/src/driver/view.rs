@@ -4,6 +4,7 @@ use k8s_openapi::api::core::v1::{Pod, PodStatus};
 
 use super::Driver;
 use crate::kubelet::events::Event;
+use crate::kubelet::types::PodPhase;
 use crate::runtime::Runtime;
 use crate::time::SimTime;
 
@@ -26,13 +27,13 @@ impl<R: Runtime> Driver<R> {
         pod.status = Some(match &self.rejected {
             // Rejected on admission: the kubelet fails the Pod at once.
             Some(rejection) => PodStatus {
-                phase: Some("Failed".into()),
+                phase: Some(PodPhase::Failed.as_str().into()),
                 reason: Some(rejection.reason.clone()),
                 message: Some(rejection.status_message()),
                 ..Default::default()
             },
             None => PodStatus {
-                phase: Some("Pending".into()),
+                phase: Some(PodPhase::Pending.as_str().into()),
                 conditions: scheduled.map(|c| vec![c]),
                 ..Default::default()
             },
@@ -51,8 +52,9 @@ impl<R: Runtime> Driver<R> {
         all
     }
 
-    pub fn phase(&self) -> String {
-        self.pod().status.and_then(|s| s.phase).unwrap_or_else(|| "Pending".into())
+    /// The Pod's phase as the API shows it.
+    pub fn phase(&self) -> PodPhase {
+        self.pod().status.and_then(|s| s.phase).as_deref().and_then(PodPhase::parse).unwrap_or(PodPhase::Pending)
     }
 
     pub fn is_ready(&self) -> bool {

@@ -5,6 +5,7 @@
 pub mod get;
 
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Serialize;
 
 use crate::kubelet::events::{Event, EventType};
@@ -17,7 +18,7 @@ pub use get::{
 };
 
 /// `kubectl get pod -o wide`, header and row.
-pub fn get_wide(pod: &Pod, now: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> String {
+pub fn get_wide(pod: &Pod, now: &Time) -> String {
     let row = kubectl_row(pod, now);
     let ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_else(|| "<none>".into());
     let node = pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_else(|| "<none>".into());
@@ -36,6 +37,40 @@ pub fn get_wide(pod: &Pod, now: &k8s_openapi::apimachinery::pkg::apis::meta::v1:
         out.trim_end().to_string()
     };
     format!("{}\n{}\n", line(headers.to_vec()), line(values.iter().map(String::as_str).collect()))
+}
+
+/// The lines of `kubectl describe pod` podplay models, before its Events:
+/// `Name`, `Namespace`, `Node`, `Status` (`Terminating (lasts 5s)` once
+/// deleted), `Reason`/`Message` when set, `IP` and `QoS Class`, each label
+/// padded as kubectl's tab writer pads the first block.
+pub fn describe_summary(pod: &Pod, now: &Time) -> String {
+    let status = pod.status.clone().unwrap_or_default();
+    let spec = pod.spec.clone().unwrap_or_default();
+    let node = match (&spec.node_name, &status.host_ip) {
+        (Some(node), Some(ip)) => format!("{node}/{ip}"),
+        (Some(node), None) => node.clone(),
+        (None, _) => "<none>".into(),
+    };
+    let phase = status.phase.clone().unwrap_or_default();
+    let state = match &pod.metadata.deletion_timestamp {
+        Some(deleted) => format!("Terminating (lasts {})", crate::time::translate_timestamp_since(Some(deleted), now)),
+        None => phase,
+    };
+    let mut lines = vec![
+        ("Name:", pod.metadata.name.clone().unwrap_or_default()),
+        ("Namespace:", pod.metadata.namespace.clone().unwrap_or_else(|| "default".into())),
+        ("Node:", node),
+        ("Status:", state),
+    ];
+    if let Some(reason) = status.reason.clone().filter(|r| !r.is_empty()) {
+        lines.push(("Reason:", reason));
+    }
+    if let Some(message) = status.message.clone().filter(|m| !m.is_empty()) {
+        lines.push(("Message:", message));
+    }
+    lines.push(("IP:", status.pod_ip.clone().unwrap_or_default()));
+    lines.push(("QoS Class:", status.qos_class.clone().unwrap_or_else(|| crate::kubelet::qos_class(pod))));
+    lines.iter().map(|(label, value)| format!("{label:<18}{value}").trim_end().to_string() + "\n").collect()
 }
 
 fn type_text(e: &Event) -> &'static str {

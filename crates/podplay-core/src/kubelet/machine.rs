@@ -27,6 +27,7 @@ use k8s_openapi::api::core::v1::{Container, HostAlias, LifecycleHandler, Pod, Po
 use super::backoff::Backoff;
 use super::events::{EventLog, EventType};
 use super::record::{ContainerRecord, Kind, RunState, Termination};
+use super::types::{PodPhase, PullPolicy, RestartPolicy, WaitingReason};
 use crate::cri::{
     CallId, Caller, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource, PortMapping,
     SandboxConfig,
@@ -137,9 +138,9 @@ pub struct Kubelet {
     deletion: Option<Deletion>,
     events: EventLog,
     /// Succeeded or Failed: no more starts.
-    terminal_phase: Option<&'static str>,
+    terminal_phase: Option<PodPhase>,
     /// The phase the Pod will end in, once what still runs (sidecars) has stopped.
-    finishing: Option<&'static str>,
+    finishing: Option<PodPhase>,
     /// When the Pod's shared grace period ends (set when termination begins).
     termination_deadline: Option<SimTime>,
 }
@@ -173,11 +174,10 @@ impl Kubelet {
     /// with `metadata.uid` set.
     pub fn new(pod: Pod, node: NodeContext, now: SimTime) -> Kubelet {
         let spec = pod.spec.clone().unwrap_or_default();
-        let has_init = spec.init_containers.as_ref().is_some_and(|i| !i.is_empty());
-        let default_waiting = if has_init { "PodInitializing" } else { "ContainerCreating" };
+        let default_waiting = super::status::default_waiting_reason(&pod);
         let mut records = Vec::new();
         for (i, c) in spec.init_containers.iter().flatten().enumerate() {
-            let kind = if c.restart_policy.as_deref() == Some("Always") { Kind::Sidecar } else { Kind::Init };
+            let kind = if super::status::is_sidecar(c) { Kind::Sidecar } else { Kind::Init };
             records.push(ContainerRecord::new(&c.name, kind, i, c.image.as_deref().unwrap_or(""), default_waiting));
         }
         for (i, c) in spec.containers.iter().enumerate() {
@@ -290,11 +290,8 @@ impl Kubelet {
             status.pod_ip = Some(ip.to_string());
             status.pod_ips = Some(vec![PodIP { ip: ip.to_string() }]);
         }
-        let phase = self
-            .terminal_phase
-            .map(str::to_string)
-            .unwrap_or_else(|| super::status::pod_phase(&self.pod, &status).to_string());
-        status.phase = Some(phase);
+        let phase = self.terminal_phase.unwrap_or_else(|| super::status::pod_phase(&self.pod, &status));
+        status.phase = Some(phase.as_str().to_string());
         let sandbox_ready = matches!(self.sandbox, Sandbox::Ready { .. });
         let now = self.node.epoch.time(self.now);
         status.conditions = Some(super::status::pod_conditions(&self.pod, &status, sandbox_ready, &now));
@@ -454,8 +451,8 @@ impl Kubelet {
         }
     }
 
-    fn restart_policy(&self) -> String {
-        self.pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into())
+    fn restart_policy(&self) -> RestartPolicy {
+        RestartPolicy::from_spec(self.pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref()))
     }
 
     /// `podName_namespace(uid)`, as `format.Pod` prints a Pod in messages.
@@ -560,8 +557,8 @@ impl Kubelet {
                     }
                     return false; // its startup probe gates the next one
                 }
-                (RunState::Terminated(_), Kind::Init) if policy == "Never" => {
-                    self.finish_pod("Failed");
+                (RunState::Terminated(_), Kind::Init) if policy == RestartPolicy::Never => {
+                    self.finish_pod(PodPhase::Failed);
                     return false;
                 }
                 _ => {
@@ -608,11 +605,7 @@ impl Kubelet {
                 if r.kind == Kind::Sidecar {
                     return true;
                 }
-                match self.restart_policy().as_str() {
-                    "Never" => false,
-                    "OnFailure" => t.exit_code != 0,
-                    _ => true,
-                }
+                self.restart_policy().restarts(t.exit_code)
             }
         }
     }
@@ -626,17 +619,17 @@ impl Kubelet {
         }
         let policy = self.restart_policy();
         let all_done = regular.iter().all(|r| match r.termination() {
-            Some(t) => policy == "Never" || (policy == "OnFailure" && t.exit_code == 0),
+            Some(t) => !policy.restarts(t.exit_code) && policy != RestartPolicy::Always,
             None => false,
         });
         if !all_done {
             return;
         }
         let succeeded = regular.iter().all(|r| r.termination().is_some_and(|t| t.exit_code == 0));
-        self.finish_pod(if succeeded { "Succeeded" } else { "Failed" });
+        self.finish_pod(if succeeded { PodPhase::Succeeded } else { PodPhase::Failed });
     }
 
-    fn finish_pod(&mut self, phase: &'static str) {
+    fn finish_pod(&mut self, phase: PodPhase) {
         if self.finishing.is_none() {
             self.finishing = Some(phase);
             self.sync_termination();
@@ -681,8 +674,8 @@ impl Kubelet {
             let all_zero = regular.clone().all(|r| r.termination().is_some_and(|t| t.exit_code == 0));
             let phase = match self.finishing {
                 Some(p) => p,
-                None if all_zero && regular.count() > 0 => "Succeeded",
-                None => "Failed",
+                None if all_zero && regular.count() > 0 => PodPhase::Succeeded,
+                None => PodPhase::Failed,
             };
             self.terminal_phase = Some(phase);
         }
@@ -772,8 +765,8 @@ impl Kubelet {
                     let message =
                         format!("back-off {delay} restarting failed container={} pod={}", record.name, self.pod_ref());
                     let already =
-                        matches!(&record.state, RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
-                    self.records[i].set_waiting("CrashLoopBackOff", message);
+                        matches!(&record.state, RunState::Waiting { reason: WaitingReason::CrashLoopBackOff, .. });
+                    self.records[i].set_waiting(WaitingReason::CrashLoopBackOff, message);
                     if !already {
                         let msg = format!(
                             "Back-off restarting failed container {} in pod {}",
@@ -793,12 +786,12 @@ impl Kubelet {
 
     fn ensure_image(&mut self, i: usize) {
         let image = self.records[i].image.clone();
-        let policy = self.container_spec(i).and_then(|c| c.image_pull_policy).unwrap_or_else(|| "IfNotPresent".into());
+        let policy = PullPolicy::from_spec(self.container_spec(i).and_then(|c| c.image_pull_policy).as_deref());
         if let Some(failed_at) = self.records[i].pull_failed_at {
             if self.records[i].pull_backoff.in_backoff_since(failed_at, self.now) {
                 let previous = self.records[i].pull_error.clone();
                 let message = format!("Back-off pulling image {}: ErrImagePull: {previous}", go_quote(&image));
-                self.records[i].set_waiting("ImagePullBackOff", message.clone());
+                self.records[i].set_waiting(WaitingReason::ImagePullBackOff, message.clone());
                 self.event(EventType::Normal, "BackOff", message, Some(i));
                 self.event(EventType::Warning, "Failed", "Error: ImagePullBackOff".into(), Some(i));
                 self.records[i].retry_at = Some(self.records[i].pull_backoff.until(failed_at));
@@ -806,7 +799,7 @@ impl Kubelet {
                 return;
             }
         }
-        if policy == "Always" {
+        if policy == PullPolicy::Always {
             self.pull(i);
         } else {
             self.call(CriCall::ImageStatus { image }, Continuation::ImageStatus { record: i });
@@ -995,7 +988,7 @@ impl Kubelet {
 
     fn image_status(&mut self, record: usize, reply: CriReply) {
         let image = self.records[record].image.clone();
-        let policy = self.container_spec(record).and_then(|c| c.image_pull_policy).unwrap_or_default();
+        let policy = PullPolicy::from_spec(self.container_spec(record).and_then(|c| c.image_pull_policy).as_deref());
         match reply {
             CriReply::ImageStatus { present: true, image_ref, .. } => {
                 self.records[record].image_id = image_ref;
@@ -1006,9 +999,9 @@ impl Kubelet {
                 self.event(EventType::Normal, "Pulled", message, Some(record));
                 self.create(record);
             }
-            CriReply::ImageStatus { present: false, .. } | CriReply::Error { .. } if policy == "Never" => {
+            CriReply::ImageStatus { present: false, .. } | CriReply::Error { .. } if policy == PullPolicy::Never => {
                 let message = format!("Container image {} is not present with pull policy of Never", go_quote(&image));
-                self.records[record].set_waiting("ErrImageNeverPull", message.clone());
+                self.records[record].set_waiting(WaitingReason::ErrImageNeverPull, message.clone());
                 self.event(EventType::Warning, "ErrImageNeverPull", message, Some(record));
                 self.event(EventType::Warning, "Failed", "Error: ErrImageNeverPull".into(), Some(record));
                 self.records[record].retry_at = Some(self.now + RESYNC);
@@ -1041,7 +1034,7 @@ impl Kubelet {
                 self.event(EventType::Warning, "Failed", event, Some(record));
                 self.event(EventType::Warning, "Failed", "Error: ErrImagePull".into(), Some(record));
                 self.records[record].pull_error = message.clone();
-                self.records[record].set_waiting("ErrImagePull", message);
+                self.records[record].set_waiting(WaitingReason::ErrImagePull, message);
                 let r = &mut self.records[record];
                 r.pull_backoff.next(self.now);
                 r.pull_failed_at = Some(self.now);
@@ -1065,7 +1058,7 @@ impl Kubelet {
                     r.last_state = Some(t.clone());
                 }
                 // The new instance has not started yet; its status is its own.
-                r.state = RunState::Waiting { reason: waiting.to_string(), message: String::new() };
+                r.state = RunState::Waiting { reason: waiting, message: String::new() };
                 r.backoff_reported = false;
                 r.container_id = Some(container_id.clone());
                 r.instances += 1;
@@ -1074,7 +1067,7 @@ impl Kubelet {
                 self.call(CriCall::StartContainer { container_id }, Continuation::Started { record });
             }
             CriReply::Error { message } => {
-                self.records[record].set_waiting("CreateContainerError", message.clone());
+                self.records[record].set_waiting(WaitingReason::CreateContainerError, message.clone());
                 self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
                 self.retry_later(record);
             }
@@ -1119,7 +1112,7 @@ impl Kubelet {
             finished_at: self.now,
             container_id: id,
         });
-        r.state = RunState::Waiting { reason: "RunContainerError".into(), message: message.clone() };
+        r.state = RunState::Waiting { reason: WaitingReason::RunContainerError, message: message.clone() };
         self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(record));
         self.starting = None;
     }
@@ -1315,7 +1308,7 @@ impl Kubelet {
 
     fn backoff_until(&self, r: &ContainerRecord) -> Option<SimTime> {
         match &r.state {
-            RunState::Waiting { reason, .. } if reason == "CrashLoopBackOff" => {
+            RunState::Waiting { reason: WaitingReason::CrashLoopBackOff, .. } => {
                 r.last_state.as_ref().map(|t| r.backoff.until(t.finished_at))
             }
             RunState::Terminated(t) if r.instances > 0 && !backoff_idle(&r.backoff) => {

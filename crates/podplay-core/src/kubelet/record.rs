@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::backoff::Backoff;
+use super::types::WaitingReason;
 use crate::time::{Epoch, SimTime};
 
 /// Which list a container is in, and how it behaves.
@@ -30,7 +31,7 @@ pub struct Termination {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunState {
-    Waiting { reason: String, message: String },
+    Waiting { reason: WaitingReason, message: String },
     Running { started_at: SimTime },
     Terminated(Termination),
 }
@@ -79,13 +80,19 @@ pub struct ContainerRecord {
 }
 
 impl ContainerRecord {
-    pub fn new(name: &str, kind: Kind, spec_index: usize, image: &str, waiting_reason: &str) -> ContainerRecord {
+    pub fn new(
+        name: &str,
+        kind: Kind,
+        spec_index: usize,
+        image: &str,
+        waiting_reason: WaitingReason,
+    ) -> ContainerRecord {
         ContainerRecord {
             name: name.to_string(),
             kind,
             spec_index,
             image: image.to_string(),
-            state: RunState::Waiting { reason: waiting_reason.to_string(), message: String::new() },
+            state: RunState::Waiting { reason: waiting_reason, message: String::new() },
             last_state: None,
             instances: 0,
             ready: false,
@@ -129,11 +136,11 @@ impl ContainerRecord {
         self.termination().or(self.last_state.as_ref())
     }
 
-    pub fn set_waiting(&mut self, reason: &str, message: String) {
+    pub fn set_waiting(&mut self, reason: WaitingReason, message: String) {
         if let RunState::Terminated(t) = &self.state {
             self.last_state = Some(t.clone());
         }
-        self.state = RunState::Waiting { reason: reason.to_string(), message };
+        self.state = RunState::Waiting { reason, message };
         self.ready = false;
         self.started = false;
     }
@@ -163,7 +170,7 @@ fn state_to_api(state: &RunState, epoch: Epoch) -> ContainerState {
     match state {
         RunState::Waiting { reason, message } => ContainerState {
             waiting: Some(ContainerStateWaiting {
-                reason: Some(reason.clone()),
+                reason: Some(reason.as_str().to_string()),
                 message: (!message.is_empty()).then(|| message.clone()),
             }),
             ..Default::default()

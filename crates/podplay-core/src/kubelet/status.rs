@@ -10,6 +10,8 @@
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
+use super::types::{PodPhase, RestartPolicy, WaitingReason};
+
 /// Condition reasons (`pkg/kubelet/status/generate.go`).
 pub const UNKNOWN_CONTAINER_STATUSES: &str = "UnknownContainerStatuses";
 pub const POD_COMPLETED: &str = "PodCompleted";
@@ -53,7 +55,7 @@ fn all_statuses(status: &PodStatus) -> (&[ContainerStatus], &[ContainerStatus]) 
 
 /// The Pod's phase from its status (`getPhase`), the Pod being torn down
 /// (`podIsTerminal`) when it has a deletion timestamp.
-pub fn pod_phase(pod: &Pod, status: &PodStatus) -> &'static str {
+pub fn pod_phase(pod: &Pod, status: &PodStatus) -> PodPhase {
     let (init, regular) = all_statuses(status);
     let terminal = pod.metadata.deletion_timestamp.is_some();
     let initialized = any_regular_container_ran(pod, regular);
@@ -98,9 +100,9 @@ pub fn pod_phase_from(
     regular: &[ContainerStatus],
     pod_is_terminal: bool,
     pod_has_initialized: bool,
-) -> &'static str {
+) -> PodPhase {
     let Some(spec) = pod.spec.as_ref() else {
-        return "Pending";
+        return PodPhase::Pending;
     };
     let init_containers = spec.init_containers.as_deref().unwrap_or(&[]);
     let mut pending_regular_init = 0;
@@ -172,32 +174,32 @@ pub fn pod_phase_from(
             unknown += 1;
         }
     }
-    let policy = spec.restart_policy.as_deref().unwrap_or("Always");
-    if failed_initialization > 0 && policy == "Never" {
-        return "Failed";
+    let policy = RestartPolicy::from_spec(spec.restart_policy.as_deref());
+    if failed_initialization > 0 && policy == RestartPolicy::Never {
+        return PodPhase::Failed;
     }
     if pending_regular_init > 0 || (pending_sidecars > 0 && !pod_has_initialized) || waiting_n > 0 {
-        return "Pending";
+        return PodPhase::Pending;
     }
     if running_n > 0 && unknown == 0 {
-        return "Running";
+        return PodPhase::Running;
     }
     if running_n == 0 && stopped > 0 && unknown == 0 {
         if pod_is_terminal {
-            return if stopped == succeeded { "Succeeded" } else { "Failed" };
+            return if stopped == succeeded { PodPhase::Succeeded } else { PodPhase::Failed };
         }
-        if policy == "Always" {
-            return "Running";
+        if policy == RestartPolicy::Always {
+            return PodPhase::Running;
         }
         if stopped == succeeded {
-            return "Succeeded";
+            return PodPhase::Succeeded;
         }
-        if policy == "Never" {
-            return "Failed";
+        if policy == RestartPolicy::Never {
+            return PodPhase::Failed;
         }
-        return "Running";
+        return PodPhase::Running;
     }
-    "Pending"
+    PodPhase::Pending
 }
 
 /// The conditions the kubelet writes, in its order: `PodReadyToStartContainers`
@@ -210,7 +212,7 @@ pub fn pod_phase_from(
 /// did not change, else `now`.
 pub fn pod_conditions(pod: &Pod, status: &PodStatus, sandbox_ready: bool, now: &Time) -> Vec<PodCondition> {
     let (init, regular) = all_statuses(status);
-    let phase = status.phase.as_deref().unwrap_or_else(|| pod_phase(pod, status));
+    let phase = status.phase.as_deref().and_then(PodPhase::parse).unwrap_or_else(|| pod_phase(pod, status));
     let old: &[PodCondition] = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
     let mut out: Vec<PodCondition> =
         old.iter().filter(|c| !KUBELET_CONDITIONS.contains(&c.type_.as_str())).cloned().collect();
@@ -263,7 +265,7 @@ fn go_list(names: &[&str]) -> String {
 /// incomplete status: [init-a]` (and/or `containers with unknown status:
 /// […]`, joined with `, `). A `Succeeded` Pod: True, reason `PodCompleted`.
 /// Once a regular container has started, True.
-pub fn initialized_condition(pod: &Pod, statuses: &[ContainerStatus], phase: &str) -> PodCondition {
+pub fn initialized_condition(pod: &Pod, statuses: &[ContainerStatus], phase: PodPhase) -> PodCondition {
     const TYPE: &str = "Initialized";
     let init_containers = pod.spec.as_ref().and_then(|s| s.init_containers.as_deref()).unwrap_or(&[]);
     if init_containers.is_empty() {
@@ -286,7 +288,7 @@ pub fn initialized_condition(pod: &Pod, statuses: &[ContainerStatus], phase: &st
             incomplete.push(c.name.as_str());
         }
     }
-    if phase == "Succeeded" && unknown.is_empty() {
+    if phase == PodPhase::Succeeded && unknown.is_empty() {
         return condition(TYPE, "True", Some(POD_COMPLETED), None);
     }
     if has_any_regular_container_started(pod, statuses) {
@@ -319,7 +321,7 @@ pub fn has_any_regular_container_started(pod: &Pod, statuses: &[ContainerStatus]
 /// with unready status: [app]` (after `containers with unknown status: […]`
 /// if some have no status). A `Succeeded` Pod: False, `PodCompleted`; a
 /// `Failed` Pod: False, `PodFailed`.
-pub fn containers_ready_condition(pod: &Pod, statuses: &[ContainerStatus], phase: &str) -> PodCondition {
+pub fn containers_ready_condition(pod: &Pod, statuses: &[ContainerStatus], phase: PodPhase) -> PodCondition {
     const TYPE: &str = "ContainersReady";
     let Some(spec) = pod.spec.as_ref() else {
         return condition(TYPE, "False", Some(UNKNOWN_CONTAINER_STATUSES), None);
@@ -334,8 +336,8 @@ pub fn containers_ready_condition(pod: &Pod, statuses: &[ContainerStatus], phase
             None => unknown.push(c.name.as_str()),
         }
     }
-    if (phase == "Succeeded" && unknown.is_empty()) || phase == "Failed" {
-        let reason = if phase == "Failed" { POD_FAILED } else { POD_COMPLETED };
+    if (phase == PodPhase::Succeeded && unknown.is_empty()) || phase == PodPhase::Failed {
+        let reason = if phase == PodPhase::Failed { POD_FAILED } else { POD_COMPLETED };
         return condition(TYPE, "False", Some(reason), None);
     }
     let mut messages = Vec::new();
@@ -359,7 +361,7 @@ pub fn ready_condition(
     pod: &Pod,
     conditions: &[PodCondition],
     statuses: &[ContainerStatus],
-    phase: &str,
+    phase: PodPhase,
 ) -> PodCondition {
     const TYPE: &str = "Ready";
     let containers_ready = containers_ready_condition(pod, statuses, phase);
@@ -392,9 +394,9 @@ pub fn ready_condition(
 /// The waiting reason of a container that has not started yet
 /// (`convertToAPIContainerStatuses`): `PodInitializing` when the Pod has init
 /// containers, else `ContainerCreating`.
-pub fn default_waiting_reason(pod: &Pod) -> &'static str {
+pub fn default_waiting_reason(pod: &Pod) -> WaitingReason {
     let has_init = pod.spec.as_ref().is_some_and(|s| s.init_containers.as_ref().is_some_and(|i| !i.is_empty()));
-    if has_init { "PodInitializing" } else { "ContainerCreating" }
+    if has_init { WaitingReason::PodInitializing } else { WaitingReason::ContainerCreating }
 }
 
 #[cfg(test)]
@@ -761,22 +763,22 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  readinessGates:\n  - conditionType: example.com/lb\n  containers:\n  - name: app\n    image: nginx\n",
         );
         let statuses = vec![running_s("app", true)];
-        let r = ready_condition(&p, &[], &statuses, "Running");
+        let r = ready_condition(&p, &[], &statuses, PodPhase::Running);
         assert_eq!(r.reason.as_deref(), Some("ReadinessGatesNotReady"));
         assert_eq!(
             r.message.as_deref(),
             Some("corresponding condition of pod readiness gate \"example.com/lb\" does not exist.")
         );
         let gate = PodCondition { type_: "example.com/lb".into(), status: "False".into(), ..Default::default() };
-        let r = ready_condition(&p, std::slice::from_ref(&gate), &statuses, "Running");
+        let r = ready_condition(&p, std::slice::from_ref(&gate), &statuses, PodPhase::Running);
         assert_eq!(
             r.message.as_deref(),
             Some("the status of pod readiness gate \"example.com/lb\" is not \"True\", but False")
         );
         let ok = PodCondition { status: "True".into(), ..gate };
-        assert_eq!(ready_condition(&p, &[ok], &statuses, "Running").status, "True");
+        assert_eq!(ready_condition(&p, &[ok], &statuses, PodPhase::Running).status, "True");
         p.status = None;
-        assert_eq!(containers_ready_condition(&p, &statuses, "Running").status, "True");
+        assert_eq!(containers_ready_condition(&p, &statuses, PodPhase::Running).status, "True");
     }
 
     #[test]
@@ -877,7 +879,7 @@ mod tests {
 
     #[test]
     fn waiting_reason_before_start() {
-        assert_eq!(default_waiting_reason(&simple("Always")), "ContainerCreating");
-        assert_eq!(default_waiting_reason(&two_init("Always")), "PodInitializing");
+        assert_eq!(default_waiting_reason(&simple("Always")), WaitingReason::ContainerCreating);
+        assert_eq!(default_waiting_reason(&two_init("Always")), WaitingReason::PodInitializing);
     }
 }
