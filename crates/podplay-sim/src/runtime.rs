@@ -18,7 +18,7 @@ use crate::images::{self, Image, PAUSE_IMAGE};
 use crate::kernel::exec::{KernelEvent, NODE_STORE, SpawnSpec};
 use crate::kernel::fs::{self, Mount, MountTable};
 use crate::kernel::net::Interface;
-use crate::kernel::{Fd, Kernel, NsSet, Pid, SIGKILL, SIGTERM, Store};
+use crate::kernel::{Fd, Kernel, NsSet, Owner, Pid, SIGKILL, SIGTERM, Store};
 use crate::trace::{Actor, StepKind, Tracer};
 
 /// A created sandbox.
@@ -494,7 +494,7 @@ impl Runtime {
                 cwd: "/".into(),
                 ns,
                 fds,
-                container: Some(id.clone()),
+                owner: Owner::Container(id.clone()),
                 parent: self.shim_parent(kernel),
                 uid: 65535,
                 container_init: false,
@@ -725,7 +725,7 @@ impl Runtime {
             cwd,
             ns,
             fds,
-            container: Some(id.to_string()),
+            owner: Owner::Container(id.to_string()),
             parent,
             uid: c.image.user,
             container_init: true,
@@ -832,7 +832,7 @@ impl Runtime {
             cwd: "/".into(),
             ns,
             fds,
-            container: Some(id.to_string()),
+            owner: Owner::Container(id.to_string()),
             parent: self.shim_parent(kernel),
             uid: c.image.user,
             container_init: false,

@@ -20,7 +20,7 @@ use podplay_core::time::{SimDuration, SimTime};
 
 use crate::kernel::exec::{KernelEvent, SpawnSpec, executable};
 use crate::kernel::net::Interface;
-use crate::kernel::{Fd, Kernel, NsSet, Pid};
+use crate::kernel::{Fd, Kernel, NsSet, Owner, Pid};
 use crate::runtime::{Runtime, node_root};
 use crate::trace::{Actor, Flow, StepKind, Tracer};
 
@@ -619,7 +619,7 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
                 cwd: "/".into(),
                 ns: host,
                 fds,
-                container: None,
+                owner: Owner::Node,
                 parent,
                 uid: 0,
                 container_init: false,
@@ -731,7 +731,7 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
         cwd: "/".into(),
         ns,
         fds,
-        container: Some(format!("outside:{}", names.first().copied().unwrap_or(program))),
+        owner: Owner::Outside(names.first().copied().unwrap_or(program).to_string()),
         parent: 0,
         uid: 1000,
         container_init: false,
@@ -767,12 +767,12 @@ fn describe_call(call: &CriCall) -> String {
     }
 }
 
-/// Container name for a runtime id (or the outside store / the node).
-fn who(runtime: &Runtime, container: &Option<String>) -> String {
-    match container {
-        None => "node".into(),
-        Some(id) if id.starts_with("outside:") => id.trim_start_matches("outside:").to_string(),
-        Some(id) => runtime
+/// Container name for a runtime id (or the outside host / the node).
+fn who(runtime: &Runtime, owner: &Owner) -> String {
+    match owner {
+        Owner::Node => "node".into(),
+        Owner::Outside(host) => host.clone(),
+        Owner::Container(id) => runtime
             .containers
             .get(id)
             .map(|c| c.name.clone())
@@ -781,41 +781,41 @@ fn who(runtime: &Runtime, container: &Option<String>) -> String {
     }
 }
 
-fn actor(runtime: &Runtime, container: &Option<String>) -> Actor {
-    match container {
-        None => Actor::Kernel,
-        Some(id) if id.starts_with("outside:") => Actor::Outside,
-        Some(_) => Actor::Container(who(runtime, container)),
+fn actor(runtime: &Runtime, owner: &Owner) -> Actor {
+    match owner {
+        Owner::Node => Actor::Kernel,
+        Owner::Outside(_) => Actor::Outside,
+        Owner::Container(_) => Actor::Container(who(runtime, owner)),
     }
 }
 
 fn trace_kernel_events(tracer: &mut Tracer, runtime: &Runtime, now: SimTime, events: &[KernelEvent]) {
     for e in events {
         match e {
-            KernelEvent::Spawned { pid, container, argv } => {
-                if container.is_some() && !container.as_ref().is_some_and(|c| c.starts_with("outside:")) {
+            KernelEvent::Spawned { pid, owner, argv } => {
+                if owner.is_container() {
                     tracer.step(
                         now,
-                        actor(runtime, container),
+                        actor(runtime, owner),
                         StepKind::Process,
                         format!("process {} started (PID {pid} on the node)", one_line(&argv.join(" "))),
                     );
                 }
             }
-            KernelEvent::Exited { pid, container, status, .. } => {
-                if container.is_some() && !container.as_ref().is_some_and(|c| c.starts_with("outside:")) {
+            KernelEvent::Exited { pid, owner, status, .. } => {
+                if owner.is_container() {
                     tracer.step(
                         now,
-                        actor(runtime, container),
+                        actor(runtime, owner),
                         StepKind::Process,
                         format!("process {pid} exited with status {}", status.code()),
                     );
                 }
             }
-            KernelEvent::SignalIgnored { pid, container, signal } => {
+            KernelEvent::SignalIgnored { pid, owner, signal } => {
                 tracer.step(
                     now,
-                    actor(runtime, container),
+                    actor(runtime, owner),
                     StepKind::Signal,
                     format!(
                         "SIG{} to PID {pid} ignored: it is PID 1 of its PID namespace and has no handler for it",
@@ -823,30 +823,30 @@ fn trace_kernel_events(tracer: &mut Tracer, runtime: &Runtime, now: SimTime, eve
                     ),
                 );
             }
-            KernelEvent::Signaled { pid, container, signal } => {
+            KernelEvent::Signaled { pid, owner, signal } => {
                 tracer.step(
                     now,
-                    actor(runtime, container),
+                    actor(runtime, owner),
                     StepKind::Signal,
                     format!("SIG{} delivered to PID {pid}", crate::kernel::signal_name(*signal)),
                 );
             }
             KernelEvent::VolumeWrite { bytes: 0, .. } => {}
-            KernelEvent::VolumeWrite { container, volume, path, bytes } => {
-                let from = who(runtime, container);
+            KernelEvent::VolumeWrite { owner, volume, path, bytes } => {
+                let from = who(runtime, owner);
                 tracer.flow(
                     now,
-                    actor(runtime, container),
+                    actor(runtime, owner),
                     StepKind::FileWrite,
                     format!("wrote {bytes} bytes to {path} (volume {volume})"),
                     Flow { from, to: format!("volume {volume}"), via: path.clone() },
                 );
             }
-            KernelEvent::VolumeRead { container, volume, path, bytes } => {
-                let to = who(runtime, container);
+            KernelEvent::VolumeRead { owner, volume, path, bytes } => {
+                let to = who(runtime, owner);
                 tracer.flow(
                     now,
-                    actor(runtime, container),
+                    actor(runtime, owner),
                     StepKind::FileRead,
                     format!("read {bytes} bytes of {path} (volume {volume})"),
                     Flow { from: format!("volume {volume}"), to, via: path.clone() },
@@ -868,11 +868,7 @@ fn trace_kernel_events(tracer: &mut Tracer, runtime: &Runtime, now: SimTime, eve
             KernelEvent::Responded { from, to, port, summary } => {
                 let server = who(runtime, to);
                 let client = who(runtime, from);
-                let kind = if to.as_ref().is_some_and(|c| c.starts_with("outside:")) {
-                    StepKind::Ship
-                } else {
-                    StepKind::Http
-                };
+                let kind = if to.is_outside() { StepKind::Ship } else { StepKind::Http };
                 tracer.flow(
                     now,
                     actor(runtime, to),
@@ -881,9 +877,9 @@ fn trace_kernel_events(tracer: &mut Tracer, runtime: &Runtime, now: SimTime, eve
                     Flow { from: server, to: client, via: format!("port {port}") },
                 );
             }
-            KernelEvent::Listening { container, port, .. } => {
-                if !container.as_ref().is_some_and(|c| c.starts_with("outside:")) {
-                    tracer.step(now, actor(runtime, container), StepKind::Listen, format!("listening on port {port}"));
+            KernelEvent::Listening { owner, port, .. } => {
+                if !owner.is_outside() {
+                    tracer.step(now, actor(runtime, owner), StepKind::Listen, format!("listening on port {port}"));
                 }
             }
         }

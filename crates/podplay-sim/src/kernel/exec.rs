@@ -12,7 +12,9 @@ use podplay_core::time::{SimDuration, SimTime};
 
 use super::fs::{self, FsNode, Mount, MountTable, Store, StoreId};
 use super::net::{Conn, Interface, Listener, NetNs, Network};
-use super::{ContainerLog, ExitStatus, Fd, LogLine, NsId, NsKind, NsSet, Pid, PidNs, Pipe, Process, SIGKILL, limits};
+use super::{
+    ContainerLog, ExitStatus, Fd, LogLine, NsId, NsKind, NsSet, Owner, Pid, PidNs, Pipe, Process, SIGKILL, limits,
+};
 
 /// A running program: a future that yields the exit code.
 pub type Task = Pin<Box<dyn Future<Output = i32>>>;
@@ -64,58 +66,58 @@ impl Errno {
 pub enum KernelEvent {
     Spawned {
         pid: Pid,
-        container: Option<String>,
+        owner: Owner,
         argv: Vec<String>,
     },
     Exited {
         pid: Pid,
-        container: Option<String>,
+        owner: Owner,
         status: ExitStatus,
         container_init: bool,
     },
     Signaled {
         pid: Pid,
-        container: Option<String>,
+        owner: Owner,
         signal: i32,
     },
     /// A signal the kernel dropped: PID 1 of a namespace without a handler.
     SignalIgnored {
         pid: Pid,
-        container: Option<String>,
+        owner: Owner,
         signal: i32,
     },
     /// A file written through a volume mount.
     VolumeWrite {
-        container: Option<String>,
+        owner: Owner,
         volume: String,
         path: String,
         bytes: usize,
     },
     /// A file read through a volume mount.
     VolumeRead {
-        container: Option<String>,
+        owner: Owner,
         volume: String,
         path: String,
         bytes: usize,
     },
     /// A connection between two processes.
     Connected {
-        from: Option<String>,
-        to: Option<String>,
+        from: Owner,
+        to: Owner,
         ip: String,
         port: u16,
         same_netns: bool,
     },
     /// A request answered.
     Responded {
-        from: Option<String>,
-        to: Option<String>,
+        from: Owner,
+        to: Owner,
         port: u16,
         summary: String,
     },
     Listening {
         pid: Pid,
-        container: Option<String>,
+        owner: Owner,
         port: u16,
     },
 }
@@ -165,7 +167,7 @@ impl State {
     /// (counted once per instant), at most [`limits::STEPS_PER_INSTANT`].
     fn step_budget(&mut self) -> u64 {
         if self.budget.0 != self.now {
-            let busy = self.procs.values().filter(|p| p.container.as_ref().is_some_and(|c| !c.starts_with("outside:")));
+            let busy = self.procs.values().filter(|p| p.owner.is_container());
             let count = u64::try_from(busy.count()).unwrap_or(u64::MAX).max(1);
             let share = (limits::NODE_STEPS_PER_INSTANT / count)
                 .clamp(limits::MIN_STEPS_PER_INSTANT, limits::STEPS_PER_INSTANT);
@@ -241,7 +243,7 @@ impl State {
                 }
             }
         }
-        self.events.push(KernelEvent::Spawned { pid, container: proc.container.clone(), argv: proc.argv.clone() });
+        self.events.push(KernelEvent::Spawned { pid, owner: proc.owner.clone(), argv: proc.argv.clone() });
         self.procs.insert(pid, proc);
         self.bump();
         Ok(pid)
@@ -256,7 +258,7 @@ impl State {
         for fd in proc.fds.values() {
             self.close_fd(fd);
         }
-        if let Some(log) = proc.container.as_ref().and_then(|c| self.logs.get_mut(c)) {
+        if let Some(log) = proc.owner.container_id().and_then(|c| self.logs.get_mut(c)) {
             if !log.partial.is_empty() {
                 let text = std::mem::take(&mut log.partial);
                 let at = self.now;
@@ -279,12 +281,12 @@ impl State {
             !(client_gone && (c.response_done || server_gone))
         });
         let container_init = self.container_inits.remove(&pid);
-        self.events.push(KernelEvent::Exited { pid, container: proc.container.clone(), status, container_init });
+        self.events.push(KernelEvent::Exited { pid, owner: proc.owner.clone(), status, container_init });
         if container_init {
             let doomed: Vec<Pid> = self
                 .procs
                 .values()
-                .filter(|p| p.container.is_some() && p.container == proc.container)
+                .filter(|p| proc.owner.is_container() && p.owner == proc.owner)
                 .map(|p| p.pid)
                 .collect();
             for other in doomed {
@@ -330,8 +332,8 @@ impl State {
         let is_ns_init = proc.ns_pids.get(&proc.ns.pid) == Some(&1)
             && self.pid_ns.get(&proc.ns.pid).is_some_and(|n| n.parent.is_some());
         if is_ns_init && sig != SIGKILL && !proc.caught.contains(&sig) {
-            let container = proc.container.clone();
-            self.events.push(KernelEvent::SignalIgnored { pid, container, signal: sig });
+            let owner = proc.owner.clone();
+            self.events.push(KernelEvent::SignalIgnored { pid, owner, signal: sig });
             self.bump();
             return Ok(());
         }
@@ -340,8 +342,8 @@ impl State {
         if !proc.pending.contains(&sig) {
             proc.pending.push_back(sig);
         }
-        let container = proc.container.clone();
-        self.events.push(KernelEvent::Signaled { pid, container, signal: sig });
+        let owner = proc.owner.clone();
+        self.events.push(KernelEvent::Signaled { pid, owner, signal: sig });
         self.bump();
         Ok(())
     }
@@ -574,7 +576,7 @@ pub struct SpawnSpec {
     pub cwd: String,
     pub ns: NsSet,
     pub fds: LiteMap<i32, Fd>,
-    pub container: Option<String>,
+    pub owner: Owner,
     pub parent: Pid,
     pub uid: u32,
     /// The first process of a container.
@@ -621,8 +623,8 @@ impl Sys {
         self.proc_mut(|p| p.uid = uid);
     }
 
-    pub fn container(&self) -> Option<String> {
-        self.proc(|p| p.container.clone()).flatten()
+    pub fn owner(&self) -> Owner {
+        self.proc(|p| p.owner.clone()).unwrap_or(Owner::Node)
     }
 
     /// The interpreter nesting of this process (see [`Process::nesting`]).
@@ -698,15 +700,10 @@ impl Sys {
             }
         };
         if is_volume(&r.label) {
-            let container = self.container();
+            let owner = self.owner();
             let abs = fs::normalize(&self.cwd(), path);
             self.with(|s| {
-                s.events.push(KernelEvent::VolumeRead {
-                    container,
-                    volume: r.label.clone(),
-                    path: abs,
-                    bytes: data.len(),
-                })
+                s.events.push(KernelEvent::VolumeRead { owner, volume: r.label.clone(), path: abs, bytes: data.len() })
             });
         }
         Ok(data)
@@ -765,15 +762,10 @@ impl Sys {
             s.disk_used = (s.disk_used + existing.len() + new_entry).saturating_sub(old_len);
             result
         })?;
-        let container = self.container();
+        let owner = self.owner();
         self.with(|s| {
             if is_volume(&r.label) {
-                s.events.push(KernelEvent::VolumeWrite {
-                    container,
-                    volume: r.label.clone(),
-                    path: abs,
-                    bytes: written,
-                });
+                s.events.push(KernelEvent::VolumeWrite { owner, volume: r.label.clone(), path: abs, bytes: written });
             }
             s.bump();
         });
@@ -1175,8 +1167,8 @@ impl Sys {
     /// Starts a child: resolves `argv[0]` on `PATH` in this process's mount
     /// namespace and runs the program the file stands for.
     pub fn spawn(&self, argv: Vec<String>, fds: LiteMap<i32, Fd>, env: LiteMap<String, String>) -> Result<Pid, Errno> {
-        let (ns, cwd, container, uid) =
-            self.proc(|p| (p.ns, p.cwd.clone(), p.container.clone(), p.uid)).ok_or(Errno::NoSuchProcess)?;
+        let (ns, cwd, owner, uid) =
+            self.proc(|p| (p.ns, p.cwd.clone(), p.owner.clone(), p.uid)).ok_or(Errno::NoSuchProcess)?;
         let now = self.now();
         self.proc_mut(|p| {
             if p.steps_at != now {
@@ -1185,7 +1177,7 @@ impl Sys {
             }
             p.steps += limits::SPAWN_STEPS;
         });
-        self.spawn_with(SpawnSpec { argv, env, cwd, ns, fds, container, parent: self.pid, uid, container_init: false })
+        self.spawn_with(SpawnSpec { argv, env, cwd, ns, fds, owner, parent: self.pid, uid, container_init: false })
     }
 
     /// The executable a command name stands for, searched on `PATH`.
@@ -1264,7 +1256,7 @@ impl Sys {
             cwd: spec.cwd.clone(),
             uid: spec.uid,
             fds: spec.fds.clone(),
-            container: spec.container.clone(),
+            owner: spec.owner.clone(),
             caught: BTreeSet::new(),
             pending: VecDeque::new(),
             wake_at: None,
@@ -1334,7 +1326,6 @@ impl Sys {
                     ppid: s.pid_in(p.ppid, ns).unwrap_or(0),
                     uid: p.uid,
                     cmdline: p.cmdline(),
-                    container: p.container.clone(),
                 })
             })
             .collect();
@@ -1403,7 +1394,7 @@ impl Sys {
 
     pub fn listen(&self, port: u16) -> Result<(), Errno> {
         let pid = self.pid;
-        let container = self.container();
+        let owner = self.owner();
         self.with(|s| {
             let ns = s.procs.get(&pid).ok_or(Errno::NoSuchProcess)?.ns.net;
             let netns = s.net.namespaces.get_mut(&ns).ok_or(Errno::HostUnreach)?;
@@ -1411,7 +1402,7 @@ impl Sys {
                 return Err(Errno::Exist);
             }
             netns.listeners.insert(port, Listener { pid, queue: VecDeque::new() });
-            s.events.push(KernelEvent::Listening { pid, container, port });
+            s.events.push(KernelEvent::Listening { pid, owner, port });
             s.bump();
             Ok(())
         })
@@ -1467,7 +1458,7 @@ impl Sys {
     /// Connects to `host:port` and sends `request`; returns the connection.
     pub fn connect(&self, host: &str, port: u16, request: Vec<u8>) -> Result<u64, Errno> {
         let pid = self.pid;
-        let client_container = self.container();
+        let client = self.owner();
         self.with(|s| {
             let from = s.procs.get(&pid).ok_or(Errno::NoSuchProcess)?.ns.net;
             let ip = s.net.resolve(host).ok_or(Errno::HostUnreach)?;
@@ -1497,14 +1488,8 @@ impl Sys {
             if let Some(l) = s.net.namespaces.get_mut(&target).and_then(|n| n.listeners.get_mut(&port)) {
                 l.queue.push_back(id);
             }
-            let server_container = s.procs.get(&listener).and_then(|p| p.container.clone());
-            s.events.push(KernelEvent::Connected {
-                from: client_container,
-                to: server_container,
-                ip,
-                port,
-                same_netns: from == target,
-            });
+            let server = s.procs.get(&listener).map_or(Owner::Node, |p| p.owner.clone());
+            s.events.push(KernelEvent::Connected { from: client, to: server, ip, port, same_netns: from == target });
             s.bump();
             Ok(id)
         })
@@ -1521,8 +1506,8 @@ impl Sys {
             if let Some(c) = s.net.conns.get_mut(&conn) {
                 c.response = response;
                 c.response_done = true;
-                let from = s.procs.get(&c.client).and_then(|p| p.container.clone());
-                let to = s.procs.get(&c.server).and_then(|p| p.container.clone());
+                let from = s.procs.get(&c.client).map_or(Owner::Node, |p| p.owner.clone());
+                let to = s.procs.get(&c.server).map_or(Owner::Node, |p| p.owner.clone());
                 let port = c.port;
                 let client_gone = !s.procs.contains_key(&c.client);
                 s.events.push(KernelEvent::Responded { from, to, port, summary: summary.to_string() });
@@ -1608,7 +1593,6 @@ pub struct ProcessInfo {
     pub ppid: Pid,
     pub uid: u32,
     pub cmdline: String,
-    pub container: Option<String>,
 }
 
 /// The descriptor a path stands for when written: `/dev/stdout`,

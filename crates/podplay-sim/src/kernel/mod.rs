@@ -106,6 +106,36 @@ impl NsSet {
     }
 }
 
+/// Whom a process belongs to: what the trace names it after, and whose CPU
+/// budget and log it uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// The node's own processes (init, containerd, the kubelet).
+    Node,
+    /// A container's or a Pod sandbox's processes, by runtime id.
+    Container(String),
+    /// A host outside the cluster (the log store, a web site), by host name.
+    Outside(String),
+}
+
+impl Owner {
+    /// The runtime id of the container (or sandbox) the process runs in.
+    pub fn container_id(&self) -> Option<&str> {
+        match self {
+            Owner::Container(id) => Some(id),
+            Owner::Node | Owner::Outside(_) => None,
+        }
+    }
+
+    pub fn is_container(&self) -> bool {
+        matches!(self, Owner::Container(_))
+    }
+
+    pub fn is_outside(&self) -> bool {
+        matches!(self, Owner::Outside(_))
+    }
+}
+
 /// Where a file descriptor points.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fd {
@@ -158,8 +188,7 @@ pub struct Process {
     pub cwd: String,
     pub uid: u32,
     pub fds: LiteMap<i32, Fd>,
-    /// The container (runtime id) it belongs to; `None` for node processes.
-    pub container: Option<String>,
+    pub owner: Owner,
     /// Signals with a handler (`trap`): they queue instead of killing.
     pub caught: BTreeSet<i32>,
     /// Signals sent but not yet handled.
