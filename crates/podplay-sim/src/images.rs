@@ -256,6 +256,6 @@ mod tests {
         assert_eq!(lookup("nginx:1.27").unwrap().reference, "docker.io/library/nginx:1.27");
         assert!(lookup("nginx:nope").is_none());
         assert!(!lookup("redis:7").unwrap().known);
-        assert!(lookup("geektime/sample:v2").unwrap().tree.nodes.contains_key("/sample.war"));
+        assert!(lookup("geektime/sample:v2").unwrap().tree.contains("/sample.war"));
     }
 }

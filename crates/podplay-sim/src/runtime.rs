@@ -15,9 +15,8 @@ use podplay_core::quote::go_quote;
 use podplay_core::time::{SimDuration, SimTime};
 
 use crate::images::{self, Image, PAUSE_IMAGE};
-use crate::kernel::exec::{KernelEvent, NODE_STORE, SpawnSpec};
-use crate::kernel::fs::{self, Mount, MountTable};
-use crate::kernel::net::Interface;
+use crate::kernel::exec::{KernelEvent, NODE_STORE, ResponseState, SpawnSpec};
+use crate::kernel::fs::{self, Mount};
 use crate::kernel::{Fd, Kernel, NsSet, Owner, Pid, SIGKILL, SIGTERM, Store};
 use crate::trace::{Actor, StepKind, Tracer};
 
@@ -204,10 +203,8 @@ impl Runtime {
             CriCall::RemovePodSandbox { sandbox_id } => {
                 if let Some(sb) = self.sandboxes.remove(&sandbox_id) {
                     // Container records stay: their logs remain readable in the simulator.
-                    let state = kernel.state.clone();
-                    let mut s = state.borrow_mut();
                     if !sb.config.host_network {
-                        s.net.namespaces.remove(&sb.ns.net);
+                        kernel.remove_net_ns(sb.ns.net);
                     }
                     tracer.step(
                         now,
@@ -244,14 +241,7 @@ impl Runtime {
                 let reply = match sys.connect(&host, port, Vec::new()) {
                     Ok(conn) => {
                         // A bare connect: the server's accept queue sees it; drop it.
-                        let state = kernel.state.clone();
-                        let mut s = state.borrow_mut();
-                        s.net.conns.remove(&conn);
-                        for ns in s.net.namespaces.iter_mut().map(|(_, v)| v) {
-                            for l in ns.listeners.iter_mut().map(|(_, v)| v) {
-                                l.queue.retain(|c| *c != conn);
-                            }
-                        }
+                        kernel.drop_connection(conn);
                         CriReply::Connected
                     }
                     Err(_) => {
@@ -278,32 +268,8 @@ impl Runtime {
                     c.state = ContainerState::Exited(code);
                     let id = c.id.clone();
                     let name = c.name.clone();
-                    let termination_message = {
-                        let s = kernel.state.borrow();
-                        match s.stores.get(NODE_STORE).and_then(|st| st.nodes.get(&c.termination_log)) {
-                            Some(crate::kernel::FsNode::File { data, .. }) => {
-                                String::from_utf8_lossy(&data[..data.len().min(4096)]).into_owned()
-                            }
-                            _ => String::new(),
-                        }
-                    };
-                    let log_tail = {
-                        let s = kernel.state.borrow();
-                        s.logs.get(&id).map(|l| {
-                            let lines: Vec<&str> = l.lines.iter().rev().take(80).map(|l| l.text.as_str()).collect();
-                            let mut text: String = lines.into_iter().rev().map(|l| format!("{l}\n")).collect();
-                            if text.len() > 2048 {
-                                // The last 2048 bytes, from a character boundary.
-                                let mut cut = text.len() - 2048;
-                                while !text.is_char_boundary(cut) {
-                                    cut += 1;
-                                }
-                                text = text[cut..].to_string();
-                            }
-                            text
-                        })
-                    }
-                    .unwrap_or_default();
+                    let termination_message = kernel.termination_message(&c.termination_log);
+                    let log_tail = kernel.container_log_tail(&id, 80, 2048).unwrap_or_default();
                     tracer.step(
                         now,
                         Actor::Runtime,
@@ -335,15 +301,15 @@ impl Runtime {
                     self.replies.push((call, CriReply::Pulled { size_bytes: size, took: now.since(started) }));
                 }
                 Pending::Exec { call, pid, capture, deadline, command_text } => {
-                    let status = kernel.state.borrow_mut().exited.remove(&pid);
+                    let status = kernel.try_wait(pid);
                     match status {
                         Some(status) => {
-                            let output = take_capture(kernel, capture);
+                            let output = kernel.take_capture(capture);
                             self.replies.push((call, CriReply::Exec { exit_code: status.code(), output }));
                         }
                         None if now >= deadline => {
-                            let _ = kernel.state.borrow_mut().signal(pid, SIGKILL);
-                            let _ = take_capture(kernel, capture);
+                            let _ = kernel.signal(pid, SIGKILL);
+                            let _ = kernel.take_capture(capture);
                             self.replies.push((
                                 call,
                                 CriReply::Error { message: format!("command {} timed out", go_quote(&command_text)) },
@@ -360,7 +326,7 @@ impl Runtime {
                     match state {
                         Some((ContainerState::Running, Some(pid))) => {
                             if now >= kill_at && !killed {
-                                let _ = kernel.state.borrow_mut().signal(pid, SIGKILL);
+                                let _ = kernel.signal(pid, SIGKILL);
                                 tracer.step(
                                     now,
                                     Actor::Runtime,
@@ -376,42 +342,28 @@ impl Runtime {
                     }
                 }
                 Pending::StopSandbox { call, sandbox } => {
-                    let alive = self
-                        .sandboxes
-                        .get(&sandbox)
-                        .is_some_and(|sb| kernel.state.borrow().procs.contains_key(&sb.pause_pid));
+                    let alive = self.sandboxes.get(&sandbox).is_some_and(|sb| kernel.is_alive(sb.pause_pid));
                     if alive {
                         still.push(Pending::StopSandbox { call, sandbox });
                     } else {
                         self.replies.push((call, CriReply::Stopped));
                     }
                 }
-                Pending::Http { call, conn, deadline, url } => {
-                    let done = {
-                        let s = kernel.state.borrow();
-                        s.net
-                            .conns
-                            .get(&conn)
-                            .map(|c| (c.response_done, c.response.clone(), s.procs.contains_key(&c.server)))
-                    };
-                    match done {
-                        Some((true, response, _)) => {
-                            kernel.state.borrow_mut().net.conns.remove(&conn);
-                            let (status, _) = crate::programs::http::parse_response(&response);
-                            self.replies.push((call, CriReply::Http { status }));
-                        }
-                        Some((false, _, alive)) if alive && now < deadline => {
-                            still.push(Pending::Http { call, conn, deadline, url })
-                        }
-                        _ => {
-                            kernel.state.borrow_mut().net.conns.remove(&conn);
-                            let message = format!(
-                                "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-                            );
-                            self.replies.push((call, CriReply::Error { message }));
-                        }
+                Pending::Http { call, conn, deadline, url } => match kernel.poll_response(conn) {
+                    ResponseState::Answered(response) => {
+                        kernel.close_connection(conn);
+                        let (status, _) = crate::programs::http::parse_response(&response);
+                        self.replies.push((call, CriReply::Http { status }));
                     }
-                }
+                    ResponseState::Waiting if now < deadline => still.push(Pending::Http { call, conn, deadline, url }),
+                    _ => {
+                        kernel.close_connection(conn);
+                        let message = format!(
+                            "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+                        );
+                        self.replies.push((call, CriReply::Error { message }));
+                    }
+                },
                 other => still.push(other),
             }
         }
@@ -432,57 +384,34 @@ impl Runtime {
         };
         let id = fake_digest(&format!("sandbox/{}/{attempt}", config.uid));
         let pod_dir = format!("/var/lib/kubelet/pods/{}", config.uid);
-        let state = kernel.state.clone();
-        let mut s = state.borrow_mut();
-        let host = s.host_ns;
+        let host = kernel.host_namespaces();
         let (net, ip) = if config.host_network {
             (host.net, self.node_ip.clone())
         } else {
             let ip = format!("{}.{}", self.pod_net_prefix, self.next_ip);
             self.next_ip = self.next_ip.wrapping_add(1).max(2);
-            let ns = s.new_net_ns(vec![
-                Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
-                Interface { name: "eth0".into(), ip: ip.clone(), mac: crate::kernel::exec::mac_for(&ip) },
-            ]);
+            let ns = kernel.new_net_ns(&ip);
             (ns, ip)
         };
-        let ipc = if config.host_ipc { host.ipc } else { s.new_ns_id() };
-        let uts = if config.host_network {
-            host.uts
-        } else {
-            let uts = s.new_ns_id();
-            s.hostnames.insert(uts, config.hostname.clone());
-            uts
-        };
-        let pid = if config.host_pid { host.pid } else { s.new_pid_ns(Some(host.pid)) };
-        let mnt = s.new_ns_id();
+        let ipc = if config.host_ipc { host.ipc } else { kernel.new_ipc_ns() };
+        let uts = if config.host_network { host.uts } else { kernel.new_uts_ns(&config.hostname) };
+        let pid = if config.host_pid { host.pid } else { kernel.new_pid_ns(Some(host.pid)) };
         // The sandbox's own files, as containerd writes them.
         let sandbox_dir = format!("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/{id}");
-        let hostname_content = if config.host_network {
-            s.hostnames.get(&host.uts).cloned().unwrap_or_default()
-        } else {
-            config.hostname.clone()
-        };
-        let node = &mut s.stores[NODE_STORE];
-        node.mkdir_all(&format!("{pod_dir}/volumes"));
-        node.put(&format!("{sandbox_dir}/hostname"), format!("{hostname_content}\n").as_bytes(), 0o644);
-        node.put(&format!("{sandbox_dir}/resolv.conf"), config.resolv_conf.as_bytes(), 0o644);
+        let hostname_content = if config.host_network { kernel.node_hostname() } else { config.hostname.clone() };
+        kernel.make_node_dir(&format!("{pod_dir}/volumes"));
+        kernel.write_node_file(&format!("{sandbox_dir}/hostname"), format!("{hostname_content}\n").as_bytes(), 0o644);
+        kernel.write_node_file(&format!("{sandbox_dir}/resolv.conf"), config.resolv_conf.as_bytes(), 0o644);
         let pause = images::lookup(PAUSE_IMAGE).ok_or("no pause image")?;
-        let rootfs = s.new_store(pause.tree.clone());
-        s.mount_ns.insert(
-            mnt,
-            MountTable {
-                mounts: vec![Mount {
-                    target: "/".into(),
-                    store: rootfs,
-                    source: "/".into(),
-                    read_only: true,
-                    label: "rootfs".into(),
-                }],
-            },
-        );
+        let rootfs = kernel.new_store(pause.tree.clone());
+        let mnt = kernel.new_mount_ns(vec![Mount {
+            target: "/".into(),
+            store: rootfs,
+            source: "/".into(),
+            read_only: true,
+            label: "rootfs".into(),
+        }]);
         let ns = NsSet { net, ipc, uts, pid, mnt };
-        drop(s);
         let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, Fd::Log { container: id.clone(), stderr: false });
@@ -524,8 +453,7 @@ impl Runtime {
 
     /// The containerd shim (or containerd itself) parents container processes.
     fn shim_parent(&self, kernel: &Kernel) -> Pid {
-        let s = kernel.state.borrow();
-        s.procs.values().find(|p| p.argv.first().is_some_and(|a| a.ends_with("containerd"))).map_or(1, |p| p.pid)
+        kernel.pidof("containerd").unwrap_or(1)
     }
 
     fn create_container(
@@ -546,9 +474,7 @@ impl Runtime {
             let args = if config.args.is_empty() { image.cmd.clone() } else { config.args.clone() };
             image.entrypoint.iter().cloned().chain(args).collect()
         };
-        let state = kernel.state.clone();
-        let mut s = state.borrow_mut();
-        let rootfs = s.new_store(image.tree.clone());
+        let rootfs = kernel.new_store(image.tree.clone());
         let mut mounts = vec![Mount {
             target: "/".into(),
             store: rootfs,
@@ -558,28 +484,27 @@ impl Runtime {
         }];
         let sandbox_dir = format!("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/{}", sandbox.id);
         let termination_log = format!("{}/containers/{}/{}", sandbox.pod_dir, config.name, &fake_digest(&id)[..8]);
-        s.stores[NODE_STORE].put(&termination_log, b"", 0o666);
+        kernel.write_node_file(&termination_log, b"", 0o666);
         let mut described = Vec::new();
         for m in &config.mounts {
             match &m.source {
                 MountSource::NodePath { path, create, volume } => {
-                    let node = &mut s.stores[NODE_STORE];
-                    let exists = node.nodes.contains_key(path);
+                    let exists = kernel.node_path_exists(path);
                     match create {
                         HostPathCreate::MustExist if !exists => {
                             return Err(format!(
                                 "failed to generate container spec: hostPath type check failed: {path} does not exist"
                             ));
                         }
-                        HostPathCreate::File if !exists => node.put(path, b"", 0o644),
-                        _ if !exists => node.mkdir_all(path),
+                        HostPathCreate::File if !exists => kernel.write_node_file(path, b"", 0o644),
+                        _ if !exists => kernel.make_node_dir(path),
                         _ => {}
                     }
                     let source = match &m.sub_path {
                         Some(sub) => {
                             let full = fs::join(path, sub);
-                            if !node.nodes.contains_key(&full) {
-                                node.mkdir_all(&full);
+                            if !kernel.node_path_exists(&full) {
+                                kernel.make_node_dir(&full);
                             }
                             full
                         }
@@ -600,7 +525,7 @@ impl Runtime {
                     });
                 }
                 MountSource::KubeletFile { path, content } => {
-                    s.stores[NODE_STORE].put(path, content.as_bytes(), 0o644);
+                    kernel.write_node_file(path, content.as_bytes(), 0o644);
                     described.push(format!("{} → {path} (kubelet-managed)", m.container_path));
                     let label = if m.container_path == "/etc/hosts" { "etc-hosts" } else { "kubelet-file" };
                     mounts.push(Mount {
@@ -641,17 +566,15 @@ impl Runtime {
         // Mount points must exist in the image's tree to be listed.
         for m in mounts.iter().skip(1) {
             let parent = fs::parent(&m.target);
-            s.stores[rootfs].mkdir_all(&parent);
+            kernel.make_store_dir(rootfs, &parent);
         }
-        let mnt = s.new_ns_id();
-        s.mount_ns.insert(mnt, MountTable { mounts });
+        let mnt = kernel.new_mount_ns(mounts);
         let pid_ns = if sandbox.config.host_pid || sandbox.config.share_process_namespace {
             sandbox.ns.pid
         } else {
-            let host_pid = s.host_ns.pid;
-            s.new_pid_ns(Some(host_pid))
+            let host_pid = kernel.host_namespaces().pid;
+            kernel.new_pid_ns(Some(host_pid))
         };
-        drop(s);
         let mut detail = format!(
             "created container {} ({}) from {}: command {}",
             config.name,
@@ -712,11 +635,7 @@ impl Runtime {
         fds.insert(2, Fd::Log { container: id.to_string(), stderr: true });
         let cwd = c.config.working_dir.clone().filter(|w| !w.is_empty()).unwrap_or_else(|| c.image.working_dir.clone());
         if c.config.working_dir.is_some() {
-            let state = kernel.state.clone();
-            let mut s = state.borrow_mut();
-            if let Some(r) = s.mount_ns.get(&c.mnt_ns).and_then(|t| t.resolve(&cwd)) {
-                s.stores[r.store].mkdir_all(&r.path);
-            }
+            kernel.make_dir_in_mount_ns(c.mnt_ns, &cwd);
         }
         let parent = self.shim_parent(kernel);
         let spawned = kernel.spawn(SpawnSpec {
@@ -746,8 +665,7 @@ impl Runtime {
             }
         };
         let (ns_pid, ns_text) = {
-            let s = kernel.state.borrow();
-            let ns_pid = s.pid_in(pid, c.pid_ns).unwrap_or(pid);
+            let ns_pid = kernel.pid_in(pid, c.pid_ns).unwrap_or(pid);
             let joined = if sandbox.config.host_network {
                 "the node's net and uts".to_string()
             } else {
@@ -813,15 +731,8 @@ impl Runtime {
             return;
         };
         let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
-        let (capture, write) = {
-            let state = kernel.state.clone();
-            let mut s = state.borrow_mut();
-            let id = s.next_pipe;
-            s.next_pipe += 1;
-            s.pipes.insert(id, crate::kernel::Pipe { buffer: Default::default(), writers: 0, readers: 1 });
-            (id, Fd::Pipe { id, write: true })
-        };
-        let env = kernel.state.borrow().procs.get(&init).map(|p| p.env.clone()).unwrap_or_default();
+        let (capture, write) = kernel.open_capture_pipe();
+        let env = kernel.sys_for(init).env();
         let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, write.clone());
@@ -847,7 +758,7 @@ impl Runtime {
                 command_text: command.join(" "),
             }),
             Err(e) => {
-                let _ = take_capture(kernel, capture);
+                let _ = kernel.take_capture(capture);
                 let what = command.first().cloned().unwrap_or_default();
                 let message = match e {
                     crate::kernel::exec::Errno::NoEnt => format!(
@@ -869,7 +780,7 @@ impl Runtime {
         match (c.state, c.init_pid) {
             (ContainerState::Running, Some(pid)) => {
                 let signal = c.image.stop_signal;
-                let _ = kernel.state.borrow_mut().signal(pid, signal);
+                let _ = kernel.signal(pid, signal);
                 tracer.step(
                     now,
                     Actor::Runtime,
@@ -903,12 +814,10 @@ impl Runtime {
             .filter(|c| c.sandbox == id && c.state == ContainerState::Running)
             .filter_map(|c| c.init_pid)
             .collect();
-        let mut s = kernel.state.borrow_mut();
         for pid in remaining {
-            let _ = s.signal(pid, SIGKILL);
+            let _ = kernel.signal(pid, SIGKILL);
         }
-        let _ = s.signal(pause, SIGTERM);
-        drop(s);
+        let _ = kernel.signal(pause, SIGTERM);
         tracer.step(
             now,
             Actor::Runtime,
@@ -921,12 +830,6 @@ impl Runtime {
     pub fn container_by_name(&self, name: &str) -> Option<&Container> {
         self.containers.values().filter(|c| c.name == name).max_by_key(|c| c.config.attempt)
     }
-}
-
-fn take_capture(kernel: &mut Kernel, id: u64) -> String {
-    let mut s = kernel.state.borrow_mut();
-    let data: Vec<u8> = s.pipes.remove(&id).map(|p| p.buffer.into_iter().collect()).unwrap_or_default();
-    String::from_utf8_lossy(&data).into_owned()
 }
 
 /// The first 13 characters of an id, as `crictl` shows them.

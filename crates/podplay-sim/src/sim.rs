@@ -19,8 +19,7 @@ use podplay_core::scheduler::{self, ScheduleOutcome};
 use podplay_core::time::{SimDuration, SimTime};
 
 use crate::kernel::exec::{KernelEvent, SpawnSpec, executable};
-use crate::kernel::net::Interface;
-use crate::kernel::{Fd, Kernel, NsSet, Owner, Pid};
+use crate::kernel::{Fd, Kernel, Mount, NsSet, Owner, Pid, Store};
 use crate::runtime::{Runtime, node_root};
 use crate::trace::{Actor, Flow, StepKind, Tracer};
 
@@ -406,7 +405,7 @@ impl Simulation {
                 n.kubelet.handle_exit(exit, now);
             }
             // The runtime may have signalled processes (a stop, a SIGKILL).
-            if !n.kernel.state.borrow().events.is_empty() {
+            if n.kernel.has_events() {
                 progressed = true;
             }
             if !progressed {
@@ -478,7 +477,7 @@ impl Simulation {
         let Some(pid) = n.runtime.container_by_name(name).and_then(|c| c.init_pid) else {
             return false;
         };
-        let ok = n.kernel.state.borrow_mut().signal(pid, signal).is_ok();
+        let ok = n.kernel.signal(pid, signal).is_ok();
         self.tracer.step(
             self.now,
             Actor::Kernel,
@@ -539,9 +538,7 @@ impl Simulation {
             n.runtime.containers.values().filter(|c| c.name == container).collect();
         instances.sort_by_key(|c| c.config.attempt);
         let c = if previous { instances.iter().rev().nth(1)? } else { instances.last()? };
-        let s = n.kernel.state.borrow();
-        let log = s.logs.get(&c.id)?;
-        Some(log.lines.iter().map(|l| format!("{}\n", l.text)).collect())
+        n.kernel.container_log(&c.id)
     }
 
     /// `ps ax` as the node sees it (`None`) or as a container sees it: the
@@ -552,7 +549,7 @@ impl Simulation {
             None => n.runtime.kubelet_pid,
             Some(name) => n.runtime.container_by_name(name)?.init_pid?,
         };
-        if !n.kernel.state.borrow().procs.contains_key(&pid) {
+        if !n.kernel.is_alive(pid) {
             return None;
         }
         let sys = n.kernel.sys_for(pid);
@@ -569,10 +566,7 @@ impl Simulation {
 
     /// Documents the outside log store received.
     pub fn outside_store(&self) -> Vec<String> {
-        self.node
-            .as_ref()
-            .map(|n| n.kernel.state.borrow().outside_store.iter().map(|(_, d)| d.clone()).collect())
-            .unwrap_or_default()
+        self.node.as_ref().map(|n| n.kernel.outside_store_documents()).unwrap_or_default()
     }
 
     pub fn nodes(&self) -> &[Node] {
@@ -606,7 +600,7 @@ fn boot_node(node: &Node, pod: Pod, tracer: &mut Tracer, now: SimTime) -> NodeSi
     root.put("/etc/hosts", hosts.as_bytes(), 0o644);
     root.put("/etc/resolv.conf", cluster::NODE_RESOLV_CONF.as_bytes(), 0o644);
     let mut kernel = Kernel::new(crate::programs::resolve, root, &name, &ip);
-    let host = kernel.state.borrow().host_ns;
+    let host = kernel.host_namespaces();
     let mut spawn_node = |argv: &[&str], parent: Pid| -> Pid {
         let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
@@ -690,35 +684,23 @@ fn start_outside_world(kernel: &mut Kernel) {
 /// A host outside the cluster, in its own namespaces, running `program`.
 fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], path: &str) {
     let ns = {
-        let state = kernel.state.clone();
-        let mut s = state.borrow_mut();
-        let net = s.new_net_ns(vec![
-            Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
-            Interface { name: "eth0".into(), ip: ip.into(), mac: crate::kernel::exec::mac_for(ip) },
-        ]);
+        let net = kernel.new_net_ns(ip);
         for name in names {
-            s.net.dns.insert((*name).into(), ip.into());
+            kernel.add_dns_name(name, ip);
         }
-        let pid = s.new_pid_ns(None);
-        let mut store = crate::kernel::Store::new();
+        let pid = kernel.new_pid_ns(None);
+        let mut store = Store::new();
         store.put(path, &executable(program), 0o755);
-        let root = s.new_store(store);
-        let mnt = s.new_ns_id();
-        s.mount_ns.insert(
-            mnt,
-            crate::kernel::MountTable {
-                mounts: vec![crate::kernel::fs::Mount {
-                    target: "/".into(),
-                    store: root,
-                    source: "/".into(),
-                    read_only: false,
-                    label: "rootfs".into(),
-                }],
-            },
-        );
-        let ipc = s.new_ns_id();
-        let uts = s.new_ns_id();
-        s.hostnames.insert(uts, names.first().copied().unwrap_or(program).into());
+        let root = kernel.new_store(store);
+        let mnt = kernel.new_mount_ns(vec![Mount {
+            target: "/".into(),
+            store: root,
+            source: "/".into(),
+            read_only: false,
+            label: "rootfs".into(),
+        }]);
+        let ipc = kernel.new_ipc_ns();
+        let uts = kernel.new_uts_ns(names.first().copied().unwrap_or(program));
         NsSet { net, ipc, uts, pid, mnt }
     };
     let mut fds = LiteMap::new();

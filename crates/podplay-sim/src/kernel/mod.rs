@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, VecDeque};
 use podplay_core::time::SimTime;
 
 pub use exec::{Kernel, Program, Sys};
-pub use fs::{FsNode, MountTable, Store, StoreId};
+pub use fs::{Mount, Store, StoreId};
 
 pub type Pid = u32;
 pub type NsId = u64;
@@ -177,53 +177,53 @@ impl ExitStatus {
 }
 
 #[derive(Clone, Debug)]
-pub struct Process {
-    pub pid: Pid,
-    pub ppid: Pid,
-    pub ns: NsSet,
+struct Process {
+    pid: Pid,
+    ppid: Pid,
+    ns: NsSet,
     /// The PID this process has in each PID namespace it is visible in.
-    pub ns_pids: LiteMap<NsId, Pid>,
-    pub argv: Vec<String>,
-    pub env: LiteMap<String, String>,
-    pub cwd: String,
-    pub uid: u32,
-    pub fds: LiteMap<i32, Fd>,
-    pub owner: Owner,
+    ns_pids: LiteMap<NsId, Pid>,
+    argv: Vec<String>,
+    env: LiteMap<String, String>,
+    cwd: String,
+    uid: u32,
+    fds: LiteMap<i32, Fd>,
+    owner: Owner,
     /// Signals with a handler (`trap`): they queue instead of killing.
-    pub caught: BTreeSet<i32>,
+    caught: BTreeSet<i32>,
     /// Signals sent but not yet handled.
-    pub pending: VecDeque<i32>,
+    pending: VecDeque<i32>,
     /// Sleeping until then.
-    pub wake_at: Option<SimTime>,
+    wake_at: Option<SimTime>,
     /// Steps used at the current instant (the CPU budget).
-    pub steps: u64,
-    pub steps_at: SimTime,
+    steps: u64,
+    steps_at: SimTime,
     /// How deep the shell's interpreter is nested in this process. A
     /// program `exec` starts runs inside the caller's Rust future, so an
     /// exec'd shell goes on counting from its caller's depth.
-    pub nesting: usize,
+    nesting: usize,
 }
 
 impl Process {
     /// The command line as `ps` shows it.
-    pub fn cmdline(&self) -> String {
+    fn cmdline(&self) -> String {
         self.argv.join(" ")
     }
 }
 
 /// One PID namespace.
 #[derive(Clone, Debug)]
-pub struct PidNs {
-    pub parent: Option<NsId>,
-    pub next: Pid,
+struct PidNs {
+    parent: Option<NsId>,
+    next: Pid,
 }
 
 /// A pipe's buffer and ends.
 #[derive(Clone, Debug, Default)]
-pub struct Pipe {
-    pub buffer: VecDeque<u8>,
-    pub writers: u32,
-    pub readers: u32,
+struct Pipe {
+    buffer: VecDeque<u8>,
+    writers: u32,
+    readers: u32,
 }
 
 /// Limits that keep every simulation bounded.
@@ -269,16 +269,16 @@ pub mod limits {
 
 /// A log line of a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogLine {
-    pub at: SimTime,
-    pub stderr: bool,
-    pub text: String,
+struct LogLine {
+    at: SimTime,
+    stderr: bool,
+    text: String,
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct ContainerLog {
-    pub lines: VecDeque<LogLine>,
-    pub partial: String,
-    pub bytes: usize,
-    pub dropped: u64,
+struct ContainerLog {
+    lines: VecDeque<LogLine>,
+    partial: String,
+    bytes: usize,
+    dropped: u64,
 }
