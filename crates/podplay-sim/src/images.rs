@@ -9,7 +9,7 @@
 //! stand-in process (and says so).
 
 use crate::kernel::Store;
-use crate::kernel::exec::executable;
+use crate::kernel::executable;
 use crate::programs::{busybox::APPLETS, nginx, tomcat::WAR_MAGIC};
 
 #[derive(Clone, Debug)]

@@ -15,9 +15,9 @@ use podplay_core::quote::go_quote;
 use podplay_core::time::{SimDuration, SimTime};
 
 use crate::images::{self, Image, PAUSE_IMAGE};
-use crate::kernel::exec::{KernelEvent, NODE_STORE, ResponseState, SpawnSpec};
+use crate::kernel::exec::{KernelEvent, NODE_STORE, SpawnSpec};
 use crate::kernel::fs::{self, Mount};
-use crate::kernel::{Fd, Kernel, NsSet, Owner, Pid, SIGKILL, SIGTERM, Store};
+use crate::kernel::{Fd, Kernel, NsSet, Owner, Pid, ResponseState, SIGKILL, SIGTERM, Store};
 use crate::trace::{Actor, StepKind, Tracer};
 
 /// A created sandbox.

@@ -7,18 +7,38 @@
 //! every runnable process, in PID order, until none can make progress; then
 //! time may move to the next wake-up. Nothing here reads a real clock or
 //! starts a thread, so the same input always gives the same trace.
+//!
+//! The kernel's state (`state`) is private to this module. Programs reach
+//! it through [`Sys`], their system calls (`sys/`: files, `/proc`,
+//! descriptors and pipes, processes and signals, network); the container
+//! runtime and the simulation through [`Kernel`]: the executor (`exec`) and
+//! what containerd, runc and a CNI plugin would do on a node (`control`).
+//! Below them: the process table (`process_table`), starting programs
+//! (`spawn`), pipes, logs, filesystems (`fs`) and network namespaces (`net`).
 
+mod control;
+mod errno;
+mod events;
 pub mod exec;
 pub mod fs;
-pub mod net;
+mod log;
+mod net;
+mod pipe;
+mod process_table;
+mod spawn;
+mod state;
+mod sys;
 
-use litemap::LiteMap;
-use std::collections::{BTreeSet, VecDeque};
-
-use podplay_core::time::SimTime;
-
-pub use exec::{Kernel, Program, Sys};
+pub use control::{ResponseState, Usage};
+pub use errno::Errno;
+pub use events::KernelEvent;
+pub use exec::{Kernel, Task};
 pub use fs::{Mount, Store, StoreId};
+pub use net::Interface;
+pub use spawn::{Program, SpawnSpec, executable};
+pub use state::NODE_STORE;
+pub use sys::files::std_stream;
+pub use sys::{ProcessInfo, Sys};
 
 pub type Pid = u32;
 pub type NsId = u64;
@@ -176,56 +196,6 @@ impl ExitStatus {
     }
 }
 
-#[derive(Clone, Debug)]
-struct Process {
-    pid: Pid,
-    ppid: Pid,
-    ns: NsSet,
-    /// The PID this process has in each PID namespace it is visible in.
-    ns_pids: LiteMap<NsId, Pid>,
-    argv: Vec<String>,
-    env: LiteMap<String, String>,
-    cwd: String,
-    uid: u32,
-    fds: LiteMap<i32, Fd>,
-    owner: Owner,
-    /// Signals with a handler (`trap`): they queue instead of killing.
-    caught: BTreeSet<i32>,
-    /// Signals sent but not yet handled.
-    pending: VecDeque<i32>,
-    /// Sleeping until then.
-    wake_at: Option<SimTime>,
-    /// Steps used at the current instant (the CPU budget).
-    steps: u64,
-    steps_at: SimTime,
-    /// How deep the shell's interpreter is nested in this process. A
-    /// program `exec` starts runs inside the caller's Rust future, so an
-    /// exec'd shell goes on counting from its caller's depth.
-    nesting: usize,
-}
-
-impl Process {
-    /// The command line as `ps` shows it.
-    fn cmdline(&self) -> String {
-        self.argv.join(" ")
-    }
-}
-
-/// One PID namespace.
-#[derive(Clone, Debug)]
-struct PidNs {
-    parent: Option<NsId>,
-    next: Pid,
-}
-
-/// A pipe's buffer and ends.
-#[derive(Clone, Debug, Default)]
-struct Pipe {
-    buffer: VecDeque<u8>,
-    writers: u32,
-    readers: u32,
-}
-
 /// Limits that keep every simulation bounded.
 pub mod limits {
     /// Shell steps (commands, loop iterations) a process may take at one
@@ -265,20 +235,4 @@ pub mod limits {
     /// Most executor passes at one instant (a safety net; passes stop as
     /// soon as nothing changes).
     pub const PASSES: usize = 10_000;
-}
-
-/// A log line of a container.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct LogLine {
-    at: SimTime,
-    stderr: bool,
-    text: String,
-}
-
-#[derive(Clone, Debug, Default)]
-struct ContainerLog {
-    lines: VecDeque<LogLine>,
-    partial: String,
-    bytes: usize,
-    dropped: u64,
 }

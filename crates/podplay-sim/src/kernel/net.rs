@@ -91,3 +91,19 @@ impl Network {
         None
     }
 }
+
+/// A loopback and an `eth0` at `ip`: a Pod's or host's network interfaces.
+pub(super) fn loopback_and_eth0(ip: &str) -> Vec<Interface> {
+    vec![
+        Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
+        Interface { name: "eth0".into(), ip: ip.into(), mac: mac_for(ip) },
+    ]
+}
+
+/// A stable MAC address for an IP (`02:42:` + the IP's bytes), as the
+/// simulator's CNI hands them out.
+fn mac_for(ip: &str) -> String {
+    let bytes: Vec<u8> = ip.split('.').filter_map(|p| p.parse().ok()).collect();
+    let b = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", b(0), b(1), b(2), b(3))
+}

@@ -5,7 +5,7 @@ use podplay_core::time::SimDuration;
 
 use super::http::{parse_response, request};
 use super::{err, out, task};
-use crate::kernel::exec::{Errno, Sys, Task};
+use crate::kernel::{Errno, Sys, Task};
 use crate::kernel::{SIGTERM, fs, signal_name, signal_number};
 
 /// The applets this BusyBox has (each is a link to `/bin/busybox` in images).

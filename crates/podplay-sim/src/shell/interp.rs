@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::ast::*;
-use crate::kernel::exec::{Errno, Sys, std_stream};
+use crate::kernel::{Errno, Sys, std_stream};
 use crate::kernel::{Fd, Pid, fs, limits, signal_number};
 use crate::programs::busybox;
 
