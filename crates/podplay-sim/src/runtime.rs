@@ -862,7 +862,7 @@ pub fn node_root(hostname: &str, node_ip: &str) -> Store {
     s.put("/etc/hostname", format!("{hostname}\n").as_bytes(), 0o644);
     s.put("/etc/resolv.conf", b"nameserver 192.168.49.1\noptions edns0 trust-ad\nsearch .\n", 0o644);
     s.put("/bin/busybox", &crate::kernel::exec::executable("busybox"), 0o755);
-    for applet in crate::programs::busybox::APPLETS {
+    for applet in crate::programs::busybox::linked_applets() {
         s.put(&format!("/bin/{applet}"), &crate::kernel::exec::executable("busybox"), 0o755);
     }
     s.put("/sbin/init", &crate::kernel::exec::executable("node-daemon"), 0o755);
