@@ -9,8 +9,8 @@
 //! stand-in process (and says so).
 
 use crate::kernel::Store;
-use crate::kernel::exec::executable;
-use crate::programs::{busybox::APPLETS, nginx, tomcat::WAR_MAGIC};
+use crate::kernel::executable;
+use crate::programs::{busybox, nginx, tomcat::WAR_MAGIC};
 
 #[derive(Clone, Debug)]
 pub struct Image {
@@ -111,13 +111,6 @@ fn base_store() -> Store {
     s
 }
 
-fn with_applets(s: &mut Store, except: &[&str]) {
-    s.put("/bin/busybox", &executable("busybox"), 0o755);
-    for applet in APPLETS.iter().filter(|a| !except.contains(a)) {
-        s.put(&format!("/bin/{applet}"), &executable("busybox"), 0o755);
-    }
-}
-
 fn image(tree: Store, entrypoint: &[&str], cmd: &[&str], size_bytes: u64) -> Image {
     Image {
         reference: String::new(),
@@ -143,13 +136,13 @@ fn pause() -> Image {
 
 fn busybox_image() -> Image {
     let mut s = base_store();
-    with_applets(&mut s, &[]);
+    busybox::install(&mut s, &[]);
     image(s, &[], &["sh"], 2_155_996)
 }
 
 fn alpine() -> Image {
     let mut s = base_store();
-    with_applets(&mut s, &[]);
+    busybox::install(&mut s, &[]);
     s.put("/etc/alpine-release", b"3.21.0\n", 0o644);
     s.put("/etc/os-release", b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.0\n", 0o644);
     image(s, &[], &["/bin/sh"], 3_642_132)
@@ -159,7 +152,7 @@ fn alpine() -> Image {
 /// (procps, wget and iproute2 are not installed), as in the real ones.
 fn debian_store() -> Store {
     let mut s = base_store();
-    with_applets(&mut s, &["ps", "wget", "nslookup", "ip", "ifconfig", "netstat"]);
+    busybox::install(&mut s, &["ps", "wget", "nslookup", "ip", "ifconfig", "netstat"]);
     s.put("/bin/bash", &executable("busybox"), 0o755);
     s.put("/etc/debian_version", b"12.8\n", 0o644);
     s.put("/etc/os-release", b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n", 0o644);
@@ -233,7 +226,7 @@ fn geektime_tomcat() -> Image {
 /// The course's WAR image: busybox plus `/sample.war`.
 fn geektime_sample() -> Image {
     let mut s = base_store();
-    with_applets(&mut s, &[]);
+    busybox::install(&mut s, &[]);
     let war = format!(
         "{WAR_MAGIC}<html><head><title>Sample Application</title></head><body><h1>Sample \"Hello, World\" Application</h1><p>This is the home page for the sample web application, served by Tomcat from sample.war.</p></body></html>\n"
     );
@@ -254,7 +247,7 @@ fn fluent_bit() -> Image {
 
 fn generic(reference: &str) -> Image {
     let mut s = base_store();
-    with_applets(&mut s, &[]);
+    busybox::install(&mut s, &[]);
     s.put("/podplay-generic", &executable("generic"), 0o755);
     let mut i = image(s, &["/podplay-generic"], &[], 50_000_000);
     i.env.push(("PODPLAY_IMAGE".into(), reference.to_string()));
@@ -272,6 +265,6 @@ mod tests {
         assert_eq!(lookup("nginx:1.27").unwrap().reference, "docker.io/library/nginx:1.27");
         assert!(lookup("nginx:nope").is_none());
         assert!(!lookup("redis:7").unwrap().known);
-        assert!(lookup("geektime/sample:v2").unwrap().tree.nodes.contains_key("/sample.war"));
+        assert!(lookup("geektime/sample:v2").unwrap().tree.contains("/sample.war"));
     }
 }

@@ -69,9 +69,7 @@ impl Simulation {
         let node = self.driver.runtime()?;
         let instances = node.containerd().instances(container);
         let c = if previous { instances.iter().rev().nth(1)? } else { instances.last()? };
-        let s = node.kernel().state.borrow();
-        let log = s.logs.get(&c.id)?;
-        Some(log.lines.iter().map(|l| format!("{}\n", l.text)).collect())
+        node.kernel().container_log(&c.id)
     }
 
     /// `ps ax` as the node sees it (`None`) or as a container sees it: the
@@ -82,7 +80,7 @@ impl Simulation {
             None => node.containerd().kubelet_pid(),
             Some(name) => node.containerd().container_by_name(name)?.init_pid?,
         };
-        if !node.kernel().state.borrow().procs.contains_key(&pid) {
+        if !node.kernel().is_alive(pid) {
             return None;
         }
         let sys = node.kernel().sys_for(pid);
@@ -99,8 +97,6 @@ impl Simulation {
 
     /// Documents the outside log store received.
     pub fn outside_store(&self) -> Vec<String> {
-        self.kernel()
-            .map(|k| k.state.borrow().outside_store.iter().map(|(_, d)| d.clone()).collect())
-            .unwrap_or_default()
+        self.kernel().map(Kernel::outside_store_documents).unwrap_or_default()
     }
 }

@@ -108,10 +108,10 @@ fn life(template: usize, script: &str, exec: &[String]) {
     let end = SimTime::ZERO + podplay_sim::sim::HORIZON + SimDuration::from_secs(120);
     assert!(sim.now() <= end, "ran until {}", sim.now());
     if let Some(kernel) = sim.kernel() {
-        let state = kernel.state.borrow();
-        assert!(state.procs.len() <= limits::PROCESSES, "{} processes", state.procs.len());
-        assert!(state.exited.len() <= limits::ZOMBIES, "{} zombies", state.exited.len());
-        assert!(state.disk_used <= limits::DISK_BYTES, "{} bytes on disk", state.disk_used);
+        let usage = kernel.usage();
+        assert!(usage.processes <= limits::PROCESSES, "{} processes", usage.processes);
+        assert!(usage.zombies <= limits::ZOMBIES, "{} zombies", usage.zombies);
+        assert!(usage.disk_bytes <= limits::DISK_BYTES, "{} bytes on disk", usage.disk_bytes);
     }
 }
 

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeMap;
 
-/// Index of a store in [`Filesystems::stores`].
+/// A store, by its place in the kernel's list of them.
 pub type StoreId = usize;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FsNode {
+pub(super) enum FsNode {
     Dir,
     File { data: Vec<u8>, mode: u32 },
 }
@@ -19,7 +19,7 @@ pub enum FsNode {
 /// One filesystem tree: absolute path → node. The root `/` always exists.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Store {
-    pub nodes: BTreeMap<String, FsNode>,
+    pub(super) nodes: BTreeMap<String, FsNode>,
 }
 
 impl Store {
@@ -27,6 +27,11 @@ impl Store {
         let mut nodes = BTreeMap::new();
         nodes.insert("/".to_string(), FsNode::Dir);
         Store { nodes }
+    }
+
+    /// Whether a file or directory exists at `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        self.nodes.contains_key(path)
     }
 
     /// Creates `path` and its missing parents as directories.
@@ -114,25 +119,25 @@ pub struct Mount {
 
 /// A mount namespace: a root mount and mounts over it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MountTable {
-    pub mounts: Vec<Mount>,
+pub(super) struct MountTable {
+    pub(super) mounts: Vec<Mount>,
 }
 
 /// A path resolved to a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resolved {
-    pub store: StoreId,
-    pub path: String,
-    pub read_only: bool,
+pub(super) struct Resolved {
+    pub(super) store: StoreId,
+    pub(super) path: String,
+    pub(super) read_only: bool,
     /// The mount's label (a volume name for volume mounts).
-    pub label: String,
-    pub mount_target: String,
+    pub(super) label: String,
+    pub(super) mount_target: String,
 }
 
 impl MountTable {
     /// The longest mount point that contains `path` (already absolute and
     /// normalized), and the path inside its store.
-    pub fn resolve(&self, path: &str) -> Option<Resolved> {
+    pub(super) fn resolve(&self, path: &str) -> Option<Resolved> {
         let mount = self
             .mounts
             .iter()

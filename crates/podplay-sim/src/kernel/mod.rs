@@ -7,18 +7,38 @@
 //! every runnable process, in PID order, until none can make progress; then
 //! time may move to the next wake-up. Nothing here reads a real clock or
 //! starts a thread, so the same input always gives the same trace.
+//!
+//! The kernel's state (`state`) is private to this module. Programs reach
+//! it through [`Sys`], their system calls (`sys/`: files, `/proc`,
+//! descriptors and pipes, processes and signals, network); the container
+//! runtime and the simulation through [`Kernel`]: the executor (`exec`) and
+//! what containerd, runc and a CNI plugin would do on a node (`control`).
+//! Below them: the process table (`process_table`), starting programs
+//! (`spawn`), pipes, logs, filesystems (`fs`) and network namespaces (`net`).
 
+mod control;
+mod errno;
+mod events;
 pub mod exec;
 pub mod fs;
-pub mod net;
+mod log;
+mod net;
+mod pipe;
+mod process_table;
+mod spawn;
+mod state;
+mod sys;
 
-use litemap::LiteMap;
-use std::collections::{BTreeSet, VecDeque};
-
-use podplay_core::time::SimTime;
-
-pub use exec::{Kernel, Program, Sys};
-pub use fs::{FsNode, MountTable, Store, StoreId};
+pub use control::{ResponseState, Usage};
+pub use errno::Errno;
+pub use events::KernelEvent;
+pub use exec::{Kernel, Task};
+pub use fs::{Mount, Store, StoreId};
+pub use net::Interface;
+pub use spawn::{Program, SpawnSpec, executable};
+pub use state::NODE_STORE;
+pub use sys::files::std_stream;
+pub use sys::{ProcessInfo, Sys};
 
 pub type Pid = u32;
 pub type NsId = u64;
@@ -106,6 +126,36 @@ impl NsSet {
     }
 }
 
+/// Whom a process belongs to: what the trace names it after, and whose CPU
+/// budget and log it uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// The node's own processes (init, containerd, the kubelet).
+    Node,
+    /// A container's or a Pod sandbox's processes, by runtime id.
+    Container(String),
+    /// A host outside the cluster (the log store, a web site), by host name.
+    Outside(String),
+}
+
+impl Owner {
+    /// The runtime id of the container (or sandbox) the process runs in.
+    pub fn container_id(&self) -> Option<&str> {
+        match self {
+            Owner::Container(id) => Some(id),
+            Owner::Node | Owner::Outside(_) => None,
+        }
+    }
+
+    pub fn is_container(&self) -> bool {
+        matches!(self, Owner::Container(_))
+    }
+
+    pub fn is_outside(&self) -> bool {
+        matches!(self, Owner::Outside(_))
+    }
+}
+
 /// Where a file descriptor points.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fd {
@@ -144,57 +194,6 @@ impl ExitStatus {
             ExitStatus::Signaled(s) => s.saturating_add(128),
         }
     }
-}
-
-#[derive(Clone, Debug)]
-pub struct Process {
-    pub pid: Pid,
-    pub ppid: Pid,
-    pub ns: NsSet,
-    /// The PID this process has in each PID namespace it is visible in.
-    pub ns_pids: LiteMap<NsId, Pid>,
-    pub argv: Vec<String>,
-    pub env: LiteMap<String, String>,
-    pub cwd: String,
-    pub uid: u32,
-    pub fds: LiteMap<i32, Fd>,
-    /// The container (runtime id) it belongs to; `None` for node processes.
-    pub container: Option<String>,
-    /// Signals with a handler (`trap`): they queue instead of killing.
-    pub caught: BTreeSet<i32>,
-    /// Signals sent but not yet handled.
-    pub pending: VecDeque<i32>,
-    /// Sleeping until then.
-    pub wake_at: Option<SimTime>,
-    /// Steps used at the current instant (the CPU budget).
-    pub steps: u64,
-    pub steps_at: SimTime,
-    /// How deep the shell's interpreter is nested in this process. A
-    /// program `exec` starts runs inside the caller's Rust future, so an
-    /// exec'd shell goes on counting from its caller's depth.
-    pub nesting: usize,
-}
-
-impl Process {
-    /// The command line as `ps` shows it.
-    pub fn cmdline(&self) -> String {
-        self.argv.join(" ")
-    }
-}
-
-/// One PID namespace.
-#[derive(Clone, Debug)]
-pub struct PidNs {
-    pub parent: Option<NsId>,
-    pub next: Pid,
-}
-
-/// A pipe's buffer and ends.
-#[derive(Clone, Debug, Default)]
-pub struct Pipe {
-    pub buffer: VecDeque<u8>,
-    pub writers: u32,
-    pub readers: u32,
 }
 
 /// Limits that keep every simulation bounded.
@@ -236,20 +235,4 @@ pub mod limits {
     /// Most executor passes at one instant (a safety net; passes stop as
     /// soon as nothing changes).
     pub const PASSES: usize = 10_000;
-}
-
-/// A log line of a container.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogLine {
-    pub at: SimTime,
-    pub stderr: bool,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct ContainerLog {
-    pub lines: VecDeque<LogLine>,
-    pub partial: String,
-    pub bytes: usize,
-    pub dropped: u64,
 }

@@ -17,50 +17,50 @@ pub struct Interface {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct NetNs {
-    pub interfaces: Vec<Interface>,
+pub(super) struct NetNs {
+    pub(super) interfaces: Vec<Interface>,
     /// Port → the listening process and its accept queue.
-    pub listeners: LiteMap<u16, Listener>,
+    pub(super) listeners: LiteMap<u16, Listener>,
 }
 
 impl NetNs {
     /// The next connection waiting on any port `pid` listens on.
-    pub fn pop_connection_for(&mut self, pid: Pid) -> Option<u64> {
+    pub(super) fn pop_connection_for(&mut self, pid: Pid) -> Option<u64> {
         self.listeners.iter_mut().map(|(_, l)| l).filter(|l| l.pid == pid).find_map(|l| l.queue.pop_front())
     }
 }
 
 #[derive(Clone, Debug)]
-pub struct Listener {
-    pub pid: Pid,
-    pub queue: VecDeque<u64>,
+pub(super) struct Listener {
+    pub(super) pid: Pid,
+    pub(super) queue: VecDeque<u64>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Conn {
-    pub client: Pid,
-    pub server: Pid,
-    pub client_ns: NsId,
-    pub to_ip: String,
-    pub port: u16,
-    pub request: Vec<u8>,
-    pub response: Vec<u8>,
-    pub response_done: bool,
+pub(super) struct Conn {
+    pub(super) client: Pid,
+    pub(super) server: Pid,
+    pub(super) client_ns: NsId,
+    pub(super) to_ip: String,
+    pub(super) port: u16,
+    pub(super) request: Vec<u8>,
+    pub(super) response: Vec<u8>,
+    pub(super) response_done: bool,
 }
 
 /// Network state of the whole node (and the outside world).
 #[derive(Clone, Debug, Default)]
-pub struct Network {
-    pub namespaces: LiteMap<NsId, NetNs>,
-    pub conns: LiteMap<u64, Conn>,
-    pub next_conn: u64,
+pub(super) struct Network {
+    pub(super) namespaces: LiteMap<NsId, NetNs>,
+    pub(super) conns: LiteMap<u64, Conn>,
+    pub(super) next_conn: u64,
     /// Names the cluster DNS answers (service names of the outside store…).
-    pub dns: LiteMap<String, String>,
+    pub(super) dns: LiteMap<String, String>,
 }
 
 impl Network {
     /// The namespace that owns `ip`, seen from `from` (loopback stays home).
-    pub fn namespace_of(&self, from: NsId, ip: &str) -> Option<NsId> {
+    pub(super) fn namespace_of(&self, from: NsId, ip: &str) -> Option<NsId> {
         if ip.starts_with("127.") || ip == "localhost" || ip == "::1" {
             return Some(from);
         }
@@ -70,7 +70,7 @@ impl Network {
     /// Resolves a host name the way the Pod's resolver would: an IP stays
     /// itself; `localhost`; names in the cluster DNS table (also with the
     /// search suffixes `.svc`, `.svc.cluster.local`, …).
-    pub fn resolve(&self, host: &str) -> Option<String> {
+    pub(super) fn resolve(&self, host: &str) -> Option<String> {
         if host == "localhost" {
             return Some("127.0.0.1".into());
         }
@@ -90,4 +90,20 @@ impl Network {
         }
         None
     }
+}
+
+/// A loopback and an `eth0` at `ip`: a Pod's or host's network interfaces.
+pub(super) fn loopback_and_eth0(ip: &str) -> Vec<Interface> {
+    vec![
+        Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
+        Interface { name: "eth0".into(), ip: ip.into(), mac: mac_for(ip) },
+    ]
+}
+
+/// A stable MAC address for an IP (`02:42:` + the IP's bytes), as the
+/// simulator's CNI hands them out.
+fn mac_for(ip: &str) -> String {
+    let bytes: Vec<u8> = ip.split('.').filter_map(|p| p.parse().ok()).collect();
+    let b = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", b(0), b(1), b(2), b(3))
 }

@@ -5,16 +5,157 @@ use podplay_core::time::SimDuration;
 
 use super::http::{parse_response, request};
 use super::{err, out, task};
-use crate::kernel::exec::{Errno, Sys, Task};
+use crate::kernel::{Errno, Store, Sys, Task, executable};
 use crate::kernel::{SIGTERM, fs, signal_name, signal_number};
 
-/// The applets this BusyBox has (each is a link to `/bin/busybox` in images).
-pub const APPLETS: &[&str] = &[
-    "[", "basename", "cat", "chmod", "cp", "cut", "date", "dirname", "echo", "env", "false", "grep", "head",
-    "hostname", "id", "ifconfig", "ip", "kill", "ls", "mkdir", "mv", "netstat", "nslookup", "printenv", "printf", "ps",
-    "pwd", "readlink", "rm", "rmdir", "seq", "sh", "ash", "sleep", "sort", "tail", "tee", "test", "touch", "tr",
-    "true", "uname", "uniq", "wc", "wget", "whoami", "yes",
+/// Every name this BusyBox answers to, each written once: what runs, and how
+/// images and the shell reach it.
+const APPLETS: &[Applet] = &[
+    Applet::in_shell("[", Run::Test),
+    Applet::linked("ash", Run::Shell),
+    Applet::linked("basename", Run::Basename),
+    Applet::linked("cat", Run::Cat),
+    Applet::linked("chmod", Run::Chmod),
+    Applet::linked("cp", Run::Cp),
+    Applet::linked("cut", Run::Filter),
+    Applet::linked("date", Run::Date),
+    Applet::linked("dirname", Run::Dirname),
+    Applet::in_shell("echo", Run::Echo),
+    Applet::linked("env", Run::Env),
+    Applet::in_shell("false", Run::False),
+    Applet::linked("grep", Run::Grep),
+    Applet::linked("head", Run::Head),
+    Applet::linked("hostname", Run::Hostname),
+    Applet::linked("id", Run::Id),
+    Applet::linked("ifconfig", Run::Ip),
+    Applet::linked("ip", Run::Ip),
+    Applet::in_shell("kill", Run::Kill),
+    Applet::linked("ls", Run::Ls),
+    Applet::linked("mkdir", Run::Mkdir),
+    Applet::linked("mv", Run::Mv),
+    Applet::linked("netstat", Run::Netstat),
+    Applet::linked("nslookup", Run::Nslookup),
+    Applet::linked("printenv", Run::Printenv),
+    Applet::in_shell("printf", Run::Printf),
+    Applet::linked("ps", Run::Ps),
+    Applet::in_shell("pwd", Run::Pwd),
+    Applet::linked("readlink", Run::Readlink),
+    Applet::linked("rm", Run::Rm),
+    Applet::linked("rmdir", Run::Rmdir),
+    Applet::linked("seq", Run::Seq),
+    Applet::linked("sh", Run::Shell),
+    Applet::linked("sleep", Run::Sleep),
+    Applet::linked("sort", Run::Filter),
+    Applet::linked("tail", Run::Tail),
+    Applet::linked("tee", Run::Tee),
+    Applet::in_shell("test", Run::Test),
+    Applet::linked("touch", Run::Touch),
+    Applet::linked("tr", Run::Filter),
+    Applet::in_shell("true", Run::True),
+    Applet::linked("uname", Run::Uname),
+    Applet::linked("uniq", Run::Filter),
+    Applet::linked("wc", Run::Wc),
+    Applet::linked("wget", Run::Wget),
+    Applet::linked("whoami", Run::Whoami),
+    Applet::linked("yes", Run::Yes),
+    // Images that have these link them themselves (`/bin/bash` in Debian,
+    // `/usr/bin/curl` in nginx and Tomcat).
+    Applet::unlinked("bash", Run::Shell),
+    Applet::unlinked("curl", Run::Curl),
+    Applet::unlinked("dash", Run::Shell),
 ];
+
+/// One name busybox answers to.
+struct Applet {
+    name: &'static str,
+    run: Run,
+    /// Every image with busybox has `/bin/NAME` linked to it.
+    linked: bool,
+    /// ash runs it in the shell's own process, without forking (ash has
+    /// builtins of these names).
+    in_shell: bool,
+}
+
+impl Applet {
+    const fn linked(name: &'static str, run: Run) -> Applet {
+        Applet { name, run, linked: true, in_shell: false }
+    }
+
+    const fn in_shell(name: &'static str, run: Run) -> Applet {
+        Applet { name, run, linked: true, in_shell: true }
+    }
+
+    const fn unlinked(name: &'static str, run: Run) -> Applet {
+        Applet { name, run, linked: false, in_shell: false }
+    }
+}
+
+/// What an applet runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    Shell,
+    Echo,
+    Printf,
+    True,
+    False,
+    Test,
+    Cat,
+    Cp,
+    Mv,
+    Rm,
+    Rmdir,
+    Mkdir,
+    Touch,
+    Ls,
+    Sleep,
+    Date,
+    Hostname,
+    Ps,
+    Tail,
+    Head,
+    Wc,
+    Grep,
+    Wget,
+    Curl,
+    Printenv,
+    Env,
+    Id,
+    Whoami,
+    Kill,
+    Readlink,
+    Pwd,
+    Uname,
+    Basename,
+    Dirname,
+    Seq,
+    Tee,
+    /// `sort`, `uniq`, `tr`, `cut`.
+    Filter,
+    /// `ip`, `ifconfig`.
+    Ip,
+    Nslookup,
+    Netstat,
+    Chmod,
+    Yes,
+}
+
+/// The applets images link as `/bin/NAME`.
+pub fn linked_applets() -> impl Iterator<Item = &'static str> {
+    APPLETS.iter().filter(|a| a.linked).map(|a| a.name)
+}
+
+/// Whether ash runs applet `name` in its own process (as a builtin).
+pub fn runs_in_shell(name: &str) -> bool {
+    APPLETS.iter().any(|a| a.in_shell && a.name == name)
+}
+
+/// Puts busybox and its `/bin` links in an image's tree, but for `except`.
+pub fn install(tree: &mut Store, except: &[&str]) {
+    tree.put("/bin/busybox", &executable("busybox"), 0o755);
+    for applet in linked_applets().filter(|a| !except.contains(a)) {
+        tree.put(&format!("/bin/{applet}"), &executable("busybox"), 0o755);
+    }
+}
 
 pub fn main(sys: Sys, argv: Vec<String>) -> Task {
     task(async move {
@@ -43,107 +184,107 @@ pub fn sleep_hook(sys: Sys, argv: Vec<String>) -> Task {
 
 /// Runs applet `name` (also used by the shell for its builtins).
 pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
+    let Some(applet) = APPLETS.iter().find(|a| a.name == name) else {
+        err(sys, &format!("{name}: applet not found\n"));
+        return 127;
+    };
     let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
-    match name {
-        "sh" | "ash" | "bash" | "dash" => crate::shell::interp::run_shell(sys, argv).await,
-        "echo" => echo(sys, &args),
-        "printf" => printf(sys, &args),
-        "true" => 0,
-        "false" => 1,
-        "[" | "test" => test(sys, name, &args),
-        "cat" => cat(sys, &args).await,
-        "cp" => cp(sys, &args),
-        "mv" => mv(sys, &args),
-        "rm" => rm(sys, &args),
-        "rmdir" => each_path(sys, "rmdir", &args, |p| sys.remove(p, false)),
-        "mkdir" => mkdir(sys, &args),
-        "touch" => touch(sys, &args),
-        "ls" => ls(sys, &args),
-        "sleep" => sleep(sys, &args).await,
-        "date" => date(sys, &args),
-        "hostname" => {
-            out(sys, &format!("{}\n", sys.hostname()));
-            0
+    match applet.run {
+        Run::Shell => crate::shell::interp::run_shell(sys, argv).await,
+        Run::Echo => echo(sys, &args),
+        Run::Printf => printf(sys, &args),
+        Run::True => 0,
+        Run::False => 1,
+        Run::Test => test(sys, name, &args),
+        Run::Cat => cat(sys, &args).await,
+        Run::Cp => cp(sys, &args),
+        Run::Mv => mv(sys, &args),
+        Run::Rm => rm(sys, &args),
+        Run::Rmdir => each_path(sys, "rmdir", &args, |p| sys.remove(p, false)),
+        Run::Mkdir => mkdir(sys, &args),
+        Run::Touch => touch(sys, &args),
+        Run::Ls => ls(sys, &args),
+        Run::Sleep => sleep(sys, &args).await,
+        Run::Date => date(sys, &args),
+        Run::Hostname => print_line(sys, &sys.hostname()),
+        Run::Ps => ps(sys, &args),
+        Run::Tail => tail(sys, &args).await,
+        Run::Head => head(sys, &args).await,
+        Run::Wc => wc(sys, &args).await,
+        Run::Grep => grep(sys, &args).await,
+        Run::Wget => wget(sys, &args).await,
+        Run::Curl => curl(sys, &args).await,
+        Run::Printenv => printenv(sys, &args),
+        Run::Env => env(sys, &args).await,
+        Run::Id => id(sys),
+        Run::Whoami => print_line(sys, &user_name(sys.uid())),
+        Run::Kill => kill(sys, &args),
+        Run::Readlink => readlink(sys, &args),
+        Run::Pwd => print_line(sys, &sys.cwd()),
+        Run::Uname => uname(sys, &args),
+        Run::Basename => print_line(sys, args.first().map_or("", |a| fs::base_name(a.trim_end_matches('/')))),
+        Run::Dirname => print_line(sys, &args.first().map_or(".".to_string(), |a| fs::parent(a))),
+        Run::Seq => seq(sys, &args),
+        Run::Tee => tee(sys, &args).await,
+        Run::Filter => filter(sys, name, &args).await,
+        Run::Nslookup => nslookup(sys, &args),
+        Run::Ip => ip(sys, name, &args),
+        Run::Netstat => netstat(sys),
+        Run::Chmod => 0,
+        Run::Yes => yes(sys, &args).await,
+    }
+}
+
+/// Writes `text` and a newline to standard output; succeeds.
+fn print_line(sys: &Sys, text: &str) -> i32 {
+    out(sys, &format!("{text}\n"));
+    0
+}
+
+fn printenv(sys: &Sys, args: &[&str]) -> i32 {
+    if args.is_empty() {
+        for (k, v) in sys.env() {
+            out(sys, &format!("{k}={v}\n"));
         }
-        "ps" => ps(sys, &args),
-        "tail" => tail(sys, &args).await,
-        "head" => head(sys, &args).await,
-        "wc" => wc(sys, &args).await,
-        "grep" => grep(sys, &args).await,
-        "wget" => wget(sys, &args).await,
-        "curl" => curl(sys, &args).await,
-        "printenv" => {
-            if args.is_empty() {
-                for (k, v) in sys.env() {
-                    out(sys, &format!("{k}={v}\n"));
-                }
-                return 0;
-            }
-            let mut status = 0;
-            for name in &args {
-                match sys.getenv(name) {
-                    Some(v) => out(sys, &format!("{v}\n")),
-                    None => status = 1,
-                }
-            }
-            status
+        return 0;
+    }
+    let mut status = 0;
+    for name in args {
+        match sys.getenv(name) {
+            Some(v) => out(sys, &format!("{v}\n")),
+            None => status = 1,
         }
-        "env" => env(sys, &args).await,
-        "id" => {
-            let uid = sys.uid();
-            let user = user_name(uid);
-            out(sys, &format!("uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"));
-            0
+    }
+    status
+}
+
+fn id(sys: &Sys) -> i32 {
+    let uid = sys.uid();
+    let user = user_name(uid);
+    out(sys, &format!("uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"));
+    0
+}
+
+fn uname(sys: &Sys, args: &[&str]) -> i32 {
+    let text = if args.contains(&"-a") {
+        format!("Linux {} 6.8.0-podplay #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n", sys.hostname())
+    } else {
+        "Linux\n".to_string()
+    };
+    out(sys, &text);
+    0
+}
+
+/// `yes`: busybox writes through stdio, in blocks of about 4 KiB of lines,
+/// until the reader goes away.
+async fn yes(sys: &Sys, args: &[&str]) -> i32 {
+    let line = if args.is_empty() { "y\n".to_string() } else { format!("{}\n", args.join(" ")) };
+    let block = line.repeat((4096 / line.len()).max(1));
+    loop {
+        if sys.write_fd(1, block.as_bytes()).is_err() {
+            return 0;
         }
-        "whoami" => {
-            out(sys, &format!("{}\n", user_name(sys.uid())));
-            0
-        }
-        "kill" => kill(sys, &args),
-        "readlink" => readlink(sys, &args),
-        "pwd" => {
-            out(sys, &format!("{}\n", sys.cwd()));
-            0
-        }
-        "uname" => {
-            let text = if args.contains(&"-a") {
-                format!("Linux {} 6.8.0-podplay #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n", sys.hostname())
-            } else {
-                "Linux\n".to_string()
-            };
-            out(sys, &text);
-            0
-        }
-        "basename" => {
-            out(sys, &format!("{}\n", args.first().map_or("", |a| fs::base_name(a.trim_end_matches('/')))));
-            0
-        }
-        "dirname" => {
-            out(sys, &format!("{}\n", args.first().map_or(".".to_string(), |a| fs::parent(a))));
-            0
-        }
-        "seq" => seq(sys, &args),
-        "tee" => tee(sys, &args).await,
-        "sort" | "uniq" | "tr" | "cut" => filter(sys, name, &args).await,
-        "nslookup" => nslookup(sys, &args),
-        "ip" | "ifconfig" => ip(sys, name, &args),
-        "netstat" => netstat(sys),
-        "chmod" => 0,
-        "yes" => {
-            // busybox writes through stdio: blocks of about 4 KiB of lines.
-            let line = if args.is_empty() { "y\n".to_string() } else { format!("{}\n", args.join(" ")) };
-            let block = line.repeat((4096 / line.len()).max(1));
-            loop {
-                if sys.write_fd(1, block.as_bytes()).is_err() {
-                    return 0;
-                }
-                sys.tick().await;
-            }
-        }
-        _ => {
-            err(sys, &format!("{name}: applet not found\n"));
-            127
-        }
+        sys.tick().await;
     }
 }
 

@@ -9,8 +9,8 @@ use podplay_core::time::SimDuration;
 
 use super::http::request;
 use super::{out, task};
-use crate::kernel::exec::{Sys, Task};
 use crate::kernel::{SIGINT, SIGTERM};
+use crate::kernel::{Sys, Task};
 
 struct Output {
     kind: String,

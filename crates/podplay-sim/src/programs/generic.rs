@@ -6,7 +6,7 @@ use podplay_core::time::SimDuration;
 
 use super::http::response;
 use super::{out, task};
-use crate::kernel::exec::{Sys, Task};
+use crate::kernel::{Sys, Task};
 
 pub fn main(sys: Sys, argv: Vec<String>) -> Task {
     task(async move {

@@ -13,7 +13,7 @@ pub mod outside;
 pub mod pause;
 pub mod tomcat;
 
-use crate::kernel::exec::{Program, Sys, Task};
+use crate::kernel::{Program, Sys, Task};
 
 /// The program an executable's marker names.
 pub fn resolve(marker: &str) -> Option<Program> {

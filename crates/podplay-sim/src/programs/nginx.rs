@@ -6,8 +6,8 @@ use podplay_core::time::SimDuration;
 
 use super::http::{parse_request, response};
 use super::{err, out, task};
-use crate::kernel::exec::{Sys, Task};
 use crate::kernel::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use crate::kernel::{Sys, Task};
 
 const PID_FILE: &str = "/var/run/nginx.pid";
 /// How the master starts a worker (a real nginx forks; the simulator execs
@@ -176,7 +176,7 @@ fn serve(sys: &Sys, conn: u64) {
     let file = if path.ends_with('/') { format!("{ROOT}{path}index.html") } else { format!("{ROOT}{path}") };
     let (status, body) = match sys.read_file(&file) {
         Ok(data) => (200, String::from_utf8_lossy(&data).into_owned()),
-        Err(crate::kernel::exec::Errno::IsDir) => (301, String::new()),
+        Err(crate::kernel::Errno::IsDir) => (301, String::new()),
         Err(_) if path.ends_with('/') && sys.stat(&format!("{ROOT}{path}")) == Some(true) => (403, error_page(403)),
         Err(_) => (404, error_page(404)),
     };

@@ -4,7 +4,7 @@
 use podplay_core::time::SimDuration;
 
 use super::task;
-use crate::kernel::exec::{Sys, Task};
+use crate::kernel::{Sys, Task};
 
 pub fn main(sys: Sys, _argv: Vec<String>) -> Task {
     task(async move {

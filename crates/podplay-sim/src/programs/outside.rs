@@ -5,7 +5,7 @@
 
 use super::http::{parse_request, response};
 use super::task;
-use crate::kernel::exec::{Sys, Task};
+use crate::kernel::{Sys, Task};
 
 pub fn main(sys: Sys, _argv: Vec<String>) -> Task {
     task(async move {

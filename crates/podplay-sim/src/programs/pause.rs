@@ -5,8 +5,8 @@
 use podplay_core::time::SimDuration;
 
 use super::{err, task};
-use crate::kernel::exec::{Sys, Task};
 use crate::kernel::{SIGINT, SIGTERM};
+use crate::kernel::{Sys, Task};
 
 pub fn main(sys: Sys, argv: Vec<String>) -> Task {
     task(async move {

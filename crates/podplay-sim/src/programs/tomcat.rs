@@ -10,8 +10,8 @@ use podplay_core::time::SimDuration;
 
 use super::http::{parse_request, response};
 use super::{out, task};
-use crate::kernel::exec::{Sys, Task};
 use crate::kernel::{SIGINT, SIGTERM};
+use crate::kernel::{Sys, Task};
 
 pub const WAR_MAGIC: &str = "PODPLAY-WAR\n";
 

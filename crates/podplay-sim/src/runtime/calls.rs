@@ -113,7 +113,7 @@ impl Containerd {
                 self.pending.push(Pending::Http { call, conn, deadline, url });
             }
             Err(e) => {
-                let reason = if e == crate::kernel::exec::Errno::ConnRefused {
+                let reason = if e == crate::kernel::Errno::ConnRefused {
                     "connect: connection refused"
                 } else {
                     "connect: no route to host"
@@ -129,14 +129,7 @@ impl Containerd {
         match sys.connect(host, port, Vec::new()) {
             Ok(conn) => {
                 // A bare connect: the server's accept queue sees it; drop it.
-                let state = kernel.state.clone();
-                let mut s = state.borrow_mut();
-                s.net.conns.remove(&conn);
-                for ns in s.net.namespaces.iter_mut().map(|(_, v)| v) {
-                    for l in ns.listeners.iter_mut().map(|(_, v)| v) {
-                        l.queue.retain(|c| *c != conn);
-                    }
-                }
+                kernel.drop_connection(conn);
                 CriReply::Connected
             }
             Err(_) => CriReply::Error { message: format!("dial tcp {host}:{port}: connect: connection refused") },

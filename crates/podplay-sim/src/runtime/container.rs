@@ -9,9 +9,8 @@ use podplay_core::trace::{MountOf, Note, NsJoin, NsOwner};
 
 use super::{Container, ContainerState, Containerd, Notes, Sandbox};
 use crate::images::{self, Image};
-use crate::kernel::exec::{Errno, NODE_STORE, SpawnSpec, State};
-use crate::kernel::fs::{self, Mount, MountTable};
-use crate::kernel::{Fd, Kernel, NsSet};
+use crate::kernel::fs::{self, Mount};
+use crate::kernel::{Errno, Fd, Kernel, NODE_STORE, NsSet, Owner, SpawnSpec};
 
 /// containerd's default `PATH` (`WithDefaultPathEnv`).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -30,11 +29,9 @@ impl Containerd {
         let id = stable_hex(&format!("container/{}/{}/{}", sandbox.config.uid, config.name, config.attempt));
         let argv = process_args(&config, &image);
         let termination_log = format!("{}/containers/{}/{}", sandbox.pod_dir, config.name, &stable_hex(&id)[..8]);
-        let state = kernel.state.clone();
-        let mut s = state.borrow_mut();
-        let rootfs = s.new_store(image.tree.clone());
-        s.stores[NODE_STORE].put(&termination_log, b"", 0o666);
-        let (volumes, mounted) = volume_mounts(&mut s, &config)?;
+        let rootfs = kernel.new_store(image.tree.clone());
+        kernel.write_node_file(&termination_log, b"", 0o666);
+        let (volumes, mounted) = volume_mounts(kernel, &config)?;
         let mut mounts = vec![Mount {
             target: "/".into(),
             store: rootfs,
@@ -46,18 +43,15 @@ impl Containerd {
         runtime_mounts(&mut mounts, &sandbox, &config, &termination_log);
         // Mount points must exist in the image's tree to be listed.
         for m in mounts.iter().skip(1) {
-            let parent = fs::parent(&m.target);
-            s.stores[rootfs].mkdir_all(&parent);
+            kernel.make_store_dir(rootfs, &fs::parent(&m.target));
         }
-        let mnt = s.new_ns_id();
-        s.mount_ns.insert(mnt, MountTable { mounts });
+        let mnt = kernel.new_mount_ns(mounts);
         let pid_ns = if sandbox.config.host_pid || sandbox.config.share_process_namespace {
             sandbox.ns.pid
         } else {
-            let host_pid = s.host_ns.pid;
-            s.new_pid_ns(Some(host_pid))
+            let host_pid = kernel.host_namespaces().pid;
+            kernel.new_pid_ns(Some(host_pid))
         };
-        drop(s);
         let remark = (!image.known).then(|| {
             format!("image {} is not in podplay's catalog, so it runs a generic long-running process", image.reference)
         });
@@ -99,11 +93,7 @@ impl Containerd {
         fds.insert(2, Fd::Log { container: id.to_string(), stderr: true });
         let cwd = c.config.working_dir.clone().filter(|w| !w.is_empty()).unwrap_or_else(|| c.image.working_dir.clone());
         if c.config.working_dir.is_some() {
-            let state = kernel.state.clone();
-            let mut s = state.borrow_mut();
-            if let Some(r) = s.mount_ns.get(&c.mnt_ns).and_then(|t| t.resolve(&cwd)) {
-                s.stores[r.store].mkdir_all(&r.path);
-            }
+            kernel.make_dir_in_mount_ns(c.mnt_ns, &cwd);
         }
         let parent = self.shim_parent(kernel);
         let spawned = kernel.spawn(SpawnSpec {
@@ -112,13 +102,13 @@ impl Containerd {
             cwd,
             ns,
             fds,
-            container: Some(id.to_string()),
+            owner: Owner::Container(id.to_string()),
             parent,
             uid: c.image.user,
             container_init: true,
         });
         let pid = spawned.map_err(|e| start_error(&c.argv, e))?;
-        let pid_in_container = kernel.state.borrow().pid_in(pid, c.pid_ns).unwrap_or(pid);
+        let pid_in_container = kernel.pid_in(pid, c.pid_ns).unwrap_or(pid);
         if let Some(cm) = self.containers.get_mut(id) {
             cm.state = ContainerState::Running;
             cm.init_pid = Some(pid);
@@ -191,29 +181,28 @@ type Mounted = (String, String, MountOf);
 
 /// The volume and kubelet-file mounts of `config`, creating hostPath and
 /// emptyDir directories as the kubelet and runtime do.
-fn volume_mounts(s: &mut State, config: &ContainerConfig) -> Result<(Vec<Mount>, Vec<Mounted>), String> {
+fn volume_mounts(kernel: &mut Kernel, config: &ContainerConfig) -> Result<(Vec<Mount>, Vec<Mounted>), String> {
     let mut mounts = Vec::new();
     let mut mounted = Vec::new();
     for m in &config.mounts {
         match &m.source {
             MountSource::NodePath { path, create, volume } => {
-                let node = &mut s.stores[NODE_STORE];
-                let exists = node.nodes.contains_key(path);
+                let exists = kernel.node_path_exists(path);
                 match create {
                     HostPathCreate::MustExist if !exists => {
                         return Err(format!(
                             "failed to generate container spec: hostPath type check failed: {path} does not exist"
                         ));
                     }
-                    HostPathCreate::File if !exists => node.put(path, b"", 0o644),
-                    _ if !exists => node.mkdir_all(path),
+                    HostPathCreate::File if !exists => kernel.write_node_file(path, b"", 0o644),
+                    _ if !exists => kernel.make_node_dir(path),
                     _ => {}
                 }
                 let source = match &m.sub_path {
                     Some(sub) => {
                         let full = fs::join(path, sub);
-                        if !node.nodes.contains_key(&full) {
-                            node.mkdir_all(&full);
+                        if !kernel.node_path_exists(&full) {
+                            kernel.make_node_dir(&full);
                         }
                         full
                     }
@@ -230,7 +219,7 @@ fn volume_mounts(s: &mut State, config: &ContainerConfig) -> Result<(Vec<Mount>,
                 });
             }
             MountSource::KubeletFile { path, content } => {
-                s.stores[NODE_STORE].put(path, content.as_bytes(), 0o644);
+                kernel.write_node_file(path, content.as_bytes(), 0o644);
                 mounted.push((m.container_path.clone(), path.clone(), MountOf::KubeletFile));
                 let label = if m.container_path == "/etc/hosts" { "etc-hosts" } else { "kubelet-file" };
                 mounts.push(Mount {

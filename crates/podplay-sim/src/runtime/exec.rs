@@ -6,10 +6,9 @@ use podplay_core::cri::{CallId, CriReply};
 use podplay_core::time::SimDuration;
 use podplay_core::trace::Note;
 
-use super::pending::{Pending, take_capture};
+use super::pending::Pending;
 use super::{ContainerState, Containerd, Notes};
-use crate::kernel::exec::{Errno, SpawnSpec};
-use crate::kernel::{Fd, Kernel, NsSet};
+use crate::kernel::{Errno, Fd, Kernel, NsSet, Owner, SpawnSpec};
 
 impl Containerd {
     pub(super) fn exec(
@@ -32,16 +31,9 @@ impl Containerd {
             return;
         };
         let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
-        let (capture, write) = {
-            let state = kernel.state.clone();
-            let mut s = state.borrow_mut();
-            let id = s.next_pipe;
-            s.next_pipe += 1;
-            s.pipes.insert(id, crate::kernel::Pipe { buffer: Default::default(), writers: 0, readers: 1 });
-            (id, Fd::Pipe { id, write: true })
-        };
+        let (capture, write) = kernel.open_capture_pipe();
         // The exec'd process gets the container's environment.
-        let env = kernel.state.borrow().procs.get(&init).map(|p| p.env.clone()).unwrap_or_default();
+        let env = kernel.sys_for(init).env();
         let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, write.clone());
@@ -52,7 +44,7 @@ impl Containerd {
             cwd: "/".into(),
             ns,
             fds,
-            container: Some(id.to_string()),
+            owner: Owner::Container(id.to_string()),
             parent: self.shim_parent(kernel),
             uid: c.image.user,
             container_init: false,
@@ -67,7 +59,7 @@ impl Containerd {
                 command_text: command.join(" "),
             }),
             Err(e) => {
-                let _ = take_capture(kernel, capture);
+                let _ = kernel.take_capture(capture);
                 let what = command.first().cloned().unwrap_or_default();
                 let message = match e {
                     Errno::NoEnt => format!(
@@ -97,7 +89,7 @@ impl Containerd {
         match (c.state, c.init_pid) {
             (ContainerState::Running, Some(pid)) => {
                 let signal = c.image.stop_signal;
-                let _ = kernel.state.borrow_mut().signal(pid, signal);
+                let _ = kernel.signal(pid, signal);
                 notes.push_back(Note::StopSignalSent { container: c.name.clone(), signal, timeout });
                 let container = id.to_string();
                 self.pending.push(Pending::Stop { call, container, kill_at: now + timeout, killed: false });

@@ -147,8 +147,7 @@ impl Containerd {
 
     /// The containerd shim (or containerd itself) parents container processes.
     fn shim_parent(&self, kernel: &Kernel) -> Pid {
-        let s = kernel.state.borrow();
-        s.procs.values().find(|p| p.argv.first().is_some_and(|a| a.ends_with("containerd"))).map_or(1, |p| p.pid)
+        kernel.pidof("containerd").unwrap_or(1)
     }
 
     fn reply(&mut self, call: CallId, reply: CriReply) {

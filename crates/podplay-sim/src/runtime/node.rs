@@ -11,9 +11,7 @@ use podplay_core::time::SimTime;
 use podplay_core::trace::{Note, Who};
 
 use super::{Containerd, Notes};
-use crate::kernel::exec::{KernelEvent, SpawnSpec, executable};
-use crate::kernel::net::Interface;
-use crate::kernel::{Fd, Kernel, NsSet, Pid, Store};
+use crate::kernel::{Fd, Kernel, KernelEvent, Mount, NsSet, Owner, Pid, SpawnSpec, Store, executable};
 
 /// The address of the stand-in for web sites outside the cluster.
 pub const OUTSIDE_WEB_IP: &str = "188.184.67.127";
@@ -67,19 +65,17 @@ impl VirtualNode {
         let Some(pid) = self.containerd.container_by_name(name).and_then(|c| c.init_pid) else {
             return false;
         };
-        let ok = self.kernel.state.borrow_mut().signal(pid, signal).is_ok();
+        let ok = self.kernel.signal(pid, signal).is_ok();
         self.notes.push_back(Note::SignalSentByUser { container: name.to_string(), signal });
         ok
     }
 
-    /// Who a kernel event's process belongs to.
-    fn who(&self, owner: &Option<String>) -> Who {
+    /// Who a kernel event's process belongs to, in Kubernetes' names.
+    fn who(&self, owner: &Owner) -> Who {
         match owner {
-            None => Who::Node,
-            Some(id) => match id.strip_prefix("outside:") {
-                Some(host) => Who::Outside(host.to_string()),
-                None => Who::Container(self.containerd.name_of(id)),
-            },
+            Owner::Node => Who::Node,
+            Owner::Container(id) => Who::Container(self.containerd.name_of(id)),
+            Owner::Outside(host) => Who::Outside(host.clone()),
         }
     }
 
@@ -87,30 +83,27 @@ impl VirtualNode {
     fn note_kernel_events(&mut self, events: &[KernelEvent]) {
         for e in events {
             let note = match e {
-                KernelEvent::Spawned { pid, container, argv } => {
-                    Note::ProcessStarted { who: self.who(container), pid: *pid, argv: argv.clone() }
+                KernelEvent::Spawned { pid, owner, argv } => {
+                    Note::ProcessStarted { who: self.who(owner), pid: *pid, argv: argv.clone() }
                 }
-                KernelEvent::Exited { pid, container, status, .. } => {
-                    Note::ProcessExited { who: self.who(container), pid: *pid, status: status.code() }
+                KernelEvent::Exited { pid, owner, status, .. } => {
+                    Note::ProcessExited { who: self.who(owner), pid: *pid, status: status.code() }
                 }
-                KernelEvent::SignalIgnored { pid, container, signal } => {
-                    Note::SignalIgnored { who: self.who(container), pid: *pid, signal: *signal }
+                KernelEvent::SignalIgnored { pid, owner, signal } => {
+                    Note::SignalIgnored { who: self.who(owner), pid: *pid, signal: *signal }
                 }
-                KernelEvent::Signaled { pid, container, signal } => {
-                    Note::SignalDelivered { who: self.who(container), pid: *pid, signal: *signal }
+                KernelEvent::Signaled { pid, owner, signal } => {
+                    Note::SignalDelivered { who: self.who(owner), pid: *pid, signal: *signal }
                 }
-                KernelEvent::VolumeWrite { container, volume, path, bytes } => Note::FileWritten {
-                    who: self.who(container),
+                KernelEvent::VolumeWrite { owner, volume, path, bytes } => Note::FileWritten {
+                    who: self.who(owner),
                     volume: volume.clone(),
                     path: path.clone(),
                     bytes: *bytes,
                 },
-                KernelEvent::VolumeRead { container, volume, path, bytes } => Note::FileRead {
-                    who: self.who(container),
-                    volume: volume.clone(),
-                    path: path.clone(),
-                    bytes: *bytes,
-                },
+                KernelEvent::VolumeRead { owner, volume, path, bytes } => {
+                    Note::FileRead { who: self.who(owner), volume: volume.clone(), path: path.clone(), bytes: *bytes }
+                }
                 KernelEvent::Connected { from, to, ip, port, same_netns } => Note::Connected {
                     from: self.who(from),
                     to: self.who(to),
@@ -124,9 +117,7 @@ impl VirtualNode {
                     port: *port,
                     summary: summary.clone(),
                 },
-                KernelEvent::Listening { container, port, .. } => {
-                    Note::Listening { who: self.who(container), port: *port }
-                }
+                KernelEvent::Listening { owner, port, .. } => Note::Listening { who: self.who(owner), port: *port },
             };
             self.notes.push_back(note);
         }
@@ -148,7 +139,7 @@ impl Runtime for VirtualNode {
         self.containerd.poll(&mut self.kernel, &mut self.notes, &events);
         // The runtime may have signalled processes (a stop, a SIGKILL): the
         // kernel has more to do at this instant.
-        !events.is_empty() || !self.kernel.state.borrow().events.is_empty()
+        !events.is_empty() || self.kernel.has_events()
     }
 
     fn poll_timeout(&self) -> Option<SimTime> {
@@ -170,7 +161,7 @@ impl Runtime for VirtualNode {
 
 /// A process of the node itself, in the host namespaces, output discarded.
 fn spawn_on_node(kernel: &mut Kernel, argv: &[&str], parent: Pid) -> Pid {
-    let host = kernel.state.borrow().host_ns;
+    let host = kernel.host_namespaces();
     let mut fds = LiteMap::new();
     fds.insert(0, Fd::Null);
     fds.insert(1, Fd::Null);
@@ -182,7 +173,7 @@ fn spawn_on_node(kernel: &mut Kernel, argv: &[&str], parent: Pid) -> Pid {
             cwd: "/".into(),
             ns: host,
             fds,
-            container: None,
+            owner: Owner::Node,
             parent,
             uid: 0,
             container_init: false,
@@ -206,38 +197,25 @@ fn start_outside_world(kernel: &mut Kernel) {
 
 /// A host outside the cluster, in its own namespaces, running `program`.
 fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], path: &str) {
-    let ns = {
-        let state = kernel.state.clone();
-        let mut s = state.borrow_mut();
-        let net = s.new_net_ns(vec![
-            Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
-            Interface { name: "eth0".into(), ip: ip.into(), mac: crate::kernel::exec::mac_for(ip) },
-        ]);
-        for name in names {
-            s.net.dns.insert((*name).into(), ip.into());
-        }
-        let pid = s.new_pid_ns(None);
-        let mut store = Store::new();
-        store.put(path, &executable(program), 0o755);
-        let root = s.new_store(store);
-        let mnt = s.new_ns_id();
-        s.mount_ns.insert(
-            mnt,
-            crate::kernel::MountTable {
-                mounts: vec![crate::kernel::fs::Mount {
-                    target: "/".into(),
-                    store: root,
-                    source: "/".into(),
-                    read_only: false,
-                    label: "rootfs".into(),
-                }],
-            },
-        );
-        let ipc = s.new_ns_id();
-        let uts = s.new_ns_id();
-        s.hostnames.insert(uts, names.first().copied().unwrap_or(program).into());
-        NsSet { net, ipc, uts, pid, mnt }
-    };
+    let net = kernel.new_net_ns(ip);
+    for name in names {
+        kernel.add_dns_name(name, ip);
+    }
+    let pid = kernel.new_pid_ns(None);
+    let mut store = Store::new();
+    store.put(path, &executable(program), 0o755);
+    let root = kernel.new_store(store);
+    let mnt = kernel.new_mount_ns(vec![Mount {
+        target: "/".into(),
+        store: root,
+        source: "/".into(),
+        read_only: false,
+        label: "rootfs".into(),
+    }]);
+    let ipc = kernel.new_ipc_ns();
+    let host = names.first().copied().unwrap_or(program);
+    let uts = kernel.new_uts_ns(host);
+    let ns = NsSet { net, ipc, uts, pid, mnt };
     let mut fds = LiteMap::new();
     fds.insert(0, Fd::Null);
     fds.insert(1, Fd::Null);
@@ -248,7 +226,7 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
         cwd: "/".into(),
         ns,
         fds,
-        container: Some(format!("outside:{}", names.first().copied().unwrap_or(program))),
+        owner: Owner::Outside(host.to_string()),
         parent: 0,
         uid: 1000,
         container_init: false,
@@ -280,7 +258,7 @@ pub fn node_root(hostname: &str, node_ip: &str) -> Store {
     s.put("/etc/hostname", format!("{hostname}\n").as_bytes(), 0o644);
     s.put("/etc/resolv.conf", b"nameserver 192.168.49.1\noptions edns0 trust-ad\nsearch .\n", 0o644);
     s.put("/bin/busybox", &executable("busybox"), 0o755);
-    for applet in crate::programs::busybox::APPLETS {
+    for applet in crate::programs::busybox::linked_applets() {
         s.put(&format!("/bin/{applet}"), &executable("busybox"), 0o755);
     }
     s.put("/sbin/init", &executable("node-daemon"), 0o755);

@@ -8,8 +8,7 @@ use podplay_core::trace::Note;
 
 use super::{Container, ContainerState, Containerd, Notes};
 use crate::images;
-use crate::kernel::exec::{KernelEvent, NODE_STORE};
-use crate::kernel::{Kernel, Pid, SIGKILL};
+use crate::kernel::{Kernel, KernelEvent, Pid, ResponseState, SIGKILL};
 
 /// A call still in progress.
 #[derive(Clone, Debug)]
@@ -95,8 +94,10 @@ impl Containerd {
         };
         c.state = ContainerState::Exited(code);
         let c: &Container = c;
-        let termination_message = termination_message(kernel, c);
-        let log_tail = log_tail(kernel, &c.id);
+        // The termination message is at most 4096 bytes; the log tail (for
+        // `FallbackToLogsOnError`) the last 80 lines, 2048 bytes at most.
+        let termination_message = kernel.termination_message(&c.termination_log);
+        let log_tail = kernel.container_log_tail(&c.id, 80, 2048).unwrap_or_default();
         notes.push_back(Note::ContainerExited { name: c.name.clone(), exit_code: code });
         self.exits.push_back(ContainerExit {
             container_id: c.id.clone(),
@@ -123,15 +124,15 @@ impl Containerd {
                 self.reply(call, CriReply::Pulled { image_ref, size_bytes, took: now.since(started) });
             }
             Pending::Exec { call, pid, capture, deadline, command_text } => {
-                let status = kernel.state.borrow_mut().exited.remove(&pid);
+                let status = kernel.try_wait(pid);
                 match status {
                     Some(status) => {
-                        let output = take_capture(kernel, capture);
+                        let output = kernel.take_capture(capture);
                         self.reply(call, CriReply::Exec { exit_code: status.code(), output });
                     }
                     None if now >= deadline => {
-                        let _ = kernel.state.borrow_mut().signal(pid, SIGKILL);
-                        let _ = take_capture(kernel, capture);
+                        let _ = kernel.signal(pid, SIGKILL);
+                        let _ = kernel.take_capture(capture);
                         let message = format!("command {} timed out", go_quote(&command_text));
                         self.reply(call, CriReply::Error { message });
                     }
@@ -142,10 +143,7 @@ impl Containerd {
                 return self.advance_stop(kernel, notes, now, call, container, kill_at, killed);
             }
             Pending::StopSandbox { call, sandbox } => {
-                let alive = self
-                    .sandboxes
-                    .get(&sandbox)
-                    .is_some_and(|sb| kernel.state.borrow().procs.contains_key(&sb.pause_pid));
+                let alive = self.sandboxes.get(&sandbox).is_some_and(|sb| kernel.is_alive(sb.pause_pid));
                 if alive {
                     return Some(Pending::StopSandbox { call, sandbox });
                 }
@@ -178,7 +176,7 @@ impl Containerd {
             return None;
         };
         if now >= kill_at && !killed {
-            let _ = kernel.state.borrow_mut().signal(pid, SIGKILL);
+            let _ = kernel.signal(pid, SIGKILL);
             notes.push_back(Note::GraceExpired { container: name });
             return Some(Pending::Stop { call, container, kill_at, killed: true });
         }
@@ -195,21 +193,15 @@ impl Containerd {
         deadline: SimTime,
         url: String,
     ) -> Option<Pending> {
-        let done = {
-            let s = kernel.state.borrow();
-            s.net.conns.get(&conn).map(|c| (c.response_done, c.response.clone(), s.procs.contains_key(&c.server)))
-        };
-        match done {
-            Some((true, response, _)) => {
-                kernel.state.borrow_mut().net.conns.remove(&conn);
+        match kernel.poll_response(conn) {
+            ResponseState::Answered(response) => {
+                kernel.close_connection(conn);
                 let (status, _) = crate::programs::http::parse_response(&response);
                 self.reply(call, CriReply::Http { status });
             }
-            Some((false, _, alive)) if alive && now < deadline => {
-                return Some(Pending::Http { call, conn, deadline, url });
-            }
+            ResponseState::Waiting if now < deadline => return Some(Pending::Http { call, conn, deadline, url }),
             _ => {
-                kernel.state.borrow_mut().net.conns.remove(&conn);
+                kernel.close_connection(conn);
                 let message = format!(
                     "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
                 );
@@ -218,42 +210,4 @@ impl Containerd {
         }
         None
     }
-}
-
-/// The termination-message file's content (at most 4096 bytes).
-fn termination_message(kernel: &Kernel, c: &Container) -> String {
-    let s = kernel.state.borrow();
-    match s.stores.get(NODE_STORE).and_then(|st| st.nodes.get(&c.termination_log)) {
-        Some(crate::kernel::FsNode::File { data, .. }) => {
-            String::from_utf8_lossy(&data[..data.len().min(4096)]).into_owned()
-        }
-        _ => String::new(),
-    }
-}
-
-/// The container's last log lines (80 lines, 2048 bytes at most), for
-/// `FallbackToLogsOnError`.
-fn log_tail(kernel: &Kernel, id: &str) -> String {
-    let s = kernel.state.borrow();
-    let Some(log) = s.logs.get(id) else {
-        return String::new();
-    };
-    let lines: Vec<&str> = log.lines.iter().rev().take(80).map(|l| l.text.as_str()).collect();
-    let mut text: String = lines.into_iter().rev().map(|l| format!("{l}\n")).collect();
-    if text.len() > 2048 {
-        // The last 2048 bytes, from a character boundary.
-        let mut cut = text.len() - 2048;
-        while !text.is_char_boundary(cut) {
-            cut += 1;
-        }
-        text = text[cut..].to_string();
-    }
-    text
-}
-
-/// An exec's captured output, and its pipe freed.
-pub(super) fn take_capture(kernel: &mut Kernel, id: u64) -> String {
-    let mut s = kernel.state.borrow_mut();
-    let data: Vec<u8> = s.pipes.remove(&id).map(|p| p.buffer.into_iter().collect()).unwrap_or_default();
-    String::from_utf8_lossy(&data).into_owned()
 }

@@ -9,10 +9,7 @@ use podplay_core::trace::{Note, NsJoin, NsOwner};
 
 use super::{ContainerState, Containerd, Notes, Sandbox};
 use crate::images::{self, PAUSE_IMAGE};
-use crate::kernel::exec::{NODE_STORE, SpawnSpec};
-use crate::kernel::fs::{Mount, MountTable};
-use crate::kernel::net::Interface;
-use crate::kernel::{Fd, Kernel, NsId, NsSet, Pid, SIGKILL, SIGTERM};
+use crate::kernel::{Fd, Kernel, Mount, NsId, NsSet, Owner, Pid, SIGKILL, SIGTERM, SpawnSpec};
 
 fn join(id: NsId, with_node: bool) -> NsJoin {
     NsJoin { id, owner: if with_node { NsOwner::Node } else { NsOwner::Pod } }
@@ -44,7 +41,7 @@ impl Containerd {
                 cwd: "/".into(),
                 ns,
                 fds,
-                container: Some(id.clone()),
+                owner: Owner::Container(id.clone()),
                 parent: self.shim_parent(kernel),
                 uid: 65535,
                 container_init: false,
@@ -75,45 +72,27 @@ impl Containerd {
         id: &str,
         pod_dir: &str,
     ) -> Result<(NsSet, String), String> {
-        let state = kernel.state.clone();
-        let mut s = state.borrow_mut();
-        let host = s.host_ns;
+        let host = kernel.host_namespaces();
         let (net, ip) = if config.host_network {
             (host.net, self.node_ip.clone())
         } else {
             let ip = format!("{}.{}", self.pod_net_prefix, self.next_ip);
             self.next_ip = self.next_ip.wrapping_add(1).max(2);
-            let ns = s.new_net_ns(vec![
-                Interface { name: "lo".into(), ip: "127.0.0.1".into(), mac: "00:00:00:00:00:00".into() },
-                Interface { name: "eth0".into(), ip: ip.clone(), mac: crate::kernel::exec::mac_for(&ip) },
-            ]);
-            (ns, ip)
+            (kernel.new_net_ns(&ip), ip)
         };
-        let ipc = if config.host_ipc { host.ipc } else { s.new_ns_id() };
-        let uts = if config.host_network {
-            host.uts
-        } else {
-            let uts = s.new_ns_id();
-            s.hostnames.insert(uts, config.hostname.clone());
-            uts
-        };
-        let pid = if config.host_pid { host.pid } else { s.new_pid_ns(Some(host.pid)) };
-        let mnt = s.new_ns_id();
+        let ipc = if config.host_ipc { host.ipc } else { kernel.new_ipc_ns() };
+        let uts = if config.host_network { host.uts } else { kernel.new_uts_ns(&config.hostname) };
+        let pid = if config.host_pid { host.pid } else { kernel.new_pid_ns(Some(host.pid)) };
         let sandbox_dir = format!("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/{id}");
-        let hostname_content = if config.host_network {
-            s.hostnames.get(&host.uts).cloned().unwrap_or_default()
-        } else {
-            config.hostname.clone()
-        };
-        let node = &mut s.stores[NODE_STORE];
-        node.mkdir_all(&format!("{pod_dir}/volumes"));
-        node.put(&format!("{sandbox_dir}/hostname"), format!("{hostname_content}\n").as_bytes(), 0o644);
-        node.put(&format!("{sandbox_dir}/resolv.conf"), config.resolv_conf.as_bytes(), 0o644);
+        let hostname_content = if config.host_network { kernel.node_hostname() } else { config.hostname.clone() };
+        kernel.make_node_dir(&format!("{pod_dir}/volumes"));
+        kernel.write_node_file(&format!("{sandbox_dir}/hostname"), format!("{hostname_content}\n").as_bytes(), 0o644);
+        kernel.write_node_file(&format!("{sandbox_dir}/resolv.conf"), config.resolv_conf.as_bytes(), 0o644);
         let pause = images::lookup(PAUSE_IMAGE).ok_or("no pause image")?;
-        let rootfs = s.new_store(pause.tree.clone());
+        let rootfs = kernel.new_store(pause.tree.clone());
         let root =
             Mount { target: "/".into(), store: rootfs, source: "/".into(), read_only: true, label: "rootfs".into() };
-        s.mount_ns.insert(mnt, MountTable { mounts: vec![root] });
+        let mnt = kernel.new_mount_ns(vec![root]);
         Ok((NsSet { net, ipc, uts, pid, mnt }, ip))
     }
 
@@ -129,12 +108,10 @@ impl Containerd {
             .filter(|c| c.sandbox == id && c.state == ContainerState::Running)
             .filter_map(|c| c.init_pid)
             .collect();
-        let mut s = kernel.state.borrow_mut();
         for pid in remaining {
-            let _ = s.signal(pid, SIGKILL);
+            let _ = kernel.signal(pid, SIGKILL);
         }
-        let _ = s.signal(pause, SIGTERM);
-        drop(s);
+        let _ = kernel.signal(pause, SIGTERM);
         notes.push_back(Note::SandboxStopping { sandbox_id: id.to_string() });
     }
 
@@ -142,7 +119,7 @@ impl Containerd {
     pub(super) fn remove_sandbox(&mut self, kernel: &mut Kernel, notes: &mut Notes, id: &str) {
         if let Some(sb) = self.sandboxes.remove(id) {
             if !sb.config.host_network {
-                kernel.state.borrow_mut().net.namespaces.remove(&sb.ns.net);
+                kernel.remove_net_ns(sb.ns.net);
             }
             notes.push_back(Note::SandboxRemoved { sandbox_id: id.to_string() });
         }

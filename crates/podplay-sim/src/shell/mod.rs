@@ -9,7 +9,8 @@
 //! The layers follow brush: a tokenizer with positions (`lexer`, `word`,
 //! `arith`) feeding a recursive-descent parser (`parser`) that builds plain
 //! data ([`ast`]), which [`interp`] executes. Every [`ast`] type prints back
-//! as shell text (`display`).
+//! as shell text (`display`). Which names are builtins, and which of them
+//! are special, is written once, in `builtins`, for both.
 //!
 //! The front end is bounded, for the browser: it never panics on any input;
 //! nesting deeper than [`MAX_NESTING`] levels and arithmetic trees taller
@@ -23,6 +24,7 @@
 
 mod arith;
 pub mod ast;
+mod builtins;
 mod display;
 mod error;
 mod lexer;

@@ -15,6 +15,7 @@ use super::ast::{
     FunctionDefinition, IfBranch, IfCommand, List, ListItem, LoopCommand, Pipeline, Position, Program, Redirect,
     SimpleCommand, Word, WordPart,
 };
+use super::builtins;
 use super::error::ParseError;
 use super::lexer::{Lexer, Token, TokenKind, is_name};
 
@@ -83,12 +84,6 @@ enum CommandStart {
     FunctionKeyword,
     Unexpected,
 }
-
-/// Special builtins, which busybox refuses as function names.
-const SPECIAL_BUILTINS: &[&str] = &[
-    "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "source", "times",
-    "trap", "unset",
-];
 
 pub(crate) struct Parser<'a> {
     lexer: Lexer<'a>,
@@ -603,5 +598,5 @@ fn split_assignment(word: Word) -> Result<Assignment, Word> {
 /// not a special builtin.
 fn function_name(word: Option<&Word>) -> Option<String> {
     let name = word?.as_plain_literal()?;
-    (is_name(name) && !SPECIAL_BUILTINS.contains(&name)).then(|| name.to_string())
+    (is_name(name) && !builtins::is_special(name)).then(|| name.to_string())
 }

@@ -1,0 +1,136 @@
+//! Processes, signals and time: wait, kill, `ps`, traps, sleep and the CPU
+//! budget.
+
+use podplay_core::time::SimDuration;
+
+use super::{Sys, poll_fn_state};
+use crate::kernel::errno::Errno;
+use crate::kernel::state::State;
+use crate::kernel::{ExitStatus, Pid, limits};
+
+impl Sys {
+    /// A host PID as this process's PID namespace numbers it.
+    pub fn ns_pid_of(&self, host: Pid) -> Option<Pid> {
+        let s = self.state.borrow();
+        let ns = s.procs.get(&self.pid)?.ns.pid;
+        s.pid_in(host, ns)
+    }
+
+    /// Waits for a child to end.
+    pub async fn wait(&self, child: Pid) -> ExitStatus {
+        poll_fn_state(self, move |s| {
+            let status = s.exited.remove(&child);
+            if status.is_none() && !s.procs.contains_key(&child) {
+                return Some(ExitStatus::Code(127));
+            }
+            status
+        })
+        .await
+    }
+
+    /// Whether `pid` still runs or has a status left to collect.
+    pub fn waitable(&self, pid: Pid) -> bool {
+        let s = self.state.borrow();
+        s.procs.contains_key(&pid) || s.exited.contains_key(&pid)
+    }
+
+    /// Has the child ended? (Non-blocking `wait`.)
+    pub fn try_wait(&self, child: Pid) -> Option<ExitStatus> {
+        self.with(|s| s.exited.remove(&child))
+    }
+
+    /// `kill(pid, sig)` with a PID of this process's namespace.
+    pub fn kill(&self, ns_pid: Pid, sig: i32) -> Result<(), Errno> {
+        let host = self.proc_pid(&ns_pid.to_string()).ok_or(Errno::NoSuchProcess)?;
+        self.with(|s| s.signal(host, sig))
+    }
+
+    /// Processes visible in this process's PID namespace, by PID there.
+    pub fn processes(&self) -> Vec<ProcessInfo> {
+        let s = self.state.borrow();
+        let Some(me) = s.procs.get(&self.pid) else {
+            return Vec::new();
+        };
+        let ns = me.ns.pid;
+        let mut out: Vec<ProcessInfo> = s
+            .procs
+            .values()
+            .filter_map(|p| {
+                Some(ProcessInfo {
+                    pid: *p.ns_pids.get(&ns)?,
+                    ppid: s.pid_in(p.ppid, ns).unwrap_or(0),
+                    uid: p.uid,
+                    cmdline: p.cmdline(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|p| p.pid);
+        out
+    }
+
+    /// Installs a handler for `sig` (so it queues instead of killing).
+    pub fn catch(&self, sig: i32) {
+        self.proc_mut(|p| p.caught.insert(sig));
+    }
+
+    pub fn uncatch(&self, sig: i32) {
+        self.proc_mut(|p| p.caught.remove(&sig));
+    }
+
+    /// The next caught signal that arrived, if any.
+    pub fn take_signal(&self) -> Option<i32> {
+        self.proc_mut(|p| p.pending.pop_front()).flatten()
+    }
+
+    pub fn has_signal(&self) -> bool {
+        self.proc(|p| !p.pending.is_empty()).unwrap_or(false)
+    }
+
+    // ---- time ----
+
+    /// Sleeps; a caught signal cuts it short (returns false then).
+    pub async fn sleep(&self, d: SimDuration) -> bool {
+        let until = self.now() + d;
+        self.proc_mut(|p| p.wake_at = Some(until));
+        let pid = self.pid;
+        let done = poll_fn_state(self, move |s| {
+            let p = s.procs.get(&pid)?;
+            if s.now >= until {
+                return Some(true);
+            }
+            (!p.pending.is_empty()).then_some(false)
+        })
+        .await;
+        self.proc_mut(|p| p.wake_at = None);
+        done
+    }
+
+    /// Uses one step of the CPU budget; past the budget, waits for the next
+    /// tick of virtual time (so `while true` never hangs the simulation).
+    pub async fn tick(&self) {
+        let now = self.now();
+        let budget = self.with(State::step_budget);
+        let over = self
+            .proc_mut(|p| {
+                if p.steps_at != now {
+                    p.steps_at = now;
+                    p.steps = 0;
+                }
+                p.steps += 1;
+                p.steps > budget
+            })
+            .unwrap_or(false);
+        if over {
+            self.sleep(SimDuration(limits::THROTTLE_MS)).await;
+        }
+    }
+}
+
+/// What `ps` lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub uid: u32,
+    pub cmdline: String,
+}
