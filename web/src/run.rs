@@ -4,7 +4,7 @@
 //! recomputed by simulating again up to that instant).
 
 use k8s_openapi::api::core::v1::{Node, Pod};
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 use podplay_core::trace::Step;
 use podplay_sim::{Simulation, Until};
 
@@ -14,7 +14,7 @@ pub const MAX_FRAMES: usize = 400;
 /// What the picture and the panels show at one instant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
-    pub at: SimTime,
+    pub at: MonoTime,
     /// How many trace steps had happened by then.
     pub steps: usize,
     pub status: String,
@@ -85,7 +85,7 @@ pub struct Run {
     /// three nodes when it has none (as `podplay sim` does).
     pub nodes: Vec<Node>,
     /// What the learner did, and when.
-    pub interventions: Vec<(SimTime, Intervention)>,
+    pub interventions: Vec<(MonoTime, Intervention)>,
     pub steps: Vec<Step>,
     pub frames: Vec<Frame>,
 }
@@ -98,7 +98,7 @@ impl Run {
 
     /// Simulates `pod` on `nodes`, applying each intervention at its instant,
     /// until the Pod is stable or finished.
-    pub fn record_with(pod: &Pod, nodes: &[Node], interventions: Vec<(SimTime, Intervention)>) -> Run {
+    pub fn record_with(pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Run {
         // Where `podplay sim` would stop: stable or finished, after the interventions.
         let end = {
             let mut sim = fresh(pod, nodes);
@@ -107,7 +107,7 @@ impl Run {
         };
         let mut sim = fresh(pod, nodes);
         let mut frames = vec![capture(&sim)];
-        let mut pending: std::collections::VecDeque<(SimTime, Intervention)> = interventions.iter().cloned().collect();
+        let mut pending: std::collections::VecDeque<(MonoTime, Intervention)> = interventions.iter().cloned().collect();
         while frames.len() < MAX_FRAMES {
             while pending.front().is_some_and(|(at, _)| *at <= sim.now()) {
                 if let Some((_, i)) = pending.pop_front() {
@@ -157,7 +157,7 @@ impl Run {
     /// The simulation as it was at frame `frame`: simulated again up to it,
     /// which the determinism makes exact.
     fn sim_at(&self, frame: usize) -> Simulation {
-        let at = self.frames.get(frame).map_or(SimTime::ZERO, |f| f.at);
+        let at = self.frames.get(frame).map_or(MonoTime::ZERO, |f| f.at);
         let mut sim = fresh(&self.pod, &self.nodes);
         replay(&mut sim, &self.interventions, Some(at));
         sim
@@ -178,7 +178,7 @@ fn apply(sim: &mut Simulation, intervention: &Intervention) {
 }
 
 /// Runs to `until` (or until stable), applying the interventions on the way.
-fn replay(sim: &mut Simulation, interventions: &[(SimTime, Intervention)], until: Option<SimTime>) {
+fn replay(sim: &mut Simulation, interventions: &[(MonoTime, Intervention)], until: Option<MonoTime>) {
     for (at, intervention) in interventions {
         if until.is_some_and(|u| *at > u) {
             break;

@@ -305,7 +305,7 @@ impl Reducible for State {
             Action::Speed(ms) => next.tick_ms = ms.clamp(50, 5000),
             Action::Break(intervention) => {
                 if let Some(run) = next.run.clone() {
-                    let at = run.frames.get(next.frame).map_or(podplay_core::time::SimTime::ZERO, |f| f.at);
+                    let at = run.frames.get(next.frame).map_or(podplay_core::time::MonoTime::ZERO, |f| f.at);
                     // What happened after this instant is replaced by the new story.
                     let mut interventions: Vec<_> =
                         run.interventions.iter().filter(|(t, _)| *t <= at).cloned().collect();

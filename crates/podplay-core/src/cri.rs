@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::time::SimDuration;
+use crate::time::MonoDuration;
 
 /// Identifies one call; its reply carries the same id. Each caller numbers
 /// its own calls, so the kubelet's and the user's never collide.
@@ -61,12 +61,12 @@ pub enum CriCall {
     ExecSync {
         container_id: String,
         command: Vec<String>,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     },
     /// Sends the stop signal, waits up to `timeout`, then SIGKILL.
     StopContainer {
         container_id: String,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     },
     StopPodSandbox {
         sandbox_id: String,
@@ -79,13 +79,13 @@ pub enum CriCall {
         host: String,
         port: u16,
         path: String,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     },
     /// A TCP connect from the node (tcpSocket probes).
     TcpConnect {
         host: String,
         port: u16,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     },
 }
 
@@ -106,7 +106,7 @@ pub enum CriReply {
     Pulled {
         image_ref: String,
         size_bytes: u64,
-        took: SimDuration,
+        took: MonoDuration,
     },
     ContainerCreated {
         container_id: String,
@@ -222,5 +222,5 @@ pub struct ContainerExit {
     /// The container's last log lines (for `FallbackToLogsOnError`).
     pub log_tail: String,
     /// When the process ended (the kubelet may learn of it later).
-    pub finished_at: crate::time::SimTime,
+    pub finished_at: crate::time::MonoTime,
 }

@@ -14,7 +14,7 @@
 //! they talk to.
 
 use crate::cri::{CallId, ContainerExit, CriCall, CriReply};
-use crate::time::SimTime;
+use crate::time::MonoTime;
 use crate::trace::Note;
 
 /// A container runtime behind the kubelet. Inputs must come in
@@ -22,17 +22,17 @@ use crate::trace::Note;
 pub trait Runtime {
     /// Starts a call at `now`. Its reply comes out of [`Runtime::poll_reply`],
     /// at once or later; every call gets exactly one reply.
-    fn submit(&mut self, now: SimTime, id: CallId, call: CriCall);
+    fn submit(&mut self, now: MonoTime, id: CallId, call: CriCall);
 
     /// Time has reached `now`: carries out what is due (processes run, calls
     /// finish, timeouts expire). Returns true when anything happened, so the
     /// driver knows to go another round at this instant; extra calls are
     /// harmless and return false once nothing is left to do.
-    fn handle_timeout(&mut self, now: SimTime) -> bool;
+    fn handle_timeout(&mut self, now: MonoTime) -> bool;
 
     /// The next instant at which [`Runtime::handle_timeout`] has work.
     #[must_use]
-    fn poll_timeout(&self) -> Option<SimTime>;
+    fn poll_timeout(&self) -> Option<MonoTime>;
 
     /// The next finished call.
     #[must_use]

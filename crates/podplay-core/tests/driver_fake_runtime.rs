@@ -9,19 +9,19 @@ use podplay_core::cri::{CallId, ContainerExit, CriCall, CriReply};
 use podplay_core::driver::{Driver, NodeBoot, Until};
 use podplay_core::kubectl::{describe_events, get_wide};
 use podplay_core::runtime::Runtime;
-use podplay_core::time::{Epoch, SimDuration, SimTime};
+use podplay_core::time::{Epoch, MonoDuration, MonoTime};
 use podplay_core::trace::{Actor, Note, NsJoin, NsOwner, StepKind};
 
 /// Answers every call after a fixed latency; containers named in `exits`
 /// end with that code a second after they start.
 #[derive(Default)]
 struct Scripted {
-    now: SimTime,
-    latency: SimDuration,
-    due: Vec<(SimTime, CallId, CriReply)>,
+    now: MonoTime,
+    latency: MonoDuration,
+    due: Vec<(MonoTime, CallId, CriReply)>,
     replies: VecDeque<(CallId, CriReply)>,
     exits: VecDeque<ContainerExit>,
-    exiting: Vec<(SimTime, ContainerExit)>,
+    exiting: Vec<(MonoTime, ContainerExit)>,
     notes: VecDeque<Note>,
     script: Vec<(String, i32)>,
     next_id: u32,
@@ -68,7 +68,7 @@ impl Scripted {
                         reason: None,
                         termination_message: String::new(),
                         log_tail: String::new(),
-                        finished_at: self.now + SimDuration::from_secs(1),
+                        finished_at: self.now + MonoDuration::from_secs(1),
                     };
                     self.exiting.push((exit.finished_at, exit));
                 }
@@ -97,14 +97,14 @@ impl Scripted {
 }
 
 impl Runtime for Scripted {
-    fn submit(&mut self, now: SimTime, id: CallId, call: CriCall) {
+    fn submit(&mut self, now: MonoTime, id: CallId, call: CriCall) {
         self.now = now;
         self.calls.push(podplay_core::trace::describe_call(&call));
         let reply = self.answer(&call);
         self.due.push((now + self.latency, id, reply));
     }
 
-    fn handle_timeout(&mut self, now: SimTime) -> bool {
+    fn handle_timeout(&mut self, now: MonoTime) -> bool {
         self.now = now;
         let before = self.replies.len() + self.exits.len();
         let (ready, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.due).into_iter().partition(|d| d.0 <= now);
@@ -117,7 +117,7 @@ impl Runtime for Scripted {
         self.replies.len() + self.exits.len() > before
     }
 
-    fn poll_timeout(&self) -> Option<SimTime> {
+    fn poll_timeout(&self) -> Option<MonoTime> {
         self.due.iter().map(|d| d.0).chain(self.exiting.iter().map(|e| e.0)).min()
     }
 
@@ -159,7 +159,7 @@ fn drive_bounded(driver: &mut Driver<Scripted>, until: Until) {
 
 #[test]
 fn an_example_runs_to_running_on_a_scripted_runtime() {
-    let mut driver = start("nginx-pod", Scripted { latency: SimDuration(100), ..Default::default() });
+    let mut driver = start("nginx-pod", Scripted { latency: MonoDuration(100), ..Default::default() });
     drive_bounded(&mut driver, Until::Running);
     assert_eq!(driver.phase(), "Running");
     drive_bounded(&mut driver, Until::Ready);
@@ -187,7 +187,7 @@ fn an_example_runs_to_running_on_a_scripted_runtime() {
 
 #[test]
 fn user_exec_has_its_own_call_ids_and_deletion_finishes() {
-    let mut driver = start("lifecycle-hooks", Scripted { latency: SimDuration(10), ..Default::default() });
+    let mut driver = start("lifecycle-hooks", Scripted { latency: MonoDuration(10), ..Default::default() });
     drive_bounded(&mut driver, Until::Ready);
     let out = driver.exec("lifecycle-demo-container", vec!["true".into()]);
     assert_eq!(out, Ok((0, "ok\n".into())));
@@ -202,9 +202,9 @@ fn user_exec_has_its_own_call_ids_and_deletion_finishes() {
 
 #[test]
 fn a_reply_of_the_wrong_kind_is_reported_and_fails_the_hook() {
-    let runtime = Scripted { latency: SimDuration(10), broken_exec: true, ..Default::default() };
+    let runtime = Scripted { latency: MonoDuration(10), broken_exec: true, ..Default::default() };
     let mut driver = start("lifecycle-hooks", runtime);
-    drive_bounded(&mut driver, Until::Time(SimTime::from_secs(20)));
+    drive_bounded(&mut driver, Until::Time(MonoTime::from_secs(20)));
     let steps = driver.trace().steps();
     let error = steps.iter().find(|s| s.text.starts_with("runtime protocol error")).unwrap();
     assert_eq!(error.text, "runtime protocol error: unexpected reply to postStart: Removed");
@@ -215,9 +215,9 @@ fn a_reply_of_the_wrong_kind_is_reported_and_fails_the_hook() {
 #[test]
 fn a_crash_looping_container_backs_off_through_the_driver() {
     let runtime =
-        Scripted { latency: SimDuration(10), script: vec![("nginx-container".into(), 1)], ..Default::default() };
+        Scripted { latency: MonoDuration(10), script: vec![("nginx-container".into(), 1)], ..Default::default() };
     let mut driver = start("nginx-pod", runtime);
-    drive_bounded(&mut driver, Until::Time(SimTime::from_secs(45)));
+    drive_bounded(&mut driver, Until::Time(MonoTime::from_secs(45)));
     assert_eq!(driver.status_column(), "CrashLoopBackOff");
     let events = describe_events(&driver.events(), driver.now());
     assert!(events.contains("Back-off restarting failed container nginx-container"), "{events}");

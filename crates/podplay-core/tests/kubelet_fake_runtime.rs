@@ -6,7 +6,7 @@ use podplay_core::analyze;
 use podplay_core::cri::{ContainerExit, CriCall, CriReply};
 use podplay_core::kubectl::kubectl_status_column;
 use podplay_core::kubelet::{Kubelet, NodeContext};
-use podplay_core::time::{Epoch, SimDuration, SimTime};
+use podplay_core::time::{Epoch, MonoDuration, MonoTime};
 
 fn pod(yaml: &str) -> k8s_openapi::api::core::v1::Pod {
     let analysis = analyze(yaml);
@@ -39,7 +39,7 @@ struct Fake {
 impl Fake {
     /// Answers calls until the kubelet has none left; fails, as
     /// quinn-proto's `drive_bounded` does, if it never stops asking.
-    fn drive(&mut self, kubelet: &mut Kubelet, now: SimTime) {
+    fn drive(&mut self, kubelet: &mut Kubelet, now: MonoTime) {
         for _ in 0..100 {
             let Some((id, call)) = kubelet.poll_call() else {
                 return;
@@ -72,7 +72,7 @@ impl Fake {
             ),
             CriCall::PullImage { image } => (
                 format!("PullImage {image}"),
-                CriReply::Pulled { image_ref: format!("{image}@sha256:1"), size_bytes: 1000, took: SimDuration(1) },
+                CriReply::Pulled { image_ref: format!("{image}@sha256:1"), size_bytes: 1000, took: MonoDuration(1) },
                 None,
             ),
             CriCall::CreateContainer { config, .. } => {
@@ -88,7 +88,7 @@ impl Fake {
                     reason: None,
                     termination_message: String::new(),
                     log_tail: String::new(),
-                    finished_at: SimTime::ZERO,
+                    finished_at: MonoTime::ZERO,
                 });
                 (format!("StartContainer {name}"), CriReply::Started, exit)
             }
@@ -112,14 +112,14 @@ const INIT_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:
 
 #[test]
 fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
-    let mut kubelet = Kubelet::new(pod(INIT_POD), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(INIT_POD), node(), MonoTime::ZERO);
     let mut fake = Fake {
         log: Vec::new(),
         next_id: 0,
         exits: vec![("first".into(), 0), ("second".into(), 0)],
         images_present: false,
     };
-    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.drive(&mut kubelet, MonoTime::ZERO);
     assert_eq!(
         fake.log,
         [
@@ -157,30 +157,30 @@ fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
 
 #[test]
 fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always() {
-    let mut kubelet = Kubelet::new(pod(INIT_POD), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(INIT_POD), node(), MonoTime::ZERO);
     let mut fake = Fake { log: Vec::new(), next_id: 0, exits: vec![("first".into(), 1)], images_present: true };
-    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.drive(&mut kubelet, MonoTime::ZERO);
     // First failure: restarted at once; second: back-off.
     assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 2);
     assert!(!fake.log.iter().any(|l| l.contains("second")));
     // The sync that saw the exit still shows it; the next one (1 s later) the back-off.
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Init:Error");
-    assert_eq!(kubelet.poll_timeout(), Some(SimTime(1_000)));
-    kubelet.handle_timeout(SimTime(1_000));
+    assert_eq!(kubelet.poll_timeout(), Some(MonoTime(1_000)));
+    kubelet.handle_timeout(MonoTime(1_000));
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Init:CrashLoopBackOff");
     // The back-off ends 10 s after the last exit.
-    assert_eq!(kubelet.poll_timeout(), Some(SimTime(10_000)));
-    kubelet.handle_timeout(SimTime(10_000));
-    fake.drive(&mut kubelet, SimTime(10_000));
+    assert_eq!(kubelet.poll_timeout(), Some(MonoTime(10_000)));
+    kubelet.handle_timeout(MonoTime(10_000));
+    fake.drive(&mut kubelet, MonoTime(10_000));
     assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 3);
 }
 
 #[test]
 fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    imagePullPolicy: Never\n";
-    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
     let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: false };
-    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.drive(&mut kubelet, MonoTime::ZERO);
     assert_eq!(fake.log, ["RunPodSandbox web", "ImageStatus nginx:1.27"]);
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "ErrImageNeverPull");
     let messages: Vec<String> = kubelet.events().all().iter().map(|e| format!("{} {}", e.reason, e.message)).collect();
@@ -196,13 +196,13 @@ fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
 #[test]
 fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        exec:\n          command: [\"nginx\", \"-s\", \"quit\"]\n";
-    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
     let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
-    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.drive(&mut kubelet, MonoTime::ZERO);
     fake.log.clear();
-    kubelet.delete(SimTime(5_000), None);
+    kubelet.delete(MonoTime(5_000), None);
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Terminating");
-    fake.drive(&mut kubelet, SimTime(5_000));
+    fake.drive(&mut kubelet, MonoTime(5_000));
     assert_eq!(fake.log, ["ExecSync nginx -s quit", "StopContainer web-1"]);
     // The runtime reports the exit; then the sandbox goes.
     kubelet.handle_exit(
@@ -212,11 +212,11 @@ fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
             reason: None,
             termination_message: String::new(),
             log_tail: String::new(),
-            finished_at: SimTime(5_000),
+            finished_at: MonoTime(5_000),
         },
-        SimTime(5_500),
+        MonoTime(5_500),
     );
-    fake.drive(&mut kubelet, SimTime(5_500));
+    fake.drive(&mut kubelet, MonoTime(5_500));
     assert_eq!(fake.log[2..], ["StopPodSandbox", "RemovePodSandbox"]);
     assert!(kubelet.is_deleted());
 }
@@ -224,16 +224,16 @@ fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
 #[test]
 fn a_sleep_hook_is_the_kubelet_waiting_with_no_runtime_call() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        sleep:\n          seconds: 5\n";
-    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
     let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
-    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.drive(&mut kubelet, MonoTime::ZERO);
     fake.log.clear();
-    kubelet.delete(SimTime(1_000), None);
-    fake.drive(&mut kubelet, SimTime(1_000));
+    kubelet.delete(MonoTime(1_000), None);
+    fake.drive(&mut kubelet, MonoTime(1_000));
     assert!(fake.log.is_empty(), "nothing is asked of the runtime while the kubelet sleeps: {:?}", fake.log);
-    assert_eq!(kubelet.poll_timeout(), Some(SimTime(6_000)));
-    kubelet.handle_timeout(SimTime(6_000));
-    fake.drive(&mut kubelet, SimTime(6_000));
+    assert_eq!(kubelet.poll_timeout(), Some(MonoTime(6_000)));
+    kubelet.handle_timeout(MonoTime(6_000));
+    fake.drive(&mut kubelet, MonoTime(6_000));
     // The grace period left after 5 s of sleep: 30 s − 5 s.
     assert_eq!(fake.log, ["StopContainer web-1"]);
     assert!(!kubelet.events().all().iter().any(|e| e.reason == "FailedPreStopHook"));
@@ -242,9 +242,9 @@ fn a_sleep_hook_is_the_kubelet_waiting_with_no_runtime_call() {
 #[test]
 fn a_tcp_socket_hook_fails_as_the_kubelet_cannot_run_it() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      postStart:\n        tcpSocket:\n          port: 80\n";
-    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
     let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
-    fake.drive(&mut kubelet, SimTime::ZERO);
+    fake.drive(&mut kubelet, MonoTime::ZERO);
     // No exec, no connect: the hook fails at once and the container is killed.
     assert_eq!(
         fake.log,
@@ -263,7 +263,7 @@ fn a_tcp_socket_hook_fails_as_the_kubelet_cannot_run_it() {
 #[test]
 fn the_kubelet_gives_containers_the_service_variables_and_the_runtime_image_id() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    env:\n    - name: KUBERNETES_SERVICE_PORT\n      value: \"8443\"\n";
-    let mut kubelet = Kubelet::new(pod(yaml), node(), SimTime::ZERO);
+    let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
     let mut config = None;
     for _ in 0..10 {
         let Some((id, call)) = kubelet.poll_call() else { break };
@@ -272,7 +272,7 @@ fn the_kubelet_gives_containers_the_service_variables_and_the_runtime_image_id()
         }
         let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
         let (_, reply, _) = fake.answer(&call);
-        kubelet.handle_reply(id, reply, SimTime::ZERO);
+        kubelet.handle_reply(id, reply, MonoTime::ZERO);
     }
     let env = config.unwrap().env;
     let get = |name: &str| env.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str());

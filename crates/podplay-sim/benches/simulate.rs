@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_sim::{Simulation, Until};
 
 fn examples() -> Vec<(String, k8s_openapi::api::core::v1::Pod)> {
@@ -46,7 +46,7 @@ fn simulate(c: &mut Criterion) {
             b.iter_batched_ref(
                 || {
                     let mut sim = Simulation::new(&pod, nodes.clone());
-                    sim.run_until(Until::Time(SimTime::ZERO + SimDuration::from_secs(10)));
+                    sim.run_until(Until::Time(MonoTime::ZERO + MonoDuration::from_secs(10)));
                     sim
                 },
                 |sim| sim.step(),

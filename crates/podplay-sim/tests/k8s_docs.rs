@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use podplay_core::analyze;
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_sim::{Simulation, Until};
 
 fn corpus() -> Vec<(String, String)> {
@@ -26,7 +26,7 @@ fn simulate(yaml: &str, seconds: u64) -> Simulation {
     let analysis = analyze(yaml);
     let pod = analysis.valid_pods().next().expect("a valid Pod").clone();
     let mut sim = Simulation::new(&pod, podplay_core::cluster::default_nodes());
-    sim.run_until(Until::Time(SimTime::ZERO + SimDuration::from_secs(seconds)));
+    sim.run_until(Until::Time(MonoTime::ZERO + MonoDuration::from_secs(seconds)));
     sim
 }
 

@@ -8,7 +8,7 @@
 //! virtual seconds, an exec, logs, deletion, until stable.
 
 use k8s_openapi::api::core::v1::Pod;
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_core::trace::MAX_STEPS;
 use podplay_sim::kernel::limits;
 use podplay_sim::{Simulation, Until};
@@ -74,7 +74,7 @@ fn pod(index: usize, script: &str) -> Pod {
 }
 
 fn at(seconds: u64) -> Until {
-    Until::Time(SimTime::ZERO + SimDuration::from_secs(seconds))
+    Until::Time(MonoTime::ZERO + MonoDuration::from_secs(seconds))
 }
 
 /// A Pod's whole life, as the playground drives it; panics only if a bound
@@ -105,7 +105,7 @@ fn life(template: usize, script: &str, exec: &[String]) {
     let _ = sim.exec("c", vec!["true".into()]);
     assert!(sim.trace().steps().len() <= MAX_STEPS, "{} steps", sim.trace().steps().len());
     // Runs stop at the horizon; an exec takes at most 2 minutes more.
-    let end = SimTime::ZERO + podplay_sim::sim::HORIZON + SimDuration::from_secs(120);
+    let end = MonoTime::ZERO + podplay_sim::sim::HORIZON + MonoDuration::from_secs(120);
     assert!(sim.now() <= end, "ran until {}", sim.now());
     if let Some(kernel) = sim.kernel() {
         let usage = kernel.usage();
@@ -692,7 +692,7 @@ fn busy_loops_stay_bounded() {
         let (code, _) =
             sim.exec("c", vec!["sh".into(), "-c".into(), "ps | wc -l".into()]).unwrap_or((-1, String::new()));
         assert_eq!(code, 0, "{script}: exec still works");
-        sim.delete(Some(SimDuration::from_secs(1)));
+        sim.delete(Some(MonoDuration::from_secs(1)));
         sim.run_until(Until::Stable);
         assert!(sim.is_finished(), "{script}");
         assert!(sim.trace().steps().len() <= MAX_STEPS);

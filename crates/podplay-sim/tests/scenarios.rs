@@ -3,7 +3,7 @@
 //! would show, and what the trace tells.
 
 use podplay_core::analyze;
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_core::trace::StepKind;
 use podplay_sim::{Simulation, Until};
 
@@ -24,7 +24,7 @@ fn start(yaml: &str) -> Simulation {
 }
 
 fn at(seconds: u64) -> Until {
-    Until::Time(SimTime::ZERO + SimDuration::from_secs(seconds))
+    Until::Time(MonoTime::ZERO + MonoDuration::from_secs(seconds))
 }
 
 fn exec(sim: &mut Simulation, container: &str, cmd: &[&str]) -> (i32, String) {
@@ -255,7 +255,7 @@ fn post_start_writes_the_message_and_pre_stop_quits_nginx_on_delete() {
     let exit =
         sim.trace().steps().iter().find(|s| s.text.starts_with("container lifecycle-demo-container exited")).unwrap();
     assert_eq!(exit.text, "container lifecycle-demo-container exited with code 0");
-    assert!(exit.at < SimTime::ZERO + SimDuration::from_secs(30));
+    assert!(exit.at < MonoTime::ZERO + MonoDuration::from_secs(30));
     assert!(sim.is_finished());
 }
 
@@ -393,7 +393,7 @@ fn delete_a_shell_that_ignores_sigterm_waits_for_the_grace_period_then_sigkill()
     // PID 1 of the container ignores SIGTERM (no handler): SIGKILL after the grace period, exit 137.
     let exit = sim.trace().steps().iter().find(|s| s.text.starts_with("container app exited")).unwrap();
     assert_eq!(exit.text, "container app exited with code 137");
-    assert_eq!(exit.at.since(deleted_at), SimDuration::from_secs(10));
+    assert_eq!(exit.at.since(deleted_at), MonoDuration::from_secs(10));
     assert!(sim.trace().steps().iter().any(|s| s.text == "grace period over: SIGKILL to app"));
     assert!(sim.is_finished());
 }
@@ -408,7 +408,7 @@ fn delete_a_shell_with_a_trap_exits_on_sigterm() {
     sim.run_until(Until::Stable);
     let exit = sim.trace().steps().iter().find(|s| s.text.starts_with("container app exited")).unwrap();
     assert_eq!(exit.text, "container app exited with code 0");
-    assert!(exit.at.since(deleted_at) <= SimDuration::from_secs(1));
+    assert!(exit.at.since(deleted_at) <= MonoDuration::from_secs(1));
     assert_eq!(sim.logs("app", false).unwrap(), "bye\n");
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use podplay_core::analyze_bytes;
 use podplay_core::kubectl::{JsonReport, api_events, describe_events, describe_summary, get_wide};
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_sim::{Simulation, Until};
 
 use crate::args::{Output, SimArgs};
@@ -145,14 +145,14 @@ fn parse_until(text: Option<&str>) -> Result<Until, String> {
         "Failed" => Until::Failed,
         "Stable" => Until::Stable,
         d => Until::Time(
-            SimTime::ZERO
+            MonoTime::ZERO
                 + parse_duration(d)
                     .ok_or_else(|| format!("{d:?} is not Running, Ready, Succeeded, Failed or a duration like 30s"))?,
         ),
     })
 }
 
-fn parse_duration(text: &str) -> Option<SimDuration> {
+fn parse_duration(text: &str) -> Option<MonoDuration> {
     let mut total = 0u64;
     let mut number = String::new();
     let mut chars = text.chars().peekable();
@@ -181,10 +181,10 @@ fn parse_duration(text: &str) -> Option<SimDuration> {
     if !number.is_empty() {
         return None;
     }
-    any.then_some(SimDuration(total))
+    any.then_some(MonoDuration(total))
 }
 
-fn format_time(t: SimTime) -> String {
+fn format_time(t: MonoTime) -> String {
     format!("{}.{:03}s", t.0 / 1000, t.0 % 1000)
 }
 

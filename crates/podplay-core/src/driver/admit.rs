@@ -9,7 +9,7 @@ use crate::kubelet::events::{EventLog, EventType};
 use crate::kubelet::{Kubelet, NodeContext};
 use crate::runtime::Runtime;
 use crate::scheduler::{self, ScheduleOutcome};
-use crate::time::{Epoch, SimTime};
+use crate::time::{Epoch, MonoTime};
 use crate::trace::{Actor, StepKind, Trace};
 
 pub(super) fn create<R: Runtime>(
@@ -24,8 +24,8 @@ pub(super) fn create<R: Runtime>(
     let name = pod.metadata.name.clone().unwrap_or_default();
     pod.metadata.namespace.get_or_insert_with(|| "default".to_string());
     pod.metadata.uid.get_or_insert_with(|| crate::ids::pod_uid(&name));
-    pod.metadata.creation_timestamp = Some(epoch.time(SimTime::ZERO));
-    let now = SimTime::ZERO;
+    pod.metadata.creation_timestamp = Some(epoch.time(MonoTime::ZERO));
+    let now = MonoTime::ZERO;
     let mut trace = Trace::default();
     let mut scheduler_events = EventLog::default();
     let outcome = scheduler::schedule(&pod, &nodes, &std::collections::BTreeMap::new());
@@ -50,7 +50,7 @@ pub(super) fn create<R: Runtime>(
 }
 
 /// The scheduler's decision as an event (if the scheduler made one) and a step.
-fn record_schedule(outcome: &ScheduleOutcome, now: SimTime, events: &mut EventLog, trace: &mut Trace) {
+fn record_schedule(outcome: &ScheduleOutcome, now: MonoTime, events: &mut EventLog, trace: &mut Trace) {
     let text = match outcome {
         ScheduleOutcome::Bound { event_message, .. } => {
             let reason = scheduler::REASON_SCHEDULED;

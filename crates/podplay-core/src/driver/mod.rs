@@ -20,7 +20,7 @@ use crate::kubelet::types::PodPhase;
 use crate::kubelet::{Kubelet, NodeContext};
 use crate::runtime::Runtime;
 use crate::scheduler::{self, ScheduleOutcome};
-use crate::time::{Epoch, SimDuration, SimTime};
+use crate::time::{Epoch, MonoDuration, MonoTime};
 use crate::trace::{Step, Trace};
 
 /// When to stop.
@@ -35,21 +35,21 @@ pub enum Until {
     Succeeded,
     Failed,
     /// A point in time.
-    Time(SimTime),
+    Time(MonoTime),
 }
 
 /// How long nothing may change before the Pod counts as stable.
-pub const QUIET: SimDuration = SimDuration(30_000);
+pub const QUIET: MonoDuration = MonoDuration(30_000);
 /// The longest a run goes without an explicit `Until::Time`.
-pub const HORIZON: SimDuration = SimDuration(30 * 60 * 1000);
+pub const HORIZON: MonoDuration = MonoDuration(30 * 60 * 1000);
 /// Most instants one `run_until` processes.
 pub const MAX_INSTANTS: usize = 50_000;
 /// Most rounds at one instant.
 const MAX_ROUNDS: usize = 1_000;
 /// The kubelet's PLEG relist period: how late it may notice a container exit.
-pub const PLEG_PERIOD: SimDuration = SimDuration(1_000);
+pub const PLEG_PERIOD: MonoDuration = MonoDuration(1_000);
 /// How long `kubectl exec` waits for its command.
-pub const EXEC_LIMIT: SimDuration = SimDuration(120_000);
+pub const EXEC_LIMIT: MonoDuration = MonoDuration(120_000);
 
 /// The node the Pod was bound to, as a runtime is booted for it.
 pub struct NodeBoot<'a> {
@@ -68,13 +68,13 @@ struct NodeWorker<R> {
     user_calls: std::collections::BTreeMap<CallId, Option<CriReply>>,
     next_user_call: u64,
     /// Container exits the kubelet has not noticed yet (PLEG relists every second).
-    pending_exits: Vec<(SimTime, ContainerExit)>,
+    pending_exits: Vec<(MonoTime, ContainerExit)>,
     events_seen: usize,
 }
 
 /// A Pod's life from creation on, on a runtime `R`.
 pub struct Driver<R> {
-    now: SimTime,
+    now: MonoTime,
     epoch: Epoch,
     pod: Pod,
     nodes: Vec<Node>,
@@ -84,7 +84,7 @@ pub struct Driver<R> {
     trace: Trace,
     /// The kubectl READY/STATUS/RESTARTS line last recorded.
     last_status: String,
-    last_change: SimTime,
+    last_change: MonoTime,
     /// The kubelet refused the Pod on admission (nodeName set, predicates failed).
     rejected: Option<scheduler::AdmitRejection>,
     event_count: usize,
@@ -99,7 +99,7 @@ impl<R: Runtime> Driver<R> {
         admit::create(pod, nodes, epoch, boot)
     }
 
-    pub fn now(&self) -> SimTime {
+    pub fn now(&self) -> MonoTime {
         self.now
     }
 
@@ -144,7 +144,7 @@ impl<R: Runtime> Driver<R> {
     }
 
     /// The next instant anything is due.
-    pub fn next_wakeup(&self) -> Option<SimTime> {
+    pub fn next_wakeup(&self) -> Option<MonoTime> {
         let n = self.node.as_ref()?;
         [n.runtime.poll_timeout(), n.kubelet.poll_timeout(), n.pending_exits.iter().map(|(t, _)| *t).min()]
             .into_iter()
@@ -177,7 +177,7 @@ impl<R: Runtime> Driver<R> {
             };
             let limit = match until {
                 Until::Time(t) => t,
-                _ => SimTime::ZERO + HORIZON,
+                _ => MonoTime::ZERO + HORIZON,
             };
             if next > limit {
                 if let Until::Time(t) = until {
@@ -197,7 +197,7 @@ impl<R: Runtime> Driver<R> {
             Until::Stable => {
                 let terminating = self.node.as_ref().is_some_and(|n| n.kubelet.deletion_started().is_some());
                 self.is_finished()
-                    || (!terminating && self.now.since(self.last_change) >= QUIET && self.now > SimTime::ZERO)
+                    || (!terminating && self.now.since(self.last_change) >= QUIET && self.now > MonoTime::ZERO)
             }
             Until::Running => self.phase() != PodPhase::Pending || self.is_finished(),
             Until::Ready => self.is_ready() || terminal(),
@@ -210,7 +210,7 @@ impl<R: Runtime> Driver<R> {
 
     /// `kubectl delete pod`: graceful deletion, with `grace` instead of the
     /// Pod's `terminationGracePeriodSeconds` if given.
-    pub fn delete(&mut self, grace: Option<SimDuration>) {
+    pub fn delete(&mut self, grace: Option<MonoDuration>) {
         let now = self.now;
         self.trace.step(
             now,
@@ -235,7 +235,7 @@ impl<R: Runtime> Driver<R> {
         let Some(container_id) = n.kubelet.container_id(container).map(str::to_string) else {
             return Err(format!("container {container} not found in pod {pod_name}"));
         };
-        let call = crate::cri::CriCall::ExecSync { container_id, command, timeout: SimDuration::from_secs(60) };
+        let call = crate::cri::CriCall::ExecSync { container_id, command, timeout: MonoDuration::from_secs(60) };
         let id = self.user_call(call);
         let started = self.now;
         for _ in 0..MAX_INSTANTS {

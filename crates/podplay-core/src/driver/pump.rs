@@ -6,7 +6,7 @@ use crate::cri::{CallId, Caller, CriCall, CriReply};
 use crate::kubectl::kubectl_row;
 use crate::kubelet::events::EventType;
 use crate::runtime::Runtime;
-use crate::time::SimTime;
+use crate::time::MonoTime;
 use crate::trace::{Actor, StepKind, Trace, describe_call};
 
 impl<R: Runtime> Driver<R> {
@@ -86,7 +86,7 @@ impl<R: Runtime> Driver<R> {
 
 impl<R: Runtime> NodeWorker<R> {
     /// One round at `now`; true when anything happened.
-    fn round(&mut self, now: SimTime, trace: &mut Trace) -> bool {
+    fn round(&mut self, now: MonoTime, trace: &mut Trace) -> bool {
         let mut progressed = false;
         while let Some((id, call)) = self.kubelet.poll_call() {
             progressed = true;
@@ -111,7 +111,7 @@ impl<R: Runtime> NodeWorker<R> {
         // The kubelet learns of exits at its next PLEG relist (every second).
         while let Some(exit) = self.runtime.poll_exit() {
             progressed = true;
-            let due = SimTime((exit.finished_at.0 / PLEG_PERIOD.0 + 1) * PLEG_PERIOD.0);
+            let due = MonoTime((exit.finished_at.0 / PLEG_PERIOD.0 + 1) * PLEG_PERIOD.0);
             self.pending_exits.push((due, exit));
         }
         let (due, later): (Vec<_>, Vec<_>) =
@@ -126,7 +126,7 @@ impl<R: Runtime> NodeWorker<R> {
 
     /// The kubelet's new events and any reply that did not fit its call
     /// become steps.
-    fn report_kubelet(&mut self, now: SimTime, trace: &mut Trace) {
+    fn report_kubelet(&mut self, now: MonoTime, trace: &mut Trace) {
         while let Some(error) = self.kubelet.poll_protocol_error() {
             trace.step(now, Actor::Kubelet, StepKind::Status, format!("runtime protocol error: {error}"));
         }
@@ -146,7 +146,7 @@ impl<R: Runtime> NodeWorker<R> {
 }
 
 /// The runtime's notes, in the story's words.
-fn drain_notes<R: Runtime>(runtime: &mut R, now: SimTime, trace: &mut Trace) {
+fn drain_notes<R: Runtime>(runtime: &mut R, now: MonoTime, trace: &mut Trace) {
     while let Some(note) = runtime.poll_note() {
         trace.note(now, &note);
     }

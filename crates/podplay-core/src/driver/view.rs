@@ -6,12 +6,12 @@ use super::Driver;
 use crate::kubelet::events::Event;
 use crate::kubelet::types::PodPhase;
 use crate::runtime::Runtime;
-use crate::time::SimTime;
+use crate::time::MonoTime;
 
 impl<R: Runtime> Driver<R> {
     /// The Pod as `kubectl get pod -o yaml` would show it.
     pub fn pod(&self) -> Pod {
-        let scheduled = self.outcome.pod_scheduled_condition(&self.epoch.time(SimTime::ZERO));
+        let scheduled = self.outcome.pod_scheduled_condition(&self.epoch.time(MonoTime::ZERO));
         if let Some(n) = &self.node {
             let mut pod = n.kubelet.pod_with_status();
             if let (Some(status), Some(c)) = (&mut pod.status, scheduled) {

@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Serialize;
 
 use crate::kubelet::events::{Event, EventType};
-use crate::time::{Epoch, SimTime, human_duration};
+use crate::time::{Epoch, MonoTime, human_duration};
 use crate::trace::Step;
 
 pub use get::{
@@ -79,11 +79,11 @@ fn type_text(e: &Event) -> &'static str {
 
 /// The `Events:` table of `kubectl describe pod` (1.35+ form: the object's
 /// field path prefixes the message).
-pub fn describe_events(events: &[Event], now: SimTime) -> String {
+pub fn describe_events(events: &[Event], now: MonoTime) -> String {
     if events.is_empty() {
         return "Events:  <none>\n".into();
     }
-    let age = |since: SimTime| human_duration(now.since(since).0 as i64);
+    let age = |since: MonoTime| human_duration(now.since(since).0 as i64);
     let rows: Vec<[String; 5]> = events
         .iter()
         .map(|e| {

@@ -3,10 +3,10 @@
 //! 300s`): the first failure restarts at once; later ones wait 10s, 20s, 40s,
 //! … up to 5m; an entry untouched for 2 × max (10 min) starts over.
 
-use crate::time::{SimDuration, SimTime};
+use crate::time::{MonoDuration, MonoTime};
 
-pub const INITIAL: SimDuration = SimDuration(10_000);
-pub const MAX: SimDuration = SimDuration(300_000);
+pub const INITIAL: MonoDuration = MonoDuration(10_000);
+pub const MAX: MonoDuration = MonoDuration(300_000);
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Backoff {
@@ -15,14 +15,14 @@ pub struct Backoff {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entry {
-    delay: SimDuration,
-    last_update: SimTime,
+    delay: MonoDuration,
+    last_update: MonoTime,
 }
 
 impl Backoff {
     /// `IsInBackOffSince(id, finishedAt)`: still waiting after a failure at
     /// `since`?
-    pub fn in_backoff_since(&self, since: SimTime, now: SimTime) -> bool {
+    pub fn in_backoff_since(&self, since: MonoTime, now: MonoTime) -> bool {
         match self.entry {
             Some(e) if !expired(e, now) => now.since(since) < e.delay,
             _ => false,
@@ -30,27 +30,27 @@ impl Backoff {
     }
 
     /// When the back-off that began at `since` ends.
-    pub fn until(&self, since: SimTime) -> SimTime {
-        since + self.entry.map_or(SimDuration::ZERO, |e| e.delay)
+    pub fn until(&self, since: MonoTime) -> MonoTime {
+        since + self.entry.map_or(MonoDuration::ZERO, |e| e.delay)
     }
 
     /// The current delay (`10s`, `20s`, …) for messages.
-    pub fn delay(&self) -> SimDuration {
-        self.entry.map_or(SimDuration::ZERO, |e| e.delay)
+    pub fn delay(&self) -> MonoDuration {
+        self.entry.map_or(MonoDuration::ZERO, |e| e.delay)
     }
 
     /// `Next(id, now)`: records a restart, doubling the delay.
-    pub fn next(&mut self, now: SimTime) {
+    pub fn next(&mut self, now: MonoTime) {
         let delay = match self.entry {
-            Some(e) if !expired(e, now) => SimDuration(e.delay.0.saturating_mul(2).min(MAX.0)),
+            Some(e) if !expired(e, now) => MonoDuration(e.delay.0.saturating_mul(2).min(MAX.0)),
             _ => INITIAL,
         };
         self.entry = Some(Entry { delay, last_update: now });
     }
 }
 
-fn expired(e: Entry, now: SimTime) -> bool {
-    now.since(e.last_update) > SimDuration(MAX.0 * 2)
+fn expired(e: Entry, now: MonoTime) -> bool {
+    now.since(e.last_update) > MonoDuration(MAX.0 * 2)
 }
 
 #[cfg(test)]
@@ -60,7 +60,7 @@ mod tests {
     #[test]
     fn sequence_is_0_10_20_40_80_160_300_300() {
         let mut b = Backoff::default();
-        let mut now = SimTime(0);
+        let mut now = MonoTime(0);
         let mut waits = Vec::new();
         for _ in 0..8 {
             // the container crashes at `now`
@@ -77,10 +77,10 @@ mod tests {
     #[test]
     fn resets_after_ten_quiet_minutes() {
         let mut b = Backoff::default();
-        b.next(SimTime(0));
-        b.next(SimTime(10_000));
-        assert_eq!(b.delay(), SimDuration(20_000));
-        let later = SimTime(10_000 + 600_001);
+        b.next(MonoTime(0));
+        b.next(MonoTime(10_000));
+        assert_eq!(b.delay(), MonoDuration(20_000));
+        let later = MonoTime(10_000 + 600_001);
         assert!(!b.in_backoff_since(later, later));
         b.next(later);
         assert_eq!(b.delay(), INITIAL);
@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn vector_11_backoff() {
         let mut b = Backoff::default();
-        let mut now = SimTime(0);
+        let mut now = MonoTime(0);
         let mut waits = Vec::new();
         for _ in 0..9 {
             let crashed = now;
@@ -104,12 +104,12 @@ mod tests {
         }
         assert_eq!(waits, [0, 10, 20, 40, 80, 160, 300, 300, 300]);
         let mut b = Backoff::default();
-        b.next(SimTime(0));
-        assert!(b.in_backoff_since(SimTime(600_000), SimTime(600_000)));
-        assert!(!b.in_backoff_since(SimTime(600_001), SimTime(600_001)));
-        b.next(SimTime(600_000));
-        assert_eq!(b.delay(), SimDuration(20_000), "touched at exactly 10 minutes: doubles");
-        b.next(SimTime(1_200_001));
+        b.next(MonoTime(0));
+        assert!(b.in_backoff_since(MonoTime(600_000), MonoTime(600_000)));
+        assert!(!b.in_backoff_since(MonoTime(600_001), MonoTime(600_001)));
+        b.next(MonoTime(600_000));
+        assert_eq!(b.delay(), MonoDuration(20_000), "touched at exactly 10 minutes: doubles");
+        b.next(MonoTime(1_200_001));
         assert_eq!(b.delay(), INITIAL, "untouched for 10 minutes and 1 ms: starts over");
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::time::SimTime;
+use crate::time::MonoTime;
 
 /// `Normal` or `Warning`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -24,8 +24,8 @@ pub struct Event {
     pub field_path: String,
     /// `kubelet` or `default-scheduler`.
     pub source: String,
-    pub first_timestamp: SimTime,
-    pub last_timestamp: SimTime,
+    pub first_timestamp: MonoTime,
+    pub last_timestamp: MonoTime,
     pub count: u32,
 }
 
@@ -40,7 +40,7 @@ impl EventLog {
     /// message and object) bumps its count, as the API's event correlator does.
     pub fn record(
         &mut self,
-        now: SimTime,
+        now: MonoTime,
         type_: EventType,
         reason: &str,
         message: String,

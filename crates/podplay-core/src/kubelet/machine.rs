@@ -33,7 +33,7 @@ use crate::cri::{
     SandboxConfig,
 };
 use crate::quote::go_quote;
-use crate::time::{Epoch, SimDuration, SimTime};
+use crate::time::{Epoch, MonoDuration, MonoTime};
 
 /// The node-side facts the kubelet needs.
 #[derive(Clone, Debug)]
@@ -65,11 +65,11 @@ enum KillCause {
 enum Continuation {
     SandboxCreated,
     ImageStatus { record: usize },
-    Pulled { record: usize, started: SimTime },
+    Pulled { record: usize, started: MonoTime },
     Created { record: usize },
     Started { record: usize },
     PostStart { record: usize },
-    PreStop { record: usize, cause: KillCause, started: SimTime },
+    PreStop { record: usize, cause: KillCause, started: MonoTime },
     Stopped { record: usize },
     Probe { record: usize, probe: ProbeKind },
     SandboxStopped,
@@ -120,8 +120,8 @@ enum Sandbox {
 pub struct Kubelet {
     pod: Pod,
     node: NodeContext,
-    now: SimTime,
-    start_time: Option<SimTime>,
+    now: MonoTime,
+    start_time: Option<MonoTime>,
     records: Vec<ContainerRecord>,
     sandbox: Sandbox,
     outbox: VecDeque<(CallId, CriCall)>,
@@ -142,37 +142,37 @@ pub struct Kubelet {
     /// The phase the Pod will end in, once what still runs (sidecars) has stopped.
     finishing: Option<PodPhase>,
     /// When the Pod's shared grace period ends (set when termination begins).
-    termination_deadline: Option<SimTime>,
+    termination_deadline: Option<MonoTime>,
 }
 
 /// A kubelet-side action finishing at `due` with `outcome`.
 #[derive(Clone, Debug)]
 struct Timer {
-    due: SimTime,
+    due: MonoTime,
     then: Continuation,
     outcome: CriReply,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Deletion {
-    at: SimTime,
-    grace: SimDuration,
+    at: MonoTime,
+    grace: MonoDuration,
 }
 
 /// The kubelet's own minimum for the stop timeout after preStop.
-const MINIMUM_GRACE: SimDuration = SimDuration(2_000);
+const MINIMUM_GRACE: MonoDuration = MonoDuration(2_000);
 /// When the kubelet syncs again after noticing a crash it will back off.
-const RESYNC_AFTER_EXIT: SimDuration = SimDuration(1_000);
+const RESYNC_AFTER_EXIT: MonoDuration = MonoDuration(1_000);
 /// Most rounds of kubelet-side results in one sync.
 const MAX_LOCAL_ROUNDS: usize = 64;
 /// How often the kubelet retries a start that failed without a crash
 /// (`ErrImageNeverPull`, `CreateContainerError`): its resync period.
-const RESYNC: SimDuration = SimDuration(10_000);
+const RESYNC: MonoDuration = MonoDuration(10_000);
 
 impl Kubelet {
     /// Admits a Pod bound to this node. `pod` must be defaulted and valid,
     /// with `metadata.uid` set.
-    pub fn new(pod: Pod, node: NodeContext, now: SimTime) -> Kubelet {
+    pub fn new(pod: Pod, node: NodeContext, now: MonoTime) -> Kubelet {
         let spec = pod.spec.clone().unwrap_or_default();
         let default_waiting = super::status::default_waiting_reason(&pod);
         let mut records = Vec::new();
@@ -241,7 +241,7 @@ impl Kubelet {
         self.deletion.is_some() && self.is_done()
     }
 
-    pub fn deletion_started(&self) -> Option<SimTime> {
+    pub fn deletion_started(&self) -> Option<MonoTime> {
         self.deletion.map(|d| d.at)
     }
 
@@ -312,7 +312,7 @@ impl Kubelet {
     // ---- (B) inputs ----
 
     /// Time has reached `now`: back-offs end, probes are due.
-    pub fn handle_timeout(&mut self, now: SimTime) {
+    pub fn handle_timeout(&mut self, now: MonoTime) {
         self.advance(now);
         for i in 0..self.records.len() {
             self.maybe_probe(i);
@@ -321,7 +321,7 @@ impl Kubelet {
     }
 
     /// A runtime call finished.
-    pub fn handle_reply(&mut self, call: CallId, reply: CriReply, now: SimTime) {
+    pub fn handle_reply(&mut self, call: CallId, reply: CriReply, now: MonoTime) {
         self.advance(now);
         let Some(continuation) = self.waiting.remove(&call) else {
             return;
@@ -331,7 +331,7 @@ impl Kubelet {
     }
 
     /// A container's process ended.
-    pub fn handle_exit(&mut self, exit: ContainerExit, now: SimTime) {
+    pub fn handle_exit(&mut self, exit: ContainerExit, now: MonoTime) {
         self.advance(now);
         let Some(i) = self.records.iter().position(|r| r.container_id.as_deref() == Some(&exit.container_id)) else {
             return;
@@ -367,13 +367,13 @@ impl Kubelet {
 
     /// The Pod was deleted (`kubectl delete pod`): graceful termination with
     /// `grace` (default: `terminationGracePeriodSeconds`).
-    pub fn delete(&mut self, now: SimTime, grace: Option<SimDuration>) {
+    pub fn delete(&mut self, now: MonoTime, grace: Option<MonoDuration>) {
         self.advance(now);
         if self.deletion.is_some() {
             return;
         }
         let spec_grace = self.pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30);
-        let grace = grace.unwrap_or(SimDuration::from_secs(u64::try_from(spec_grace).unwrap_or(0)));
+        let grace = grace.unwrap_or(MonoDuration::from_secs(u64::try_from(spec_grace).unwrap_or(0)));
         self.deletion = Some(Deletion { at: now, grace });
         self.sync();
     }
@@ -395,12 +395,12 @@ impl Kubelet {
 
     /// The next instant at which [`Kubelet::handle_timeout`] has work.
     #[must_use]
-    pub fn poll_timeout(&self) -> Option<SimTime> {
+    pub fn poll_timeout(&self) -> Option<MonoTime> {
         if self.is_done() {
             return None;
         }
-        let mut next: Option<SimTime> = None;
-        let mut consider = |t: SimTime| next = Some(next.map_or(t, |n: SimTime| n.min(t)));
+        let mut next: Option<MonoTime> = None;
+        let mut consider = |t: MonoTime| next = Some(next.map_or(t, |n: MonoTime| n.min(t)));
         for r in &self.records {
             for p in [&r.liveness, &r.readiness, &r.startup] {
                 if let Some(t) = p.next_at.filter(|_| !p.in_flight) {
@@ -422,7 +422,7 @@ impl Kubelet {
 
     // ---- the pod worker ----
 
-    fn advance(&mut self, now: SimTime) {
+    fn advance(&mut self, now: MonoTime) {
         self.now = self.now.max(now);
     }
 
@@ -466,7 +466,7 @@ impl Kubelet {
     }
 
     /// A result the kubelet produces itself, delivered to `then` at `due`.
-    fn after(&mut self, due: SimTime, then: Continuation, outcome: CriReply) {
+    fn after(&mut self, due: MonoTime, then: Continuation, outcome: CriReply) {
         self.timers.push(Timer { due, then, outcome });
     }
 
@@ -1015,7 +1015,7 @@ impl Kubelet {
         }
     }
 
-    fn pulled(&mut self, record: usize, started: SimTime, reply: CriReply) {
+    fn pulled(&mut self, record: usize, started: MonoTime, reply: CriReply) {
         let image = self.records[record].image.clone();
         match reply {
             CriReply::Pulled { image_ref, size_bytes, .. } => {
@@ -1039,7 +1039,7 @@ impl Kubelet {
                 r.pull_backoff.next(self.now);
                 r.pull_failed_at = Some(self.now);
                 // The next sync (a moment later) finds the pull in back-off.
-                r.retry_at = Some(self.now + SimDuration(2_000));
+                r.retry_at = Some(self.now + MonoDuration(2_000));
                 self.starting = None;
             }
             other => {
@@ -1130,7 +1130,7 @@ impl Kubelet {
         }
     }
 
-    fn pre_stop_done(&mut self, record: usize, cause: KillCause, started: SimTime, reply: CriReply) {
+    fn pre_stop_done(&mut self, record: usize, cause: KillCause, started: MonoTime, reply: CriReply) {
         if !self.handler_succeeded("preStop", &reply) {
             self.event(EventType::Warning, "FailedPreStopHook", "PreStopHook failed".into(), Some(record));
         }
@@ -1139,12 +1139,12 @@ impl Kubelet {
             .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
         {
             // The Pod's grace period is one budget shared by all its containers.
-            Some(deadline) => whole_seconds(SimDuration(deadline.0.saturating_sub(self.now.0))),
+            Some(deadline) => whole_seconds(MonoDuration(deadline.0.saturating_sub(self.now.0))),
             None => {
                 // executePreStopHook counts whole seconds spent in the hook.
                 let grace = self.grace_for(cause);
                 let spent = self.now.since(started).secs();
-                SimDuration::from_secs(grace.secs().saturating_sub(spent))
+                MonoDuration::from_secs(grace.secs().saturating_sub(spent))
             }
         };
         self.stop(record, remaining.max(MINIMUM_GRACE));
@@ -1183,7 +1183,7 @@ impl Kubelet {
             r.retry_at = None;
             let delay = |p: &Option<Probe>| {
                 p.as_ref().map(|p| {
-                    now + SimDuration::from_secs(u64::try_from(p.initial_delay_seconds.unwrap_or(0)).unwrap_or(0))
+                    now + MonoDuration::from_secs(u64::try_from(p.initial_delay_seconds.unwrap_or(0)).unwrap_or(0))
                 })
             };
             r.startup.next_at = delay(&spec.startup_probe);
@@ -1195,12 +1195,12 @@ impl Kubelet {
         }
     }
 
-    fn grace_for(&self, cause: KillCause) -> SimDuration {
+    fn grace_for(&self, cause: KillCause) -> MonoDuration {
         match (cause, self.deletion) {
             (KillCause::Deletion, Some(d)) => d.grace,
             _ => {
                 let s = self.pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30);
-                SimDuration::from_secs(u64::try_from(s).unwrap_or(0))
+                MonoDuration::from_secs(u64::try_from(s).unwrap_or(0))
             }
         }
     }
@@ -1227,7 +1227,7 @@ impl Kubelet {
             .termination_deadline
             .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
         {
-            Some(deadline) => SimDuration(deadline.0.saturating_sub(self.now.0)),
+            Some(deadline) => MonoDuration(deadline.0.saturating_sub(self.now.0)),
             None => self.grace_for(cause),
         };
         let pre_stop = self.container_spec(i).and_then(|c| c.lifecycle).and_then(|l| l.pre_stop);
@@ -1245,7 +1245,7 @@ impl Kubelet {
         }
     }
 
-    fn stop(&mut self, i: usize, timeout: SimDuration) {
+    fn stop(&mut self, i: usize, timeout: MonoDuration) {
         let Some(container_id) = self.records[i].container_id.clone() else {
             self.records[i].killing = false;
             return;
@@ -1262,7 +1262,7 @@ impl Kubelet {
         &mut self,
         i: usize,
         handler: &LifecycleHandler,
-        timeout: SimDuration,
+        timeout: MonoDuration,
         then: Continuation,
     ) {
         let Some(container_id) = self.records[i].container_id.clone() else {
@@ -1280,7 +1280,7 @@ impl Kubelet {
             // `runSleepHandler`: the kubelet itself waits, no runtime call;
             // a preStop sleep ends with the grace period at the latest.
             let _ = container_id;
-            let seconds = SimDuration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
+            let seconds = MonoDuration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
             let due = self.now + seconds.min(timeout);
             self.after(due, then, CriReply::Exec { exit_code: 0, output: String::new() });
         } else {
@@ -1306,7 +1306,7 @@ impl Kubelet {
         }
     }
 
-    fn backoff_until(&self, r: &ContainerRecord) -> Option<SimTime> {
+    fn backoff_until(&self, r: &ContainerRecord) -> Option<MonoTime> {
         match &r.state {
             RunState::Waiting { reason: WaitingReason::CrashLoopBackOff, .. } => {
                 r.last_state.as_ref().map(|t| r.backoff.until(t.finished_at))
@@ -1360,11 +1360,11 @@ impl Kubelet {
             let Some(probe) = self.probe_spec(i, kind) else {
                 continue;
             };
-            let period = SimDuration::from_secs(u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10));
+            let period = MonoDuration::from_secs(u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10));
             let state = self.probe_state(i, kind);
             state.in_flight = true;
             state.next_at = Some(now + period);
-            let timeout = SimDuration::from_secs(u64::try_from(probe.timeout_seconds.unwrap_or(1)).unwrap_or(1));
+            let timeout = MonoDuration::from_secs(u64::try_from(probe.timeout_seconds.unwrap_or(1)).unwrap_or(1));
             let Some(container_id) = self.records[i].container_id.clone() else {
                 continue;
             };
@@ -1453,7 +1453,7 @@ impl Kubelet {
 }
 
 fn backoff_idle(b: &Backoff) -> bool {
-    b.delay() == SimDuration::ZERO
+    b.delay() == MonoDuration::ZERO
 }
 
 /// Replies a probe or hook can get (the others are the runtime's mistake).
@@ -1475,6 +1475,6 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
 }
 
 /// CRI timeouts are whole seconds.
-fn whole_seconds(d: SimDuration) -> SimDuration {
-    SimDuration::from_secs(d.secs())
+fn whole_seconds(d: MonoDuration) -> MonoDuration {
+    MonoDuration::from_secs(d.secs())
 }

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{
 
 use super::backoff::Backoff;
 use super::types::WaitingReason;
-use crate::time::{Epoch, SimTime};
+use crate::time::{Epoch, MonoTime};
 
 /// Which list a container is in, and how it behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,22 +24,22 @@ pub struct Termination {
     pub exit_code: i32,
     pub reason: String,
     pub message: String,
-    pub started_at: Option<SimTime>,
-    pub finished_at: SimTime,
+    pub started_at: Option<MonoTime>,
+    pub finished_at: MonoTime,
     pub container_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunState {
     Waiting { reason: WaitingReason, message: String },
-    Running { started_at: SimTime },
+    Running { started_at: MonoTime },
     Terminated(Termination),
 }
 
 /// Probe bookkeeping for one probe of one container.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProbeState {
-    pub next_at: Option<SimTime>,
+    pub next_at: Option<MonoTime>,
     pub in_flight: bool,
     pub successes: i32,
     pub failures: i32,
@@ -64,9 +64,9 @@ pub struct ContainerRecord {
     pub backoff: Backoff,
     pub pull_backoff: Backoff,
     /// When the last image pull failed (for `ImagePullBackOff`).
-    pub pull_failed_at: Option<SimTime>,
+    pub pull_failed_at: Option<MonoTime>,
     /// Retry time after a start failure that is not a crash (`ErrImageNeverPull`).
-    pub retry_at: Option<SimTime>,
+    pub retry_at: Option<MonoTime>,
     /// Set once the kubelet decided to kill this instance (probe failure,
     /// failed postStart, deletion): the exit that follows is expected.
     pub killing: bool,

@@ -1,6 +1,8 @@
-//! Virtual time. podplay reads no clock: the simulator counts milliseconds
-//! from a fixed epoch, [`VIRTUAL_EPOCH`] (`2026-01-01T00:00:00Z`), and turns
-//! them into Kubernetes timestamps ([`Time`]) only for display.
+//! Time as the kubelet keeps it. podplay-core reads no clock: time comes in
+//! as [`MonoTime`], monotonic milliseconds since a run began (virtual ones
+//! on the simulated node, real ones on a real node), and an [`Epoch`] says
+//! what wall time that zero was, for Kubernetes timestamps ([`Time`]). The
+//! virtual node's epoch is [`VIRTUAL_EPOCH`] (`2026-01-01T00:00:00Z`).
 //!
 //! Two Go formats that Kubernetes prints are here as well:
 //! - [`go_duration`]: Go's `time.Duration.String` (`523ms`, `1.5s`, `5m0s`),
@@ -23,27 +25,29 @@ pub const VIRTUAL_EPOCH_UNIX_SECONDS: i64 = 1_767_225_600;
 /// The virtual epoch as an RFC 3339 string (what `virtual_time(0)` serializes to).
 pub const VIRTUAL_EPOCH: &str = "2026-01-01T00:00:00Z";
 
-/// A point of virtual time: milliseconds since [`VIRTUAL_EPOCH`].
+/// A point of monotonic time: milliseconds since the run began (the
+/// Pod's creation). The simulator's programs read it as wall time from
+/// [`VIRTUAL_EPOCH`] ([`MonoTime::civil`]).
 ///
 /// `Display` prints the elapsed time as a Go duration (`1.5s`, `523ms`,
 /// `5m0s`), as Kubernetes prints durations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct SimTime(pub u64);
+pub struct MonoTime(pub u64);
 
-/// A span of virtual time in milliseconds. `Display` is Go's
+/// A span of monotonic time in milliseconds. `Display` is Go's
 /// `time.Duration.String` (`523ms`, `1.5s`, `5m0s`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct SimDuration(pub u64);
+pub struct MonoDuration(pub u64);
 
-impl SimDuration {
-    pub const ZERO: SimDuration = SimDuration(0);
+impl MonoDuration {
+    pub const ZERO: MonoDuration = MonoDuration(0);
 
-    pub fn from_millis(ms: u64) -> SimDuration {
-        SimDuration(ms)
+    pub fn from_millis(ms: u64) -> MonoDuration {
+        MonoDuration(ms)
     }
 
-    pub fn from_secs(s: u64) -> SimDuration {
-        SimDuration(s.saturating_mul(1000))
+    pub fn from_secs(s: u64) -> MonoDuration {
+        MonoDuration(s.saturating_mul(1000))
     }
 
     pub fn millis(self) -> u64 {
@@ -56,73 +60,75 @@ impl SimDuration {
     }
 }
 
-impl fmt::Display for SimDuration {
+impl fmt::Display for MonoDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&go_duration(self.0))
     }
 }
 
-impl Add for SimDuration {
-    type Output = SimDuration;
-    fn add(self, rhs: SimDuration) -> SimDuration {
-        SimDuration(self.0.saturating_add(rhs.0))
+impl Add for MonoDuration {
+    type Output = MonoDuration;
+    fn add(self, rhs: MonoDuration) -> MonoDuration {
+        MonoDuration(self.0.saturating_add(rhs.0))
     }
 }
 
-impl Add<SimDuration> for SimTime {
-    type Output = SimTime;
-    fn add(self, rhs: SimDuration) -> SimTime {
-        SimTime(self.0.saturating_add(rhs.0))
+impl Add<MonoDuration> for MonoTime {
+    type Output = MonoTime;
+    fn add(self, rhs: MonoDuration) -> MonoTime {
+        MonoTime(self.0.saturating_add(rhs.0))
     }
 }
 
-impl AddAssign<SimDuration> for SimTime {
-    fn add_assign(&mut self, rhs: SimDuration) {
+impl AddAssign<MonoDuration> for MonoTime {
+    fn add_assign(&mut self, rhs: MonoDuration) {
         self.0 = self.0.saturating_add(rhs.0);
     }
 }
 
-impl SimTime {
-    pub const ZERO: SimTime = SimTime(0);
+impl MonoTime {
+    pub const ZERO: MonoTime = MonoTime(0);
 
-    pub fn from_millis(ms: u64) -> SimTime {
-        SimTime(ms)
+    pub fn from_millis(ms: u64) -> MonoTime {
+        MonoTime(ms)
     }
 
-    pub fn from_secs(s: u64) -> SimTime {
-        SimTime(s.saturating_mul(1000))
+    pub fn from_secs(s: u64) -> MonoTime {
+        MonoTime(s.saturating_mul(1000))
     }
 
     /// Time from `earlier` to `self`, zero if `earlier` is later.
-    pub fn since(self, earlier: SimTime) -> SimDuration {
-        SimDuration(self.0.saturating_sub(earlier.0))
+    pub fn since(self, earlier: MonoTime) -> MonoDuration {
+        MonoDuration(self.0.saturating_sub(earlier.0))
     }
 
-    /// The UTC date and time of this instant (for `date`, logs and `ls -l`).
+    /// The UTC date and time of this instant on the virtual node's clock
+    /// ([`Epoch::VIRTUAL`]), for its `date`, logs and `ls -l`.
     pub fn civil(self) -> civil::Civil {
         civil::Civil::from_unix_millis(unix_millis(self.0))
     }
 
-    /// Unix seconds of this instant.
+    /// Unix seconds of this instant on the virtual node's clock.
     pub fn to_unix_seconds(self) -> i64 {
         VIRTUAL_EPOCH_UNIX_SECONDS.saturating_add(i64::try_from(self.0 / 1000).unwrap_or(i64::MAX))
     }
 
-    /// The virtual instant of a Kubernetes timestamp; `None` before the epoch.
-    pub fn from_time(time: &Time) -> Option<SimTime> {
+    /// The instant of a Kubernetes timestamp on the virtual node's clock;
+    /// `None` before its epoch.
+    pub fn from_time(time: &Time) -> Option<MonoTime> {
         let ms = time.0.as_millisecond().checked_sub(VIRTUAL_EPOCH_UNIX_SECONDS * 1000)?;
-        u64::try_from(ms).ok().map(SimTime)
+        u64::try_from(ms).ok().map(MonoTime)
     }
 }
 
-impl fmt::Display for SimTime {
+impl fmt::Display for MonoTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&go_duration(self.0))
     }
 }
 
 /// The wall-clock time at which a run's monotonic time is zero: what turns
-/// the kubelet's [`SimTime`] into API timestamps. The virtual node's epoch is
+/// the kubelet's [`MonoTime`] into API timestamps. The virtual node's epoch is
 /// [`VIRTUAL_EPOCH`] (traces stay the same from run to run); a real node's is
 /// the real time its run began.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,7 +146,7 @@ impl Epoch {
 
     /// The Kubernetes timestamp of `t`. Saturates at the largest timestamp
     /// jiff can hold (year 9999); never panics.
-    pub fn time(self, t: SimTime) -> Time {
+    pub fn time(self, t: MonoTime) -> Time {
         let ms = i64::try_from(t.0).ok().and_then(|ms| self.unix_millis.checked_add(ms)).unwrap_or(i64::MAX);
         Time(Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX))
     }
@@ -263,15 +269,15 @@ mod tests {
         assert_eq!(json, serde_json::json!(VIRTUAL_EPOCH));
         let later = virtual_time(90_500);
         assert_eq!(serde_json::to_value(&later).unwrap(), serde_json::json!("2026-01-01T00:01:30Z"));
-        assert_eq!(SimTime::from_time(&later), Some(SimTime(90_500)));
-        assert_eq!(SimTime(90_500).to_unix_seconds(), VIRTUAL_EPOCH_UNIX_SECONDS + 90);
+        assert_eq!(MonoTime::from_time(&later), Some(MonoTime(90_500)));
+        assert_eq!(MonoTime(90_500).to_unix_seconds(), VIRTUAL_EPOCH_UNIX_SECONDS + 90);
     }
 
     #[test]
     fn huge_virtual_times_saturate() {
         let t = virtual_time(u64::MAX);
         assert_eq!(t.0, Timestamp::MAX);
-        let t = Epoch::VIRTUAL.time(SimTime(u64::MAX / 2));
+        let t = Epoch::VIRTUAL.time(MonoTime(u64::MAX / 2));
         assert_eq!(t.0, Timestamp::MAX);
     }
 
@@ -289,14 +295,14 @@ mod tests {
         assert_eq!(go_duration(300_000), "5m0s");
         assert_eq!(go_duration(3_600_000), "1h0m0s");
         assert_eq!(go_duration(3_601_500), "1h0m1.5s");
-        assert_eq!(SimTime(1500).to_string(), "1.5s");
-        assert_eq!(SimTime(523).to_string(), "523ms");
-        assert_eq!(SimTime::from_secs(300).to_string(), "5m0s");
-        assert_eq!(SimDuration(80_000).to_string(), "1m20s");
-        assert_eq!(SimTime(5_000).since(SimTime(1_000)), SimDuration::from_secs(4));
-        assert_eq!(SimTime(1_000).since(SimTime(5_000)), SimDuration::ZERO);
-        assert_eq!(SimTime(1_000) + SimDuration(500), SimTime(1_500));
-        assert_eq!(SimDuration::from_secs(42).secs(), 42);
+        assert_eq!(MonoTime(1500).to_string(), "1.5s");
+        assert_eq!(MonoTime(523).to_string(), "523ms");
+        assert_eq!(MonoTime::from_secs(300).to_string(), "5m0s");
+        assert_eq!(MonoDuration(80_000).to_string(), "1m20s");
+        assert_eq!(MonoTime(5_000).since(MonoTime(1_000)), MonoDuration::from_secs(4));
+        assert_eq!(MonoTime(1_000).since(MonoTime(5_000)), MonoDuration::ZERO);
+        assert_eq!(MonoTime(1_000) + MonoDuration(500), MonoTime(1_500));
+        assert_eq!(MonoDuration::from_secs(42).secs(), 42);
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod words;
 
 use serde::Serialize;
 
-use crate::time::SimTime;
+use crate::time::MonoTime;
 
 pub use note::{MountOf, Note, NsJoin, NsOwner, Who};
 pub use words::{describe_call, one_line, short_id, show_argv, signal_name};
@@ -81,7 +81,7 @@ pub struct Flow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
     /// Milliseconds since the Pod was created.
-    pub at: SimTime,
+    pub at: MonoTime,
     #[serde(flatten)]
     pub actor: Actor,
     pub kind: StepKind,
@@ -101,12 +101,12 @@ pub struct Trace {
 pub const MAX_STEPS: usize = 20_000;
 
 impl Trace {
-    pub fn step(&mut self, at: SimTime, actor: Actor, kind: StepKind, text: String) {
+    pub fn step(&mut self, at: MonoTime, actor: Actor, kind: StepKind, text: String) {
         self.push(Step { at, actor, kind, text, flow: None });
     }
 
     /// A runtime's note, in the story's words.
-    pub fn note(&mut self, at: SimTime, note: &Note) {
+    pub fn note(&mut self, at: MonoTime, note: &Note) {
         if let Some(step) = note.step(at) {
             self.push(step);
         }

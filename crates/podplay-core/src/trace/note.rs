@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::words::{one_line, short_id, show_argv, signal_name};
 use super::{Actor, Flow, Step, StepKind};
-use crate::time::{SimDuration, SimTime};
+use crate::time::{MonoDuration, MonoTime};
 
 /// Who a process or a connection end belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -128,7 +128,7 @@ pub enum Note {
     StopSignalSent {
         container: String,
         signal: i32,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     },
     GraceExpired {
         container: String,
@@ -205,7 +205,7 @@ pub enum MountOf {
 impl Note {
     /// The note as a step of the story at `at`; `None` for notes that are
     /// not worth a step (an empty write).
-    pub fn step(&self, at: SimTime) -> Option<Step> {
+    pub fn step(&self, at: MonoTime) -> Option<Step> {
         let (actor, kind, text) = match self {
             Note::NodeUp { node, ip, pod_cidr } => (
                 Actor::Kernel,
@@ -316,7 +316,7 @@ impl Note {
     }
 
     /// Steps of processes, files and connections: the kernel's view.
-    fn process_step(&self, at: SimTime) -> Option<Step> {
+    fn process_step(&self, at: MonoTime) -> Option<Step> {
         let plain = |who: &Who, kind, text| Some(Step { at, actor: who.actor(), kind, text, flow: None });
         let flow = |who: &Who, kind, text, from: &str, to: &str, via: String| {
             let flow = Some(Flow { from: from.to_string(), to: to.to_string(), via });

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 
 use super::fs::Store;
 use super::spawn::Resolver;
@@ -34,7 +34,7 @@ impl Kernel {
         Kernel { state: Rc::new(RefCell::new(state)), tasks: LiteMap::new(), resolver }
     }
 
-    pub fn now(&self) -> SimTime {
+    pub fn now(&self) -> MonoTime {
         self.state.borrow().now
     }
 
@@ -55,7 +55,7 @@ impl Kernel {
 
     /// Moves the clock to `now` (never back) without running anything, so
     /// that calls made at `now` are timed from `now`.
-    pub fn advance(&mut self, now: SimTime) {
+    pub fn advance(&mut self, now: MonoTime) {
         let mut s = self.state.borrow_mut();
         if now > s.now {
             s.now = now;
@@ -64,7 +64,7 @@ impl Kernel {
     }
 
     /// Runs every process at `now` until none can make progress.
-    pub fn run(&mut self, now: SimTime) {
+    pub fn run(&mut self, now: MonoTime) {
         {
             let mut s = self.state.borrow_mut();
             if now > s.now {
@@ -111,7 +111,7 @@ impl Kernel {
     }
 
     /// The next instant a process wants to run (a sleep ending, a throttle).
-    pub fn next_wakeup(&self) -> Option<SimTime> {
+    pub fn next_wakeup(&self) -> Option<MonoTime> {
         let s = self.state.borrow();
         s.procs.values().filter_map(|p| p.wake_at).filter(|t| *t > s.now).min()
     }

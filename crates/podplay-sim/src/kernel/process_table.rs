@@ -4,7 +4,7 @@
 use litemap::LiteMap;
 use std::collections::{BTreeSet, VecDeque};
 
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 
 use super::errno::Errno;
 use super::events::KernelEvent;
@@ -30,10 +30,10 @@ pub(super) struct Process {
     /// Signals sent but not yet handled.
     pub(super) pending: VecDeque<i32>,
     /// Sleeping until then.
-    pub(super) wake_at: Option<SimTime>,
+    pub(super) wake_at: Option<MonoTime>,
     /// Steps used at the current instant (the CPU budget).
     pub(super) steps: u64,
-    pub(super) steps_at: SimTime,
+    pub(super) steps_at: MonoTime,
     /// How deep the shell's interpreter is nested in this process. A
     /// program `exec` starts runs inside the caller's Rust future, so an
     /// exec'd shell goes on counting from its caller's depth.

@@ -6,7 +6,7 @@
 use litemap::LiteMap;
 use std::collections::BTreeSet;
 
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 
 use super::events::KernelEvent;
 use super::exec::Task;
@@ -19,7 +19,7 @@ use super::{ExitStatus, NsId, NsSet, Pid, limits};
 
 /// Everything the kernel knows.
 pub(super) struct State {
-    pub(super) now: SimTime,
+    pub(super) now: MonoTime,
     pub(super) generation: u64,
     pub(super) procs: LiteMap<Pid, Process>,
     pub(super) exited: LiteMap<Pid, ExitStatus>,
@@ -40,13 +40,13 @@ pub(super) struct State {
     /// Processes to hand to the executor.
     pub(super) spawned: Vec<(Pid, Task)>,
     /// Documents received by the outside log store.
-    pub(super) outside_store: Vec<(SimTime, String)>,
+    pub(super) outside_store: Vec<(MonoTime, String)>,
     /// Bytes of `outside_store`'s documents.
     pub(super) outside_bytes: usize,
     /// Bytes programs added to the filesystems (see [`limits::DISK_BYTES`]).
     pub(super) disk_used: usize,
     /// Each process's step budget, and the instant it was computed for.
-    pub(super) budget: (SimTime, u64),
+    pub(super) budget: (MonoTime, u64),
 }
 
 /// The node's store: index 0.
@@ -57,7 +57,7 @@ impl State {
     /// `node_ip`), and hostname.
     pub(super) fn new(node_root: Store, hostname: &str, node_ip: &str) -> State {
         let mut state = State {
-            now: SimTime::ZERO,
+            now: MonoTime::ZERO,
             generation: 0,
             procs: LiteMap::new(),
             exited: LiteMap::new(),
@@ -78,7 +78,7 @@ impl State {
             outside_store: Vec::new(),
             outside_bytes: 0,
             disk_used: 0,
-            budget: (SimTime(u64::MAX), limits::STEPS_PER_INSTANT),
+            budget: (MonoTime(u64::MAX), limits::STEPS_PER_INSTANT),
         };
         // The host's initial namespaces get the well-known low inode numbers.
         let _cgroup = state.new_ns_id();

@@ -1,7 +1,7 @@
 //! BusyBox: one program, many applets chosen by the name it was run as.
 //! Messages follow busybox's (`cat: can't open 'x': No such file or directory`).
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::http::{parse_response, request};
 use super::{err, out, task};
@@ -177,7 +177,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
 pub fn sleep_hook(sys: Sys, argv: Vec<String>) -> Task {
     task(async move {
         let secs: u64 = argv.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        sys.sleep(SimDuration::from_secs(secs)).await;
+        sys.sleep(MonoDuration::from_secs(secs)).await;
         0
     })
 }
@@ -724,9 +724,9 @@ fn long_line(sys: &Sys, full: &str, name: &str) -> String {
 }
 
 /// busybox `sleep`: seconds, with optional fraction and s/m/h/d suffix, or `infinity`.
-pub fn parse_sleep(arg: &str) -> Option<SimDuration> {
+pub fn parse_sleep(arg: &str) -> Option<MonoDuration> {
     if arg == "infinity" {
-        return Some(SimDuration(u64::MAX / 4));
+        return Some(MonoDuration(u64::MAX / 4));
     }
     let (number, unit) = match arg.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&arg[..i], c),
@@ -740,7 +740,7 @@ pub fn parse_sleep(arg: &str) -> Option<SimDuration> {
         'd' => 86_400.0,
         _ => return None,
     };
-    Some(SimDuration((value * factor * 1000.0).min(1e15) as u64))
+    Some(MonoDuration((value * factor * 1000.0).min(1e15) as u64))
 }
 
 async fn sleep(sys: &Sys, args: &[&str]) -> i32 {
@@ -748,7 +748,7 @@ async fn sleep(sys: &Sys, args: &[&str]) -> i32 {
         err(sys, "sleep: missing operand\n");
         return 1;
     };
-    let mut total = SimDuration::ZERO;
+    let mut total = MonoDuration::ZERO;
     for a in args {
         match parse_sleep(a) {
             Some(d) => total = total + d,
@@ -851,7 +851,7 @@ async fn tail(sys: &Sys, args: &[&str]) -> i32 {
     }
     // `-f`/`-F`: wait for the file to grow (or appear), printing what is new.
     loop {
-        if !sys.sleep(SimDuration::from_secs(1)).await && sys.has_signal() {
+        if !sys.sleep(MonoDuration::from_secs(1)).await && sys.has_signal() {
             // A caught signal (the shell's trap) ends following too.
             return 0;
         }

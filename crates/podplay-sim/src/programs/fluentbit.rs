@@ -5,7 +5,7 @@
 //! -o stdout -o es -p host=elasticsearch.logging.svc -p port=9200`; each `-p`
 //! belongs to the `-i` or `-o` before it.
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::http::request;
 use super::{out, task};
@@ -89,7 +89,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
                     ship(&sys, &config, line).await;
                 }
             }
-            if !sys.sleep(SimDuration::from_secs(1)).await {
+            if !sys.sleep(MonoDuration::from_secs(1)).await {
                 out(&sys, "[engine] caught signal (SIGTERM)\n");
                 return 0;
             }

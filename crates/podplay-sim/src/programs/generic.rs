@@ -2,7 +2,7 @@
 //! process that listens on the container's declared ports (given in
 //! `PODPLAY_PORTS`) and answers HTTP with a short note. It says so plainly.
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::http::response;
 use super::{out, task};
@@ -30,7 +30,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
         }
         loop {
             if ports.is_empty() {
-                sys.sleep(SimDuration::from_secs(86_400)).await;
+                sys.sleep(MonoDuration::from_secs(86_400)).await;
                 continue;
             }
             let conn = sys.accept().await;

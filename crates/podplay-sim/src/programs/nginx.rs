@@ -2,7 +2,7 @@
 //! `/usr/share/nginx/html` on port 80, logging requests to stdout as the
 //! official image does; `nginx -s quit|stop|reload` signals the master.
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::http::{parse_request, response};
 use super::{err, out, task};
@@ -148,7 +148,7 @@ async fn master(sys: &Sys, argv: &[String]) -> i32 {
             );
             return 1;
         }
-        sys.sleep(SimDuration::from_secs(3600)).await;
+        sys.sleep(MonoDuration::from_secs(3600)).await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! The node's own long-running processes (init, containerd, kubelet): they
 //! only need to exist, so `ps` on the node (hostPID) shows them.
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::task;
 use crate::kernel::{Sys, Task};
@@ -9,7 +9,7 @@ use crate::kernel::{Sys, Task};
 pub fn main(sys: Sys, _argv: Vec<String>) -> Task {
     task(async move {
         loop {
-            sys.sleep(SimDuration::from_secs(86_400)).await;
+            sys.sleep(MonoDuration::from_secs(86_400)).await;
         }
     })
 }

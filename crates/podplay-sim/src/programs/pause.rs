@@ -2,7 +2,7 @@
 //! namespaces open, sleeps forever, reaps orphans, and exits 0 on SIGINT or
 //! SIGTERM (kubernetes `build/pause/linux/pause.c`).
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::{err, task};
 use crate::kernel::{SIGINT, SIGTERM};
@@ -25,7 +25,7 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
                 err(&sys, &format!("Shutting down, got signal: {name}\n"));
                 return 0;
             }
-            sys.sleep(SimDuration::from_secs(86_400)).await;
+            sys.sleep(MonoDuration::from_secs(86_400)).await;
         }
     })
 }

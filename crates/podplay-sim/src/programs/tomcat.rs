@@ -6,7 +6,7 @@
 
 use litemap::LiteMap;
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::http::{parse_request, response};
 use super::{out, task};
@@ -51,7 +51,7 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
         ),
     );
     // The JVM takes a moment to start.
-    if !sys.sleep(SimDuration::from_millis(1500)).await {
+    if !sys.sleep(MonoDuration::from_millis(1500)).await {
         return 143;
     }
     let mut apps: LiteMap<String, String> = LiteMap::new();
@@ -68,7 +68,7 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
     }
     log(sys, "org.apache.coyote.AbstractProtocol.start Starting ProtocolHandler [\"http-bio-8080\"]");
     log(sys, "org.apache.catalina.startup.Catalina.start Server startup in [1500] milliseconds");
-    let mut next_scan = sys.now() + SimDuration::from_secs(10);
+    let mut next_scan = sys.now() + MonoDuration::from_secs(10);
     loop {
         // Serve what is waiting, then wait for a request, a signal or the next scan.
         let until = next_scan;
@@ -82,7 +82,7 @@ async fn run(sys: &Sys, home: &str, version: &str) -> i32 {
             Wake::Conn(conn) => serve(sys, conn, &apps),
             Wake::Timer => {
                 deploy_new(sys, home, &mut apps);
-                next_scan = sys.now() + SimDuration::from_secs(10);
+                next_scan = sys.now() + MonoDuration::from_secs(10);
             }
         }
     }
@@ -94,11 +94,11 @@ enum Wake {
     Timer,
 }
 
-async fn wait_request(sys: &Sys, until: podplay_core::time::SimTime) -> Wake {
+async fn wait_request(sys: &Sys, until: podplay_core::time::MonoTime) -> Wake {
     // Sleep in the background of accept: a short-lived sleep registers the
     // wake-up; accept_or_signal answers connections and signals.
     let mut accept = std::pin::pin!(sys.accept_or_signal());
-    let mut sleep = std::pin::pin!(sys.sleep(SimDuration(until.since(sys.now()).millis().max(1))));
+    let mut sleep = std::pin::pin!(sys.sleep(MonoDuration(until.since(sys.now()).millis().max(1))));
     std::future::poll_fn(|cx| {
         if let std::task::Poll::Ready(r) = accept.as_mut().poll(cx) {
             return std::task::Poll::Ready(match r {

@@ -3,7 +3,7 @@
 
 use podplay_core::cri::{CallId, CriCall, CriReply};
 use podplay_core::quote::go_quote;
-use podplay_core::time::{SimDuration, SimTime};
+use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_core::trace::Note;
 
 use super::pending::Pending;
@@ -22,7 +22,7 @@ impl Containerd {
                     Err(message) => CriReply::Error { message },
                 };
                 // containerd + CNI take a moment.
-                self.pending.push(Pending::Ready { call, at: now + SimDuration(300), reply });
+                self.pending.push(Pending::Ready { call, at: now + MonoDuration(300), reply });
             }
             CriCall::ImageStatus { image } => {
                 let reply = self.image_status(&image);
@@ -35,7 +35,7 @@ impl Containerd {
                     Err(message) => CriReply::Error { message },
                 };
                 // containerd takes a moment to prepare the rootfs and spec.
-                self.pending.push(Pending::Ready { call, at: now + SimDuration(50), reply });
+                self.pending.push(Pending::Ready { call, at: now + MonoDuration(50), reply });
             }
             CriCall::StartContainer { container_id } => {
                 let reply = match self.start_container(kernel, notes, &container_id) {
@@ -74,11 +74,11 @@ impl Containerd {
         }
     }
 
-    fn pull(&mut self, now: SimTime, notes: &mut Notes, call: CallId, image: String) {
+    fn pull(&mut self, now: MonoTime, notes: &mut Notes, call: CallId, image: String) {
         match images::lookup(&image) {
             Some(found) => {
                 // A registry at ~40 MB/s, plus a round trip.
-                let took = SimDuration(400 + found.size_bytes / 40_000);
+                let took = MonoDuration(400 + found.size_bytes / 40_000);
                 notes
                     .push_back(Note::ImagePulling { reference: found.reference.clone(), size_bytes: found.size_bytes });
                 self.pending.push(Pending::Pull { call, image, at: now + took, started: now });
@@ -90,7 +90,7 @@ impl Containerd {
                     q = go_quote(&full)
                 );
                 let reply = CriReply::Error { message };
-                self.pending.push(Pending::Ready { call, at: now + SimDuration(500), reply });
+                self.pending.push(Pending::Ready { call, at: now + MonoDuration(500), reply });
             }
         }
     }
@@ -102,14 +102,14 @@ impl Containerd {
         host: String,
         port: u16,
         path: String,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     ) {
         let now = kernel.now();
         let url = format!("http://{host}:{port}{path}");
         let sys = kernel.sys_for(self.kubelet_pid);
         match sys.connect(&host, port, crate::programs::http::request("GET", &host, &path, "")) {
             Ok(conn) => {
-                let deadline = now + timeout.max(SimDuration(1));
+                let deadline = now + timeout.max(MonoDuration(1));
                 self.pending.push(Pending::Http { call, conn, deadline, url });
             }
             Err(e) => {

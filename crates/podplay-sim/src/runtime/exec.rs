@@ -3,7 +3,7 @@
 use litemap::LiteMap;
 
 use podplay_core::cri::{CallId, CriReply};
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 use podplay_core::trace::Note;
 
 use super::pending::Pending;
@@ -18,7 +18,7 @@ impl Containerd {
         call: CallId,
         id: &str,
         command: Vec<String>,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     ) {
         let now = kernel.now();
         let Some(c) = self.containers.get(id).cloned() else {
@@ -55,7 +55,7 @@ impl Containerd {
                 call,
                 pid,
                 capture,
-                deadline: now + timeout.max(SimDuration(1000)),
+                deadline: now + timeout.max(MonoDuration(1000)),
                 command_text: command.join(" "),
             }),
             Err(e) => {
@@ -79,7 +79,7 @@ impl Containerd {
         notes: &mut Notes,
         call: CallId,
         id: &str,
-        timeout: SimDuration,
+        timeout: MonoDuration,
     ) {
         let now = kernel.now();
         let Some(c) = self.containers.get(id).cloned() else {

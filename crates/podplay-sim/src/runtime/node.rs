@@ -7,7 +7,7 @@ use litemap::LiteMap;
 use podplay_core::cri::{CallId, ContainerExit, CriCall, CriReply};
 use podplay_core::driver::NodeBoot;
 use podplay_core::runtime::Runtime;
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 use podplay_core::trace::{Note, Who};
 
 use super::{Containerd, Notes};
@@ -125,13 +125,13 @@ impl VirtualNode {
 }
 
 impl Runtime for VirtualNode {
-    fn submit(&mut self, now: SimTime, id: CallId, call: CriCall) {
+    fn submit(&mut self, now: MonoTime, id: CallId, call: CriCall) {
         // The runtime times its calls from the kernel's clock: move it first.
         self.kernel.advance(now);
         self.containerd.submit(&mut self.kernel, &mut self.notes, id, call);
     }
 
-    fn handle_timeout(&mut self, now: SimTime) -> bool {
+    fn handle_timeout(&mut self, now: MonoTime) -> bool {
         self.kernel.advance(now);
         self.kernel.run(now);
         let events = self.kernel.take_events();
@@ -142,7 +142,7 @@ impl Runtime for VirtualNode {
         !events.is_empty() || self.kernel.has_events()
     }
 
-    fn poll_timeout(&self) -> Option<SimTime> {
+    fn poll_timeout(&self) -> Option<MonoTime> {
         [self.kernel.next_wakeup(), self.containerd.next_wakeup()].into_iter().flatten().min()
     }
 

@@ -3,7 +3,7 @@
 
 use podplay_core::cri::{CallId, ContainerExit, CriReply};
 use podplay_core::quote::go_quote;
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 use podplay_core::trace::Note;
 
 use super::{Container, ContainerState, Containerd, Notes};
@@ -16,26 +16,26 @@ pub(super) enum Pending {
     /// A reply decided already, handed over `at` (containerd's latency).
     Ready {
         call: CallId,
-        at: SimTime,
+        at: MonoTime,
         reply: CriReply,
     },
     Pull {
         call: CallId,
         image: String,
-        at: SimTime,
-        started: SimTime,
+        at: MonoTime,
+        started: MonoTime,
     },
     Exec {
         call: CallId,
         pid: Pid,
         capture: u64,
-        deadline: SimTime,
+        deadline: MonoTime,
         command_text: String,
     },
     Stop {
         call: CallId,
         container: String,
-        kill_at: SimTime,
+        kill_at: MonoTime,
         killed: bool,
     },
     StopSandbox {
@@ -45,14 +45,14 @@ pub(super) enum Pending {
     Http {
         call: CallId,
         conn: u64,
-        deadline: SimTime,
+        deadline: MonoTime,
         url: String,
     },
 }
 
 impl Pending {
     /// When the call needs a look even if nothing else happens.
-    fn due(&self) -> Option<SimTime> {
+    fn due(&self) -> Option<MonoTime> {
         match self {
             Pending::Ready { at, .. } | Pending::Pull { at, .. } => Some(*at),
             Pending::Exec { deadline, .. } | Pending::Http { deadline, .. } => Some(*deadline),
@@ -64,7 +64,7 @@ impl Pending {
 
 impl Containerd {
     /// The next instant a pending call completes or needs a step.
-    pub fn next_wakeup(&self) -> Option<SimTime> {
+    pub fn next_wakeup(&self) -> Option<MonoTime> {
         self.pending.iter().filter_map(Pending::due).min()
     }
 
@@ -110,7 +110,7 @@ impl Containerd {
     }
 
     /// Moves one pending call on; returns it if it is still pending.
-    fn advance(&mut self, kernel: &mut Kernel, notes: &mut Notes, now: SimTime, p: Pending) -> Option<Pending> {
+    fn advance(&mut self, kernel: &mut Kernel, notes: &mut Notes, now: MonoTime, p: Pending) -> Option<Pending> {
         match p {
             Pending::Ready { call, at, reply } if now >= at => self.reply(call, reply),
             Pending::Pull { call, image, at, started } if now >= at => {
@@ -164,10 +164,10 @@ impl Containerd {
         &mut self,
         kernel: &mut Kernel,
         notes: &mut Notes,
-        now: SimTime,
+        now: MonoTime,
         call: CallId,
         container: String,
-        kill_at: SimTime,
+        kill_at: MonoTime,
         killed: bool,
     ) -> Option<Pending> {
         let running = self.containers.get(&container).filter(|c| c.state == ContainerState::Running);
@@ -187,10 +187,10 @@ impl Containerd {
     fn advance_http(
         &mut self,
         kernel: &mut Kernel,
-        now: SimTime,
+        now: MonoTime,
         call: CallId,
         conn: u64,
-        deadline: SimTime,
+        deadline: MonoTime,
         url: String,
     ) -> Option<Pending> {
         match kernel.poll_response(conn) {

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use podplay_core::time::SimTime;
+use podplay_core::time::MonoTime;
 
 use super::errno::Errno;
 use super::fs;
@@ -33,7 +33,7 @@ pub struct Sys {
 }
 
 impl Sys {
-    pub fn now(&self) -> SimTime {
+    pub fn now(&self) -> MonoTime {
         self.state.borrow().now
     }
 

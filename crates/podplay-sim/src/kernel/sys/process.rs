@@ -1,7 +1,7 @@
 //! Processes, signals and time: wait, kill, `ps`, traps, sleep and the CPU
 //! budget.
 
-use podplay_core::time::SimDuration;
+use podplay_core::time::MonoDuration;
 
 use super::{Sys, poll_fn_state};
 use crate::kernel::errno::Errno;
@@ -89,7 +89,7 @@ impl Sys {
     // ---- time ----
 
     /// Sleeps; a caught signal cuts it short (returns false then).
-    pub async fn sleep(&self, d: SimDuration) -> bool {
+    pub async fn sleep(&self, d: MonoDuration) -> bool {
         let until = self.now() + d;
         self.proc_mut(|p| p.wake_at = Some(until));
         let pid = self.pid;
@@ -121,7 +121,7 @@ impl Sys {
             })
             .unwrap_or(false);
         if over {
-            self.sleep(SimDuration(limits::THROTTLE_MS)).await;
+            self.sleep(MonoDuration(limits::THROTTLE_MS)).await;
         }
     }
 }
