@@ -86,9 +86,9 @@ fn delete_follows_termination() {
 
 #[test]
 fn nodes_file_replaces_the_default_cluster() {
-    let dir = std::env::temp_dir().join(format!("podplay-nodes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let nodes = dir.join("nodes.yaml");
+    // Removed when dropped, on every path.
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = dir.path().join("nodes.yaml");
     std::fs::write(&nodes, "apiVersion: v1\nkind: Node\nmetadata:\n  name: fast-1\n  labels:\n    disktype: ssd\n")
         .unwrap();
     let (code, out, _) =
@@ -100,9 +100,8 @@ fn nodes_file_replaces_the_default_cluster() {
 
 #[test]
 fn invalid_spec_exits_one_and_usage_errors_two() {
-    let dir = std::env::temp_dir().join(format!("podplay-sim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bad = dir.join("bad.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: x\n")
         .unwrap();
     let (code, out, _) = podplay(&["sim", bad.to_str().unwrap()]);

@@ -96,16 +96,12 @@ pub enum CriReply {
         sandbox_id: String,
         ip: String,
     },
-    /// `image_ref` is the image's id on the node as CRI's `imageRef`
-    /// (`docker.io/library/nginx@sha256:…`), empty when not present.
+    /// The image as the node has it; `None` when it is not there.
     ImageStatus {
-        present: bool,
-        image_ref: String,
-        size_bytes: u64,
+        image: Option<ImageInfo>,
     },
     Pulled {
-        image_ref: String,
-        size_bytes: u64,
+        image: ImageInfo,
         took: MonoDuration,
     },
     ContainerCreated {
@@ -126,6 +122,18 @@ pub enum CriReply {
     Error {
         message: String,
     },
+}
+
+/// An image on the node, as the runtime knows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ImageInfo {
+    /// The full reference it was pulled by (`docker.io/library/nginx:1.27`):
+    /// a container status's `image`.
+    pub reference: String,
+    /// Its id, as CRI's `imageRef` (`docker.io/library/nginx@sha256:…`): a
+    /// container status's `imageID`.
+    pub id: String,
+    pub size_bytes: u64,
 }
 
 /// The Pod-level settings of `RunPodSandbox`.

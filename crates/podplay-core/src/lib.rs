@@ -31,6 +31,7 @@ pub mod diagnostic;
 pub mod driver;
 pub mod hover;
 pub mod ids;
+pub mod image_ref;
 pub mod json;
 pub mod kubectl;
 pub mod kubelet;

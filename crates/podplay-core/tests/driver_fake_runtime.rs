@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use podplay_core::cri::{CallId, ContainerExit, CriCall, CriReply};
+use podplay_core::cri::{CallId, ContainerExit, CriCall, CriReply, ImageInfo};
 use podplay_core::driver::{Driver, NodeBoot, Until};
 use podplay_core::kubectl::{describe_events, get_wide};
 use podplay_core::runtime::Runtime;
@@ -47,12 +47,13 @@ impl Scripted {
                 });
                 CriReply::SandboxReady { sandbox_id: "sandbox-0123456789".into(), ip: "10.244.9.9".into() }
             }
-            CriCall::ImageStatus { .. } => {
-                CriReply::ImageStatus { present: false, image_ref: String::new(), size_bytes: 0 }
-            }
+            CriCall::ImageStatus { .. } => CriReply::ImageStatus { image: None },
             CriCall::PullImage { image } => CriReply::Pulled {
-                image_ref: format!("fake.registry/{image}@sha256:feed"),
-                size_bytes: 42,
+                image: ImageInfo {
+                    reference: format!("fake.registry/{image}"),
+                    id: format!("fake.registry/{image}@sha256:feed"),
+                    size_bytes: 42,
+                },
                 took: self.latency,
             },
             CriCall::CreateContainer { config, .. } => {
@@ -170,6 +171,7 @@ fn an_example_runs_to_running_on_a_scripted_runtime() {
     // The image id is the runtime's, not one the kubelet made up.
     let statuses = status.container_statuses.unwrap();
     assert!(statuses.iter().all(|s| s.image_id.starts_with("fake.registry/")), "{statuses:?}");
+    assert!(statuses.iter().all(|s| s.image.starts_with("fake.registry/")), "{statuses:?}");
     // The scheduler, the kubelet's calls and the runtime's notes are one story.
     let steps = driver.trace().steps();
     assert_eq!(steps[0].actor, Actor::Scheduler);

@@ -3,7 +3,7 @@
 //! calls and its status without any simulator.
 
 use podplay_core::analyze;
-use podplay_core::cri::{ContainerExit, CriCall, CriReply};
+use podplay_core::cri::{ContainerExit, CriCall, CriReply, ImageInfo};
 use podplay_core::kubectl::kubectl_status_column;
 use podplay_core::kubelet::{Kubelet, NodeContext};
 use podplay_core::time::{Epoch, MonoDuration, MonoTime};
@@ -25,6 +25,11 @@ fn node() -> NodeContext {
         node_resolv_conf: "nameserver 192.168.49.1\n".into(),
         epoch: Epoch::VIRTUAL,
     }
+}
+
+/// The fake registry's image: `fake/<image>`, digest `<digest>`.
+fn info(image: &str, digest: &str) -> ImageInfo {
+    ImageInfo { reference: format!("fake/{image}"), id: format!("fake/{image}@sha256:{digest}"), size_bytes: 1 }
 }
 
 /// A fake runtime: answers every call at once, the way the test script says.
@@ -63,16 +68,12 @@ impl Fake {
             ),
             CriCall::ImageStatus { image } => (
                 format!("ImageStatus {image}"),
-                CriReply::ImageStatus {
-                    present: self.images_present,
-                    image_ref: format!("{image}@sha256:0"),
-                    size_bytes: 1,
-                },
+                CriReply::ImageStatus { image: self.images_present.then(|| info(image, "0")) },
                 None,
             ),
             CriCall::PullImage { image } => (
                 format!("PullImage {image}"),
-                CriReply::Pulled { image_ref: format!("{image}@sha256:1"), size_bytes: 1000, took: MonoDuration(1) },
+                CriReply::Pulled { image: info(image, "1"), took: MonoDuration(1) },
                 None,
             ),
             CriCall::CreateContainer { config, .. } => {
@@ -281,5 +282,7 @@ fn the_kubelet_gives_containers_the_service_variables_and_the_runtime_image_id()
     // The container's own value wins over the service's (it comes later).
     assert_eq!(get("KUBERNETES_SERVICE_PORT"), Some("8443"));
     let status = kubelet.pod_status().container_statuses.unwrap();
-    assert_eq!(status[0].image_id, "nginx:1.27@sha256:0");
+    // Image and image id are the runtime's, not the kubelet's guesses.
+    assert_eq!(status[0].image, "fake/nginx:1.27");
+    assert_eq!(status[0].image_id, "fake/nginx:1.27@sha256:0");
 }

@@ -8,6 +8,8 @@
 //! does not know is pulled as a generic image that runs a long-running
 //! stand-in process (and says so).
 
+use podplay_core::cri::ImageInfo;
+
 use crate::kernel::Store;
 use crate::kernel::executable;
 use crate::programs::{busybox, nginx, tomcat::WAR_MAGIC};
@@ -30,11 +32,16 @@ pub struct Image {
 }
 
 impl Image {
+    /// The image as CRI reports it: reference, id and size.
+    pub fn info(&self) -> ImageInfo {
+        ImageInfo { reference: self.reference.clone(), id: self.id(), size_bytes: self.size_bytes }
+    }
+
     /// The image's id on the node as CRI's `imageRef` and a container
     /// status's `imageID` show it: the repository and a digest
     /// (`docker.io/library/nginx@sha256:…`). The catalog's images have no
     /// real layers, so the digest is made from the reference.
-    pub fn image_ref(&self) -> String {
+    fn id(&self) -> String {
         let full = &self.reference;
         let repo = full.split('@').next().unwrap_or(full);
         let repo = match repo.rfind(':') {

@@ -29,5 +29,5 @@ pub mod runtime;
 pub mod shell;
 pub mod sim;
 
-pub use podplay_core::kubelet::record::normalize_image;
+pub use podplay_core::image_ref::normalize as normalize_image;
 pub use sim::{Simulation, Until};

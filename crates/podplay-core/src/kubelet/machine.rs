@@ -473,6 +473,9 @@ impl Kubelet {
     /// Delivers the kubelet's own results that are due; true if any was.
     fn fire_due_timers(&mut self) -> bool {
         let now = self.now;
+        if self.timers.iter().all(|t| t.due > now) {
+            return false;
+        }
         let (due, later): (Vec<Timer>, Vec<Timer>) =
             std::mem::take(&mut self.timers).into_iter().partition(|t| t.due <= now);
         self.timers = later;
@@ -990,8 +993,9 @@ impl Kubelet {
         let image = self.records[record].image.clone();
         let policy = PullPolicy::from_spec(self.container_spec(record).and_then(|c| c.image_pull_policy).as_deref());
         match reply {
-            CriReply::ImageStatus { present: true, image_ref, .. } => {
-                self.records[record].image_id = image_ref;
+            CriReply::ImageStatus { image: Some(info) } => {
+                self.records[record].image_id = info.id;
+                self.records[record].image_reference = Some(info.reference);
                 let message = format!(
                     "Container image {} already present on machine and can be accessed by the pod",
                     go_quote(&image)
@@ -999,7 +1003,7 @@ impl Kubelet {
                 self.event(EventType::Normal, "Pulled", message, Some(record));
                 self.create(record);
             }
-            CriReply::ImageStatus { present: false, .. } | CriReply::Error { .. } if policy == PullPolicy::Never => {
+            CriReply::ImageStatus { image: None } | CriReply::Error { .. } if policy == PullPolicy::Never => {
                 let message = format!("Container image {} is not present with pull policy of Never", go_quote(&image));
                 self.records[record].set_waiting(WaitingReason::ErrImageNeverPull, message.clone());
                 self.event(EventType::Warning, "ErrImageNeverPull", message, Some(record));
@@ -1007,7 +1011,7 @@ impl Kubelet {
                 self.records[record].retry_at = Some(self.now + RESYNC);
                 self.starting = None;
             }
-            CriReply::ImageStatus { present: false, .. } | CriReply::Error { .. } => self.pull(record),
+            CriReply::ImageStatus { image: None } | CriReply::Error { .. } => self.pull(record),
             other => {
                 self.unexpected("ImageStatus", &other);
                 self.retry_later(record);
@@ -1018,9 +1022,11 @@ impl Kubelet {
     fn pulled(&mut self, record: usize, started: MonoTime, reply: CriReply) {
         let image = self.records[record].image.clone();
         match reply {
-            CriReply::Pulled { image_ref, size_bytes, .. } => {
+            CriReply::Pulled { image: info, .. } => {
                 let waited = self.now.since(started);
-                self.records[record].image_id = image_ref;
+                let size_bytes = info.size_bytes;
+                self.records[record].image_id = info.id;
+                self.records[record].image_reference = Some(info.reference);
                 self.records[record].pull_failed_at = None;
                 let message = format!(
                     "Successfully pulled image {} in {waited} ({waited} including waiting). Image size: {size_bytes} bytes.",

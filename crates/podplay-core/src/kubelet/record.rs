@@ -61,6 +61,8 @@ pub struct ContainerRecord {
     /// The current instance, once created.
     pub container_id: Option<String>,
     pub image_id: String,
+    /// The runtime's full reference of the image, once it has it.
+    pub image_reference: Option<String>,
     pub backoff: Backoff,
     pub pull_backoff: Backoff,
     /// When the last image pull failed (for `ImagePullBackOff`).
@@ -99,6 +101,7 @@ impl ContainerRecord {
             started: false,
             container_id: None,
             image_id: String::new(),
+            image_reference: None,
             backoff: Backoff::default(),
             pull_backoff: Backoff::default(),
             pull_failed_at: None,
@@ -149,8 +152,12 @@ impl ContainerRecord {
     pub fn to_api(&self, epoch: Epoch) -> ContainerStatus {
         ContainerStatus {
             name: self.name.clone(),
-            // The spec's image until the runtime has a container (then containerd's name).
-            image: if self.container_id.is_some() { normalize_image(&self.image) } else { self.image.clone() },
+            // The spec's image until the runtime has a container, then the
+            // runtime's name for it.
+            image: match (&self.container_id, &self.image_reference) {
+                (Some(_), Some(reference)) => reference.clone(),
+                _ => self.image.clone(),
+            },
             image_id: self.image_id.clone(),
             container_id: self.container_id.as_ref().map(|id| format!("containerd://{id}")),
             ready: self.ready,
@@ -194,43 +201,5 @@ fn termination_to_api(t: &Termination, epoch: Epoch) -> ContainerStateTerminated
         finished_at: Some(epoch.time(t.finished_at)),
         container_id: Some(format!("containerd://{}", t.container_id)),
         signal: None,
-    }
-}
-
-/// `nginx` → `docker.io/library/nginx:latest`, as containerd reports images.
-pub fn normalize_image(image: &str) -> String {
-    let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (image, None),
-    };
-    let last_slash = name.rfind('/');
-    let has_tag = name[last_slash.map_or(0, |i| i + 1)..].contains(':');
-    let first = name.split('/').next().unwrap_or("");
-    let has_registry = name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    let mut full = match (has_registry, name.contains('/')) {
-        (true, _) => name.to_string(),
-        (false, true) => format!("docker.io/{name}"),
-        (false, false) => format!("docker.io/library/{name}"),
-    };
-    if !has_tag && digest.is_none() {
-        full.push_str(":latest");
-    }
-    if let Some(d) = digest {
-        full.push('@');
-        full.push_str(d);
-    }
-    full
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalizes_like_containerd() {
-        assert_eq!(normalize_image("nginx"), "docker.io/library/nginx:latest");
-        assert_eq!(normalize_image("nginx:1.27"), "docker.io/library/nginx:1.27");
-        assert_eq!(normalize_image("geektime/tomcat:7.0"), "docker.io/geektime/tomcat:7.0");
-        assert_eq!(normalize_image("registry.k8s.io/pause:3.10"), "registry.k8s.io/pause:3.10");
     }
 }

@@ -138,10 +138,12 @@ pub enum Note {
         container: String,
         signal: i32,
     },
+    /// A process started, as the node numbers it, running as `uid`.
     ProcessStarted {
         who: Who,
         pid: u32,
         argv: Vec<String>,
+        uid: u32,
     },
     ProcessExited {
         who: Who,
@@ -327,7 +329,7 @@ impl Note {
             Note::ProcessStarted { who: Who::Node | Who::Outside(_), .. }
             | Note::ProcessExited { who: Who::Node | Who::Outside(_), .. }
             | Note::Listening { who: Who::Outside(_), .. } => None,
-            Note::ProcessStarted { who, pid, argv } => plain(
+            Note::ProcessStarted { who, pid, argv, .. } => plain(
                 who,
                 StepKind::Process,
                 format!("process {} started (PID {pid} on the node)", one_line(&argv.join(" "))),

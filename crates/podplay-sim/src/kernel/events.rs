@@ -10,6 +10,7 @@ pub enum KernelEvent {
         pid: Pid,
         owner: Owner,
         argv: Vec<String>,
+        uid: u32,
     },
     Exited {
         pid: Pid,

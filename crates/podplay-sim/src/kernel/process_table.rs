@@ -98,7 +98,12 @@ impl State {
                 }
             }
         }
-        self.events.push(KernelEvent::Spawned { pid, owner: proc.owner.clone(), argv: proc.argv.clone() });
+        self.events.push(KernelEvent::Spawned {
+            pid,
+            owner: proc.owner.clone(),
+            argv: proc.argv.clone(),
+            uid: proc.uid,
+        });
         self.procs.insert(pid, proc);
         self.bump();
         Ok(pid)

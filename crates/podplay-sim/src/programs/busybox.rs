@@ -173,15 +173,6 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
     })
 }
 
-/// The hook runner's sleep (`lifecycle.*.sleep`).
-pub fn sleep_hook(sys: Sys, argv: Vec<String>) -> Task {
-    task(async move {
-        let secs: u64 = argv.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        sys.sleep(MonoDuration::from_secs(secs)).await;
-        0
-    })
-}
-
 /// Runs applet `name` (also used by the shell for its builtins).
 pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
     let Some(applet) = APPLETS.iter().find(|a| a.name == name) else {

@@ -26,7 +26,6 @@ pub fn resolve(marker: &str) -> Option<Program> {
         "generic" => generic::main,
         "elasticsearch" => outside::main,
         "outside-web" => outside::web,
-        "sleep-hook" => busybox::sleep_hook,
         "node-daemon" => node::main,
         _ => return None,
     })

@@ -66,12 +66,9 @@ impl Containerd {
 
     fn image_status(&self, image: &str) -> CriReply {
         let full = crate::normalize_image(image);
-        match images::lookup(image).filter(|_| self.images.contains(&full)) {
-            Some(found) => {
-                CriReply::ImageStatus { present: true, image_ref: found.image_ref(), size_bytes: found.size_bytes }
-            }
-            None => CriReply::ImageStatus { present: false, image_ref: String::new(), size_bytes: 0 },
-        }
+        // Only an image on the node is looked up: a lookup builds its tree.
+        let found = self.images.contains(&full).then(|| images::lookup(image)).flatten();
+        CriReply::ImageStatus { image: found.as_ref().map(images::Image::info) }
     }
 
     fn pull(&mut self, now: MonoTime, notes: &mut Notes, call: CallId, image: String) {

@@ -83,8 +83,8 @@ impl VirtualNode {
     fn note_kernel_events(&mut self, events: &[KernelEvent]) {
         for e in events {
             let note = match e {
-                KernelEvent::Spawned { pid, owner, argv } => {
-                    Note::ProcessStarted { who: self.who(owner), pid: *pid, argv: argv.clone() }
+                KernelEvent::Spawned { pid, owner, argv, uid } => {
+                    Note::ProcessStarted { who: self.who(owner), pid: *pid, argv: argv.clone(), uid: *uid }
                 }
                 KernelEvent::Exited { pid, owner, status, .. } => {
                     Note::ProcessExited { who: self.who(owner), pid: *pid, status: status.code() }

@@ -50,6 +50,14 @@ pub(super) enum Pending {
     },
 }
 
+/// A `StopContainer` in progress, taken apart.
+struct Stop {
+    call: CallId,
+    container: String,
+    kill_at: MonoTime,
+    killed: bool,
+}
+
 impl Pending {
     /// When the call needs a look even if nothing else happens.
     fn due(&self) -> Option<MonoTime> {
@@ -114,14 +122,16 @@ impl Containerd {
         match p {
             Pending::Ready { call, at, reply } if now >= at => self.reply(call, reply),
             Pending::Pull { call, image, at, started } if now >= at => {
-                let found = images::lookup(&image);
-                let (size_bytes, image_ref) =
-                    found.as_ref().map_or((0, String::new()), |i| (i.size_bytes, i.image_ref()));
-                if let Some(img) = found {
-                    self.images.insert(img.reference.clone());
-                    notes.push_back(Note::ImagePulled { reference: img.reference });
-                }
-                self.reply(call, CriReply::Pulled { image_ref, size_bytes, took: now.since(started) });
+                // Pulls start only for images the catalog has.
+                let reply = match images::lookup(&image) {
+                    Some(img) => {
+                        self.images.insert(img.reference.clone());
+                        notes.push_back(Note::ImagePulled { reference: img.reference.clone() });
+                        CriReply::Pulled { image: img.info(), took: now.since(started) }
+                    }
+                    None => CriReply::Error { message: format!("image {image} vanished from the registry") },
+                };
+                self.reply(call, reply);
             }
             Pending::Exec { call, pid, capture, deadline, command_text } => {
                 let status = kernel.try_wait(pid);
@@ -140,7 +150,8 @@ impl Containerd {
                 }
             }
             Pending::Stop { call, container, kill_at, killed } => {
-                return self.advance_stop(kernel, notes, now, call, container, kill_at, killed);
+                let stop = Stop { call, container, kill_at, killed };
+                return self.advance_stop(kernel, notes, now, stop);
             }
             Pending::StopSandbox { call, sandbox } => {
                 let alive = self.sandboxes.get(&sandbox).is_some_and(|sb| kernel.is_alive(sb.pause_pid));
@@ -159,17 +170,8 @@ impl Containerd {
 
     /// A stop: SIGKILL once the grace period is over; done when the
     /// container no longer runs.
-    #[allow(clippy::too_many_arguments)]
-    fn advance_stop(
-        &mut self,
-        kernel: &mut Kernel,
-        notes: &mut Notes,
-        now: MonoTime,
-        call: CallId,
-        container: String,
-        kill_at: MonoTime,
-        killed: bool,
-    ) -> Option<Pending> {
+    fn advance_stop(&mut self, kernel: &mut Kernel, notes: &mut Notes, now: MonoTime, stop: Stop) -> Option<Pending> {
+        let Stop { call, container, kill_at, killed } = stop;
         let running = self.containers.get(&container).filter(|c| c.state == ContainerState::Running);
         let Some((pid, name)) = running.and_then(|c| Some((c.init_pid?, c.name.clone()))) else {
             self.reply(call, CriReply::Stopped);
