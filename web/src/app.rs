@@ -11,8 +11,8 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::editor::Editor;
-use crate::components::header::Header;
-use crate::components::instant::{Instant, InstantProps};
+use crate::components::header::{HeaderProps, header};
+use crate::components::instant::{InstantProps, instant};
 use crate::components::panels::{LessonPanel, STORY_STEPS};
 use crate::lessons::{LESSONS, Lang};
 use crate::run::{Inside, Run};
@@ -43,9 +43,14 @@ pub fn app() -> Html {
     };
     html! {
         <div class="app" data-loading={state.wanted.is_some().then_some("example")}>
-            <Header lang={lang} lesson={state.lesson} on_lesson={actions.reform(Action::Lesson)}
-                on_example={actions.reform(Action::Example)} on_share={on_share}
-                on_lang={actions.reform(move |_: MouseEvent| Action::Lang(other))} />
+            { header(&HeaderProps {
+                lang,
+                lesson: state.lesson,
+                on_lesson: actions.reform(Action::Lesson),
+                on_example: actions.reform(Action::Example),
+                on_share,
+                on_lang: actions.reform(move |_: MouseEvent| Action::Lang(other)),
+            }) }
             if state.wanted.is_some() {
                 <p class="notice" aria-live="polite">{ lang.t("Loading the example…", "正在加载示例…") }</p>
             }
@@ -61,7 +66,7 @@ pub fn app() -> Html {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />
                     }
                     if let Some(props) = instant_props(&state, (*inside).clone(), &actions) {
-                        <Instant ..props />
+                        { instant(&props) }
                     } else {
                         <p class="empty">{ "Fix the YAML to see the Pod run." }</p>
                     }

@@ -124,6 +124,26 @@ pub enum CriReply {
     },
 }
 
+impl CriReply {
+    /// The reply's kind, as CRI names its responses (for errors about a
+    /// reply that does not fit its call).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CriReply::SandboxReady { .. } => "SandboxReady",
+            CriReply::ImageStatus { .. } => "ImageStatus",
+            CriReply::Pulled { .. } => "Pulled",
+            CriReply::ContainerCreated { .. } => "ContainerCreated",
+            CriReply::Started => "Started",
+            CriReply::Exec { .. } => "Exec",
+            CriReply::Http { .. } => "Http",
+            CriReply::Connected => "Connected",
+            CriReply::Stopped => "Stopped",
+            CriReply::Removed => "Removed",
+            CriReply::Error { .. } => "Error",
+        }
+    }
+}
+
 /// An image on the node, as the runtime knows it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ImageInfo {

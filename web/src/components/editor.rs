@@ -80,10 +80,10 @@ pub fn editor(props: &EditorProps) -> Html {
                 </div>
             </div>
             if !props.completions.is_empty() {
-                <Completions completions={props.completions.clone()} on_complete={props.on_complete.clone()} />
+                { completions(&CompletionsProps { completions: props.completions.clone(), on_complete: props.on_complete.clone() }) }
             }
-            <FieldDocs lang={props.lang} hover={props.hover.clone()} docs={props.docs.clone()} />
-            <Diagnostics lang={props.lang} diagnostics={props.diagnostics.clone()} on_jump={on_jump} />
+            { field_docs(&FieldDocsProps { lang: props.lang, hover: props.hover.clone(), docs: props.docs.clone() }) }
+            { diagnostics(&DiagnosticsProps { lang: props.lang, diagnostics: props.diagnostics.clone(), on_jump }) }
         </section>
     }
 }
@@ -140,14 +140,15 @@ fn on_keydown(on_edit: Callback<String>) -> Callback<KeyboardEvent> {
     })
 }
 
-#[derive(Properties, PartialEq)]
+// The editor's parts are plain view functions, not components: each Yew
+// component costs the playground's first load its own machinery (about a
+// kilobyte gzipped), and these have no state of their own.
 struct CompletionsProps {
     completions: Vec<podplay_core::hover::Completion>,
     on_complete: Callback<String>,
 }
 
 /// The field names that can be typed at the cursor (the first twelve).
-#[function_component(Completions)]
 fn completions(props: &CompletionsProps) -> Html {
     html! {
         <ul class="completions" aria-label="Fields you can write here">
@@ -165,7 +166,6 @@ fn completions(props: &CompletionsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 struct FieldDocsProps {
     lang: crate::lessons::Lang,
     hover: Option<podplay_core::hover::Hover>,
@@ -173,7 +173,6 @@ struct FieldDocsProps {
 }
 
 /// The docs of the field under the cursor, or why they are not there yet.
-#[function_component(FieldDocs)]
 fn field_docs(props: &FieldDocsProps) -> Html {
     html! {
         <aside class="docs" aria-live="polite" aria-label="Field docs">
@@ -196,7 +195,6 @@ fn field_docs(props: &FieldDocsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 struct DiagnosticsProps {
     lang: crate::lessons::Lang,
     diagnostics: Vec<Diagnostic>,
@@ -205,7 +203,6 @@ struct DiagnosticsProps {
 }
 
 /// The problems in the text, each a button that moves the cursor there.
-#[function_component(Diagnostics)]
 fn diagnostics(props: &DiagnosticsProps) -> Html {
     let list: Html = props
         .diagnostics

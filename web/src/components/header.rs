@@ -7,7 +7,9 @@ use yew::prelude::*;
 use crate::examples::EXAMPLES;
 use crate::lessons::{LESSONS, Lang};
 
-#[derive(Properties, PartialEq)]
+/// What the header shows and where its choices go. The header is a plain
+/// view function, not a component: a component costs the first load its own
+/// machinery, and the header has no state.
 pub struct HeaderProps {
     pub lang: Lang,
     /// The lesson being followed, if any.
@@ -21,7 +23,6 @@ pub struct HeaderProps {
     pub on_lang: Callback<MouseEvent>,
 }
 
-#[function_component(Header)]
 pub fn header(props: &HeaderProps) -> Html {
     let lang = props.lang;
     html! {

@@ -11,7 +11,9 @@ use crate::components::timeline::Timeline;
 use crate::run::{Frame, Inside, Picture as PictureModel};
 use crate::state::Action;
 
-#[derive(Properties, PartialEq)]
+/// What the instant shows. A plain view function renders it, not a
+/// component: a component costs the first load its own machinery, and this
+/// one only lays out others.
 pub struct InstantProps {
     pub lang: crate::lessons::Lang,
     /// The instant on screen, and its number.
@@ -41,7 +43,6 @@ pub struct InstantProps {
     pub actions: Callback<Action>,
 }
 
-#[function_component(Instant)]
 pub fn instant(props: &InstantProps) -> Html {
     let lang = props.lang;
     let f = &props.frame;

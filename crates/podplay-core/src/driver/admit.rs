@@ -118,7 +118,7 @@ impl<R: Runtime> Driver<R> {
         self.node = Some(NodeWorker {
             runtime,
             kubelet,
-            user_calls: Default::default(),
+            user_calls: Vec::new(),
             next_user_call: 1,
             pending_exits: Vec::new(),
             events_seen: 0,

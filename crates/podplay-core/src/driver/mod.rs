@@ -64,8 +64,8 @@ struct NodeWorker<R> {
     runtime: R,
     kubelet: Kubelet,
     /// Calls the user made through the driver (`kubectl exec`), until
-    /// their reply is taken.
-    user_calls: std::collections::BTreeMap<CallId, Option<CriReply>>,
+    /// their reply is taken: one or two at a time, so a list.
+    user_calls: Vec<(CallId, Option<CriReply>)>,
     next_user_call: u64,
     /// Container exits the kubelet has not noticed yet (PLEG relists every second).
     pending_exits: Vec<(MonoTime, ContainerExit)>,
@@ -243,7 +243,7 @@ impl<R: Runtime> Driver<R> {
                 return match reply {
                     CriReply::Exec { exit_code, output } => Ok((exit_code, output)),
                     CriReply::Error { message } => Err(message),
-                    other => Err(format!("unexpected reply from the runtime to ExecSync: {other:?}")),
+                    other => Err(format!("unexpected reply from the runtime to ExecSync: {}", other.name())),
                 };
             }
             match self.next_wakeup() {

@@ -36,7 +36,7 @@ impl<R: Runtime> Driver<R> {
         };
         let id = CallId::new(Caller::User, n.next_user_call);
         n.next_user_call += 1;
-        n.user_calls.insert(id, None);
+        n.user_calls.push((id, None));
         n.runtime.submit(now, id, call);
         drain_notes(&mut n.runtime, now, &mut self.trace);
         self.settle();
@@ -46,15 +46,14 @@ impl<R: Runtime> Driver<R> {
     /// The reply to a user call, once it came; the call is forgotten then.
     pub(super) fn take_user_reply(&mut self, id: CallId) -> Option<CriReply> {
         let n = self.node.as_mut()?;
-        let reply = n.user_calls.get_mut(&id)?.take()?;
-        n.user_calls.remove(&id);
-        Some(reply)
+        let at = n.user_calls.iter().position(|(call, reply)| *call == id && reply.is_some())?;
+        n.user_calls.swap_remove(at).1
     }
 
     /// Gives up on a user call: a late reply is dropped.
     pub(super) fn forget_user_call(&mut self, id: CallId) {
         if let Some(n) = self.node.as_mut() {
-            n.user_calls.remove(&id);
+            n.user_calls.retain(|(call, _)| *call != id);
         }
     }
 
@@ -101,7 +100,7 @@ impl<R: Runtime> NodeWorker<R> {
             match id.caller {
                 Caller::User => {
                     // A reply to a call the user gave up on is dropped.
-                    if let Some(slot) = self.user_calls.get_mut(&id) {
+                    if let Some((_, slot)) = self.user_calls.iter_mut().find(|(call, _)| *call == id) {
                         *slot = Some(reply);
                     }
                 }

@@ -132,7 +132,7 @@ pub struct Kubelet {
     timers: Vec<Timer>,
     /// Replies that did not fit the call they answer: a runtime's mistake,
     /// reported by the driver (the call counts as failed).
-    protocol_errors: VecDeque<String>,
+    protocol_errors: Vec<String>,
     /// The container in its start sequence: the pod worker starts one at a time.
     starting: Option<usize>,
     deletion: Option<Deletion>,
@@ -200,7 +200,7 @@ impl Kubelet {
             next_call: 1,
             waiting: BTreeMap::new(),
             timers: Vec::new(),
-            protocol_errors: VecDeque::new(),
+            protocol_errors: Vec::new(),
             starting: None,
             deletion: None,
             events: EventLog::default(),
@@ -390,7 +390,8 @@ impl Kubelet {
     /// report (the kubelet treated the call as failed).
     #[must_use]
     pub fn poll_protocol_error(&mut self) -> Option<String> {
-        self.protocol_errors.pop_front()
+        // Rare and few: the front of a short list.
+        (!self.protocol_errors.is_empty()).then(|| self.protocol_errors.remove(0))
     }
 
     /// The next instant at which [`Kubelet::handle_timeout`] has work.
@@ -489,7 +490,7 @@ impl Kubelet {
     /// Records a reply that does not fit its call; the caller treats the
     /// call as failed.
     fn unexpected(&mut self, call: &str, reply: &CriReply) {
-        self.protocol_errors.push_back(format!("unexpected reply to {call}: {reply:?}"));
+        self.protocol_errors.push(format!("unexpected reply to {call}: {}", reply.name()));
     }
 
     /// Decides and starts the next actions (`computePodActions` + `SyncPod`).
@@ -1105,7 +1106,7 @@ impl Kubelet {
             CriReply::Error { message } => message,
             other => {
                 self.unexpected("StartContainer", &other);
-                format!("unexpected reply from the runtime: {other:?}")
+                format!("unexpected reply from the runtime: {}", other.name())
             }
         };
         let id = self.records[record].container_id.clone().unwrap_or_default();
@@ -1476,7 +1477,7 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
         CriReply::Http { status } => (false, format!("HTTP probe failed with statuscode: {status}")),
         CriReply::Connected => (true, String::new()),
         CriReply::Error { message } => (false, message.clone()),
-        other => (false, format!("unexpected reply from the runtime: {other:?}")),
+        other => (false, format!("unexpected reply from the runtime: {}", other.name())),
     }
 }
 

@@ -11,8 +11,6 @@ pub mod types;
 
 pub use machine::{Kubelet, NodeContext};
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::Pod;
 
 /// The Pod's QoS class (`Guaranteed`, `Burstable`, `BestEffort`), from its
@@ -26,45 +24,45 @@ pub fn qos_class(pod: &Pod) -> String {
     let Some(spec) = &pod.spec else {
         return "BestEffort".into();
     };
-    let mut requests: BTreeMap<&str, i64> = BTreeMap::new();
-    let mut limits: BTreeMap<&str, i64> = BTreeMap::new();
+    // Sums per QoS resource (cpu, memory); `None` until a positive amount.
+    let mut requests = [None::<i64>; 2];
+    let mut limits = [None::<i64>; 2];
     let mut guaranteed = true;
     for c in spec.init_containers.iter().flatten().chain(spec.containers.iter()) {
         let resources = c.resources.as_ref();
-        for (name, quantity) in resources.and_then(|r| r.requests.as_ref()).into_iter().flatten() {
-            if let Some((name, amount)) = qos_amount(name, &quantity.0) {
-                let sum = requests.entry(name).or_insert(0);
-                *sum = sum.saturating_add(amount);
-            }
-        }
-        let mut limited = Vec::new();
-        for (name, quantity) in resources.and_then(|r| r.limits.as_ref()).into_iter().flatten() {
-            if let Some((name, amount)) = qos_amount(name, &quantity.0) {
-                limited.push(name);
-                let sum = limits.entry(name).or_insert(0);
-                *sum = sum.saturating_add(amount);
-            }
-        }
-        if !(limited.contains(&"cpu") && limited.contains(&"memory")) {
+        add_qos_amounts(&mut requests, resources.and_then(|r| r.requests.as_ref()));
+        let limited = add_qos_amounts(&mut limits, resources.and_then(|r| r.limits.as_ref()));
+        if limited != [true, true] {
             guaranteed = false;
         }
     }
-    if requests.is_empty() && limits.is_empty() {
+    if requests == [None, None] && limits == [None, None] {
         return "BestEffort".into();
     }
-    let equal = requests.len() == limits.len() && requests.iter().all(|(name, r)| limits.get(name) == Some(r));
-    if guaranteed && equal { "Guaranteed".into() } else { "Burstable".into() }
+    // Every resource requested has an equal limit, and the other way round.
+    if guaranteed && requests == limits { "Guaranteed".into() } else { "Burstable".into() }
 }
 
-/// A QoS resource (`cpu` in nanocores, `memory` in millibytes) with a
-/// positive amount; `None` for other resources, zero or unreadable ones.
-fn qos_amount(name: &str, quantity: &str) -> Option<(&'static str, i64)> {
-    let (name, scale) = match name {
-        "cpu" => ("cpu", 9),
-        "memory" => ("memory", 3),
-        _ => return None,
-    };
-    crate::scheduler::parse_quantity_scaled(quantity, scale).filter(|v| *v > 0).map(|v| (name, v))
+/// Adds a container's positive `cpu` (nanocores) and `memory` (millibytes)
+/// amounts to `sums`; returns which of the two it had.
+fn add_qos_amounts(
+    sums: &mut [Option<i64>; 2],
+    amounts: Option<&std::collections::BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+) -> [bool; 2] {
+    let mut found = [false; 2];
+    for (name, quantity) in amounts.into_iter().flatten() {
+        let (slot, scale) = match name.as_str() {
+            "cpu" => (0, 9),
+            "memory" => (1, 3),
+            _ => continue,
+        };
+        let Some(amount) = crate::scheduler::parse_quantity_scaled(&quantity.0, scale).filter(|v| *v > 0) else {
+            continue;
+        };
+        found[slot] = true;
+        sums[slot] = Some(sums[slot].unwrap_or(0).saturating_add(amount));
+    }
+    found
 }
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
 //! What a runtime reports it did, as data; [`Note::step`] words it.
 
-use serde::Serialize;
-
 use super::words::{one_line, short_id, show_argv, signal_name};
 use super::{Actor, Flow, Step, StepKind};
 use crate::time::{MonoDuration, MonoTime};
 
 /// Who a process or a connection end belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Who {
     /// The node itself (its init, the runtime, the kubelet).
     Node,
@@ -37,7 +35,7 @@ impl Who {
 }
 
 /// Whose namespace a process is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NsOwner {
     /// The node's own (hostNetwork, hostIPC, hostPID).
     Node,
@@ -48,7 +46,7 @@ pub enum NsOwner {
 }
 
 /// One namespace of a process: its inode number and whose it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsJoin {
     pub id: u64,
     pub owner: NsOwner,
@@ -56,7 +54,7 @@ pub struct NsJoin {
 
 /// Something a runtime did, for the story. The runtime reports facts
 /// (ids, PIDs, argv, paths); the words are made in [`Note::step`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Note {
     /// The node the Pod runs on is up.
     NodeUp {
@@ -194,7 +192,7 @@ pub enum Note {
 }
 
 /// What a mount brings into a container.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MountOf {
     Volume {
         name: String,

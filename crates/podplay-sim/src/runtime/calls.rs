@@ -76,8 +76,7 @@ impl Containerd {
             Some(found) => {
                 // A registry at ~40 MB/s, plus a round trip.
                 let took = MonoDuration(400 + found.size_bytes / 40_000);
-                notes
-                    .push_back(Note::ImagePulling { reference: found.reference.clone(), size_bytes: found.size_bytes });
+                notes.push(Note::ImagePulling { reference: found.reference.clone(), size_bytes: found.size_bytes });
                 self.pending.push(Pending::Pull { call, image, at: now + took, started: now });
             }
             None => {

@@ -55,7 +55,7 @@ impl Containerd {
         let remark = (!image.known).then(|| {
             format!("image {} is not in podplay's catalog, so it runs a generic long-running process", image.reference)
         });
-        notes.push_back(Note::ContainerCreated {
+        notes.push(Note::ContainerCreated {
             name: config.name.clone(),
             container_id: id.clone(),
             image: image.reference.clone(),
@@ -63,7 +63,7 @@ impl Containerd {
             remark,
         });
         for (target, source, what) in mounted {
-            notes.push_back(Note::Mounted { container: config.name.clone(), target, source, what });
+            notes.push(Note::Mounted { container: config.name.clone(), target, source, what });
         }
         let container = Container {
             id: id.clone(),
@@ -120,7 +120,7 @@ impl Containerd {
             (false, true) => NsOwner::Pod,
             (false, false) => NsOwner::Container,
         };
-        notes.push_back(Note::ContainerStarted {
+        notes.push(Note::ContainerStarted {
             name: c.name.clone(),
             argv: c.argv.clone(),
             pid_in_container,

@@ -49,7 +49,7 @@ impl Containerd {
             uid: c.image.user,
             container_init: false,
         });
-        notes.push_back(Note::ExecStarted { container: c.name.clone(), command: command.clone() });
+        notes.push(Note::ExecStarted { container: c.name.clone(), command: command.clone() });
         match spawned {
             Ok(pid) => self.pending.push(Pending::Exec {
                 call,
@@ -90,7 +90,7 @@ impl Containerd {
             (ContainerState::Running, Some(pid)) => {
                 let signal = c.image.stop_signal;
                 let _ = kernel.signal(pid, signal);
-                notes.push_back(Note::StopSignalSent { container: c.name.clone(), signal, timeout });
+                notes.push(Note::StopSignalSent { container: c.name.clone(), signal, timeout });
                 let container = id.to_string();
                 self.pending.push(Pending::Stop { call, container, kill_at: now + timeout, killed: false });
             }

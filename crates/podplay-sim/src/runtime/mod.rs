@@ -15,7 +15,7 @@ mod pending;
 mod sandbox;
 
 use litemap::LiteMap;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use podplay_core::cri::{CallId, ContainerConfig, ContainerExit, CriReply, SandboxConfig};
 use podplay_core::trace::Note;
@@ -73,13 +73,15 @@ pub struct Containerd {
     /// The node process that makes the kubelet's own network calls.
     kubelet_pid: Pid,
     pending: Vec<Pending>,
-    replies: VecDeque<(CallId, CriReply)>,
-    exits: VecDeque<ContainerExit>,
+    // Outputs wait in arrival order, a few at a time: plain lists (a
+    // `VecDeque` per item type only adds code to the playground).
+    replies: Vec<(CallId, CriReply)>,
+    exits: Vec<ContainerExit>,
     attempts: LiteMap<String, u32>,
 }
 
 /// Where the runtime's notes go, in order.
-pub(crate) type Notes = VecDeque<Note>;
+pub(crate) type Notes = Vec<Note>;
 
 impl Containerd {
     pub fn new(node_ip: &str, pod_cidr: &str, kubelet_pid: Pid) -> Containerd {
@@ -102,8 +104,8 @@ impl Containerd {
             images,
             kubelet_pid,
             pending: Vec::new(),
-            replies: VecDeque::new(),
-            exits: VecDeque::new(),
+            replies: Vec::new(),
+            exits: Vec::new(),
             attempts: LiteMap::new(),
         }
     }
@@ -151,6 +153,6 @@ impl Containerd {
     }
 
     fn reply(&mut self, call: CallId, reply: CriReply) {
-        self.replies.push_back((call, reply));
+        self.replies.push((call, reply));
     }
 }

@@ -45,8 +45,7 @@ impl VirtualNode {
         ];
         let kubelet_pid = spawn_on_node(&mut kernel, &kubelet, init);
         start_outside_world(&mut kernel);
-        let mut notes = Notes::new();
-        notes.push_back(Note::NodeUp { node: name, ip: ip.clone(), pod_cidr: boot.pod_cidr.clone() });
+        let notes = vec![Note::NodeUp { node: name, ip: ip.clone(), pod_cidr: boot.pod_cidr.clone() }];
         let containerd = Containerd::new(&ip, &boot.pod_cidr, kubelet_pid);
         VirtualNode { kernel, containerd, notes }
     }
@@ -66,7 +65,7 @@ impl VirtualNode {
             return false;
         };
         let ok = self.kernel.signal(pid, signal).is_ok();
-        self.notes.push_back(Note::SignalSentByUser { container: name.to_string(), signal });
+        self.notes.push(Note::SignalSentByUser { container: name.to_string(), signal });
         ok
     }
 
@@ -119,7 +118,7 @@ impl VirtualNode {
                 },
                 KernelEvent::Listening { owner, port, .. } => Note::Listening { who: self.who(owner), port: *port },
             };
-            self.notes.push_back(note);
+            self.notes.push(note);
         }
     }
 }
@@ -147,16 +146,21 @@ impl Runtime for VirtualNode {
     }
 
     fn poll_reply(&mut self) -> Option<(CallId, CriReply)> {
-        self.containerd.replies.pop_front()
+        first(&mut self.containerd.replies)
     }
 
     fn poll_exit(&mut self) -> Option<ContainerExit> {
-        self.containerd.exits.pop_front()
+        first(&mut self.containerd.exits)
     }
 
     fn poll_note(&mut self) -> Option<Note> {
-        self.notes.pop_front()
+        first(&mut self.notes)
     }
+}
+
+/// The oldest of a short list of outputs, taken out.
+fn first<T>(list: &mut Vec<T>) -> Option<T> {
+    (!list.is_empty()).then(|| list.remove(0))
 }
 
 /// A process of the node itself, in the host namespaces, output discarded.

@@ -106,8 +106,8 @@ impl Containerd {
         // `FallbackToLogsOnError`) the last 80 lines, 2048 bytes at most.
         let termination_message = kernel.termination_message(&c.termination_log);
         let log_tail = kernel.container_log_tail(&c.id, 80, 2048).unwrap_or_default();
-        notes.push_back(Note::ContainerExited { name: c.name.clone(), exit_code: code });
-        self.exits.push_back(ContainerExit {
+        notes.push(Note::ContainerExited { name: c.name.clone(), exit_code: code });
+        self.exits.push(ContainerExit {
             container_id: c.id.clone(),
             exit_code: code,
             reason: None,
@@ -126,7 +126,7 @@ impl Containerd {
                 let reply = match images::lookup(&image) {
                     Some(img) => {
                         self.images.insert(img.reference.clone());
-                        notes.push_back(Note::ImagePulled { reference: img.reference.clone() });
+                        notes.push(Note::ImagePulled { reference: img.reference.clone() });
                         CriReply::Pulled { image: img.info(), took: now.since(started) }
                     }
                     None => CriReply::Error { message: format!("image {image} vanished from the registry") },
@@ -179,7 +179,7 @@ impl Containerd {
         };
         if now >= kill_at && !killed {
             let _ = kernel.signal(pid, SIGKILL);
-            notes.push_back(Note::GraceExpired { container: name });
+            notes.push(Note::GraceExpired { container: name });
             return Some(Pending::Stop { call, container, kill_at, killed: true });
         }
         Some(Pending::Stop { call, container, kill_at, killed })

@@ -47,7 +47,7 @@ impl Containerd {
                 container_init: false,
             })
             .map_err(|e| format!("failed to start sandbox container task: {}", e.text()))?;
-        notes.push_back(Note::SandboxCreated {
+        notes.push(Note::SandboxCreated {
             sandbox_id: id.clone(),
             pod_name: config.pod_name.clone(),
             pause_pid,
@@ -112,7 +112,7 @@ impl Containerd {
             let _ = kernel.signal(pid, SIGKILL);
         }
         let _ = kernel.signal(pause, SIGTERM);
-        notes.push_back(Note::SandboxStopping { sandbox_id: id.to_string() });
+        notes.push(Note::SandboxStopping { sandbox_id: id.to_string() });
     }
 
     /// Container records stay: their logs remain readable in the simulator.
@@ -121,7 +121,7 @@ impl Containerd {
             if !sb.config.host_network {
                 kernel.remove_net_ns(sb.ns.net);
             }
-            notes.push_back(Note::SandboxRemoved { sandbox_id: id.to_string() });
+            notes.push(Note::SandboxRemoved { sandbox_id: id.to_string() });
         }
     }
 }
