@@ -166,3 +166,25 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
         text_of(&root, "figure")
     );
 }
+
+/// Tab indents in the editor; after Escape, Tab is left to the browser, so
+/// the keyboard can leave the editor (no keyboard trap).
+#[wasm_bindgen_test]
+async fn escape_then_tab_leaves_the_editor() {
+    let root = mount().await;
+    let area: HtmlTextAreaElement = root.query_selector("textarea").unwrap().unwrap().dyn_into().unwrap();
+    let key = |name: &str| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(name);
+        init.set_cancelable(true);
+        init.set_bubbles(true);
+        let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        area.dispatch_event(&event).unwrap();
+        event.default_prevented()
+    };
+    assert!(key("Tab"), "Tab indents: the browser's focus move is prevented");
+    assert!(!key("Escape"));
+    assert!(!key("Tab"), "after Escape, Tab moves the focus on");
+    assert!(key("Tab"), "only the next Tab: then Tab indents again");
+    assert!(text_of(&root, "#editor-keys").contains("Esc then Tab"), "{}", text_of(&root, "#editor-keys"));
+}

@@ -76,9 +76,10 @@ pub fn editor(props: &EditorProps) -> Html {
                 <div class="area">
                     <pre class="highlight" ref={under} aria-hidden="true">{ highlighted(&props.text) }</pre>
                     <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown(props.on_edit.clone())} onkeyup={on_keyup} onclick={on_click}
-                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-invalid={(!marks.is_empty()).to_string()} />
+                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-describedby="editor-keys" aria-invalid={(!marks.is_empty()).to_string()} />
                 </div>
             </div>
+            <p id="editor-keys" class="keys">{ props.lang.t("Tab indents; Esc then Tab leaves the editor.", "Tab 缩进；先按 Esc 再按 Tab 离开编辑器。") }</p>
             if !props.completions.is_empty() {
                 { completions(&CompletionsProps { completions: props.completions.clone(), on_complete: props.on_complete.clone() }) }
             }
@@ -87,6 +88,9 @@ pub fn editor(props: &EditorProps) -> Html {
         </section>
     }
 }
+
+/// Set on the textarea after Escape: the next Tab moves the focus on.
+const ESCAPED: &str = "data-escaped";
 
 /// The textarea an event happened in.
 fn textarea(e: &Event) -> Option<HtmlTextAreaElement> {
@@ -117,7 +121,15 @@ fn gutter(lines: usize, marks: &BTreeSet<u32>) -> Html {
 fn on_keydown(on_edit: Callback<String>) -> Callback<KeyboardEvent> {
     Callback::from(move |e: KeyboardEvent| {
         let Some(t) = textarea(&e) else { return };
+        // Tab indents, so that Tab alone would trap the keyboard here: after
+        // Escape, the next Tab leaves the editor (as in CodeMirror).
+        let leaving = t.get_attribute(ESCAPED).is_some();
+        let _ = t.remove_attribute(ESCAPED);
         match e.key().as_str() {
+            "Escape" => {
+                let _ = t.set_attribute(ESCAPED, "");
+            }
+            "Tab" if leaving => {}
             "Tab" if !e.shift_key() => {
                 e.prevent_default();
                 insert(&t, "  ");

@@ -21,7 +21,7 @@ pub fn status_panel(props: &StatusProps) -> Html {
         <section class="panel" aria-label="kubectl views">
             <h2>{ "kubectl get pod -o wide" }</h2>
             <pre>{ props.get_wide.clone() }</pre>
-            <h2>{ "kubectl describe pod (Events)" }</h2>
+            <h2>{ "kubectl describe pod" }</h2>
             <pre>{ props.describe.clone() }</pre>
         </section>
     }
