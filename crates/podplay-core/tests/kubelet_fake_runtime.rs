@@ -232,6 +232,10 @@ fn a_sleep_hook_is_the_kubelet_waiting_with_no_runtime_call() {
     kubelet.delete(MonoTime(1_000), None);
     fake.drive(&mut kubelet, MonoTime(1_000));
     assert!(fake.log.is_empty(), "nothing is asked of the runtime while the kubelet sleeps: {:?}", fake.log);
+    assert_eq!(
+        kubelet.poll_doing().as_deref(),
+        Some("preStop of web: sleep 5s, in the kubelet (nothing runs in the container)")
+    );
     assert_eq!(kubelet.poll_timeout(), Some(MonoTime(6_000)));
     kubelet.handle_timeout(MonoTime(6_000));
     fake.drive(&mut kubelet, MonoTime(6_000));
@@ -259,6 +263,10 @@ fn a_tcp_socket_hook_fails_as_the_kubelet_cannot_run_it() {
     );
     let reasons: Vec<&str> = kubelet.events().all().iter().map(|e| e.reason.as_str()).collect();
     assert!(reasons.contains(&"FailedPostStartHook"), "{reasons:?}");
+    assert_eq!(
+        kubelet.poll_doing().as_deref(),
+        Some("postStart of web: a tcpSocket hook, which the kubelet cannot run: it fails")
+    );
 }
 
 #[test]

@@ -87,6 +87,8 @@ impl<R: Runtime> NodeWorker<R> {
     /// One round at `now`; true when anything happened.
     fn round(&mut self, now: MonoTime, trace: &mut Trace) -> bool {
         let mut progressed = false;
+        // What the kubelet did itself comes before the calls that followed it.
+        self.report_doings(now, trace);
         while let Some((id, call)) = self.kubelet.poll_call() {
             progressed = true;
             trace.step(now, Actor::Kubelet, StepKind::Call, describe_call(&call));
@@ -123,9 +125,17 @@ impl<R: Runtime> NodeWorker<R> {
         progressed
     }
 
+    /// The kubelet's own actions (no runtime call) become steps.
+    fn report_doings(&mut self, now: MonoTime, trace: &mut Trace) {
+        while let Some(doing) = self.kubelet.poll_doing() {
+            trace.step(now, Actor::Kubelet, StepKind::Call, doing);
+        }
+    }
+
     /// The kubelet's new events and any reply that did not fit its call
     /// become steps.
     fn report_kubelet(&mut self, now: MonoTime, trace: &mut Trace) {
+        self.report_doings(now, trace);
         while let Some(error) = self.kubelet.poll_protocol_error() {
             trace.step(now, Actor::Kubelet, StepKind::Status, format!("runtime protocol error: {error}"));
         }

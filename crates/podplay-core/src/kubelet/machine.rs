@@ -133,6 +133,9 @@ pub struct Kubelet {
     /// Replies that did not fit the call they answer: a runtime's mistake,
     /// reported by the driver (the call counts as failed).
     protocol_errors: Vec<String>,
+    /// What the kubelet did itself, without a runtime call (a `sleep`
+    /// hook), for the story.
+    doings: Vec<String>,
     /// The container in its start sequence: the pod worker starts one at a time.
     starting: Option<usize>,
     deletion: Option<Deletion>,
@@ -201,6 +204,7 @@ impl Kubelet {
             waiting: BTreeMap::new(),
             timers: Vec::new(),
             protocol_errors: Vec::new(),
+            doings: Vec::new(),
             starting: None,
             deletion: None,
             events: EventLog::default(),
@@ -392,6 +396,13 @@ impl Kubelet {
     pub fn poll_protocol_error(&mut self) -> Option<String> {
         // Rare and few: the front of a short list.
         (!self.protocol_errors.is_empty()).then(|| self.protocol_errors.remove(0))
+    }
+
+    /// The next thing the kubelet did itself, without a runtime call (a
+    /// `sleep` hook, a hook it cannot run), in words for the story.
+    #[must_use]
+    pub fn poll_doing(&mut self) -> Option<String> {
+        (!self.doings.is_empty()).then(|| self.doings.remove(0))
     }
 
     /// The next instant at which [`Kubelet::handle_timeout`] has work.
@@ -1288,12 +1299,20 @@ impl Kubelet {
             // a preStop sleep ends with the grace period at the latest.
             let _ = container_id;
             let seconds = MonoDuration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
-            let due = self.now + seconds.min(timeout);
+            let waited = seconds.min(timeout);
+            let hook = hook_name(&then);
+            let name = &self.records[i].name;
+            self.doings
+                .push(format!("{hook} of {name}: sleep {waited}, in the kubelet (nothing runs in the container)"));
+            let due = self.now + waited;
             self.after(due, then, CriReply::Exec { exit_code: 0, output: String::new() });
         } else {
             // A tcpSocket hook is accepted by the API server but the
             // kubelet's handler runner has no case for it: the hook fails
             // (`Cannot run handler: invalid handler`), with no call made.
+            let hook = hook_name(&then);
+            let name = &self.records[i].name;
+            self.doings.push(format!("{hook} of {name}: a tcpSocket hook, which the kubelet cannot run: it fails"));
             let now = self.now;
             let message = "Cannot run handler: invalid handler: tcpSocket is not supported as a lifecycle handler";
             self.after(now, then, CriReply::Error { message: message.into() });
@@ -1461,6 +1480,14 @@ impl Kubelet {
 
 fn backoff_idle(b: &Backoff) -> bool {
     b.delay() == MonoDuration::ZERO
+}
+
+/// `postStart` or `preStop`, for a hook's continuation.
+fn hook_name(then: &Continuation) -> &'static str {
+    match then {
+        Continuation::PostStart { .. } => "postStart",
+        _ => "preStop",
+    }
 }
 
 /// Replies a probe or hook can get (the others are the runtime's mistake).
