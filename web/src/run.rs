@@ -200,12 +200,8 @@ fn capture(sim: &Simulation) -> Frame {
         steps: sim.trace().steps().len(),
         status: podplay_core::kubectl::kubectl_status_column(&pod),
         phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
-        get_wide: podplay_core::kubectl::get_wide(&pod, &sim.epoch().time(sim.now())),
-        describe: {
-            let mut text = podplay_core::kubectl::describe_summary(&pod, &sim.epoch().time(sim.now()));
-            text.push_str(&podplay_core::kubectl::describe_events(&sim.events(), sim.now()));
-            text
-        },
+        get_wide: sim.get_wide(),
+        describe: sim.describe(),
         picture,
     }
 }

@@ -27,6 +27,16 @@ pub fn normalize(image: &str) -> String {
     }
     full
 }
+/// The repository of a normalized reference, without tag or digest
+/// (`docker.io/library/nginx:1.27` → `docker.io/library/nginx`).
+pub fn repository(full: &str) -> &str {
+    let repo = full.split('@').next().unwrap_or(full);
+    match repo.rfind(':') {
+        Some(i) if !repo[i..].contains('/') => &repo[..i],
+        _ => repo,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +47,7 @@ mod tests {
         assert_eq!(normalize("nginx:1.27"), "docker.io/library/nginx:1.27");
         assert_eq!(normalize("geektime/tomcat:7.0"), "docker.io/geektime/tomcat:7.0");
         assert_eq!(normalize("registry.k8s.io/pause:3.10"), "registry.k8s.io/pause:3.10");
+        assert_eq!(repository("docker.io/library/nginx:1.27"), "docker.io/library/nginx");
+        assert_eq!(repository("localhost:5000/app@sha256:00"), "localhost:5000/app");
     }
 }

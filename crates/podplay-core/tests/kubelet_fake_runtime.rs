@@ -42,6 +42,10 @@ struct Fake {
 }
 
 impl Fake {
+    fn new(exits: Vec<(String, i32)>, images_present: bool) -> Fake {
+        Fake { log: Vec::new(), next_id: 0, exits, images_present }
+    }
+
     /// Answers calls until the kubelet has none left; fails, as
     /// quinn-proto's `drive_bounded` does, if it never stops asking.
     fn drive(&mut self, kubelet: &mut Kubelet, now: MonoTime) {
@@ -114,12 +118,7 @@ const INIT_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:
 #[test]
 fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
     let mut kubelet = Kubelet::new(pod(INIT_POD), node(), MonoTime::ZERO);
-    let mut fake = Fake {
-        log: Vec::new(),
-        next_id: 0,
-        exits: vec![("first".into(), 0), ("second".into(), 0)],
-        images_present: false,
-    };
+    let mut fake = Fake::new(vec![("first".into(), 0), ("second".into(), 0)], false);
     fake.drive(&mut kubelet, MonoTime::ZERO);
     assert_eq!(
         fake.log,
@@ -159,7 +158,7 @@ fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
 #[test]
 fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always() {
     let mut kubelet = Kubelet::new(pod(INIT_POD), node(), MonoTime::ZERO);
-    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: vec![("first".into(), 1)], images_present: true };
+    let mut fake = Fake::new(vec![("first".into(), 1)], true);
     fake.drive(&mut kubelet, MonoTime::ZERO);
     // First failure: restarted at once; second: back-off.
     assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 2);
@@ -180,7 +179,7 @@ fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always(
 fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    imagePullPolicy: Never\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
-    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: false };
+    let mut fake = Fake::new(Vec::new(), false);
     fake.drive(&mut kubelet, MonoTime::ZERO);
     assert_eq!(fake.log, ["RunPodSandbox web", "ImageStatus nginx:1.27"]);
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "ErrImageNeverPull");
@@ -198,7 +197,7 @@ fn pull_policy_never_with_a_missing_image_reports_err_image_never_pull() {
 fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        exec:\n          command: [\"nginx\", \"-s\", \"quit\"]\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
-    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
+    let mut fake = Fake::new(Vec::new(), true);
     fake.drive(&mut kubelet, MonoTime::ZERO);
     fake.log.clear();
     kubelet.delete(MonoTime(5_000), None);
@@ -226,7 +225,7 @@ fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
 fn a_sleep_hook_is_the_kubelet_waiting_with_no_runtime_call() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      preStop:\n        sleep:\n          seconds: 5\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
-    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
+    let mut fake = Fake::new(Vec::new(), true);
     fake.drive(&mut kubelet, MonoTime::ZERO);
     fake.log.clear();
     kubelet.delete(MonoTime(1_000), None);
@@ -248,7 +247,7 @@ fn a_sleep_hook_is_the_kubelet_waiting_with_no_runtime_call() {
 fn a_tcp_socket_hook_fails_as_the_kubelet_cannot_run_it() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    lifecycle:\n      postStart:\n        tcpSocket:\n          port: 80\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
-    let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
+    let mut fake = Fake::new(Vec::new(), true);
     fake.drive(&mut kubelet, MonoTime::ZERO);
     // No exec, no connect: the hook fails at once and the container is killed.
     assert_eq!(
@@ -274,12 +273,12 @@ fn the_kubelet_gives_containers_the_service_variables_and_the_runtime_image_id()
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    env:\n    - name: KUBERNETES_SERVICE_PORT\n      value: \"8443\"\n";
     let mut kubelet = Kubelet::new(pod(yaml), node(), MonoTime::ZERO);
     let mut config = None;
+    let mut fake = Fake::new(Vec::new(), true);
     for _ in 0..10 {
         let Some((id, call)) = kubelet.poll_call() else { break };
         if let CriCall::CreateContainer { config: c, .. } = &call {
             config = Some(c.clone());
         }
-        let mut fake = Fake { log: Vec::new(), next_id: 0, exits: Vec::new(), images_present: true };
         let (_, reply, _) = fake.answer(&call);
         kubelet.handle_reply(id, reply, MonoTime::ZERO);
     }

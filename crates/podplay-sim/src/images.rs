@@ -43,12 +43,7 @@ impl Image {
     /// real layers, so the digest is made from the reference.
     fn id(&self) -> String {
         let full = &self.reference;
-        let repo = full.split('@').next().unwrap_or(full);
-        let repo = match repo.rfind(':') {
-            Some(i) if !repo[i..].contains('/') => &repo[..i],
-            _ => repo,
-        };
-        format!("{repo}@sha256:{}", podplay_core::ids::stable_hex(full))
+        format!("{}@sha256:{}", podplay_core::image_ref::repository(full), podplay_core::ids::stable_hex(full))
     }
 }
 
@@ -71,11 +66,7 @@ pub fn lookup(reference: &str) -> Option<Image> {
     if missing_from_registry(&full) {
         return None;
     }
-    let repo = full.split('@').next().unwrap_or(&full);
-    let repo_no_tag = match repo.rfind(':') {
-        Some(i) if !repo[i..].contains('/') => &repo[..i],
-        _ => repo,
-    };
+    let repo_no_tag = podplay_core::image_ref::repository(&full);
     let name = repo_no_tag.rsplit('/').next().unwrap_or(repo_no_tag);
     let owner = repo_no_tag.rsplit('/').nth(1).unwrap_or("");
     let mut image = match (owner, name) {

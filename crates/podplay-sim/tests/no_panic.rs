@@ -96,9 +96,9 @@ fn life(template: usize, script: &str, exec: &[String]) {
             }
         }
     }
-    let shown = sim.pod();
-    let _ = podplay_core::kubectl::get_wide(&shown, &sim.epoch().time(sim.now()));
-    let _ = podplay_core::kubectl::describe_events(&sim.events(), sim.now());
+    let _ = sim.pod();
+    let _ = sim.get_wide();
+    let _ = sim.describe();
     let _ = sim.status_column();
     sim.delete(None);
     sim.run_until(Until::Stable);

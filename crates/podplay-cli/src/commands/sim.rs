@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use podplay_core::analyze_bytes;
-use podplay_core::kubectl::{JsonReport, api_events, describe_events, describe_summary, get_wide};
+use podplay_core::kubectl::{JsonReport, api_events};
 use podplay_core::time::{MonoDuration, MonoTime};
 use podplay_sim::{Simulation, Until};
 
@@ -105,10 +105,9 @@ pub fn run(args: &SimArgs) -> u8 {
                 out.line(&format!("… {} more steps not shown", sim.trace().dropped()));
             }
             out.line("");
-            out.text(&get_wide(&pod, &sim.epoch().time(sim.now())));
+            out.text(&sim.get_wide());
             out.line("");
-            out.text(&describe_summary(&pod, &sim.epoch().time(sim.now())));
-            out.text(&describe_events(&events, sim.now()));
+            out.text(&sim.describe());
         }
     }
     out.flush();

@@ -64,6 +64,19 @@ impl<R: Runtime> Driver<R> {
             .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
     }
 
+    /// `kubectl get pod -o wide` now.
+    pub fn get_wide(&self) -> String {
+        crate::kubectl::get_wide(&self.pod(), &self.epoch.time(self.now))
+    }
+
+    /// `kubectl describe pod` now: the summary lines podplay models, then
+    /// the Events table.
+    pub fn describe(&self) -> String {
+        let mut text = crate::kubectl::describe_summary(&self.pod(), &self.epoch.time(self.now));
+        text.push_str(&crate::kubectl::describe_events(&self.events(), self.now));
+        text
+    }
+
     /// The STATUS column of `kubectl get pods`.
     pub fn status_column(&self) -> String {
         crate::kubectl::kubectl_status_column(&self.pod())

@@ -50,18 +50,8 @@ pub const SIGKILL: i32 = 9;
 pub const SIGUSR1: i32 = 10;
 pub const SIGTERM: i32 = 15;
 
-/// A signal's name as `kill -l` and traces show it.
-pub fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        SIGHUP => "HUP",
-        SIGINT => "INT",
-        SIGQUIT => "QUIT",
-        SIGKILL => "KILL",
-        SIGUSR1 => "USR1",
-        SIGTERM => "TERM",
-        _ => "?",
-    }
-}
+/// A signal's name without `SIG`: the story's table, shared by both runtimes.
+pub use podplay_core::trace::signal_name;
 
 /// The largest signal number (Linux's `SIGRTMAX`).
 pub const SIGMAX: i32 = 64;

@@ -23,7 +23,7 @@ use podplay_core::trace::Note;
 use crate::images::{Image, PAUSE_IMAGE};
 use crate::kernel::{Kernel, NsSet, Pid};
 
-pub use node::{VirtualNode, node_root};
+pub use node::VirtualNode;
 use pending::Pending;
 
 /// A created sandbox.

@@ -31,9 +31,7 @@ impl VirtualNode {
     pub fn boot(boot: NodeBoot<'_>) -> VirtualNode {
         let name = boot.context.node_name.clone();
         let ip = boot.context.node_ip.clone();
-        let mut root = node_root(&name, &ip);
-        root.put("/etc/hosts", boot.context.node_hosts.as_bytes(), 0o644);
-        root.put("/etc/resolv.conf", boot.context.node_resolv_conf.as_bytes(), 0o644);
+        let root = node_root(&name, &boot.context.node_hosts, &boot.context.node_resolv_conf);
         let mut kernel = Kernel::new(crate::programs::resolve, root, &name, &ip);
         let init = spawn_on_node(&mut kernel, &["/sbin/init"], 0);
         let _containerd = spawn_on_node(&mut kernel, &["/usr/bin/containerd"], init);
@@ -237,8 +235,10 @@ fn outside_host(kernel: &mut Kernel, ip: &str, program: &str, names: &[&str], pa
     });
 }
 
-/// A fresh root store with the node's own files.
-pub fn node_root(hostname: &str, node_ip: &str) -> Store {
+/// A fresh root store with the node's own files: its `/etc/hosts` and
+/// `/etc/resolv.conf` are the ones the kubelet knows (hostNetwork Pods get
+/// copies of them).
+fn node_root(hostname: &str, hosts: &str, resolv_conf: &str) -> Store {
     let mut s = Store::new();
     for dir in [
         "/bin",
@@ -254,17 +254,10 @@ pub fn node_root(hostname: &str, node_ip: &str) -> Store {
     ] {
         s.mkdir_all(dir);
     }
-    s.put(
-        "/etc/hosts",
-        format!("127.0.0.1\tlocalhost\n{node_ip}\t{hostname}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n").as_bytes(),
-        0o644,
-    );
+    s.put("/etc/hosts", hosts.as_bytes(), 0o644);
+    s.put("/etc/resolv.conf", resolv_conf.as_bytes(), 0o644);
     s.put("/etc/hostname", format!("{hostname}\n").as_bytes(), 0o644);
-    s.put("/etc/resolv.conf", b"nameserver 192.168.49.1\noptions edns0 trust-ad\nsearch .\n", 0o644);
-    s.put("/bin/busybox", &executable("busybox"), 0o755);
-    for applet in crate::programs::busybox::linked_applets() {
-        s.put(&format!("/bin/{applet}"), &executable("busybox"), 0o755);
-    }
+    crate::programs::busybox::install(&mut s, &[]);
     s.put("/sbin/init", &executable("node-daemon"), 0o755);
     s.put("/usr/bin/containerd", &executable("node-daemon"), 0o755);
     s.put("/usr/bin/kubelet", &executable("node-daemon"), 0o755);

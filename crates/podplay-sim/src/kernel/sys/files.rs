@@ -62,10 +62,7 @@ impl Sys {
             }
             return self.write_fd(fd, data);
         }
-        let r = self.with(|s| s.resolve(self.pid, path))?;
-        if r.read_only {
-            return Err(Errno::ReadOnly);
-        }
+        let r = self.resolve_writable(path)?;
         let abs = fs::normalize(&self.cwd(), path);
         let written = self.with(|s| {
             let store = s.stores.get_mut(r.store).ok_or(Errno::NoEnt)?;
@@ -167,11 +164,18 @@ impl Sys {
         Ok(names.into_iter().collect())
     }
 
-    pub fn mkdir(&self, path: &str, parents: bool) -> Result<(), Errno> {
+    /// Where `path` lives, if this process may change it (`EROFS` on a
+    /// read-only mount).
+    fn resolve_writable(&self, path: &str) -> Result<super::super::fs::Resolved, Errno> {
         let r = self.with(|s| s.resolve(self.pid, path))?;
         if r.read_only {
             return Err(Errno::ReadOnly);
         }
+        Ok(r)
+    }
+
+    pub fn mkdir(&self, path: &str, parents: bool) -> Result<(), Errno> {
+        let r = self.resolve_writable(path)?;
         self.with(|s| {
             let store = s.stores.get_mut(r.store).ok_or(Errno::NoEnt)?;
             match store.nodes.get(&r.path) {
@@ -214,10 +218,7 @@ impl Sys {
     }
 
     pub fn remove(&self, path: &str, recursive: bool) -> Result<(), Errno> {
-        let r = self.with(|s| s.resolve(self.pid, path))?;
-        if r.read_only {
-            return Err(Errno::ReadOnly);
-        }
+        let r = self.resolve_writable(path)?;
         self.with(|s| {
             let store = s.stores.get_mut(r.store).ok_or(Errno::NoEnt)?;
             match store.nodes.get(&r.path) {
