@@ -35,9 +35,9 @@ pub fn header(props: &HeaderProps) -> Html {
                     { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={props.lesson == Some(i)}>{ lang.t(l.title.0, l.title.1) }</option> }) }
                 </select>
             </label>
-            <label class="examples">{ "Example " }
+            <label class="examples">{ lang.t("Example ", "示例 ") }
                 <select onchange={on_pick(&props.on_example)} aria-label="Examples">
-                    <option value="" selected=true disabled=true>{ "choose…" }</option>
+                    <option value="" selected=true disabled=true>{ lang.t("choose…", "选择…") }</option>
                     { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
                 </select>
             </label>
