@@ -165,6 +165,17 @@ pub fn node_internal_ip(node: &Node) -> Option<String> {
     node.status.as_ref()?.addresses.as_ref()?.iter().find(|a| a.type_ == "InternalIP").map(|a| a.address.clone())
 }
 
+/// The node's allocatable amount of `resource` (10^`scale` units of its
+/// base: millicores with `cpu, 3`, bytes with `memory, 0`); 0 when unset.
+pub fn node_allocatable(node: &Node, resource: &str, scale: i32) -> i64 {
+    node.status
+        .as_ref()
+        .and_then(|s| s.allocatable.as_ref())
+        .and_then(|a| a.get(resource))
+        .and_then(|q| crate::scheduler::parse_quantity_scaled(&q.0, scale))
+        .unwrap_or(0)
+}
+
 /// The node's own `/etc/hosts`, as a container-based node (kind, minikube)
 /// has it; hostNetwork Pods get it copied under the kubelet's header.
 pub fn node_hosts_file(node: &Node) -> String {

@@ -201,6 +201,9 @@ pub struct ContainerConfig {
     pub log_path: String,
     /// The ports the container declares (`ports[].containerPort`).
     pub ports: Vec<u16>,
+    /// `securityContext.runAsUser` (the container's, else the Pod's); the
+    /// image's user when unset.
+    pub run_as_user: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

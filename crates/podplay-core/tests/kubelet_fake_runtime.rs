@@ -23,6 +23,8 @@ fn node() -> NodeContext {
         node_ip: "192.168.49.2".into(),
         node_hosts: "127.0.0.1\tlocalhost\n".into(),
         node_resolv_conf: "nameserver 192.168.49.1\n".into(),
+        allocatable_cpu_millis: 2_000,
+        allocatable_memory_bytes: 4 << 30,
         epoch: Epoch::VIRTUAL,
     }
 }

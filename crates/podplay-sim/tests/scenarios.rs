@@ -2,48 +2,10 @@
 //! simulates a Pod and checks what `kubectl` (get, describe, logs, exec)
 //! would show, and what the trace tells.
 
-use podplay_core::analyze;
-use podplay_core::time::{MonoDuration, MonoTime};
+mod common;
+
+use common::*;
 use podplay_core::trace::StepKind;
-use podplay_sim::{Simulation, Until};
-
-fn example(name: &str) -> String {
-    let path = format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn start(yaml: &str) -> Simulation {
-    let analysis = analyze(yaml);
-    assert!(analysis.is_valid(), "{:?}", analysis.diagnostics);
-    let pod = analysis.valid_pods().next().expect("a Pod").clone();
-    let mut nodes: Vec<_> = analysis.valid_nodes().cloned().collect();
-    if nodes.is_empty() {
-        nodes = podplay_core::cluster::default_nodes();
-    }
-    Simulation::new(&pod, nodes)
-}
-
-fn at(seconds: u64) -> Until {
-    Until::Time(MonoTime::ZERO + MonoDuration::from_secs(seconds))
-}
-
-fn exec(sim: &mut Simulation, container: &str, cmd: &[&str]) -> (i32, String) {
-    sim.exec(container, cmd.iter().map(|s| s.to_string()).collect()).unwrap_or_else(|e| panic!("exec failed: {e}"))
-}
-
-fn events(sim: &Simulation) -> Vec<String> {
-    sim.events()
-        .iter()
-        .map(|e| {
-            let object = if e.field_path.is_empty() { String::new() } else { format!("{}: ", e.field_path) };
-            format!("{:?} {} {object}{}", e.type_, e.reason, e.message)
-        })
-        .collect()
-}
-
-fn has_event(sim: &Simulation, needle: &str) -> bool {
-    events(sim).iter().any(|e| e.contains(needle))
-}
 
 #[test]
 fn the_infra_container_comes_first_and_owns_the_shared_namespaces() {

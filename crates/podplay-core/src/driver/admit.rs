@@ -107,6 +107,8 @@ impl<R: Runtime> Driver<R> {
             node_ip: cluster::node_internal_ip(&node).unwrap_or_else(|| "192.168.49.2".into()),
             node_hosts: cluster::node_hosts_file(&node),
             node_resolv_conf: cluster::NODE_RESOLV_CONF.to_string(),
+            allocatable_cpu_millis: cluster::node_allocatable(&node, "cpu", 3),
+            allocatable_memory_bytes: cluster::node_allocatable(&node, "memory", 0),
             epoch: self.epoch,
         };
         let pod_cidr = cluster::node_pod_cidr(&node).unwrap_or_else(|| "10.244.0.0/24".into());

@@ -44,6 +44,10 @@ pub struct NodeContext {
     pub node_hosts: String,
     /// The node's `/etc/resolv.conf` (for `Default` DNS and hostNetwork).
     pub node_resolv_conf: String,
+    /// The node's allocatable CPU (millicores) and memory (bytes), which
+    /// the downward API reads for limits a container does not set.
+    pub allocatable_cpu_millis: i64,
+    pub allocatable_memory_bytes: i64,
     /// The wall-clock time of the node's monotonic zero: timestamps in the
     /// Pod's status are written from it.
     pub epoch: Epoch,
@@ -833,11 +837,21 @@ impl Kubelet {
             self.starting = None;
             return;
         };
-        let config = self.container_config(i);
-        self.call(CriCall::CreateContainer { sandbox_id, config }, Continuation::Created { record: i });
+        match self.container_config(i) {
+            Ok(config) => {
+                self.call(CriCall::CreateContainer { sandbox_id, config }, Continuation::Created { record: i })
+            }
+            Err(message) => {
+                self.records[i].set_waiting(WaitingReason::CreateContainerConfigError, message.clone());
+                self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(i));
+                self.retry_later(i);
+            }
+        }
     }
 
-    fn container_config(&self, i: usize) -> ContainerConfig {
+    /// The container's CRI config (`generateContainerConfig`), or the
+    /// error that makes it `CreateContainerConfigError`.
+    fn container_config(&self, i: usize) -> Result<ContainerConfig, String> {
         let c = self.container_spec(i).unwrap_or_default();
         let spec = self.spec();
         let uid = self.pod.metadata.uid.clone().unwrap_or_default();
@@ -881,18 +895,24 @@ impl Kubelet {
                 });
             }
         }
-        // `makeEnvironmentVariables`: the services' variables, then the
-        // container's own, which win over them.
-        let mut env = crate::cluster::service_env();
-        env.extend(c.env.iter().flatten().map(|e| (e.name.clone(), self.env_value(e))));
+        let context = super::env::EnvContext {
+            pod: &self.pod,
+            node_name: &self.node.node_name,
+            node_ip: &self.node.node_ip,
+            pod_ip: self.pod_ip().unwrap_or(""),
+            allocatable_cpu_millis: self.node.allocatable_cpu_millis,
+            allocatable_memory_bytes: self.node.allocatable_memory_bytes,
+        };
+        let env = super::env::container_env(&context, &c)?;
+        let (command, args) = super::env::expand_command_and_args(&c, &env);
         let r = &self.records[i];
-        ContainerConfig {
+        Ok(ContainerConfig {
             name: c.name.clone(),
             image: r.image.clone(),
-            command: c.command.clone().unwrap_or_default(),
-            args: c.args.clone().unwrap_or_default(),
+            command,
+            args,
             working_dir: c.working_dir.clone(),
-            env,
+            env: env.0,
             mounts,
             stdin: c.stdin == Some(true),
             tty: c.tty == Some(true),
@@ -902,6 +922,12 @@ impl Kubelet {
                 .clone()
                 .unwrap_or_else(|| "/dev/termination-log".into()),
             ports: c.ports.iter().flatten().filter_map(|p| u16::try_from(p.container_port).ok()).collect(),
+            run_as_user: c
+                .security_context
+                .as_ref()
+                .and_then(|s| s.run_as_user)
+                .or_else(|| spec.security_context.as_ref().and_then(|s| s.run_as_user))
+                .and_then(|u| u32::try_from(u).ok()),
             log_path: format!(
                 "/var/log/pods/{}_{}_{uid}/{}/{}.log",
                 self.pod.metadata.namespace.as_deref().unwrap_or("default"),
@@ -909,31 +935,7 @@ impl Kubelet {
                 c.name,
                 r.instances
             ),
-        }
-    }
-
-    /// `value`, or the downward-API field a `valueFrom.fieldRef` names.
-    fn env_value(&self, e: &k8s_openapi::api::core::v1::EnvVar) -> String {
-        if let Some(field) = e.value_from.as_ref().and_then(|v| v.field_ref.as_ref()) {
-            let meta = &self.pod.metadata;
-            return match field.field_path.as_str() {
-                "metadata.name" => meta.name.clone().unwrap_or_default(),
-                "metadata.namespace" => meta.namespace.clone().unwrap_or_else(|| "default".into()),
-                "metadata.uid" => meta.uid.clone().unwrap_or_default(),
-                "spec.nodeName" => self.node.node_name.clone(),
-                "spec.serviceAccountName" => "default".into(),
-                "status.hostIP" => self.node.node_ip.clone(),
-                "status.podIP" => self.pod_ip().unwrap_or("").to_string(),
-                other => {
-                    if let Some(key) = other.strip_prefix("metadata.labels['").and_then(|k| k.strip_suffix("']")) {
-                        meta.labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                }
-            };
-        }
-        e.value.clone().unwrap_or_default()
+        })
     }
 
     fn hosts_file(&self) -> Option<String> {
@@ -1396,10 +1398,9 @@ impl Kubelet {
             };
             let then = Continuation::Probe { record: i, probe: kind };
             if let Some(exec) = &probe.exec {
-                self.call(
-                    CriCall::ExecSync { container_id, command: exec.command.clone().unwrap_or_default(), timeout },
-                    then,
-                );
+                let spec = self.container_spec(i).unwrap_or_default();
+                let command = super::env::expand_probe_command(exec.command.as_deref().unwrap_or_default(), &spec);
+                self.call(CriCall::ExecSync { container_id, command, timeout }, then);
             } else if let Some(http) = &probe.http_get {
                 let host = http.host.clone().unwrap_or_else(|| self.pod_ip().unwrap_or("").to_string());
                 let port = self.resolve_port(i, &http.port);

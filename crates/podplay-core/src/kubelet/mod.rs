@@ -2,6 +2,7 @@
 //! it relies on (files it writes, status it computes, back-off, events).
 
 pub mod backoff;
+pub mod env;
 pub mod events;
 pub mod files;
 pub mod machine;

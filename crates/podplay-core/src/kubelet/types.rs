@@ -110,6 +110,7 @@ pub enum WaitingReason {
     ErrImagePull,
     ImagePullBackOff,
     ErrImageNeverPull,
+    CreateContainerConfigError,
     CreateContainerError,
     RunContainerError,
 }
@@ -123,6 +124,7 @@ impl WaitingReason {
             WaitingReason::ErrImagePull => "ErrImagePull",
             WaitingReason::ImagePullBackOff => "ImagePullBackOff",
             WaitingReason::ErrImageNeverPull => "ErrImageNeverPull",
+            WaitingReason::CreateContainerConfigError => "CreateContainerConfigError",
             WaitingReason::CreateContainerError => "CreateContainerError",
             WaitingReason::RunContainerError => "RunContainerError",
         }

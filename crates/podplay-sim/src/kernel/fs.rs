@@ -34,6 +34,14 @@ impl Store {
         self.nodes.contains_key(path)
     }
 
+    /// The bytes of the file at `path`, if it is one.
+    pub fn file(&self, path: &str) -> Option<&[u8]> {
+        match self.nodes.get(path)? {
+            FsNode::File { data, .. } => Some(data),
+            FsNode::Dir => None,
+        }
+    }
+
     /// Creates `path` and its missing parents as directories.
     pub fn mkdir_all(&mut self, path: &str) {
         let mut current = String::new();

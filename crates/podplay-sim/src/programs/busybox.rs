@@ -249,10 +249,28 @@ fn printenv(sys: &Sys, args: &[&str]) -> i32 {
     status
 }
 
+/// busybox `id`: names from the container's /etc/passwd and /etc/group,
+/// numbers alone for ids they do not list. The primary group is the
+/// user's in /etc/passwd, or 0 for a user it does not list (runc's
+/// `GetExecUser` default).
 fn id(sys: &Sys) -> i32 {
     let uid = sys.uid();
-    let user = user_name(uid);
-    out(sys, &format!("uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"));
+    let passwd = sys.read_file("/etc/passwd").map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
+    let group = sys.read_file("/etc/group").map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
+    let entry = |table: &str, id: u32| -> Option<Vec<String>> {
+        table
+            .lines()
+            .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+            .find(|f| f.len() >= 3 && f[2].parse() == Ok(id))
+    };
+    let user = entry(&passwd, uid);
+    let gid = user.as_ref().and_then(|f| f.get(3)).and_then(|g| g.parse().ok()).unwrap_or(0u32);
+    let named = |id: u32, found: Option<Vec<String>>| match found {
+        Some(f) => format!("{id}({})", f[0]),
+        None => id.to_string(),
+    };
+    let g = named(gid, entry(&group, gid));
+    out(sys, &format!("uid={} gid={g} groups={g}\n", named(uid, user)));
     0
 }
 
@@ -659,6 +677,8 @@ fn ls(sys: &Sys, args: &[&str]) -> i32 {
     let (flags, mut paths) = split_flags(args);
     let long = flags.contains('l');
     let all = flags.contains('a');
+    // `-d`: directories are listed as themselves, not their contents.
+    let itself = flags.contains('d');
     if paths.is_empty() {
         paths.push(".");
     }
@@ -670,8 +690,10 @@ fn ls(sys: &Sys, args: &[&str]) -> i32 {
                 err(sys, &format!("ls: {p}: {}\n", Errno::NoEnt.text()));
                 status = 1;
             }
-            Some(false) => out(sys, &format!("{}\n", if long { long_line(sys, p, p) } else { p.to_string() })),
-            Some(true) => {
+            Some(is_dir) if !is_dir || itself => {
+                out(sys, &format!("{}\n", if long { long_line(sys, p, p) } else { p.to_string() }))
+            }
+            Some(_) => {
                 if many {
                     out(sys, &format!("{}{p}:\n", if i > 0 { "\n" } else { "" }));
                 }

@@ -91,7 +91,7 @@ impl Containerd {
         fds.insert(0, if c.config.stdin { Fd::Tty } else { Fd::Null });
         fds.insert(1, Fd::Log { container: id.to_string(), stderr: false });
         fds.insert(2, Fd::Log { container: id.to_string(), stderr: true });
-        let cwd = c.config.working_dir.clone().filter(|w| !w.is_empty()).unwrap_or_else(|| c.image.working_dir.clone());
+        let cwd = process_cwd(&c);
         if c.config.working_dir.is_some() {
             kernel.make_dir_in_mount_ns(c.mnt_ns, &cwd);
         }
@@ -104,7 +104,7 @@ impl Containerd {
             fds,
             owner: Owner::Container(id.to_string()),
             parent,
-            uid: c.image.user,
+            uid: c.config.run_as_user.unwrap_or(c.image.user),
             container_init: true,
         });
         let pid = spawned.map_err(|e| start_error(&c.argv, e))?;
@@ -148,7 +148,7 @@ fn process_args(config: &ContainerConfig, image: &Image) -> Vec<String> {
 /// The process's environment, in containerd's order (later wins): `PATH`,
 /// `HOSTNAME`, the image's `Env`, then the kubelet's (services and the
 /// container's own).
-fn process_env(kernel: &Kernel, c: &Container, sandbox: &Sandbox) -> LiteMap<String, String> {
+pub(super) fn process_env(kernel: &Kernel, c: &Container, sandbox: &Sandbox) -> LiteMap<String, String> {
     let mut env = LiteMap::new();
     env.insert("PATH".to_string(), DEFAULT_PATH.to_string());
     env.insert("HOSTNAME".into(), kernel.sys_for(sandbox.pause_pid).hostname());
@@ -156,12 +156,32 @@ fn process_env(kernel: &Kernel, c: &Container, sandbox: &Sandbox) -> LiteMap<Str
     for (k, v) in &c.config.env {
         env.insert(k.clone(), v.clone());
     }
+    // runc's `setupUser`: without a `HOME`, the user's home from the
+    // image's /etc/passwd, or `/` for a user it does not list.
+    if !env.contains_key("HOME") {
+        env.insert("HOME".into(), home_of(&c.image, c.config.run_as_user.unwrap_or(c.image.user)));
+    }
     if !c.image.known {
         // The generic stand-in listens on the ports the container declares.
         let ports = c.config.ports.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",");
         env.insert("PODPLAY_PORTS".into(), ports);
     }
     env
+}
+
+/// The home directory of `uid` in the image's /etc/passwd (`user.GetExecUser`).
+fn home_of(image: &Image, uid: u32) -> String {
+    let passwd = image.tree.file("/etc/passwd").map(String::from_utf8_lossy).unwrap_or_default();
+    passwd
+        .lines()
+        .map(|line| line.split(':').collect::<Vec<_>>())
+        .find(|fields| fields.len() >= 6 && fields[2].parse() == Ok(uid))
+        .map_or_else(|| "/".to_string(), |fields| fields[5].to_string())
+}
+
+/// The process's working directory: `workingDir`, else the image's.
+pub(super) fn process_cwd(c: &Container) -> String {
+    c.config.working_dir.clone().filter(|w| !w.is_empty()).unwrap_or_else(|| c.image.working_dir.clone())
 }
 
 /// runc's error when the first process cannot start.

@@ -26,14 +26,16 @@ impl Containerd {
             return;
         };
         let running = c.init_pid.filter(|_| c.state == ContainerState::Running);
-        let (Some(init), Some(sandbox)) = (running, self.sandboxes.get(&c.sandbox)) else {
+        let (Some(_), Some(sandbox)) = (running, self.sandboxes.get(&c.sandbox)) else {
             self.reply(call, CriReply::Error { message: "container is not running".into() });
             return;
         };
         let ns = NsSet { net: sandbox.ns.net, ipc: sandbox.ns.ipc, uts: sandbox.ns.uts, pid: c.pid_ns, mnt: c.mnt_ns };
         let (capture, write) = kernel.open_capture_pipe();
-        // The exec'd process gets the container's environment.
-        let env = kernel.sys_for(init).env();
+        // `runc exec` runs the container's process spec: its env, user
+        // and working directory (not what the init process changed since).
+        let env = super::container::process_env(kernel, &c, sandbox);
+        let cwd = super::container::process_cwd(&c);
         let mut fds = LiteMap::new();
         fds.insert(0, Fd::Null);
         fds.insert(1, write.clone());
@@ -41,12 +43,12 @@ impl Containerd {
         let spawned = kernel.spawn(SpawnSpec {
             argv: command.clone(),
             env,
-            cwd: "/".into(),
+            cwd,
             ns,
             fds,
             owner: Owner::Container(id.to_string()),
             parent: self.shim_parent(kernel),
-            uid: c.image.user,
+            uid: c.config.run_as_user.unwrap_or(c.image.user),
             container_init: false,
         });
         notes.push(Note::ExecStarted { container: c.name.clone(), command: command.clone() });
