@@ -85,3 +85,91 @@ fn a_missing_configmap_is_create_container_config_error() {
         events(&sim)
     );
 }
+
+/// kubelet `prober/worker.go` `doProbe`: liveness and readiness wait for
+/// the startup probe, which keeps probing every period until it succeeds;
+/// then readiness runs at once (`UpdatePodStatus` triggers it) and liveness
+/// at its worker's next tick.
+#[test]
+fn a_startup_probe_hands_over_to_readiness_and_liveness() {
+    let probe = |kind: &str| {
+        format!(
+            "    {kind}:\n      exec: {{command: [cat, /tmp/ready]}}\n      periodSeconds: 5\n      failureThreshold: 30\n"
+        )
+    };
+    let yaml = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [sh, -c, 'sleep 22; touch /tmp/ready; sleep 1d']\n{}{}{}",
+        probe("startupProbe"),
+        probe("livenessProbe"),
+        probe("readinessProbe")
+    );
+    let mut sim = start(&yaml);
+    let started = |sim: &Simulation| sim.pod().status.unwrap().container_statuses.unwrap()[0].started;
+    sim.run_until(at(24));
+    assert_eq!(started(&sim), Some(false));
+    assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "0/1");
+    // Startup probes at 5, 10, 15, 20 failed; 25 succeeds; readiness at once.
+    sim.run_until(at(25));
+    assert_eq!(started(&sim), Some(true));
+    assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "1/1");
+    let execs = |sim: &Simulation| sim.trace().steps().iter().filter(|s| s.text == "ExecSync cat /tmp/ready").count();
+    assert_eq!(execs(&sim), 6);
+    // From 30 s on, liveness and readiness each probe every 5 s.
+    sim.run_until(at(40));
+    assert_eq!(execs(&sim), 6 + 3 * 2);
+    assert_eq!(events(&sim).iter().filter(|e| e.contains("Startup probe failed")).count(), 1, "{:?}", events(&sim));
+}
+
+/// kubelet `setTerminationGracePeriod`: a liveness kill uses the probe's
+/// own `terminationGracePeriodSeconds` over the Pod's.
+#[test]
+fn a_liveness_kill_takes_the_probes_grace_period() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  terminationGracePeriodSeconds: 60\n  containers:\n  - name: app\n    image: busybox\n    command: [sh, -c, \"trap '' TERM; sleep 1d\"]\n    livenessProbe:\n      exec: {command: [cat, /tmp/healthy]}\n      periodSeconds: 5\n      failureThreshold: 1\n      terminationGracePeriodSeconds: 3\n";
+    let mut sim = start(yaml);
+    sim.run_until(at(20));
+    let killing = sim.trace().steps().iter().find(|s| s.text.contains("failed liveness probe")).map(|s| s.at).unwrap();
+    let status = sim.pod().status.unwrap().container_statuses.unwrap()[0].clone();
+    let last = status.last_state.unwrap().terminated.unwrap();
+    assert_eq!(last.exit_code, 137);
+    let killed =
+        sim.trace().steps().iter().find(|s| s.text.starts_with("grace period over: SIGKILL")).map(|s| s.at).unwrap();
+    assert_eq!(killed.since(killing), MonoDuration::from_secs(3));
+}
+
+/// kubelet `active_deadline.go` `ShouldEvict` and `generateAPIPodStatus`:
+/// past `activeDeadlineSeconds` from its start the Pod is Failed with
+/// reason `DeadlineExceeded` at once (a Normal event says why), its
+/// containers are stopped with the Pod's grace period, and kubectl's STATUS
+/// says DeadlineExceeded until the container's own `Error` replaces it.
+#[test]
+fn active_deadline_fails_the_pod_with_deadline_exceeded() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  activeDeadlineSeconds: 20\n  terminationGracePeriodSeconds: 5\n  containers:\n  - name: app\n    image: busybox\n    command: [sh, -c, 'sleep 1d']\n";
+    let mut sim = start(yaml);
+    sim.run_until(at(19));
+    assert_eq!(sim.status_column(), "Running");
+    sim.run_until(at(20));
+    let status = sim.pod().status.unwrap();
+    assert_eq!(status.phase.as_deref(), Some("Failed"));
+    assert_eq!(status.reason.as_deref(), Some("DeadlineExceeded"));
+    assert_eq!(status.message.as_deref(), Some("Pod was active on the node longer than the specified deadline"));
+    assert_eq!(sim.status_column(), "DeadlineExceeded");
+    assert!(has_event(&sim, "Normal DeadlineExceeded Pod was active on the node longer than the specified deadline"));
+    assert!(has_event(&sim, "Normal Killing spec.containers{app}: Stopping container app"));
+    sim.run_until(Until::Stable);
+    // sh as PID 1 ignores SIGTERM: SIGKILL after the 5 s grace period.
+    let app = sim.pod().status.unwrap().container_statuses.unwrap()[0].clone();
+    assert_eq!(app.state.unwrap().terminated.unwrap().exit_code, 137);
+    assert_eq!(sim.status_column(), "Error");
+    assert_eq!(app.restart_count, 0);
+}
+
+/// `GeneratePodInitializedCondition`: a Succeeded Pod says PodCompleted on
+/// Initialized, init containers or not.
+#[test]
+fn a_succeeded_pod_without_init_containers_is_initialized_with_pod_completed() {
+    let mut sim = start(&pod("  - name: c\n    image: busybox\n    command: ['true']\n"));
+    sim.run_until(Until::Succeeded);
+    let conditions = sim.pod().status.unwrap().conditions.unwrap();
+    let initialized = conditions.iter().find(|c| c.type_ == "Initialized").unwrap();
+    assert_eq!((initialized.status.as_str(), initialized.reason.as_deref()), ("True", Some("PodCompleted")));
+}

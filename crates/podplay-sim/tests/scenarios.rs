@@ -415,7 +415,11 @@ fn readiness_probe_gates_ready_and_liveness_failure_restarts() {
     sim.run_until(at(3));
     // Running but not yet ready: the first readiness probe has not passed.
     assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "0/1");
+    // nginx started at 2.6 s: the readiness worker, ticking every 5 s since
+    // the Pod was added, first probes at 10 s (7.6 s is within the delay).
     sim.run_until(at(9));
+    assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "0/1");
+    sim.run_until(at(10));
     assert_eq!(podplay_core::kubectl::kubectl_ready_column(&sim.pod()), "1/1");
     assert!(sim.is_ready());
     // /tmp/healthy does not exist: liveness fails 3 times, then the kubelet restarts the container.

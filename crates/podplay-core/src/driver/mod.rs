@@ -195,7 +195,7 @@ impl<R: Runtime> Driver<R> {
         let terminal = || self.phase().is_terminal() || self.is_finished();
         match until {
             Until::Stable => {
-                let terminating = self.node.as_ref().is_some_and(|n| n.kubelet.deletion_started().is_some());
+                let terminating = self.node.as_ref().is_some_and(|n| n.kubelet.is_terminating());
                 self.is_finished()
                     || (!terminating && self.now.since(self.last_change) >= QUIET && self.now > MonoTime::ZERO)
             }

@@ -150,6 +150,9 @@ pub struct Kubelet {
     finishing: Option<PodPhase>,
     /// When the Pod's shared grace period ends (set when termination begins).
     termination_deadline: Option<MonoTime>,
+    /// Why the kubelet failed the Pod itself (`status.reason`, `message`):
+    /// its active deadline passed.
+    evicted: Option<(&'static str, &'static str)>,
 }
 
 /// A kubelet-side action finishing at `due` with `outcome`.
@@ -215,6 +218,7 @@ impl Kubelet {
             terminal_phase: None,
             finishing: None,
             termination_deadline: None,
+            evicted: None,
         };
         kubelet.sync();
         kubelet
@@ -247,6 +251,12 @@ impl Kubelet {
 
     pub fn is_deleted(&self) -> bool {
         self.deletion.is_some() && self.is_done()
+    }
+
+    /// Whether the Pod's containers are being stopped (deletion, a
+    /// finished Pod's sidecars, a passed active deadline) and it is not done.
+    pub fn is_terminating(&self) -> bool {
+        (self.deletion.is_some() || self.finishing.is_some()) && !self.is_done()
     }
 
     pub fn deletion_started(&self) -> Option<MonoTime> {
@@ -298,7 +308,14 @@ impl Kubelet {
             status.pod_ip = Some(ip.to_string());
             status.pod_ips = Some(vec![PodIP { ip: ip.to_string() }]);
         }
-        let phase = self.terminal_phase.unwrap_or_else(|| super::status::pod_phase(&self.pod, &status));
+        let mut phase = self.terminal_phase.unwrap_or_else(|| super::status::pod_phase(&self.pod, &status));
+        if let Some((reason, message)) = self.evicted {
+            // `generateAPIPodStatus`: an eviction fails the Pod at once,
+            // while its containers are still being stopped.
+            phase = PodPhase::Failed;
+            status.reason = Some(reason.to_string());
+            status.message = Some(message.to_string());
+        }
         status.phase = Some(phase.as_str().to_string());
         let sandbox_ready = matches!(self.sandbox, Sandbox::Ready { .. });
         let now = self.node.epoch.time(self.now);
@@ -433,6 +450,9 @@ impl Kubelet {
         for timer in &self.timers {
             consider(timer.due);
         }
+        if let Some(t) = self.active_deadline().filter(|_| self.evicted.is_none() && self.finishing.is_none()) {
+            consider(t);
+        }
         next.map(|t| t.max(self.now))
     }
 
@@ -528,6 +548,7 @@ impl Kubelet {
         if self.is_done() {
             return;
         }
+        self.check_active_deadline();
         if self.deletion.is_some() {
             self.sync_termination();
             return;
@@ -629,6 +650,26 @@ impl Kubelet {
         }
     }
 
+    /// When `activeDeadlineSeconds` runs out, counted from the Pod's start.
+    fn active_deadline(&self) -> Option<MonoTime> {
+        let seconds = self.pod.spec.as_ref()?.active_deadline_seconds?;
+        Some(self.start_time? + MonoDuration::from_secs(u64::try_from(seconds).unwrap_or(0)))
+    }
+
+    /// `activeDeadlineHandler.ShouldEvict`: past its deadline the Pod
+    /// fails with `DeadlineExceeded` and what runs is stopped.
+    fn check_active_deadline(&mut self) {
+        let due = self.active_deadline().is_some_and(|t| self.now >= t);
+        if !due || self.evicted.is_some() || self.finishing.is_some() || self.terminal_phase.is_some() {
+            return;
+        }
+        const REASON: &str = "DeadlineExceeded";
+        const MESSAGE: &str = "Pod was active on the node longer than the specified deadline";
+        self.evicted = Some((REASON, MESSAGE));
+        self.event(EventType::Normal, REASON, MESSAGE.to_string(), None);
+        self.finish_pod(PodPhase::Failed);
+    }
+
     /// When every regular container is done and none will restart, the Pod
     /// is finished: sidecars are stopped and the sandbox torn down.
     fn check_completion(&mut self) {
@@ -659,8 +700,8 @@ impl Kubelet {
     /// then sidecars in reverse order), then the sandbox.
     fn sync_termination(&mut self) {
         if self.termination_deadline.is_none() {
-            let grace =
-                self.grace_for(if self.deletion.is_some() { KillCause::Deletion } else { KillCause::PodCompleted });
+            let grace = self
+                .grace_for(None, if self.deletion.is_some() { KillCause::Deletion } else { KillCause::PodCompleted });
             let start = self.deletion.map_or(self.now, |d| d.at);
             self.termination_deadline = Some(start + grace);
         }
@@ -1162,7 +1203,7 @@ impl Kubelet {
             Some(deadline) => whole_seconds(MonoDuration(deadline.0.saturating_sub(self.now.0))),
             None => {
                 // executePreStopHook counts whole seconds spent in the hook.
-                let grace = self.grace_for(cause);
+                let grace = self.grace_for(Some(record), cause);
                 let spent = self.now.since(started).secs();
                 MonoDuration::from_secs(grace.secs().saturating_sub(spent))
             }
@@ -1201,23 +1242,36 @@ impl Kubelet {
             // A classic init container is ready only once it has exited 0.
             r.ready = r.kind != Kind::Init && spec.readiness_probe.is_none() && r.started;
             r.retry_at = None;
-            let delay = |p: &Option<Probe>| {
-                p.as_ref().map(|p| {
-                    now + MonoDuration::from_secs(u64::try_from(p.initial_delay_seconds.unwrap_or(0)).unwrap_or(0))
-                })
-            };
-            r.startup.next_at = delay(&spec.startup_probe);
-            r.liveness.next_at = delay(&spec.liveness_probe);
-            r.readiness.next_at = delay(&spec.readiness_probe);
+            let started = r.started;
+            let anchor = self.start_time.unwrap_or(now);
+            let r = &mut self.records[i];
+            r.startup.next_at = spec.startup_probe.as_ref().map(|p| first_probe(p, anchor, now, false));
+            r.liveness.next_at =
+                spec.liveness_probe.as_ref().filter(|_| started).map(|p| first_probe(p, anchor, now, false));
+            r.readiness.next_at =
+                spec.readiness_probe.as_ref().filter(|_| started).map(|p| first_probe(p, anchor, now, true));
         }
         if self.starting == Some(i) {
             self.starting = None;
         }
     }
 
-    fn grace_for(&self, cause: KillCause) -> MonoDuration {
-        match (cause, self.deletion) {
-            (KillCause::Deletion, Some(d)) => d.grace,
+    /// `setTerminationGracePeriod`: the deletion's grace, else the Pod's;
+    /// a liveness or startup kill takes the failing probe's own
+    /// `terminationGracePeriodSeconds` when it sets one.
+    fn grace_for(&self, record: Option<usize>, cause: KillCause) -> MonoDuration {
+        let probe = match cause {
+            KillCause::LivenessFailed => Some(ProbeKind::Liveness),
+            KillCause::StartupFailed => Some(ProbeKind::Startup),
+            _ => None,
+        };
+        let probe_grace = probe
+            .zip(record)
+            .and_then(|(kind, i)| self.probe_spec(i, kind))
+            .and_then(|p| p.termination_grace_period_seconds);
+        match (cause, self.deletion, probe_grace) {
+            (KillCause::Deletion, Some(d), _) => d.grace,
+            (_, _, Some(seconds)) => MonoDuration::from_secs(u64::try_from(seconds).unwrap_or(0)),
             _ => {
                 let s = self.pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30);
                 MonoDuration::from_secs(u64::try_from(s).unwrap_or(0))
@@ -1248,7 +1302,7 @@ impl Kubelet {
             .filter(|_| matches!(cause, KillCause::Deletion | KillCause::PodCompleted))
         {
             Some(deadline) => MonoDuration(deadline.0.saturating_sub(self.now.0)),
-            None => self.grace_for(cause),
+            None => self.grace_for(Some(i), cause),
         };
         let pre_stop = self.container_spec(i).and_then(|c| c.lifecycle).and_then(|l| l.pre_stop);
         match pre_stop {
@@ -1274,7 +1328,7 @@ impl Kubelet {
     }
 
     fn run_handler(&mut self, i: usize, handler: &LifecycleHandler, then: Continuation) {
-        let grace = self.grace_for(KillCause::Deletion);
+        let grace = self.grace_for(Some(i), KillCause::Deletion);
         self.run_handler_with_timeout(i, handler, grace, then);
     }
 
@@ -1388,10 +1442,10 @@ impl Kubelet {
             let Some(probe) = self.probe_spec(i, kind) else {
                 continue;
             };
-            let period = MonoDuration::from_secs(u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10));
+            let anchor = self.start_time.unwrap_or(now);
             let state = self.probe_state(i, kind);
             state.in_flight = true;
-            state.next_at = Some(now + period);
+            state.next_at = Some(next_tick(&probe, anchor, now, true));
             let timeout = MonoDuration::from_secs(u64::try_from(probe.timeout_seconds.unwrap_or(1)).unwrap_or(1));
             let Some(container_id) = self.records[i].container_id.clone() else {
                 continue;
@@ -1448,17 +1502,17 @@ impl Kubelet {
         match kind {
             ProbeKind::Startup => {
                 if successes >= 1 {
+                    // The liveness worker probes at its next tick; the
+                    // readiness worker is triggered at once, as it has no
+                    // result yet (`prober_manager` `UpdatePodStatus`).
                     let spec = self.container_spec(i).unwrap_or_default();
-                    let now = self.now;
+                    let (now, anchor) = (self.now, self.start_time.unwrap_or(self.now));
                     let r = &mut self.records[i];
                     r.started = true;
+                    r.startup.next_at = None;
                     r.ready = spec.readiness_probe.is_none();
-                    if spec.liveness_probe.is_some() {
-                        r.liveness.next_at = Some(now);
-                    }
-                    if spec.readiness_probe.is_some() {
-                        r.readiness.next_at = Some(now);
-                    }
+                    r.liveness.next_at = spec.liveness_probe.as_ref().map(|p| next_tick(p, anchor, now, true));
+                    r.readiness.next_at = spec.readiness_probe.as_ref().map(|_| now);
                 } else if failures >= failure_threshold {
                     self.kill(i, KillCause::StartupFailed);
                 }
@@ -1507,6 +1561,28 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
         CriReply::Error { message } => (false, message.clone()),
         other => (false, format!("unexpected reply from the runtime: {}", other.name())),
     }
+}
+
+/// A prober worker ticks every `periodSeconds` from when the kubelet
+/// added the Pod (`anchor`, `prober_manager.AddPod`): the first tick at or
+/// after `from` (strictly after with `after`).
+fn next_tick(probe: &Probe, anchor: MonoTime, from: MonoTime, after: bool) -> MonoTime {
+    let period = u64::try_from(probe.period_seconds.unwrap_or(10)).unwrap_or(10).max(1) * 1_000;
+    let since = from.0.saturating_sub(anchor.0);
+    let ticks = if after { since / period + 1 } else { since.div_ceil(period) };
+    MonoTime(anchor.0 + ticks * period)
+}
+
+/// A container's first probe (`worker.doProbe`): none before
+/// `initialDelaySeconds` have passed since it started; then the worker's
+/// next tick, except readiness with no initial delay, which the status
+/// update triggers at once.
+fn first_probe(probe: &Probe, anchor: MonoTime, started_at: MonoTime, readiness: bool) -> MonoTime {
+    let delay = u64::try_from(probe.initial_delay_seconds.unwrap_or(0)).unwrap_or(0);
+    if readiness && delay == 0 {
+        return started_at;
+    }
+    next_tick(probe, anchor, started_at + MonoDuration::from_secs(delay), false)
 }
 
 /// CRI timeouts are whole seconds.

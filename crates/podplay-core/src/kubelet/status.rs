@@ -269,7 +269,9 @@ pub fn initialized_condition(pod: &Pod, statuses: &[ContainerStatus], phase: Pod
     const TYPE: &str = "Initialized";
     let init_containers = pod.spec.as_ref().and_then(|s| s.init_containers.as_deref()).unwrap_or(&[]);
     if init_containers.is_empty() {
-        return condition(TYPE, "True", None, None);
+        // Nothing to wait for; a Succeeded Pod still says PodCompleted.
+        let reason = (phase == PodPhase::Succeeded).then_some(POD_COMPLETED);
+        return condition(TYPE, "True", reason, None);
     }
     let mut unknown = Vec::new();
     let mut incomplete = Vec::new();
@@ -719,6 +721,11 @@ mod tests {
         assert_eq!(cond(&p, "Ready").reason.as_deref(), Some("PodCompleted"));
         assert_eq!(cond(&p, "Ready").status, "False");
         assert_eq!(cond(&p, "ContainersReady").reason.as_deref(), Some("PodCompleted"));
+        // Without init containers too (`GeneratePodInitializedCondition`
+        // has no early return for them).
+        let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 0, "Completed")]);
+        assert_eq!(cond(&p, "Initialized").reason.as_deref(), Some("PodCompleted"));
+        assert_eq!(cond(&p, "Initialized").status, "True");
         // PodFailed
         let p = with_status(simple("Never"), vec![], vec![terminated_s("app", 1, "Error")]);
         assert_eq!(cond(&p, "Ready").reason.as_deref(), Some("PodFailed"));
