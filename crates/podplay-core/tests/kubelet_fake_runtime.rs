@@ -146,6 +146,10 @@ fn sandbox_first_then_init_containers_one_by_one_then_containers_in_order() {
             "StartContainer side",
         ]
     );
+    // Until the PLEG's next relist has seen `side` running, the status
+    // shows what it showed before it was created.
+    assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "PodInitializing");
+    kubelet.handle_timeout(MonoTime(1_000));
     let pod = kubelet.pod_with_status();
     assert_eq!(kubectl_status_column(&pod), "Running");
     let status = pod.status.unwrap();
@@ -170,10 +174,11 @@ fn a_failing_init_container_blocks_the_rest_and_never_fails_the_pod_with_always(
     assert_eq!(kubelet.poll_timeout(), Some(MonoTime(1_000)));
     kubelet.handle_timeout(MonoTime(1_000));
     assert_eq!(kubectl_status_column(&kubelet.pod_with_status()), "Init:CrashLoopBackOff");
-    // The back-off ends 10 s after the last exit.
-    assert_eq!(kubelet.poll_timeout(), Some(MonoTime(10_000)));
-    kubelet.handle_timeout(MonoTime(10_000));
-    fake.drive(&mut kubelet, MonoTime(10_000));
+    // The failed sync is retried after the pod worker's back-off period
+    // (10 s); the container's own back-off (10 s from the exit) is over by then.
+    assert_eq!(kubelet.poll_timeout(), Some(MonoTime(11_000)));
+    kubelet.handle_timeout(MonoTime(11_000));
+    fake.drive(&mut kubelet, MonoTime(11_000));
     assert_eq!(fake.log.iter().filter(|l| *l == "StartContainer first").count(), 3);
 }
 
@@ -290,6 +295,7 @@ fn the_kubelet_gives_containers_the_service_variables_and_the_runtime_image_id()
     assert_eq!(get("KUBERNETES_PORT_443_TCP"), Some("tcp://10.96.0.1:443"));
     // The container's own value wins over the service's (it comes later).
     assert_eq!(get("KUBERNETES_SERVICE_PORT"), Some("8443"));
+    kubelet.handle_timeout(MonoTime(1_000));
     let status = kubelet.pod_status().container_statuses.unwrap();
     // Image and image id are the runtime's, not the kubelet's guesses.
     assert_eq!(status[0].image, "fake/nginx:1.27");

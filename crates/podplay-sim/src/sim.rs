@@ -64,12 +64,13 @@ impl Simulation {
         ok
     }
 
-    /// The log of a container's current (or, with `previous`, last) instance.
-    pub fn logs(&self, container: &str, previous: bool) -> Option<String> {
-        let node = self.driver.runtime()?;
-        let instances = node.containerd().instances(container);
-        let c = if previous { instances.iter().rev().nth(1)? } else { instances.last()? };
-        node.kernel().container_log(&c.id)
+    /// `kubectl logs`: the log of the instance the kubelet picks from the
+    /// Pod's status (`previous`: the last terminated one), or its error.
+    pub fn logs(&self, container: &str, previous: bool) -> Result<String, String> {
+        let pod = self.driver.pod();
+        let id = podplay_core::kubectl::logs::log_container_id(&pod, container, previous)?;
+        let node = self.driver.runtime().ok_or("the Pod is not running on any node")?;
+        Ok(node.kernel().container_log(&id).unwrap_or_default())
     }
 
     /// `ps ax` as the node sees it (`None`) or as a container sees it: the

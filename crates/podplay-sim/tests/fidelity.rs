@@ -27,7 +27,7 @@ fn command_and_args_references_are_expanded_by_the_kubelet() {
     ));
     let mut sim = start(&yaml);
     sim.run_until(Until::Succeeded);
-    assert_eq!(sim.logs("c", false).as_deref(), Some("hello world $(MESSAGE)\n"));
+    assert_eq!(sim.logs("c", false).as_deref(), Ok("hello world $(MESSAGE)\n"));
 }
 
 /// The docs' dependent-envars Pod prints what its page says.
@@ -172,4 +172,46 @@ fn a_succeeded_pod_without_init_containers_is_initialized_with_pod_completed() {
     let conditions = sim.pod().status.unwrap().conditions.unwrap();
     let initialized = conditions.iter().find(|c| c.type_ == "Initialized").unwrap();
     assert_eq!((initialized.status.as_str(), initialized.reason.as_deref()), ("True", Some("PodCompleted")));
+}
+
+/// kubelet `validateContainerLogStatus`: during CrashLoopBackOff the
+/// container is waiting and `lastState` is the run that just crashed, so
+/// `kubectl logs` and `kubectl logs --previous` both show that run.
+#[test]
+fn logs_previous_during_crash_loop_back_off_is_the_run_that_just_crashed() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [sh, -c, 'echo run at $(date +%s); exit 1']\n";
+    let mut sim = start(yaml);
+    sim.run_until(at(20));
+    assert_eq!(sim.status_column(), "CrashLoopBackOff");
+    let restarts = sim.pod().status.unwrap().container_statuses.unwrap()[0].restart_count;
+    assert_eq!(restarts, 2);
+    let current = sim.logs("app", false).unwrap();
+    assert_eq!(sim.logs("app", true).unwrap(), current);
+    // It is the third run's log (runs at about 1 s, 1.5 s and 13.5 s on a
+    // clock that starts at 1767225600).
+    assert_eq!(current, "run at 1767225613\n");
+    // Before any restart there is no previous instance.
+    let mut fresh = start(&pod("  - name: app\n    image: busybox\n    command: [sleep, 1d]\n"));
+    fresh.run_until(at(5));
+    assert_eq!(fresh.logs("app", true), Err("previous terminated container \"app\" in pod \"p\" not found".into()));
+    assert_eq!(fresh.logs("nope", false), Err("container nope is not valid for pod p".into()));
+}
+
+/// The PLEG (`GenericPLEG.relist`, every second) reports a container the
+/// kubelet started only at its next relist: one that crashes before it is
+/// never shown Running, so a crash loop reads Error, CrashLoopBackOff, …
+#[test]
+fn a_crash_loop_never_shows_running_between_restarts() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [sh, -c, 'exit 1']\n";
+    let mut sim = start(yaml);
+    sim.run_until(at(120));
+    let statuses: Vec<&str> = sim
+        .trace()
+        .steps()
+        .iter()
+        .filter_map(|s| s.text.strip_prefix("kubectl get pod: STATUS "))
+        .map(|t| t.split(' ').next().unwrap())
+        .collect();
+    assert!(!statuses.contains(&"Running"), "{statuses:?}");
+    assert_eq!(statuses[..4], ["ContainerCreating", "Error", "Error", "CrashLoopBackOff"]);
 }

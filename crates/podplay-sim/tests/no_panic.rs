@@ -91,7 +91,7 @@ fn life(template: usize, script: &str, exec: &[String]) {
     let _ = sim.exec("c", exec.to_vec());
     for name in ["c", "web", "init"] {
         for previous in [false, true] {
-            if let Some(log) = sim.logs(name, previous) {
+            if let Ok(log) = sim.logs(name, previous) {
                 assert!(log.len() <= 2 * limits::LOG_BYTES, "log of {name}: {} bytes", log.len());
             }
         }

@@ -69,13 +69,13 @@ pub fn run(args: &SimArgs) -> u8 {
     }
     if let Some(container) = &args.logs {
         return match sim.logs(container, args.previous) {
-            Some(text) => {
+            Ok(text) => {
                 out.text(&text);
                 out.flush();
                 0
             }
-            None => {
-                eprintln!("error: container {container} has no log (not started?)");
+            Err(e) => {
+                eprintln!("Error from server (BadRequest): {e}");
                 1
             }
         };

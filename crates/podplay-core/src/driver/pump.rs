@@ -62,7 +62,10 @@ impl<R: Runtime> Driver<R> {
     fn note_status(&mut self) {
         let pod = self.pod();
         let row = kubectl_row(&pod, &self.epoch.time(self.now));
-        let line = format!("{} {} {}", row.ready, row.status, row.restarts);
+        // The restart count, not its age ("3 (12s ago)"), which changes
+        // with every sync.
+        let restarts = row.restarts.split(' ').next().unwrap_or("");
+        let line = format!("{} {} {restarts}", row.ready, row.status);
         // Only the total matters here: no copy or sort of the event lists.
         let kubelet_events = self.node.iter().flat_map(|n| n.kubelet.events().all());
         let events = self.scheduler_events.all().iter().chain(kubelet_events).map(|e| e.count as usize).sum::<usize>();

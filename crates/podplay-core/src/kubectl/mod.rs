@@ -3,6 +3,7 @@
 //! events as the API writes them, and podplay's JSON report.
 
 pub mod get;
+pub mod logs;
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;

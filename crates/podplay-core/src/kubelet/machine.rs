@@ -24,7 +24,6 @@ use std::collections::{BTreeMap, VecDeque};
 
 use k8s_openapi::api::core::v1::{Container, HostAlias, LifecycleHandler, Pod, PodIP, PodStatus, Probe};
 
-use super::backoff::Backoff;
 use super::events::{EventLog, EventType};
 use super::record::{ContainerRecord, Kind, RunState, Termination};
 use super::types::{PodPhase, PullPolicy, RestartPolicy, WaitingReason};
@@ -291,10 +290,12 @@ impl Kubelet {
 
     /// The Pod's status as the kubelet would write it to the API server.
     pub fn pod_status(&self) -> PodStatus {
-        let init: Vec<_> =
-            self.records.iter().filter(|r| r.kind != Kind::Regular).map(|r| r.to_api(self.node.epoch)).collect();
-        let regular: Vec<_> =
-            self.records.iter().filter(|r| r.kind == Kind::Regular).map(|r| r.to_api(self.node.epoch)).collect();
+        let api = |r: &ContainerRecord| match &r.shown {
+            Some(shown) if r.seen_at.is_none_or(|t| self.now < t) => shown.clone(),
+            _ => r.to_api(self.node.epoch),
+        };
+        let init: Vec<_> = self.records.iter().filter(|r| r.kind != Kind::Regular).map(api).collect();
+        let regular: Vec<_> = self.records.iter().filter(|r| r.kind == Kind::Regular).map(api).collect();
         let mut status = PodStatus {
             host_ip: Some(self.node.node_ip.clone()),
             host_ips: Some(vec![k8s_openapi::api::core::v1::HostIP { ip: self.node.node_ip.clone() }]),
@@ -443,7 +444,7 @@ impl Kubelet {
             if let Some(t) = r.retry_at {
                 consider(t);
             }
-            if let Some(t) = self.backoff_until(r) {
+            if let Some(t) = r.seen_at.filter(|t| r.shown.is_some() && self.now < *t) {
                 consider(t);
             }
         }
@@ -824,17 +825,19 @@ impl Kubelet {
                     let delay = record.backoff.delay();
                     let message =
                         format!("back-off {delay} restarting failed container={} pod={}", record.name, self.pod_ref());
-                    let already =
-                        matches!(&record.state, RunState::Waiting { reason: WaitingReason::CrashLoopBackOff, .. });
                     self.records[i].set_waiting(WaitingReason::CrashLoopBackOff, message);
-                    if !already {
-                        let msg = format!(
-                            "Back-off restarting failed container {} in pod {}",
-                            self.records[i].name,
-                            self.pod_ref()
-                        );
-                        self.event(EventType::Warning, "BackOff", msg, Some(i));
-                    }
+                    // `doBackOff` records the event in every sync that finds
+                    // the container backing off; the failed sync is retried
+                    // after the pod worker's back-off period (10 s, to which
+                    // the kubelet adds up to 50% random jitter: podplay none).
+                    // So restarts wait for the first sync after the back-off.
+                    let msg = format!(
+                        "Back-off restarting failed container {} in pod {}",
+                        self.records[i].name,
+                        self.pod_ref()
+                    );
+                    self.event(EventType::Warning, "BackOff", msg, Some(i));
+                    self.records[i].retry_at = Some(self.now + RESYNC);
                     return;
                 }
                 self.records[i].backoff.next(self.now);
@@ -1114,7 +1117,10 @@ impl Kubelet {
         match reply {
             CriReply::ContainerCreated { container_id } => {
                 let waiting = super::status::default_waiting_reason(&self.pod);
+                let epoch = self.node.epoch;
                 let r = &mut self.records[record];
+                r.shown = Some(r.to_api(epoch));
+                r.seen_at = None;
                 if let RunState::Terminated(t) = &r.state {
                     r.last_state = Some(t.clone());
                 }
@@ -1153,7 +1159,11 @@ impl Kubelet {
                 match post_start {
                     // The status stays Waiting until the hook returns.
                     Some(handler) => self.run_handler(record, &handler, Continuation::PostStart { record }),
-                    None => self.mark_running(record),
+                    None => {
+                        // The PLEG sees the new instance at its next relist.
+                        self.records[record].seen_at = Some(next_relist(self.now));
+                        self.mark_running(record);
+                    }
                 }
                 return;
             }
@@ -1165,6 +1175,7 @@ impl Kubelet {
         };
         let id = self.records[record].container_id.clone().unwrap_or_default();
         let r = &mut self.records[record];
+        r.shown = None;
         r.last_state = Some(Termination {
             exit_code: 128,
             reason: "StartError".into(),
@@ -1179,6 +1190,9 @@ impl Kubelet {
     }
 
     fn post_start_done(&mut self, record: usize, reply: CriReply) {
+        // The pod worker was blocked in the hook; the status it writes next
+        // shows what the PLEG saw meanwhile.
+        self.records[record].shown = None;
         if self.handler_succeeded("postStart", &reply) {
             self.mark_running(record);
             return;
@@ -1243,13 +1257,15 @@ impl Kubelet {
             r.ready = r.kind != Kind::Init && spec.readiness_probe.is_none() && r.started;
             r.retry_at = None;
             let started = r.started;
+            // Probe workers read the status: nothing is probed before the
+            // PLEG has seen the container running.
+            let seen = r.seen_at.unwrap_or(now).max(now);
             let anchor = self.start_time.unwrap_or(now);
+            let first = |p: &Probe, readiness: bool| first_probe(p, anchor, now, seen, readiness);
             let r = &mut self.records[i];
-            r.startup.next_at = spec.startup_probe.as_ref().map(|p| first_probe(p, anchor, now, false));
-            r.liveness.next_at =
-                spec.liveness_probe.as_ref().filter(|_| started).map(|p| first_probe(p, anchor, now, false));
-            r.readiness.next_at =
-                spec.readiness_probe.as_ref().filter(|_| started).map(|p| first_probe(p, anchor, now, true));
+            r.startup.next_at = spec.startup_probe.as_ref().map(|p| first(p, false));
+            r.liveness.next_at = spec.liveness_probe.as_ref().filter(|_| started).map(|p| first(p, false));
+            r.readiness.next_at = spec.readiness_probe.as_ref().filter(|_| started).map(|p| first(p, true));
         }
         if self.starting == Some(i) {
             self.starting = None;
@@ -1388,18 +1404,6 @@ impl Kubelet {
         }
     }
 
-    fn backoff_until(&self, r: &ContainerRecord) -> Option<MonoTime> {
-        match &r.state {
-            RunState::Waiting { reason: WaitingReason::CrashLoopBackOff, .. } => {
-                r.last_state.as_ref().map(|t| r.backoff.until(t.finished_at))
-            }
-            RunState::Terminated(t) if r.instances > 0 && !backoff_idle(&r.backoff) => {
-                Some(r.backoff.until(t.finished_at))
-            }
-            _ => None,
-        }
-    }
-
     // ---- probes ----
 
     fn probe_spec(&self, i: usize, kind: ProbeKind) -> Option<Probe> {
@@ -1533,10 +1537,6 @@ impl Kubelet {
     }
 }
 
-fn backoff_idle(b: &Backoff) -> bool {
-    b.delay() == MonoDuration::ZERO
-}
-
 /// `postStart` or `preStop`, for a hook's continuation.
 fn hook_name(then: &Continuation) -> &'static str {
     match then {
@@ -1563,6 +1563,12 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
     }
 }
 
+/// The PLEG's next relist after `now` (it relists every second).
+fn next_relist(now: MonoTime) -> MonoTime {
+    let period = crate::driver::PLEG_PERIOD.0;
+    MonoTime((now.0 / period + 1) * period)
+}
+
 /// A prober worker ticks every `periodSeconds` from when the kubelet
 /// added the Pod (`anchor`, `prober_manager.AddPod`): the first tick at or
 /// after `from` (strictly after with `after`).
@@ -1573,16 +1579,16 @@ fn next_tick(probe: &Probe, anchor: MonoTime, from: MonoTime, after: bool) -> Mo
     MonoTime(anchor.0 + ticks * period)
 }
 
-/// A container's first probe (`worker.doProbe`): none before
-/// `initialDelaySeconds` have passed since it started; then the worker's
-/// next tick, except readiness with no initial delay, which the status
-/// update triggers at once.
-fn first_probe(probe: &Probe, anchor: MonoTime, started_at: MonoTime, readiness: bool) -> MonoTime {
+/// A container's first probe (`worker.doProbe`): none before the status
+/// shows it running (`seen`) nor before `initialDelaySeconds` have passed
+/// since it started; then the worker's next tick, except readiness with no
+/// initial delay, which the status update triggers at once.
+fn first_probe(probe: &Probe, anchor: MonoTime, started_at: MonoTime, seen: MonoTime, readiness: bool) -> MonoTime {
     let delay = u64::try_from(probe.initial_delay_seconds.unwrap_or(0)).unwrap_or(0);
     if readiness && delay == 0 {
-        return started_at;
+        return seen;
     }
-    next_tick(probe, anchor, started_at + MonoDuration::from_secs(delay), false)
+    next_tick(probe, anchor, (started_at + MonoDuration::from_secs(delay)).max(seen), false)
 }
 
 /// CRI timeouts are whole seconds.

@@ -79,6 +79,12 @@ pub struct ContainerRecord {
     pub liveness: ProbeState,
     pub readiness: ProbeState,
     pub startup: ProbeState,
+    /// What the API status showed for this container before its newest
+    /// instance was created, shown until the PLEG sees that instance
+    /// (`seen_at`): a container that crashes within a relist is never
+    /// reported Running.
+    pub shown: Option<ContainerStatus>,
+    pub seen_at: Option<MonoTime>,
 }
 
 impl ContainerRecord {
@@ -112,6 +118,8 @@ impl ContainerRecord {
             liveness: ProbeState::default(),
             readiness: ProbeState::default(),
             startup: ProbeState::default(),
+            shown: None,
+            seen_at: None,
         }
     }
 
