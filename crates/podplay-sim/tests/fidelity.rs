@@ -215,3 +215,24 @@ fn a_crash_loop_never_shows_running_between_restarts() {
     assert!(!statuses.contains(&"Running"), "{statuses:?}");
     assert_eq!(statuses[..4], ["ContainerCreating", "Error", "Error", "CrashLoopBackOff"]);
 }
+
+/// POSIX `wait` ("the reception of a signal for which a trap has been set
+/// shall cause wait to return immediately with an exit status >128"), as
+/// busybox ash does it: the graceful-shutdown idiom exits on SIGTERM at
+/// once, and the Pod is deleted without waiting for SIGKILL.
+#[test]
+fn a_trapped_sigterm_interrupts_wait() {
+    let yaml = pod(
+        "  - name: app\n    image: busybox\n    command: [sh, -c, \"trap 'echo got TERM after $?; exit 0' TERM; sleep 1000 & wait; echo not here\"]\n",
+    );
+    let mut sim = start(&yaml);
+    sim.run_until(at(5));
+    sim.delete(None);
+    sim.run_until(Until::Stable);
+    let app = sim.pod().status.unwrap().container_statuses.unwrap()[0].clone();
+    let t = app.state.unwrap().terminated.unwrap();
+    assert_eq!((t.exit_code, t.reason.as_deref()), (0, Some("Completed")));
+    assert_eq!(t.finished_at, Some(sim.epoch().time(MonoTime::ZERO + MonoDuration::from_secs(5))));
+    assert_eq!(sim.logs("app", false).unwrap(), "got TERM after 143\n");
+    assert_eq!(sim.phase().as_str(), "Succeeded");
+}

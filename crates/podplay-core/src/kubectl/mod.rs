@@ -41,8 +41,8 @@ pub fn get_wide(pod: &Pod, now: &Time) -> String {
 }
 
 /// The lines of `kubectl describe pod` podplay models, before its Events:
-/// `Name`, `Namespace`, `Node`, `Status` (`Terminating (lasts 5s)` once
-/// deleted), `Reason`/`Message` when set, `IP` and `QoS Class`, each label
+/// `Name`, `Namespace`, `Node`, `Status` (`Terminating (lasts 5s)` and
+/// `Termination Grace Period` once deleted), `Reason`/`Message` when set, `IP` and `QoS Class`, each label
 /// padded as kubectl's tab writer pads the first block.
 pub fn describe_summary(pod: &Pod, now: &Time) -> String {
     let status = pod.status.clone().unwrap_or_default();
@@ -63,6 +63,11 @@ pub fn describe_summary(pod: &Pod, now: &Time) -> String {
         ("Node:", node),
         ("Status:", state),
     ];
+    if let Some(grace) =
+        pod.metadata.deletion_grace_period_seconds.filter(|_| pod.metadata.deletion_timestamp.is_some())
+    {
+        lines.push(("Termination Grace Period:", format!("{grace}s")));
+    }
     if let Some(reason) = status.reason.clone().filter(|r| !r.is_empty()) {
         lines.push(("Reason:", reason));
     }
@@ -71,7 +76,10 @@ pub fn describe_summary(pod: &Pod, now: &Time) -> String {
     }
     lines.push(("IP:", status.pod_ip.clone().unwrap_or_default()));
     lines.push(("QoS Class:", status.qos_class.clone().unwrap_or_else(|| crate::kubelet::qos_class(pod))));
-    lines.iter().map(|(label, value)| format!("{label:<18}{value}").trim_end().to_string() + "\n").collect()
+    // kubectl's tab writer pads every label to the longest one plus two
+    // ("Service Account:", which podplay does not print, makes that 18).
+    let width = lines.iter().map(|(label, _)| label.len() + 2).max().unwrap_or(0).max(18);
+    lines.iter().map(|(label, value)| format!("{label:<width$}{value}").trim_end().to_string() + "\n").collect()
 }
 
 fn type_text(e: &Event) -> &'static str {

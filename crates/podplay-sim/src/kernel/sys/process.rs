@@ -28,6 +28,27 @@ impl Sys {
         .await
     }
 
+    /// `wait` as a shell with traps does it: a caught signal interrupts it
+    /// (`None` then, the child still running).
+    pub async fn wait_interruptible(&self, child: Pid) -> Option<ExitStatus> {
+        let me = self.pid;
+        poll_fn_state(self, move |s| {
+            if let Some(status) = s.exited.remove(&child) {
+                return Some(Some(status));
+            }
+            if !s.procs.contains_key(&child) {
+                return Some(Some(ExitStatus::Code(127)));
+            }
+            (!s.procs.get(&me)?.pending.is_empty()).then_some(None)
+        })
+        .await
+    }
+
+    /// The first caught signal waiting to be handled, left in place.
+    pub fn peek_signal(&self) -> Option<i32> {
+        self.proc(|p| p.pending.front().copied()).flatten()
+    }
+
     /// Whether `pid` still runs or has a status left to collect.
     pub fn waitable(&self, pid: Pid) -> bool {
         let s = self.state.borrow();

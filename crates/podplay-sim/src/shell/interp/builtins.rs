@@ -142,26 +142,35 @@ impl Shell<'_> {
     }
 
     /// `wait` for every background job, or `wait PID…` (PIDs as this
-    /// namespace numbers them).
+    /// namespace numbers them). A signal the shell traps interrupts it
+    /// (POSIX): `wait` returns 128 + the signal and the trap runs next.
     async fn wait(&mut self, args: &[&str]) -> Flow {
-        if args.is_empty() {
-            for pid in std::mem::take(&mut self.background) {
-                self.status = self.sys.wait(pid).await.code();
-            }
-            return Flow::Normal;
-        }
-        for a in args {
-            let found: Option<Pid> = self
-                .background
-                .iter()
-                .copied()
-                .find(|p| self.sys.ns_pid_of(*p).map(|n| n.to_string()) == Some(a.to_string()));
-            match found {
-                Some(pid) => {
-                    self.status = self.sys.wait(pid).await.code();
+        let targets: Vec<Option<Pid>> = if args.is_empty() {
+            self.background.iter().copied().map(Some).collect()
+        } else {
+            args.iter()
+                .map(|a| {
+                    self.background
+                        .iter()
+                        .copied()
+                        .find(|p| self.sys.ns_pid_of(*p).map(|n| n.to_string()) == Some(a.to_string()))
+                })
+                .collect()
+        };
+        for target in targets {
+            let Some(pid) = target else {
+                self.status = 127;
+                continue;
+            };
+            match self.sys.wait_interruptible(pid).await {
+                Some(status) => {
+                    self.status = status.code();
                     self.background.retain(|p| *p != pid);
                 }
-                None => self.status = 127,
+                None => {
+                    self.status = 128 + self.sys.peek_signal().unwrap_or(0);
+                    return Flow::Normal;
+                }
             }
         }
         Flow::Normal
