@@ -204,6 +204,9 @@ pub struct ContainerConfig {
     /// `securityContext.runAsUser` (the container's, else the Pod's); the
     /// image's user when unset.
     pub run_as_user: Option<u32>,
+    /// `resources.limits.memory` in bytes (`memory.max` of the container's
+    /// cgroup); `None` for no limit.
+    pub memory_limit_bytes: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

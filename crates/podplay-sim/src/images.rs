@@ -79,6 +79,7 @@ pub fn lookup(reference: &str) -> Option<Image> {
         (_, "tomcat") => tomcat_image(),
         ("geektime", "sample") => geektime_sample(),
         (_, "fluent-bit") => fluent_bit(),
+        (_, "stress") => stress(),
         _ => generic(&full),
     };
     image.reference = full;
@@ -144,6 +145,15 @@ fn alpine() -> Image {
     s.put("/etc/alpine-release", b"3.21.0\n", 0o644);
     s.put("/etc/os-release", b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.21.0\n", 0o644);
     image(s, &[], &["/bin/sh"], 3_642_132)
+}
+
+/// `polinux/stress`: Alpine with `stress` 1.0.4 built into /usr/local/bin.
+fn stress() -> Image {
+    let mut i = alpine();
+    i.tree.put("/usr/local/bin/stress", &executable("stress"), 0o755);
+    i.cmd = vec!["/usr/local/bin/stress".into()];
+    i.size_bytes = 4_187_425;
+    i
 }
 
 /// Debian-based images: a shell and coreutils, but no `ps`, `wget`, `ip`

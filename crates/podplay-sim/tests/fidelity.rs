@@ -236,3 +236,63 @@ fn a_trapped_sigterm_interrupts_wait() {
     assert_eq!(sim.logs("app", false).unwrap(), "got TERM after 143\n");
     assert_eq!(sim.phase().as_str(), "Succeeded");
 }
+
+/// The docs' memory-demo-2 (`stress --vm-bytes 250M` under a 100Mi limit):
+/// containerd reports `OOMKilled` with exit code 137 (its TaskOOM handler),
+/// the kubelet restarts it with back-off, and kubectl's STATUS says
+/// OOMKilled, then CrashLoopBackOff. No event is recorded for the OOM.
+#[test]
+fn exceeding_the_memory_limit_is_oom_killed() {
+    let path = format!(
+        "{}/../podplay-core/tests/k8s-docs/pods__resource__memory-request-limit-2.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut sim = start(&std::fs::read_to_string(path).unwrap());
+    sim.run_until(at(1));
+    assert_eq!(sim.status_column(), "OOMKilled");
+    sim.run_until(at(40));
+    assert_eq!(sim.status_column(), "CrashLoopBackOff");
+    let status = sim.pod().status.unwrap().container_statuses.unwrap()[0].clone();
+    let last = status.last_state.unwrap().terminated.unwrap();
+    assert_eq!((last.reason.as_deref(), last.exit_code), (Some("OOMKilled"), 137));
+    assert!(status.restart_count >= 3);
+    assert!(!events(&sim).iter().any(|e| e.contains("OOM")), "{:?}", events(&sim));
+    let oom = sim.trace().steps().iter().find(|s| s.text.starts_with("out of memory")).unwrap();
+    assert!(oom.text.contains("250 MiB, over its 100 MiB limit"), "{}", oom.text);
+    // Under the limit the same program runs.
+    let fits = std::fs::read_to_string(format!(
+        "{}/../podplay-core/tests/k8s-docs/pods__resource__memory-request-limit.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut sim = start(&fits);
+    sim.run_until(at(30));
+    assert_eq!(sim.status_column(), "Running");
+}
+
+/// What buffers is charged to the cgroup: `dd`'s block, `tail` on a stream
+/// without newlines, a shell variable that keeps doubling.
+#[test]
+fn programs_that_buffer_are_oom_killed_past_the_limit() {
+    for (command, victim) in [
+        ("dd if=/dev/zero of=/dev/null bs=200M count=1", "dd"),
+        ("yes | tr -d '\\n' | tail -n 1", "tail"),
+        ("s=x; while true; do s=$s$s; done", "sh"),
+    ] {
+        let yaml = pod(&format!(
+            "  - name: app\n    image: busybox\n    command: [sh, -c, {command:?}]\n    resources:\n      limits:\n        memory: 64Mi\n"
+        ));
+        let mut sim = start(&yaml);
+        sim.run_until(Until::Failed);
+        let t = sim.pod().status.unwrap().container_statuses.unwrap()[0].state.clone().unwrap().terminated.unwrap();
+        assert_eq!((t.reason.as_deref(), t.exit_code), (Some("OOMKilled"), 137), "{command}");
+        let oom = sim.trace().steps().iter().find(|s| s.text.starts_with("out of memory")).unwrap();
+        assert!(oom.text.contains(&format!("({victim}, holding")), "{command}: {}", oom.text);
+    }
+    // Without a limit, dd's 200 MiB block fits the node's 4 GiB.
+    let yaml =
+        pod("  - name: app\n    image: busybox\n    command: [dd, if=/dev/zero, of=/dev/null, bs=200M, count=1]\n");
+    let mut sim = start(&yaml);
+    sim.run_until(Until::Succeeded);
+    assert!(sim.logs("app", false).unwrap().contains("209715200 bytes (200.0MB) copied"));
+}

@@ -972,6 +972,15 @@ impl Kubelet {
                 .and_then(|s| s.run_as_user)
                 .or_else(|| spec.security_context.as_ref().and_then(|s| s.run_as_user))
                 .and_then(|u| u32::try_from(u).ok()),
+            // `calculateLinuxResources`: the limit in bytes, 0 meaning none.
+            memory_limit_bytes: c
+                .resources
+                .as_ref()
+                .and_then(|r| r.limits.as_ref())
+                .and_then(|l| l.get("memory"))
+                .and_then(|q| crate::scheduler::parse_quantity_scaled(&q.0, 0))
+                .and_then(|b| u64::try_from(b).ok())
+                .filter(|b| *b > 0),
             log_path: format!(
                 "/var/log/pods/{}_{}_{uid}/{}/{}.log",
                 self.pod.metadata.namespace.as_deref().unwrap_or("default"),

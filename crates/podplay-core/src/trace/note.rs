@@ -1,6 +1,6 @@
 //! What a runtime reports it did, as data; [`Note::step`] words it.
 
-use super::words::{one_line, short_id, show_argv, signal_name};
+use super::words::{self, one_line, short_id, show_argv, signal_name};
 use super::{Actor, Flow, Step, StepKind};
 use crate::time::{MonoDuration, MonoTime};
 
@@ -152,6 +152,17 @@ pub enum Note {
         who: Who,
         pid: u32,
         signal: i32,
+    },
+    /// A container's memory cgroup went over its limit: the OOM killer
+    /// killed `pid` (`process`, holding `process_bytes`) and, with
+    /// `memory.oom.group`, the container's other processes.
+    OomKilled {
+        who: Who,
+        pid: u32,
+        process: String,
+        process_bytes: u64,
+        usage_bytes: u64,
+        limit_bytes: u64,
     },
     /// Dropped by the kernel: PID 1 of a PID namespace has no handler.
     SignalIgnored {
@@ -337,6 +348,22 @@ impl Note {
             }
             Note::SignalDelivered { who, pid, signal } => {
                 plain(who, StepKind::Signal, format!("SIG{} delivered to PID {pid}", signal_name(*signal)))
+            }
+            Note::OomKilled { who, pid, process, process_bytes, usage_bytes, limit_bytes } => {
+                let (usage, limit) = (words::bytes(*usage_bytes), words::bytes(*limit_bytes));
+                let over = if usage == limit {
+                    format!("more than its {limit} limit")
+                } else {
+                    format!("{usage}, over its {limit} limit")
+                };
+                plain(
+                    who,
+                    StepKind::Signal,
+                    format!(
+                        "out of memory: the memory cgroup would hold {over}; the OOM killer kills PID {pid} ({process}, holding {}) and, as memory.oom.group is set, every other process of the container (SIGKILL)",
+                        words::bytes(*process_bytes)
+                    ),
+                )
             }
             Note::SignalIgnored { who, pid, signal } => plain(
                 who,

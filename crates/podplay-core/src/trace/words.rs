@@ -3,6 +3,22 @@
 use crate::cri::CriCall;
 use crate::quote::go_quote;
 
+/// Bytes for people: `512 B`, `64 KiB`, `100 MiB`, `1.5 GiB`.
+pub fn bytes(n: u64) -> String {
+    let units = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in units {
+        if n >= size {
+            let tenths = (n * 10 + size / 2) / size;
+            return if tenths % 10 == 0 {
+                format!("{} {unit}", tenths / 10)
+            } else {
+                format!("{}.{} {unit}", tenths / 10, tenths % 10)
+            };
+        }
+    }
+    format!("{n} B")
+}
+
 /// The first 13 characters of an id, as `crictl` shows them.
 pub fn short_id(id: &str) -> &str {
     id.get(..13).unwrap_or(id)

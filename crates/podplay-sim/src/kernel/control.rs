@@ -157,6 +157,27 @@ impl Kernel {
         self.read(|s| s.procs.contains_key(&pid))
     }
 
+    /// Sets container `id`'s memory limit (`memory.max`), as runc does
+    /// when it creates the container's cgroup.
+    pub fn set_memory_limit(&mut self, id: &str, bytes: u64) {
+        self.with(|s| s.memory_limits.insert(id.to_string(), bytes));
+    }
+
+    /// The node's memory: all processes together past it is a global OOM.
+    pub fn set_node_memory(&mut self, bytes: u64) {
+        self.with(|s| s.node_memory = bytes);
+    }
+
+    /// OOM kills in container `id`'s cgroup so far (`memory.events`).
+    pub fn oom_kills(&self, id: &str) -> u32 {
+        self.read(|s| s.oom_kills.get(id).copied().unwrap_or(0))
+    }
+
+    /// Bytes charged to container `id`'s memory cgroup now.
+    pub fn container_memory(&self, id: &str) -> u64 {
+        self.read(|s| s.container_memory(id))
+    }
+
     /// Sends a signal from the node (`kill(2)` by containerd, `kill -9`).
     pub fn signal(&mut self, pid: Pid, sig: i32) -> Result<(), Errno> {
         self.with(|s| s.signal(pid, sig))

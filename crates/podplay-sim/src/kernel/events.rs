@@ -29,6 +29,16 @@ pub enum KernelEvent {
         owner: Owner,
         signal: i32,
     },
+    /// A memory cgroup went over its limit: the OOM killer's victim and
+    /// the cgroup's use and limit, in bytes.
+    OomKill {
+        owner: Owner,
+        pid: Pid,
+        name: String,
+        victim_bytes: u64,
+        usage: u64,
+        limit: u64,
+    },
     /// A file written through a volume mount.
     VolumeWrite {
         owner: Owner,

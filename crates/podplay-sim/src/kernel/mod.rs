@@ -22,6 +22,7 @@ mod events;
 pub mod exec;
 pub mod fs;
 mod log;
+mod memory;
 mod net;
 mod pipe;
 mod process_table;
@@ -201,8 +202,12 @@ pub mod limits {
     pub const LOG_BYTES: usize = 256 * 1024;
     /// Largest file a program may write.
     pub const FILE_BYTES: usize = 4 * 1024 * 1024;
-    /// Pipe capacity, as Linux's 64 KiB.
+    /// Pipe capacity, as Linux's 64 KiB: a writer past it waits (at its
+    /// next `tick`) until the reader drained the pipe below it.
     pub const PIPE_BYTES: usize = 64 * 1024;
+    /// What one write may put in a pipe at once, past [`PIPE_BYTES`]: a
+    /// write is one call here, where Linux would block inside it.
+    pub const PIPE_WRITE_BYTES: usize = FILE_BYTES;
     /// Most processes alive at once on a node.
     pub const PROCESSES: usize = 512;
     /// Shell steps the processes of a node's containers may take together

@@ -38,6 +38,8 @@ pub(super) struct Process {
     /// program `exec` starts runs inside the caller's Rust future, so an
     /// exec'd shell goes on counting from its caller's depth.
     pub(super) nesting: usize,
+    /// Bytes this process holds, charged to its memory cgroup.
+    pub(super) memory: u64,
 }
 
 impl Process {

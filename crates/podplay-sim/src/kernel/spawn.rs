@@ -179,6 +179,7 @@ impl Sys {
             steps: 0,
             steps_at: now,
             nesting: 0,
+            memory: 0,
         };
         let pid = self.with(|s| s.create_process(proc))?;
         if spec.container_init {

@@ -47,6 +47,12 @@ pub(super) struct State {
     pub(super) disk_used: usize,
     /// Each process's step budget, and the instant it was computed for.
     pub(super) budget: (MonoTime, u64),
+    /// Containers' memory limits in bytes (`memory.max`), by container id.
+    pub(super) memory_limits: LiteMap<String, u64>,
+    /// OOM kills in each container's cgroup (`memory.events` `oom_kill`).
+    pub(super) oom_kills: LiteMap<String, u32>,
+    /// The node's memory in bytes: past it, a global OOM (0: no limit).
+    pub(super) node_memory: u64,
 }
 
 /// The node's store: index 0.
@@ -79,6 +85,9 @@ impl State {
             outside_bytes: 0,
             disk_used: 0,
             budget: (MonoTime(u64::MAX), limits::STEPS_PER_INSTANT),
+            memory_limits: LiteMap::new(),
+            oom_kills: LiteMap::new(),
+            node_memory: 0,
         };
         // The host's initial namespaces get the well-known low inode numbers.
         let _cgroup = state.new_ns_id();

@@ -19,6 +19,7 @@ const APPLETS: &[Applet] = &[
     Applet::linked("cp", Run::Cp),
     Applet::linked("cut", Run::Filter),
     Applet::linked("date", Run::Date),
+    Applet::linked("dd", Run::Dd),
     Applet::linked("dirname", Run::Dirname),
     Applet::in_shell("echo", Run::Echo),
     Applet::linked("env", Run::Env),
@@ -93,6 +94,7 @@ impl Applet {
 /// What an applet runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Run {
+    Dd,
     Shell,
     Echo,
     Printf,
@@ -197,6 +199,7 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         Run::Ls => ls(sys, &args),
         Run::Sleep => sleep(sys, &args).await,
         Run::Date => date(sys, &args),
+        Run::Dd => dd(sys, &args).await,
         Run::Hostname => print_line(sys, &sys.hostname()),
         Run::Ps => ps(sys, &args),
         Run::Tail => tail(sys, &args).await,
@@ -514,6 +517,13 @@ async fn cat(sys: &Sys, args: &[&str]) -> i32 {
     }
     let mut status = 0;
     for f in args {
+        if let Some(mut device) = Endless::open(f) {
+            // Endless: until the reader goes away (or a signal).
+            while sys.write_fd(1, &device.read(4096)).is_ok() {
+                sys.tick().await;
+            }
+            return 0;
+        }
         match sys.read_file(f) {
             Ok(d) => {
                 let _ = sys.write_fd(1, &d);
@@ -842,7 +852,7 @@ fn select_lines(text: &str, last: Option<usize>, from: usize) -> String {
 async fn tail(sys: &Sys, args: &[&str]) -> i32 {
     let (last, from, follow, files) = tail_count(args);
     let Some(file) = files.first().cloned() else {
-        let data = read_stdin(sys).await;
+        let data = tail_stdin(sys, last).await;
         out(sys, &select_lines(&String::from_utf8_lossy(&data), last, from));
         return 0;
     };
@@ -882,7 +892,47 @@ async fn tail(sys: &Sys, args: &[&str]) -> i32 {
     }
 }
 
+/// What `tail` holds of its input: with `-n N`, the last N lines and the
+/// line still open (a stream without newlines grows it without end); with
+/// `+N`, everything. The bytes held are the process's memory. Past
+/// [`FILE_BYTES`](crate::kernel::limits::FILE_BYTES), the most podplay
+/// holds for real, the input is taken to grow on: past any memory limit.
+async fn tail_stdin(sys: &Sys, last: Option<usize>) -> Vec<u8> {
+    let mut held: Vec<u8> = Vec::new();
+    loop {
+        let chunk = sys.read_fd(0).await;
+        if chunk.is_empty() {
+            return held;
+        }
+        let new_line = chunk.contains(&b'\n');
+        held.extend(chunk);
+        if let Some(n) = last.filter(|_| new_line) {
+            // Keep the last n complete lines and the open one.
+            let ends: Vec<usize> = held.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+            if ends.len() > n {
+                let cut = ends[ends.len() - n - 1] + 1;
+                held.drain(..cut);
+            }
+        }
+        if held.len() > crate::kernel::limits::FILE_BYTES {
+            sys.exhaust_memory().await;
+            return held;
+        }
+        sys.use_memory(held.len() as u64).await;
+    }
+}
+
 async fn head(sys: &Sys, args: &[&str]) -> i32 {
+    if let Some(i) = args.iter().position(|a| *a == "-c" || (a.starts_with("-c") && a.len() > 2)) {
+        let count = if args[i] == "-c" { args.get(i + 1).copied() } else { args[i].strip_prefix("-c") };
+        let Some(count) = count.and_then(dd_size) else {
+            err(sys, "head: invalid number\n");
+            return 1;
+        };
+        let file =
+            args.iter().enumerate().find(|(j, a)| *j != i && *j != i + 1 && !a.starts_with('-')).map(|(_, a)| *a);
+        return head_bytes(sys, file, count).await;
+    }
     let (last, _, _, files) = tail_count(args);
     let n = last.unwrap_or(10);
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
@@ -905,6 +955,213 @@ async fn head(sys: &Sys, args: &[&str]) -> i32 {
     let text: String = String::from_utf8_lossy(&data).split_inclusive('\n').take(n).collect();
     out(sys, &text);
     status
+}
+
+/// `head -c N [FILE]`: the first N bytes.
+async fn head_bytes(sys: &Sys, file: Option<&str>, count: u64) -> i32 {
+    let count = usize::try_from(count).unwrap_or(usize::MAX).min(crate::kernel::limits::FILE_BYTES);
+    let data = match file.filter(|f| *f != "-") {
+        Some(f) => match Endless::open(f) {
+            Some(mut device) => device.read(count),
+            None => match sys.read_file(f) {
+                Ok(d) => d,
+                Err(e) => {
+                    err(sys, &format!("head: {f}: {}\n", e.text()));
+                    return 1;
+                }
+            },
+        },
+        None => {
+            let mut data = Vec::new();
+            while data.len() < count {
+                let chunk = sys.read_fd(0).await;
+                if chunk.is_empty() {
+                    break;
+                }
+                data.extend(chunk);
+            }
+            data
+        }
+    };
+    let _ = sys.write_fd(1, &data[..data.len().min(count)]);
+    0
+}
+
+/// The character devices that never run dry: `/dev/zero` gives zeros,
+/// `/dev/urandom` and `/dev/random` bytes from a fixed-seed generator.
+struct Endless {
+    random: bool,
+    state: u64,
+}
+
+impl Endless {
+    fn open(path: &str) -> Option<Endless> {
+        match path {
+            "/dev/zero" => Some(Endless { random: false, state: 0 }),
+            "/dev/urandom" | "/dev/random" => Some(Endless { random: true, state: 0x9E37_79B9_7F4A_7C15 }),
+            _ => None,
+        }
+    }
+
+    fn read(&mut self, n: usize) -> Vec<u8> {
+        if !self.random {
+            return vec![0; n];
+        }
+        (0..n)
+            .map(|_| {
+                // xorshift64: not cryptographic, only varied.
+                self.state ^= self.state << 13;
+                self.state ^= self.state >> 7;
+                self.state ^= self.state << 17;
+                (self.state >> 24) as u8
+            })
+            .collect()
+    }
+}
+
+/// busybox `dd`'s size suffixes (`xatoull_sfx` with `dd_suffixes`).
+fn dd_size(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let factor: u64 = match suffix {
+        "" | "c" => 1,
+        "w" => 2,
+        "b" => 512,
+        "kB" | "kD" => 1000,
+        "k" | "K" | "KiB" => 1 << 10,
+        "MB" | "MD" => 1_000_000,
+        "M" | "MiB" => 1 << 20,
+        "GB" | "GD" => 1_000_000_000,
+        "G" | "GiB" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+/// busybox `dd if= of= bs= count=`: one buffer of `bs` bytes (the
+/// process's memory: `dd bs=200M` needs 200 MiB), copied `count` times at
+/// about 1 GiB/s of simulated time. Endless devices and `/dev/null` are
+/// streamed without holding their bytes; a file or a pipe gets the data.
+async fn dd(sys: &Sys, args: &[&str]) -> i32 {
+    let mut operands: Vec<(&str, &str)> = Vec::new();
+    for a in args {
+        match a.split_once('=') {
+            Some(pair) => operands.push(pair),
+            None => {
+                err(sys, &format!("dd: invalid argument '{a}'\n"));
+                return 1;
+            }
+        }
+    }
+    let operand = |key: &str| operands.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let number = |key: &str, default: u64| operand(key).map_or(Some(default), dd_size);
+    let (Some(bs), Some(count)) = (number("bs", 512), number("count", u64::MAX)) else {
+        err(sys, "dd: invalid number\n");
+        return 1;
+    };
+    let bs = bs.max(1);
+    sys.use_memory(bs).await;
+    let input = operand("if");
+    let mut device = input.and_then(Endless::open);
+    let mut file = match input.filter(|_| device.is_none()) {
+        Some(f) => match sys.read_file(f) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                err(sys, &format!("dd: can't open '{f}': {}\n", e.text()));
+                return 1;
+            }
+        },
+        None => None,
+    };
+    let output = operand("of");
+    if let Some(o) = output.filter(|o| *o != "/dev/null") {
+        // `of=` truncates first.
+        if let Err(e) = sys.write_file(o, b"", false) {
+            err(sys, &format!("dd: can't open '{o}': {}\n", e.text()));
+            return 1;
+        }
+    }
+    let started = sys.now();
+    let (mut records, mut partial, mut total) = (0u64, 0u64, 0u64);
+    let chunk_cap = crate::kernel::limits::PIPE_BYTES as u64;
+    while records + partial < count {
+        // One block: read (at most bs), then write it.
+        let want = bs;
+        let got: u64 = if let Some(d) = device.as_mut() {
+            if output == Some("/dev/null") {
+                want
+            } else {
+                let bytes = d.read(usize::try_from(want.min(chunk_cap)).unwrap_or(0));
+                if !dd_write(sys, output, &bytes) {
+                    break;
+                }
+                want
+            }
+        } else {
+            let data: Vec<u8> = match file.as_mut() {
+                Some(f) => f.drain(..f.len().min(usize::try_from(want).unwrap_or(usize::MAX))).collect(),
+                None => sys.read_fd(0).await,
+            };
+            if data.is_empty() {
+                break;
+            }
+            if output != Some("/dev/null") && !dd_write(sys, output, &data) {
+                break;
+            }
+            data.len() as u64
+        };
+        if got == bs {
+            records += 1
+        } else {
+            partial += 1
+        }
+        total = total.saturating_add(got);
+        // About 1 GiB/s: the copy takes simulated time.
+        sys.sleep(MonoDuration((got >> 20).max(1))).await;
+        sys.tick().await;
+    }
+    if operand("status") != Some("none") {
+        let secs = sys.now().since(started).0 as f64 / 1000.0;
+        let rate = total as f64 / secs.max(0.001);
+        err(
+            sys,
+            &format!(
+                "{records}+{partial} records in\n{records}+{partial} records out\n{total} bytes ({}B) copied, {secs:.6} seconds, {}B/s\n",
+                human_size(total as f64),
+                human_size(rate)
+            ),
+        );
+    }
+    sys.use_memory(0).await;
+    0
+}
+
+/// What `dd` writes: to `of=` (appending after the first block) or stdout.
+fn dd_write(sys: &Sys, output: Option<&str>, data: &[u8]) -> bool {
+    let result = match output {
+        Some(o) => sys.write_file(o, data, true),
+        None => sys.write_fd(1, data),
+    };
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            err(sys, &format!("dd: error writing '{}': {}\n", output.unwrap_or("standard output"), e.text()));
+            false
+        }
+    }
+}
+
+/// busybox `make_human_readable_str(n, 1, 0)`: `200.0M`, `1.9G`, `512`.
+fn human_size(n: f64) -> String {
+    let units = ["", "K", "M", "G", "T"];
+    let mut value = n;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{}", n as u64) } else { format!("{value:.1}{}", units[unit]) }
 }
 
 async fn wc(sys: &Sys, args: &[&str]) -> i32 {
@@ -1224,6 +1481,9 @@ async fn tee(sys: &Sys, args: &[&str]) -> i32 {
 
 async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
     let (flags, rest) = split_flags(args);
+    if name == "tr" {
+        return tr(sys, &flags, &rest).await;
+    }
     let files: Vec<&str> = if name == "tr" || name == "cut" { Vec::new() } else { rest.clone() };
     let (data, status) = inputs(sys, name, &files).await;
     let text = String::from_utf8_lossy(&data).into_owned();
@@ -1249,20 +1509,6 @@ async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
             }
             out_lines.iter().map(|l| format!("{l}\n")).collect()
         }
-        "tr" => {
-            let from: Vec<char> = rest.first().map(|s| s.chars().collect()).unwrap_or_default();
-            let to: Vec<char> = rest.get(1).map(|s| s.chars().collect()).unwrap_or_default();
-            text.chars()
-                .filter_map(|c| match from.iter().position(|f| *f == c) {
-                    Some(i) if flags.contains('d') => {
-                        let _ = i;
-                        None
-                    }
-                    Some(i) => Some(*to.get(i).or(to.last()).unwrap_or(&c)),
-                    None => Some(c),
-                })
-                .collect()
-        }
         _ => {
             // cut -d X -f N
             let delim = args
@@ -1282,6 +1528,89 @@ async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
     };
     out(sys, &result);
     status
+}
+
+/// `tr [-d] SET1 [SET2]`: standard input to standard output, a chunk at a
+/// time (it holds nothing, so it runs as long as its input does).
+async fn tr(sys: &Sys, flags: &str, sets: &[&str]) -> i32 {
+    let from: Vec<char> = sets.first().map(|s| tr_set(s)).unwrap_or_default();
+    let to: Vec<char> = sets.get(1).map(|s| tr_set(s)).unwrap_or_default();
+    let delete = flags.contains('d');
+    loop {
+        let chunk = sys.read_fd(0).await;
+        if chunk.is_empty() {
+            return 0;
+        }
+        // Byte by byte, as busybox's tr (sets past ASCII match nothing).
+        let result: Vec<u8> = chunk
+            .iter()
+            .filter_map(|&b| match from.iter().position(|f| u32::from(*f) == u32::from(b)) {
+                Some(_) if delete => None,
+                Some(i) => Some(to.get(i).or(to.last()).and_then(|c| u8::try_from(u32::from(*c)).ok()).unwrap_or(b)),
+                None => Some(b),
+            })
+            .collect();
+        if sys.write_fd(1, &result).is_err() {
+            return 0;
+        }
+        sys.tick().await;
+    }
+}
+
+/// A `tr` set as busybox expands it: backslash escapes (`\n`, `\t`,
+/// `\\`, octal `\NNN`), ranges (`a-z`) and the `[:class:]` names.
+fn tr_set(spec: &str) -> Vec<char> {
+    let mut chars: Vec<char> = Vec::new();
+    let src: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    while i < src.len() {
+        let rest: String = src[i..].iter().collect();
+        if let Some(class) = rest.strip_prefix("[:").and_then(|r| r.split_once(":]")).map(|(c, _)| c.to_string()) {
+            let members: fn(&char) -> bool = match class.as_str() {
+                "alpha" => |c| c.is_ascii_alphabetic(),
+                "digit" => |c| c.is_ascii_digit(),
+                "alnum" => |c| c.is_ascii_alphanumeric(),
+                "upper" => |c| c.is_ascii_uppercase(),
+                "lower" => |c| c.is_ascii_lowercase(),
+                "space" => |c| c.is_ascii_whitespace(),
+                "punct" => |c| c.is_ascii_punctuation(),
+                _ => |_| false,
+            };
+            chars.extend((0u8..128).map(char::from).filter(members));
+            i += class.chars().count() + 4;
+            continue;
+        }
+        let (c, used) = match (src[i], src.get(i + 1)) {
+            ('\\', Some(d)) if d.is_digit(8) => {
+                let digits: String = src[i + 1..].iter().take(3).take_while(|c| c.is_digit(8)).collect();
+                (char::from(u8::from_str_radix(&digits, 8).unwrap_or(0)), 1 + digits.len())
+            }
+            ('\\', Some(e)) => (
+                match e {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'a' => '\x07',
+                    'b' => '\x08',
+                    'f' => '\x0c',
+                    'v' => '\x0b',
+                    other => *other,
+                },
+                2,
+            ),
+            (c, _) => (c, 1),
+        };
+        i += used;
+        // `a-z`: a range, when a character follows the dash.
+        if src.get(i) == Some(&'-') && i + 1 < src.len() {
+            let end = src[i + 1];
+            chars.extend((c..=end).take(256));
+            i += 2;
+        } else {
+            chars.push(c);
+        }
+    }
+    chars
 }
 
 fn nslookup(sys: &Sys, args: &[&str]) -> i32 {

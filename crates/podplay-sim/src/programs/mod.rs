@@ -11,6 +11,7 @@ pub mod nginx;
 pub mod node;
 pub mod outside;
 pub mod pause;
+pub mod stress;
 pub mod tomcat;
 
 use crate::kernel::{Program, Sys, Task};
@@ -27,6 +28,7 @@ pub fn resolve(marker: &str) -> Option<Program> {
         "elasticsearch" => outside::main,
         "outside-web" => outside::web,
         "node-daemon" => node::main,
+        "stress" => stress::main,
         _ => return None,
     })
 }

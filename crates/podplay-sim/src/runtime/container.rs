@@ -29,7 +29,7 @@ impl Containerd {
         let id = stable_hex(&format!("container/{}/{}/{}", sandbox.config.uid, config.name, config.attempt));
         let argv = process_args(&config, &image);
         let termination_log = format!("{}/containers/{}/{}", sandbox.pod_dir, config.name, &stable_hex(&id)[..8]);
-        let rootfs = kernel.new_store(image.tree.clone());
+        let rootfs = kernel.new_store(with_dev(image.tree.clone()));
         kernel.write_node_file(&termination_log, b"", 0o666);
         let (volumes, mounted) = volume_mounts(kernel, &config)?;
         let mut mounts = vec![Mount {
@@ -46,6 +46,9 @@ impl Containerd {
             kernel.make_store_dir(rootfs, &fs::parent(&m.target));
         }
         let mnt = kernel.new_mount_ns(mounts);
+        if let Some(limit) = config.memory_limit_bytes {
+            kernel.set_memory_limit(&id, limit);
+        }
         let pid_ns = if sandbox.config.host_pid || sandbox.config.share_process_namespace {
             sandbox.ns.pid
         } else {
@@ -177,6 +180,20 @@ fn home_of(image: &Image, uid: u32) -> String {
         .map(|line| line.split(':').collect::<Vec<_>>())
         .find(|fields| fields.len() >= 6 && fields[2].parse() == Ok(uid))
         .map_or_else(|| "/".to_string(), |fields| fields[5].to_string())
+}
+
+/// The container's `/dev`: containerd mounts a tmpfs there (hiding the
+/// image's) with the standard character devices and the `pts`, `shm` and
+/// `mqueue` mounts (`oci.populateDefaultUnixSpec`).
+fn with_dev(mut tree: crate::kernel::Store) -> crate::kernel::Store {
+    tree.remove_tree("/dev");
+    for device in ["null", "zero", "full", "random", "urandom", "tty", "ptmx"] {
+        tree.put(&format!("/dev/{device}"), b"", 0o666);
+    }
+    for dir in ["/dev/pts", "/dev/shm", "/dev/mqueue"] {
+        tree.mkdir_all(dir);
+    }
+    tree
 }
 
 /// The process's working directory: `workingDir`, else the image's.

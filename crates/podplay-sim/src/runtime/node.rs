@@ -33,6 +33,7 @@ impl VirtualNode {
         let ip = boot.context.node_ip.clone();
         let root = node_root(&name, &boot.context.node_hosts, &boot.context.node_resolv_conf);
         let mut kernel = Kernel::new(crate::programs::resolve, root, &name, &ip);
+        kernel.set_node_memory(u64::try_from(boot.context.allocatable_memory_bytes).unwrap_or(0));
         let init = spawn_on_node(&mut kernel, &["/sbin/init"], 0);
         let _containerd = spawn_on_node(&mut kernel, &["/usr/bin/containerd"], init);
         let kubelet = [
@@ -89,6 +90,14 @@ impl VirtualNode {
                 KernelEvent::SignalIgnored { pid, owner, signal } => {
                     Note::SignalIgnored { who: self.who(owner), pid: *pid, signal: *signal }
                 }
+                KernelEvent::OomKill { owner, pid, name, victim_bytes, usage, limit } => Note::OomKilled {
+                    who: self.who(owner),
+                    pid: *pid,
+                    process: name.clone(),
+                    process_bytes: *victim_bytes,
+                    usage_bytes: *usage,
+                    limit_bytes: *limit,
+                },
                 KernelEvent::Signaled { pid, owner, signal } => {
                     Note::SignalDelivered { who: self.who(owner), pid: *pid, signal: *signal }
                 }

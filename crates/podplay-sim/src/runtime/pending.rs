@@ -107,10 +107,13 @@ impl Containerd {
         let termination_message = kernel.termination_message(&c.termination_log);
         let log_tail = kernel.container_log_tail(&c.id, 80, 2048).unwrap_or_default();
         notes.push(Note::ContainerExited { name: c.name.clone(), exit_code: code });
+        // containerd's TaskOOM handler sets the reason once the shim saw the
+        // cgroup's `oom_kill` count go up; it stays, whatever the exit code.
+        let reason = (kernel.oom_kills(&c.id) > 0).then(|| "OOMKilled".to_string());
         self.exits.push(ContainerExit {
             container_id: c.id.clone(),
             exit_code: code,
-            reason: None,
+            reason,
             termination_message,
             log_tail,
             finished_at: kernel.now(),

@@ -30,7 +30,10 @@ impl Sys {
                 if pipe.readers == 0 {
                     return Err(Errno::Again);
                 }
-                let room = limits::PIPE_BYTES.saturating_sub(pipe.buffer.len());
+                // The whole write goes in (Linux would block inside it until
+                // the reader took the rest); the writer then waits at its
+                // next tick while the pipe is full.
+                let room = limits::PIPE_WRITE_BYTES.saturating_sub(pipe.buffer.len());
                 pipe.buffer.extend(data.iter().take(room));
                 s.bump();
                 Ok(())

@@ -44,6 +44,26 @@ impl Sys {
         .await
     }
 
+    /// Sets how many bytes this process holds (its buffers, strings,
+    /// allocations). Over the container's memory limit the OOM killer ends
+    /// it (and the container's other processes): then this never returns,
+    /// and the process dies of SIGKILL at the kernel's next pass.
+    pub async fn use_memory(&self, bytes: u64) {
+        let survived = self.with(|s| s.use_memory(self.pid, bytes));
+        if !survived {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Grows past any memory limit (a program allocating beyond what podplay
+    /// holds for real): the OOM killer ends it; this never returns then.
+    pub async fn exhaust_memory(&self) {
+        let survived = self.with(|s| s.exhaust_memory(self.pid));
+        if !survived {
+            std::future::pending::<()>().await;
+        }
+    }
+
     /// The first caught signal waiting to be handled, left in place.
     pub fn peek_signal(&self) -> Option<i32> {
         self.proc(|p| p.pending.front().copied()).flatten()
@@ -129,6 +149,20 @@ impl Sys {
     /// Uses one step of the CPU budget; past the budget, waits for the next
     /// tick of virtual time (so `while true` never hangs the simulation).
     pub async fn tick(&self) {
+        // A full pipe blocks its writer until the reader drains it (or
+        // goes away).
+        let me = self.pid;
+        poll_fn_state(self, move |s| {
+            let p = s.procs.get(&me)?;
+            let full = p.fds.values().any(|fd| match fd {
+                crate::kernel::Fd::Pipe { id, write: true } => {
+                    s.pipes.get(id).is_some_and(|pipe| pipe.readers > 0 && pipe.buffer.len() >= limits::PIPE_BYTES)
+                }
+                _ => false,
+            });
+            (!full).then_some(())
+        })
+        .await;
         let now = self.now();
         let budget = self.with(State::step_budget);
         let over = self

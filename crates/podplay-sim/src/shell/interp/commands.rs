@@ -87,6 +87,8 @@ impl Shell<'_> {
                 return flow;
             }
             self.sys.tick().await;
+            // What the script's variables hold is the shell's memory.
+            self.sys.use_memory(self.vars_bytes as u64).await;
             let flow = if pipeline.commands.len() == 1 {
                 let fds = self.sys.fds();
                 self.command(&pipeline.commands[0], fds).await
@@ -94,7 +96,7 @@ impl Shell<'_> {
                 self.multi_pipeline(&pipeline.commands).await;
                 Flow::Normal
             };
-            if std::mem::take(&mut self.out_of_memory) {
+            if self.out_of_memory {
                 return Flow::Exit(2);
             }
             if pipeline.negated {

@@ -103,6 +103,14 @@ pub async fn run_shell(sys: &Sys, argv: &[String]) -> i32 {
     };
     shell.script = label;
     let status = shell.run_source(&source).await;
+    if shell.out_of_memory {
+        // Past what podplay holds for real, the string would have kept
+        // growing: in a container that ends with the OOM killer (which
+        // never returns here); on the node, with busybox's message.
+        sys.exhaust_memory().await;
+        shell.error("out of memory");
+        return 2;
+    }
     shell.run_exit_trap().await;
     status
 }
@@ -128,7 +136,8 @@ struct Shell<'a> {
     /// Bytes the script's variables hold (at most [`MAX_STRING`]; the
     /// environment the shell started with is not counted).
     vars_bytes: usize,
-    /// A variable could not be stored: the shell exits after this command.
+    /// A string grew past [`MAX_STRING`]: the shell exits after this
+    /// command, out of memory.
     out_of_memory: bool,
 }
 
@@ -167,9 +176,10 @@ impl<'a> Shell<'a> {
         let _ = self.sys.write_fd(2, format!("{prefix}: {message}\n").as_bytes());
     }
 
-    /// busybox's `out of memory`, which ends the shell: past [`MAX_STRING`].
+    /// A string past [`MAX_STRING`], the most podplay holds for real: the
+    /// shell ends, and its process then grows past its memory limit.
     fn memory_exhausted(&mut self) -> Flow {
-        self.error("out of memory");
+        self.out_of_memory = true;
         self.status = 2;
         Flow::Exit(2)
     }
@@ -279,7 +289,6 @@ impl<'a> Shell<'a> {
         let old = self.vars.get(name).map_or(0, |v| name.len() + v.len());
         let total = self.vars_bytes.saturating_sub(old).saturating_add(name.len() + value.len());
         if total > MAX_STRING {
-            self.error("out of memory");
             self.out_of_memory = true;
             return;
         }

@@ -1,0 +1,168 @@
+//! `stress` 1.0.4 (the `polinux/stress` image of the Kubernetes docs'
+//! memory examples): `--vm N` workers each allocate `--vm-bytes` and hold
+//! them `--vm-hang` seconds, again and again. The allocation is charged to
+//! the container's memory cgroup (counted, never really allocated), so a
+//! worker past the limit is what the OOM killer ends.
+
+use podplay_core::time::MonoDuration;
+
+use super::{err, out, task};
+use crate::kernel::{ExitStatus, Pid, Sys, Task};
+
+/// The argv flag a forked worker runs with (`stress` forks; podplay
+/// spawns the same binary with this flag, then renames it back).
+const WORKER_FLAG: &str = "--podplay-vm-worker";
+
+struct Options {
+    vm: u32,
+    vm_bytes: u64,
+    /// Seconds to hold each allocation; 0 frees and allocates at once.
+    vm_hang: u64,
+    timeout: Option<u64>,
+}
+
+pub fn main(sys: Sys, argv: Vec<String>) -> Task {
+    task(run(sys, argv))
+}
+
+async fn run(sys: Sys, argv: Vec<String>) -> i32 {
+    let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    if args.first() == Some(&WORKER_FLAG) {
+        return worker(&sys, &argv, &args[1..]).await;
+    }
+    let Some(options) = parse(&args) else {
+        err(&sys, "stress: FAIL: [1] (244) invalid arguments\n");
+        return 1;
+    };
+    if options.vm == 0 && options.timeout.is_none() {
+        out(
+            &sys,
+            "`stress' imposes certain types of compute stress on your system\n\nUsage: stress [OPTION [ARG]] ...\n",
+        );
+        return 1;
+    }
+    let me = sys.ns_pid_of(sys.getpid()).unwrap_or(1);
+    out(&sys, &format!("stress: info: [{me}] dispatching hogs: 0 cpu, 0 io, {} vm, 0 hdd\n", options.vm));
+    let mut workers: Vec<Pid> = Vec::new();
+    for _ in 0..options.vm {
+        let mut worker_argv = vec![argv[0].clone(), WORKER_FLAG.to_string()];
+        worker_argv.extend(argv.iter().skip(1).cloned());
+        match sys.spawn(worker_argv, sys.fds(), sys.env()) {
+            Ok(pid) => workers.push(pid),
+            Err(e) => {
+                err(&sys, &format!("stress: FAIL: [{me}] (407) fork failed: {}\n", e.text()));
+                return 1;
+            }
+        }
+    }
+    let started = sys.now();
+    loop {
+        for pid in workers.clone() {
+            if let Some(status) = sys.try_wait(pid) {
+                workers.retain(|w| *w != pid);
+                if let ExitStatus::Signaled(sig) = status {
+                    let n = sys.ns_pid_of(pid).unwrap_or(pid);
+                    err(&sys, &format!("stress: FAIL: [{me}] (415) <-- worker {n} got signal {sig}\n"));
+                    err(&sys, &format!("stress: WARN: [{me}] (417) now reaping child worker processes\n"));
+                    let secs = sys.now().since(started).secs();
+                    err(&sys, &format!("stress: FAIL: [{me}] (451) failed run completed in {secs}s\n"));
+                    return 1;
+                }
+            }
+        }
+        if let Some(t) = options.timeout {
+            if sys.now().since(started) >= MonoDuration::from_secs(t) {
+                out(&sys, &format!("stress: info: [{me}] successful run completed in {t}s\n"));
+                return 0;
+            }
+        }
+        if workers.is_empty() {
+            return 0;
+        }
+        sys.sleep(MonoDuration(1_000)).await;
+    }
+}
+
+/// A `--vm` worker (`hogvm`): allocate, touch, hold, free, forever.
+async fn worker(sys: &Sys, argv: &[String], args: &[&str]) -> i32 {
+    let mut shown: Vec<String> = vec![argv[0].clone()];
+    shown.extend(args.iter().map(|a| a.to_string()));
+    sys.set_title(&shown.join(" "));
+    let options = parse(args).unwrap_or(Options { vm: 1, vm_bytes: DEFAULT_VM_BYTES, vm_hang: 0, timeout: None });
+    loop {
+        sys.use_memory(options.vm_bytes).await;
+        // Without a hang the worker frees and allocates again at once; a
+        // short pause keeps that loop cheap to simulate.
+        let hold = if options.vm_hang == 0 { MonoDuration(100) } else { MonoDuration::from_secs(options.vm_hang) };
+        sys.sleep(hold).await;
+        sys.use_memory(0).await;
+    }
+}
+
+const DEFAULT_VM_BYTES: u64 = 256 << 20;
+
+fn parse(args: &[&str]) -> Option<Options> {
+    let mut o = Options { vm: 0, vm_bytes: DEFAULT_VM_BYTES, vm_hang: 0, timeout: None };
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).copied();
+        match args[i] {
+            "-m" | "--vm" => o.vm = value?.parse().ok()?,
+            "--vm-bytes" => o.vm_bytes = size(value?)?,
+            "--vm-hang" => o.vm_hang = value?.parse().ok()?,
+            "-t" | "--timeout" => o.timeout = Some(seconds(value?)?),
+            // CPU, I/O and disk hogs are not simulated; their counts are taken.
+            "-c" | "--cpu" | "-i" | "--io" | "-d" | "--hdd" | "--vm-stride" | "--hdd-bytes" | "--backoff" => {
+                value?;
+            }
+            "-q" | "--quiet" | "-v" | "--verbose" | "-n" | "--dry-run" | "--vm-keep" => {
+                i += 1;
+                continue;
+            }
+            _ => return None,
+        }
+        i += 2;
+    }
+    Some(o)
+}
+
+/// `atoll_b`: a number with an optional B, K, M or G suffix (powers of 1024).
+fn size(text: &str) -> Option<u64> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().ok()?;
+    let shift = match unit {
+        "" | "b" | "B" => 0,
+        "k" | "K" => 10,
+        "m" | "M" => 20,
+        "g" | "G" => 30,
+        _ => return None,
+    };
+    n.checked_mul(1 << shift)
+}
+
+/// `atoll_s`: seconds with an optional s, m, h, d or y suffix.
+fn seconds(text: &str) -> Option<u64> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().ok()?;
+    let factor = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "y" => 31_536_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_and_times_read_as_stress_reads_them() {
+        assert_eq!(super::size("150M"), Some(150 << 20));
+        assert_eq!(super::size("1G"), Some(1 << 30));
+        assert_eq!(super::size("512"), Some(512));
+        assert_eq!(super::size("1X"), None);
+        assert_eq!(super::seconds("2m"), Some(120));
+    }
+}
