@@ -1,5 +1,6 @@
 //! Breaking the spec on purpose: edits to the learner's YAML that make the
-//! first container's image missing or its postStart hook fail.
+//! first container's image missing or its postStart hook fail, or add a
+//! container that allocates past its memory limit.
 //!
 //! They change the text in the editor, not a hidden copy, so the learner
 //! sees exactly what was broken and can undo it by editing. Each edit is
@@ -15,6 +16,8 @@ pub enum SpecBreak {
     MissingImage,
     /// Give the container a postStart hook that exits 1.
     FailingPostStart,
+    /// Add a container that allocates 128 MiB under a 64Mi limit.
+    MemoryHog,
 }
 
 /// The text with the break applied, or `None` when the text is not a valid
@@ -29,6 +32,7 @@ pub fn apply(text: &str, analysis: &Analysis, which: SpecBreak) -> Option<String
     let broken = match which {
         SpecBreak::MissingImage => missing_image(&chars, pod)?,
         SpecBreak::FailingPostStart => failing_post_start(&chars, pod)?,
+        SpecBreak::MemoryHog => memory_hog(&chars, pod)?,
     };
     analyze(&broken).is_valid().then_some(broken)
 }
@@ -82,6 +86,36 @@ fn failing_post_start(chars: &[char], pod: &AnalyzedDocument) -> Option<String> 
     let indent = image_key.start.column - 1;
     let at = line_end(chars, image_value.end.offset);
     let block = format!("\n{0}lifecycle:\n{0}  postStart:\n{0}    {HOOK}", spaces(indent));
+    Some(splice(chars, at, at, &block))
+}
+
+/// The container the memory break adds: `stress` holding 128 MiB in a
+/// 64Mi cgroup, which the OOM killer ends (OOMKilled, exit code 137).
+const HOG: [&str; 6] = [
+    "- name: memory-hog",
+    "  image: polinux/stress:1.0.4",
+    "  command: [\"stress\", \"--vm\", \"1\", \"--vm-bytes\", \"128M\", \"--vm-hang\", \"1\"]",
+    "  resources:",
+    "    limits:",
+    "      memory: 64Mi",
+];
+
+fn memory_hog(chars: &[char], pod: &AnalyzedDocument) -> Option<String> {
+    let containers = FieldPath::new("spec.containers");
+    if pod.spans.get(&containers.index(0).child("name"))?.key?.start.line == pod.spans.get(&containers)?.key?.start.line
+    {
+        return None; // a flow sequence (`containers: [{…}]`); left alone
+    }
+    // After the last container, with the first one's dash indent.
+    let mut last = 0;
+    while pod.spans.get(&containers.index(last + 1)).is_some() {
+        last += 1;
+    }
+    let name_key = pod.spans.get(&containers.index(0).child("name"))?.key?;
+    let indent = name_key.start.column.checked_sub(3)?;
+    let end = pod.spans.get(&containers.index(last))?.value.end.offset;
+    let at = line_end(chars, trim_back(chars, end));
+    let block: String = HOG.iter().map(|line| format!("\n{}{line}", spaces(indent))).collect();
     Some(splice(chars, at, at, &block))
 }
 
@@ -147,9 +181,25 @@ mod tests {
     }
 
     #[test]
-    fn every_example_can_be_broken_both_ways_into_a_valid_pod() {
+    fn the_memory_hog_is_a_container_after_the_last_one_and_is_oom_killed() {
+        let broken = apply(example("nginx-pod"), SpecBreak::MemoryHog).unwrap();
+        assert!(broken.contains("\n  - name: memory-hog\n    image: polinux/stress:1.0.4\n"), "{broken}");
+        let analysis = analyze(&broken);
+        let pod = analysis.valid_pods().next().unwrap().clone();
+        let names: Vec<_> = pod.spec.as_ref().unwrap().containers.iter().map(|c| c.name.clone()).collect();
+        assert_eq!(names.last().map(String::as_str), Some("memory-hog"));
+        let mut sim = podplay_sim::Simulation::new(&pod, podplay_core::cluster::default_nodes());
+        sim.run_until(podplay_sim::Until::Time(podplay_core::time::MonoTime(20_000)));
+        let hog =
+            sim.pod().status.unwrap().container_statuses.unwrap().into_iter().find(|c| c.name == "memory-hog").unwrap();
+        let last = hog.last_state.unwrap().terminated.unwrap();
+        assert_eq!((last.reason.as_deref(), last.exit_code), (Some("OOMKilled"), 137));
+    }
+
+    #[test]
+    fn every_example_can_be_broken_every_way_into_a_valid_pod() {
         for e in EXAMPLES {
-            for which in [SpecBreak::MissingImage, SpecBreak::FailingPostStart] {
+            for which in [SpecBreak::MissingImage, SpecBreak::FailingPostStart, SpecBreak::MemoryHog] {
                 let broken = apply(e.yaml, which);
                 // Every example has a first container with an image on its own line.
                 let broken = broken.unwrap_or_else(|| panic!("{} {which:?}", e.file));

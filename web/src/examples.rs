@@ -41,6 +41,7 @@ pub const EXAMPLES: &[Example] = &[
     example!("lifecycle-hooks", "postStart and preStop hooks"),
     example!("pod-succeeded", "A Pod that ends Succeeded"),
     example!("pod-failed", "A Pod that ends Failed"),
+    example!("memory-limit", "A memory limit and the OOM killer"),
 ];
 
 /// The first example's text, built in.

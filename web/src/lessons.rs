@@ -211,6 +211,20 @@ pub const LESSONS: &[Lesson] = &[
         task: ("Make the Pod end Failed instead of Succeeded.", "让 Pod 最终变成 Failed，而不是 Succeeded。"),
         done: |s| !s.stale && last_frame(s).is_some_and(|f| f.phase == "Failed"),
     },
+    Lesson {
+        title: ("12. Memory limits and OOMKilled", "12. 内存限制与 OOMKilled"),
+        example: 13,
+        variant: None,
+        watch: (
+            "limits.memory is the container's memory cgroup limit. Past it the kernel's OOM killer ends the container: Reason OOMKilled, exit code 137, then the kubelet restarts it with back-off.",
+            "limits.memory 就是容器 memory cgroup 的上限。超过它，内核的 OOM killer 会杀掉容器：Reason 为 OOMKilled，退出码 137，随后 kubelet 按退避策略重启它。",
+        ),
+        task: (
+            "Make stress allocate more than the limit (raise --vm-bytes to 250M) and see STATUS OOMKilled.",
+            "让 stress 申请超过上限的内存（把 --vm-bytes 调到 250M），看到 STATUS 变为 OOMKilled。",
+        ),
+        done: |s| !s.stale && s.run.as_ref().is_some_and(|r| r.frames.iter().any(|f| f.status == "OOMKilled")),
+    },
 ];
 
 /// The lesson's starting text, from its example's text.

@@ -296,3 +296,14 @@ fn programs_that_buffer_are_oom_killed_past_the_limit() {
     sim.run_until(Until::Succeeded);
     assert!(sim.logs("app", false).unwrap().contains("209715200 bytes (200.0MB) copied"));
 }
+
+/// A pipe holds 64 KiB; a writer past that waits for the reader instead of
+/// losing data (pipe(7)).
+#[test]
+fn pipes_carry_more_than_64_kib() {
+    let mut sim = start(&pod("  - name: c\n    image: busybox\n    command: [sleep, 1d]\n"));
+    sim.run_until(Until::Running);
+    assert_eq!(exec(&mut sim, "c", &["sh", "-c", "seq 1 100000 | wc -l"]).1.trim(), "100000");
+    let (_, bytes) = exec(&mut sim, "c", &["sh", "-c", "yes 0123456789abcdef | head -n 20000 | cat | wc -c"]);
+    assert_eq!(bytes.trim(), "340000");
+}

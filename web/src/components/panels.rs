@@ -161,12 +161,14 @@ pub fn break_panel(props: &BreakProps) -> Html {
     let delete = props.on_break.reform(|_: MouseEvent| Intervention::Delete);
     let image = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::MissingImage);
     let post_start = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::FailingPostStart);
+    let hog = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::MemoryHog);
     html! {
         <section class="panel break" aria-label="Break things">
             <h2>{ props.lang.t("Break things (at this instant)", "搞点破坏（在此刻）") }</h2>
             <button onclick={delete}>{ "kubectl delete pod" }</button>
             <button onclick={image} disabled={!props.text_valid} title={props.lang.t("Change the first container's image to a tag the registry does not have, in the editor", "在编辑器里把第一个容器的镜像改成仓库里没有的标签")}>{ props.lang.t("Make the image missing", "让镜像不存在") }</button>
             <button onclick={post_start} disabled={!props.text_valid} title={props.lang.t("Give the first container a postStart hook that exits 1, in the editor", "在编辑器里给第一个容器加一个以 1 退出的 postStart 钩子")}>{ props.lang.t("Make postStart fail", "让 postStart 失败") }</button>
+            <button onclick={hog} disabled={!props.text_valid} title={props.lang.t("Add a container that allocates 128 MiB under a 64Mi memory limit, in the editor", "在编辑器里加一个在 64Mi 内存上限下申请 128 MiB 的容器")}>{ props.lang.t("Exceed a memory limit", "超出内存上限") }</button>
             { for props.containers.iter().map(|c| {
                 let name = c.clone();
                 let kill = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 9 });

@@ -1122,13 +1122,16 @@ async fn dd(sys: &Sys, args: &[&str]) -> i32 {
         sys.tick().await;
     }
     if operand("status") != Some("none") {
-        let secs = sys.now().since(started).0 as f64 / 1000.0;
-        let rate = total as f64 / secs.max(0.001);
+        // Integer arithmetic: float formatting would cost the page ~10 KB.
+        let millis = sys.now().since(started).0.max(1);
+        let rate = total.saturating_mul(1000) / millis;
         err(
             sys,
             &format!(
-                "{records}+{partial} records in\n{records}+{partial} records out\n{total} bytes ({}B) copied, {secs:.6} seconds, {}B/s\n",
-                human_size(total as f64),
+                "{records}+{partial} records in\n{records}+{partial} records out\n{total} bytes ({}B) copied, {}.{:03}000 seconds, {}B/s\n",
+                human_size(total),
+                millis / 1000,
+                millis % 1000,
                 human_size(rate)
             ),
         );
@@ -1153,15 +1156,19 @@ fn dd_write(sys: &Sys, output: Option<&str>, data: &[u8]) -> bool {
 }
 
 /// busybox `make_human_readable_str(n, 1, 0)`: `200.0M`, `1.9G`, `512`.
-fn human_size(n: f64) -> String {
+fn human_size(n: u64) -> String {
     let units = ["", "K", "M", "G", "T"];
-    let mut value = n;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
+    let mut scale: u64 = 1;
+    while n / scale >= 1024 && unit + 1 < units.len() {
+        scale *= 1024;
         unit += 1;
     }
-    if unit == 0 { format!("{}", n as u64) } else { format!("{value:.1}{}", units[unit]) }
+    if unit == 0 {
+        return n.to_string();
+    }
+    let tenths = (u128::from(n) * 10 + u128::from(scale) / 2) / u128::from(scale);
+    format!("{}.{}{}", tenths / 10, tenths % 10, units[unit])
 }
 
 async fn wc(sys: &Sys, args: &[&str]) -> i32 {
