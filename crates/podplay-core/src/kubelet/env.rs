@@ -5,6 +5,7 @@
 
 use k8s_openapi::api::core::v1::{Container, EnvVar, Pod};
 
+use crate::quote::go_quote;
 use crate::scheduler::parse_quantity_scaled;
 
 /// What the env needs to know about the Pod's place: its node and address.
@@ -99,12 +100,12 @@ pub fn container_env(ctx: &EnvContext, c: &Container) -> Result<EnvList, String>
     for from in c.env_from.iter().flatten() {
         if let Some(cm) = &from.config_map_ref {
             if cm.optional != Some(true) {
-                return Err(format!("configmap {:?} not found", cm.name));
+                return Err(format!("configmap {} not found", go_quote(&cm.name)));
             }
         }
         if let Some(secret) = &from.secret_ref {
             if secret.optional != Some(true) {
-                return Err(format!("secret {:?} not found", secret.name));
+                return Err(format!("secret {} not found", go_quote(&secret.name)));
             }
         }
     }
@@ -148,10 +149,10 @@ fn value_from(ctx: &EnvContext, c: &Container, var: &EnvVar) -> Result<Option<St
         return Ok(Some(resource_value(ctx, c, &resource.resource, divisor)));
     }
     if let Some(key) = &from.config_map_key_ref {
-        return if key.optional == Some(true) { Ok(None) } else { Err(format!("configmap {:?} not found", key.name)) };
+        return if key.optional == Some(true) { Ok(None) } else { Err(format!("configmap {} not found", go_quote(&key.name))) };
     }
     if let Some(key) = &from.secret_key_ref {
-        return if key.optional == Some(true) { Ok(None) } else { Err(format!("secret {:?} not found", key.name)) };
+        return if key.optional == Some(true) { Ok(None) } else { Err(format!("secret {} not found", go_quote(&key.name))) };
     }
     Ok(Some(String::new()))
 }
@@ -188,7 +189,7 @@ fn pod_field(ctx: &EnvContext, path: &str) -> String {
 /// `fieldpath.FormatMap`: `key="value"` lines, sorted by key.
 fn format_map(map: Option<&std::collections::BTreeMap<String, String>>) -> String {
     let lines: Vec<String> =
-        map.into_iter().flatten().map(|(k, v)| format!("{k}={}", crate::quote::go_quote(v))).collect();
+        map.into_iter().flatten().map(|(k, v)| format!("{k}={}", go_quote(v))).collect();
     lines.join("\n")
 }
 

@@ -1167,7 +1167,7 @@ fn human_size(n: u64) -> String {
     if unit == 0 {
         return n.to_string();
     }
-    let tenths = (u128::from(n) * 10 + u128::from(scale) / 2) / u128::from(scale);
+    let tenths = (n / scale) * 10 + ((n % scale) * 10 + scale / 2) / scale;
     format!("{}.{}{}", tenths / 10, tenths % 10, units[unit])
 }
 
