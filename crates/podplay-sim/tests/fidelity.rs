@@ -307,3 +307,29 @@ fn pipes_carry_more_than_64_kib() {
     let (_, bytes) = exec(&mut sim, "c", &["sh", "-c", "yes 0123456789abcdef | head -n 20000 | cat | wc -c"]);
     assert_eq!(bytes.trim(), "340000");
 }
+
+/// kubelet `applyDefaultImageTag` (`reference.ParseNormalizedNamed`): a
+/// name that is not a reference is never pulled; the container waits with
+/// InvalidImageName and the kubelet says why at every sync.
+#[test]
+fn an_image_name_that_is_not_a_reference_is_invalid_image_name() {
+    for (image, why) in [
+        ("NGINX:Latest", "invalid reference format: repository name (library/NGINX) must be lowercase"),
+        ("'nginx 1.27'", "invalid reference format"),
+        ("nginx:1.27@sha256:abc", "invalid reference format"),
+    ] {
+        let mut sim = start(&pod(&format!("  - name: c\n    image: {image}\n")));
+        sim.run_until(at(30));
+        assert_eq!(sim.status_column(), "InvalidImageName", "{image}");
+        let shown = image.trim_matches('\'');
+        let message =
+            format!("Failed to apply default image tag \"{shown}\": couldn't parse image name \"{shown}\": {why}");
+        assert!(
+            has_event(&sim, &format!("Warning InspectFailed spec.containers{{c}}: {message}")),
+            "{:?}",
+            events(&sim)
+        );
+        assert!(has_event(&sim, "Warning Failed spec.containers{c}: Error: InvalidImageName"));
+        assert!(!events(&sim).iter().any(|e| e.contains("Pulling")), "{image}");
+    }
+}

@@ -46,9 +46,9 @@ pub fn log_container_id(pod: &Pod, container: &str, previous: bool) -> Result<St
             "ErrImagePull" => {
                 format!("container {c} in pod {p} is waiting to start: image can't be pulled")
             }
-            "ImagePullBackOff" => format!(
-                "container {c} in pod {p} is waiting to start: trying and failing to pull image"
-            ),
+            "ImagePullBackOff" => {
+                format!("container {c} in pod {p} is waiting to start: trying and failing to pull image")
+            }
             _ => format!("container {c} in pod {p} is waiting to start: {reason}"),
         });
     };

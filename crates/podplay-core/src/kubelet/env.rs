@@ -149,10 +149,18 @@ fn value_from(ctx: &EnvContext, c: &Container, var: &EnvVar) -> Result<Option<St
         return Ok(Some(resource_value(ctx, c, &resource.resource, divisor)));
     }
     if let Some(key) = &from.config_map_key_ref {
-        return if key.optional == Some(true) { Ok(None) } else { Err(format!("configmap {} not found", go_quote(&key.name))) };
+        return if key.optional == Some(true) {
+            Ok(None)
+        } else {
+            Err(format!("configmap {} not found", go_quote(&key.name)))
+        };
     }
     if let Some(key) = &from.secret_key_ref {
-        return if key.optional == Some(true) { Ok(None) } else { Err(format!("secret {} not found", go_quote(&key.name))) };
+        return if key.optional == Some(true) {
+            Ok(None)
+        } else {
+            Err(format!("secret {} not found", go_quote(&key.name)))
+        };
     }
     Ok(Some(String::new()))
 }
@@ -188,8 +196,7 @@ fn pod_field(ctx: &EnvContext, path: &str) -> String {
 
 /// `fieldpath.FormatMap`: `key="value"` lines, sorted by key.
 fn format_map(map: Option<&std::collections::BTreeMap<String, String>>) -> String {
-    let lines: Vec<String> =
-        map.into_iter().flatten().map(|(k, v)| format!("{k}={}", go_quote(v))).collect();
+    let lines: Vec<String> = map.into_iter().flatten().map(|(k, v)| format!("{k}={}", go_quote(v))).collect();
     lines.join("\n")
 }
 

@@ -849,6 +849,20 @@ impl Kubelet {
 
     fn ensure_image(&mut self, i: usize) {
         let image = self.records[i].image.clone();
+        // `applyDefaultImageTag`: a name that is not a reference is never
+        // pulled; the kubelet retries the sync and says so each time.
+        if let Err(e) = crate::image_ref::check(&image) {
+            let message = format!(
+                "Failed to apply default image tag {}: couldn't parse image name {}: {e}",
+                go_quote(&image),
+                go_quote(&image)
+            );
+            self.records[i].set_waiting(WaitingReason::InvalidImageName, message.clone());
+            self.event(EventType::Warning, "InspectFailed", message, Some(i));
+            self.event(EventType::Warning, "Failed", "Error: InvalidImageName".into(), Some(i));
+            self.retry_later(i);
+            return;
+        }
         let policy = PullPolicy::from_spec(self.container_spec(i).and_then(|c| c.image_pull_policy).as_deref());
         if let Some(failed_at) = self.records[i].pull_failed_at {
             if self.records[i].pull_backoff.in_backoff_since(failed_at, self.now) {
