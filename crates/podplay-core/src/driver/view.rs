@@ -72,8 +72,12 @@ impl<R: Runtime> Driver<R> {
     /// `kubectl describe pod` now: the summary lines podplay models, then
     /// the Events table.
     pub fn describe(&self) -> String {
-        let mut text = crate::kubectl::describe_summary(&self.pod(), &self.epoch.time(self.now));
-        text.push_str(&crate::kubectl::describe_events(&self.events(), self.now));
+        let events = self.events();
+        let mut text =
+            crate::kubectl::describe::describe_pod(&self.pod(), &self.epoch.time(self.now), events.is_empty());
+        if !events.is_empty() {
+            text.push_str(&crate::kubectl::describe_events(&events, self.now));
+        }
         text
     }
 

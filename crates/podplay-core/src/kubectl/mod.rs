@@ -2,6 +2,7 @@
 //! `kubectl get pod -o wide`, the `Events:` table of `kubectl describe pod`,
 //! events as the API writes them, and podplay's JSON report.
 
+pub mod describe;
 pub mod get;
 pub mod logs;
 
@@ -41,47 +42,6 @@ pub fn get_wide(pod: &Pod, now: &Time) -> String {
 }
 
 /// The lines of `kubectl describe pod` podplay models, before its Events:
-/// `Name`, `Namespace`, `Node`, `Status` (`Terminating (lasts 5s)` and
-/// `Termination Grace Period` once deleted), `Reason`/`Message` when set, `IP` and `QoS Class`, each label
-/// padded as kubectl's tab writer pads the first block.
-pub fn describe_summary(pod: &Pod, now: &Time) -> String {
-    let status = pod.status.clone().unwrap_or_default();
-    let spec = pod.spec.clone().unwrap_or_default();
-    let node = match (&spec.node_name, &status.host_ip) {
-        (Some(node), Some(ip)) => format!("{node}/{ip}"),
-        (Some(node), None) => node.clone(),
-        (None, _) => "<none>".into(),
-    };
-    let phase = status.phase.clone().unwrap_or_default();
-    let state = match &pod.metadata.deletion_timestamp {
-        Some(deleted) => format!("Terminating (lasts {})", crate::time::translate_timestamp_since(Some(deleted), now)),
-        None => phase,
-    };
-    let mut lines = vec![
-        ("Name:", pod.metadata.name.clone().unwrap_or_default()),
-        ("Namespace:", pod.metadata.namespace.clone().unwrap_or_else(|| "default".into())),
-        ("Node:", node),
-        ("Status:", state),
-    ];
-    if let Some(grace) =
-        pod.metadata.deletion_grace_period_seconds.filter(|_| pod.metadata.deletion_timestamp.is_some())
-    {
-        lines.push(("Termination Grace Period:", format!("{grace}s")));
-    }
-    if let Some(reason) = status.reason.clone().filter(|r| !r.is_empty()) {
-        lines.push(("Reason:", reason));
-    }
-    if let Some(message) = status.message.clone().filter(|m| !m.is_empty()) {
-        lines.push(("Message:", message));
-    }
-    lines.push(("IP:", status.pod_ip.clone().unwrap_or_default()));
-    lines.push(("QoS Class:", status.qos_class.clone().unwrap_or_else(|| crate::kubelet::qos_class(pod))));
-    // kubectl's tab writer pads every label to the longest one plus two
-    // ("Service Account:", which podplay does not print, makes that 18).
-    let width = lines.iter().map(|(label, _)| label.len() + 2).max().unwrap_or(0).max(18);
-    lines.iter().map(|(label, value)| format!("{label:<width$}{value}").trim_end().to_string() + "\n").collect()
-}
-
 fn type_text(e: &Event) -> &'static str {
     if e.type_ == EventType::Warning { "Warning" } else { "Normal" }
 }

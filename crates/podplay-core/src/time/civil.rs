@@ -164,6 +164,12 @@ const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
 /// `time.Parse(time.RFC3339, value)`, as `metav1.Time` reads JSON: Unix
 /// seconds and nanoseconds, or Go's error text
 /// (`parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"`).
+/// Go's `time.RFC1123Z` in UTC (`Mon, 07 Dec 2026 04:40:05 +0000`), as
+/// `kubectl describe` prints times.
+pub fn rfc1123z(time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> String {
+    Civil::from_unix_millis(time.0.as_millisecond()).strftime("%a, %d %b %Y %H:%M:%S +0000")
+}
+
 pub fn parse_rfc3339(value: &str) -> Result<(i64, u32), String> {
     RfcParser { whole: value, rest: value }.parse()
 }
