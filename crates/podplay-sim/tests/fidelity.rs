@@ -333,3 +333,21 @@ fn an_image_name_that_is_not_a_reference_is_invalid_image_name() {
         assert!(!events(&sim).iter().any(|e| e.contains("Pulling")), "{image}");
     }
 }
+
+/// What a learner reads inside a container while chasing memory: the
+/// cgroup v2 files (`memory.max`, `memory.current`, `memory.events`), a
+/// process's `VmRSS`, and `/proc/meminfo`, which shows the node's memory,
+/// not the limit (containers do not virtualize it).
+#[test]
+fn memory_is_visible_from_inside_the_container() {
+    let path = format!("{}/../../examples/memory-limit.yaml", env!("CARGO_MANIFEST_DIR"));
+    let mut sim = start(&std::fs::read_to_string(path).unwrap());
+    sim.run_until(at(10));
+    let read = |sim: &mut Simulation, file: &str| exec(sim, "stress", &["cat", file]).1;
+    assert_eq!(read(&mut sim, "/sys/fs/cgroup/memory.max"), "104857600\n");
+    assert_eq!(read(&mut sim, "/sys/fs/cgroup/memory.current"), "52428800\n");
+    assert!(read(&mut sim, "/sys/fs/cgroup/memory.events").contains("oom_kill 0\n"));
+    assert!(read(&mut sim, "/proc/2/status").contains("VmRSS:\t   51200 kB\n"));
+    assert!(read(&mut sim, "/proc/meminfo").starts_with("MemTotal:        4194304 kB\n"));
+    assert_eq!(exec(&mut sim, "stress", &["ls", "/sys/fs/cgroup"]).1, "memory.current\nmemory.events\nmemory.max\n");
+}

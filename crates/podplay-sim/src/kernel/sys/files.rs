@@ -114,6 +114,12 @@ impl Sys {
         if abs == "/proc" || abs.starts_with("/proc/") {
             return self.stat_proc(&abs);
         }
+        if abs.starts_with("/sys/fs") && matches!(self.owner(), crate::kernel::Owner::Container(_)) {
+            return match abs.as_str() {
+                "/sys/fs" | "/sys/fs/cgroup" => Some(true),
+                _ => self.system_file(&abs).map(|_| false),
+            };
+        }
         let r = self.with(|s| s.resolve(self.pid, path)).ok()?;
         let s = self.state.borrow();
         match s.stores.get(r.store)?.nodes.get(&r.path)? {
@@ -143,6 +149,9 @@ impl Sys {
             let mut names: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
             names.push("self".into());
             return Ok(names);
+        }
+        if abs == "/sys/fs/cgroup" && self.stat(&abs) == Some(true) {
+            return Ok(["memory.current", "memory.events", "memory.max"].map(String::from).to_vec());
         }
         match self.stat(&abs) {
             Some(true) => {}
