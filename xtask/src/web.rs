@@ -133,11 +133,12 @@ pub fn end_to_end() -> Result {
 }
 
 /// The first load's budget, gzipped. The first issue's "under 500 KB" held
-/// until the simulator-fidelity issue added ~16 KB (memory cgroups and the
+/// until the simulator-fidelity issue added 28 KB (memory cgroups and the
 /// OOM killer, stress, dd, env expansion, the prober's ticks, logs'
-/// instance choice); the playground issue that follows brings a first
-/// visit to 420 KB by fetching what it does not need at once.
-pub const FIRST_LOAD_BUDGET: u64 = 520_000;
+/// instance choice, InvalidImageName, the whole of `kubectl describe`; see
+/// ARCHITECTURE.md's size table); the playground issue that follows brings
+/// a first visit to 420 KB by fetching what it does not need at once.
+pub const FIRST_LOAD_BUDGET: u64 = 530_000;
 
 /// `cargo xtask bench-web`: the end-to-end run's browser timings and the
 /// site's size, raw and gzipped (what GitHub Pages serves): the files the

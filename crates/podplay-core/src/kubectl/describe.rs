@@ -29,7 +29,7 @@ pub fn describe_pod(pod: &Pod, now: &Time, no_events: bool) -> String {
     }
     volumes(&mut w, spec.volumes.as_deref().unwrap_or(&[]));
     let qos = status.qos_class.clone().unwrap_or_else(|| crate::kubelet::qos_class(pod));
-    w.push_str(&format!("QoS Class:\t{qos}\n"));
+    kv(&mut w, "QoS Class:", &qos);
     let selectors: Vec<String> = spec.node_selector.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
     multiline(&mut w, "Node-Selectors", &selectors);
     let mut tolerations = spec.tolerations.clone().unwrap_or_default();
@@ -46,20 +46,20 @@ fn head(w: &mut String, pod: &Pod, now: &Time) {
     let meta = &pod.metadata;
     let spec = pod.spec.clone().unwrap_or_default();
     let status = pod.status.clone().unwrap_or_default();
-    w.push_str(&format!("Name:\t{}\n", meta.name.as_deref().unwrap_or("")));
-    w.push_str(&format!("Namespace:\t{}\n", meta.namespace.as_deref().unwrap_or("default")));
+    kv(w, "Name:", &meta.name.as_deref().unwrap_or(""));
+    kv(w, "Namespace:", &meta.namespace.as_deref().unwrap_or("default"));
     if let Some(p) = spec.priority {
-        w.push_str(&format!("Priority:\t{p}\n"));
+        kv(w, "Priority:", &p.to_string());
     }
     if let Some(sa) = spec.service_account_name.as_ref().filter(|s| !s.is_empty()) {
-        w.push_str(&format!("Service Account:\t{sa}\n"));
+        kv(w, "Service Account:", &sa);
     }
     match &spec.node_name {
         Some(node) => w.push_str(&format!("Node:\t{node}/{}\n", status.host_ip.as_deref().unwrap_or(""))),
         None => w.push_str("Node:\t<none>\n"),
     }
     if let Some(start) = &status.start_time {
-        w.push_str(&format!("Start Time:\t{}\n", rfc1123z(start)));
+        kv(w, "Start Time:", &rfc1123z(start));
     }
     let pairs = |m: &Option<std::collections::BTreeMap<String, String>>| -> Vec<String> {
         m.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect()
@@ -70,27 +70,43 @@ fn head(w: &mut String, pod: &Pod, now: &Time) {
     match &meta.deletion_timestamp {
         Some(deleted) if phase != "Failed" && phase != "Succeeded" => {
             let lasts = crate::time::translate_timestamp_since(Some(deleted), now);
-            w.push_str(&format!("Status:\tTerminating (lasts {lasts})\n"));
+            put(w, &["Status:\tTerminating (lasts ", &lasts, ")\n"]);
             let grace = meta.deletion_grace_period_seconds.unwrap_or(0);
             w.push_str(&format!("Termination Grace Period:\t{grace}s\n"));
         }
-        _ => w.push_str(&format!("Status:\t{phase}\n")),
+        _ => kv(w, "Status:", &phase),
     }
     if let Some(reason) = status.reason.as_ref().filter(|r| !r.is_empty()) {
-        w.push_str(&format!("Reason:\t{reason}\n"));
+        kv(w, "Reason:", &reason);
     }
     if let Some(message) = status.message.as_ref().filter(|m| !m.is_empty()) {
-        w.push_str(&format!("Message:\t{message}\n"));
+        kv(w, "Message:", &message);
     }
-    w.push_str(&format!("IP:\t{}\n", status.pod_ip.as_deref().unwrap_or("")));
+    kv(w, "IP:", &status.pod_ip.as_deref().unwrap_or(""));
     match status.pod_ips.as_ref().filter(|ips| !ips.is_empty()) {
         Some(ips) => {
             w.push_str("IPs:\n");
             for ip in ips {
-                w.push_str(&format!("  IP:\t{}\n", ip.ip));
+                kv(w, "  IP:", &ip.ip);
             }
         }
         None => w.push_str("IPs:\t<none>\n"),
+    }
+}
+
+/// A `label<TAB>value` line (plain pushes: a `format!` per line costs the
+/// page more).
+fn kv(w: &mut String, label: &str, value: &str) {
+    w.push_str(label);
+    w.push('\t');
+    w.push_str(value);
+    w.push('\n');
+}
+
+/// Pieces of a line, pushed as they are.
+fn put(w: &mut String, parts: &[&str]) {
+    for part in parts {
+        w.push_str(part);
     }
 }
 
@@ -98,14 +114,14 @@ fn head(w: &mut String, pod: &Pod, now: &Time) {
 /// below it in the value column; `<none>` for none.
 fn multiline(w: &mut String, title: &str, values: &[String]) {
     if values.is_empty() {
-        w.push_str(&format!("{title}:\t<none>\n"));
+        put(w, &[title, ":\t<none>\n"]);
         return;
     }
     for (i, v) in values.iter().enumerate() {
         if i == 0 {
-            w.push_str(&format!("{title}:\t{v}\n"));
+            put(w, &[title, ":\t", v, "\n"]);
         } else {
-            w.push_str(&format!("\t{v}\n"));
+            put(w, &["\t", v, "\n"]);
         }
     }
 }
@@ -133,11 +149,11 @@ fn containers(w: &mut String, label: &str, list: &[Container], statuses: &[Conta
         let status = statuses.iter().find(|s| s.name == c.name);
         w.push_str(&format!("  {}:\n", c.name));
         if let Some(s) = status {
-            w.push_str(&format!("    Container ID:\t{}\n", s.container_id.as_deref().unwrap_or("")));
+            kv(w, "    Container ID:", &s.container_id.as_deref().unwrap_or(""));
         }
-        w.push_str(&format!("    Image:\t{}\n", c.image.as_deref().unwrap_or("")));
+        kv(w, "    Image:", &c.image.as_deref().unwrap_or(""));
         if let Some(s) = status {
-            w.push_str(&format!("    Image ID:\t{}\n", s.image_id));
+            kv(w, "    Image ID:", &s.image_id);
         }
         let ports = c.ports.as_deref().unwrap_or(&[]);
         let port = |number: i32, p: &k8s_openapi::api::core::v1::ContainerPort| {
@@ -156,9 +172,9 @@ fn containers(w: &mut String, label: &str, list: &[Container], statuses: &[Conta
         }
         for (title, words) in [("Command", &c.command), ("Args", &c.args)] {
             if let Some(words) = words.as_ref().filter(|w| !w.is_empty()) {
-                w.push_str(&format!("    {title}:\n"));
+                put(w, &["    ", title, ":\n"]);
                 for line in words.iter().flat_map(|word| word.split('\n')) {
-                    w.push_str(&format!("      {line}\n"));
+                    put(w, &["      ", line, "\n"]);
                 }
             }
         }
@@ -167,8 +183,8 @@ fn containers(w: &mut String, label: &str, list: &[Container], statuses: &[Conta
             if let Some(last) = s.last_state.as_ref().filter(|l| l.terminated.is_some()) {
                 state(w, "Last State", Some(last));
             }
-            w.push_str(&format!("    Ready:\t{}\n", if s.ready { "True" } else { "False" }));
-            w.push_str(&format!("    Restart Count:\t{}\n", s.restart_count));
+            kv(w, "    Ready:", &if s.ready { "True" } else { "False" });
+            kv(w, "    Restart Count:", &s.restart_count.to_string());
         }
         resources(w, c);
         for (title, probe) in
@@ -187,26 +203,26 @@ fn containers(w: &mut String, label: &str, list: &[Container], statuses: &[Conta
 fn state(w: &mut String, name: &str, state: Option<&ContainerState>) {
     let state = state.cloned().unwrap_or_default();
     if let Some(r) = state.running {
-        w.push_str(&format!("    {name}:\tRunning\n"));
-        w.push_str(&format!("      Started:\t{}\n", r.started_at.as_ref().map(rfc1123z).unwrap_or_default()));
+        put(w, &["    ", name, ":\tRunning\n"]);
+        kv(w, "      Started:", &r.started_at.as_ref().map(rfc1123z).unwrap_or_default());
     } else if let Some(t) = state.terminated {
-        w.push_str(&format!("    {name}:\tTerminated\n"));
+        put(w, &["    ", name, ":\tTerminated\n"]);
         if let Some(reason) = t.reason.as_ref().filter(|r| !r.is_empty()) {
-            w.push_str(&format!("      Reason:\t{reason}\n"));
+            kv(w, "      Reason:", &reason);
         }
         if let Some(message) = t.message.as_ref().filter(|m| !m.is_empty()) {
-            w.push_str(&format!("      Message:\t{message}\n"));
+            kv(w, "      Message:", &message);
         }
-        w.push_str(&format!("      Exit Code:\t{}\n", t.exit_code));
+        kv(w, "      Exit Code:", &t.exit_code.to_string());
         if let Some(signal) = t.signal.filter(|s| *s > 0) {
-            w.push_str(&format!("      Signal:\t{signal}\n"));
+            kv(w, "      Signal:", &signal.to_string());
         }
-        w.push_str(&format!("      Started:\t{}\n", t.started_at.as_ref().map(rfc1123z).unwrap_or_default()));
-        w.push_str(&format!("      Finished:\t{}\n", t.finished_at.as_ref().map(rfc1123z).unwrap_or_default()));
+        kv(w, "      Started:", &t.started_at.as_ref().map(rfc1123z).unwrap_or_default());
+        kv(w, "      Finished:", &t.finished_at.as_ref().map(rfc1123z).unwrap_or_default());
     } else {
-        w.push_str(&format!("    {name}:\tWaiting\n"));
+        put(w, &["    ", name, ":\tWaiting\n"]);
         if let Some(reason) = state.waiting.and_then(|wt| wt.reason).filter(|r| !r.is_empty()) {
-            w.push_str(&format!("      Reason:\t{reason}\n"));
+            kv(w, "      Reason:", &reason);
         }
     }
 }
@@ -216,7 +232,7 @@ fn resources(w: &mut String, c: &Container) {
     for (title, amounts) in [("Limits", r.limits), ("Requests", r.requests)] {
         let amounts = amounts.unwrap_or_default();
         if !amounts.is_empty() {
-            w.push_str(&format!("    {title}:\n"));
+            put(w, &["    ", title, ":\n"]);
         }
         for (name, q) in &amounts {
             w.push_str(&format!("      {name}:\t{}\n", q.0));
@@ -260,7 +276,7 @@ fn environment(w: &mut String, c: &Container, pod: &Pod) {
         let Some(from) = &e.value_from else {
             for (i, line) in e.value.as_deref().unwrap_or("").split('\n').enumerate() {
                 let name = if i == 0 { format!("{}:", e.name) } else { String::new() };
-                w.push_str(&format!("      {name}\t{line}\n"));
+                put(w, &["      ", &name, "\t", line, "\n"]);
             }
             continue;
         };
