@@ -46,13 +46,13 @@ fn head(w: &mut String, pod: &Pod, now: &Time) {
     let meta = &pod.metadata;
     let spec = pod.spec.clone().unwrap_or_default();
     let status = pod.status.clone().unwrap_or_default();
-    kv(w, "Name:", &meta.name.as_deref().unwrap_or(""));
-    kv(w, "Namespace:", &meta.namespace.as_deref().unwrap_or("default"));
+    kv(w, "Name:", meta.name.as_deref().unwrap_or(""));
+    kv(w, "Namespace:", meta.namespace.as_deref().unwrap_or("default"));
     if let Some(p) = spec.priority {
         kv(w, "Priority:", &p.to_string());
     }
     if let Some(sa) = spec.service_account_name.as_ref().filter(|s| !s.is_empty()) {
-        kv(w, "Service Account:", &sa);
+        kv(w, "Service Account:", sa);
     }
     match &spec.node_name {
         Some(node) => w.push_str(&format!("Node:\t{node}/{}\n", status.host_ip.as_deref().unwrap_or(""))),
@@ -77,12 +77,12 @@ fn head(w: &mut String, pod: &Pod, now: &Time) {
         _ => kv(w, "Status:", &phase),
     }
     if let Some(reason) = status.reason.as_ref().filter(|r| !r.is_empty()) {
-        kv(w, "Reason:", &reason);
+        kv(w, "Reason:", reason);
     }
     if let Some(message) = status.message.as_ref().filter(|m| !m.is_empty()) {
-        kv(w, "Message:", &message);
+        kv(w, "Message:", message);
     }
-    kv(w, "IP:", &status.pod_ip.as_deref().unwrap_or(""));
+    kv(w, "IP:", status.pod_ip.as_deref().unwrap_or(""));
     match status.pod_ips.as_ref().filter(|ips| !ips.is_empty()) {
         Some(ips) => {
             w.push_str("IPs:\n");
@@ -149,9 +149,9 @@ fn containers(w: &mut String, label: &str, list: &[Container], statuses: &[Conta
         let status = statuses.iter().find(|s| s.name == c.name);
         w.push_str(&format!("  {}:\n", c.name));
         if let Some(s) = status {
-            kv(w, "    Container ID:", &s.container_id.as_deref().unwrap_or(""));
+            kv(w, "    Container ID:", s.container_id.as_deref().unwrap_or(""));
         }
-        kv(w, "    Image:", &c.image.as_deref().unwrap_or(""));
+        kv(w, "    Image:", c.image.as_deref().unwrap_or(""));
         if let Some(s) = status {
             kv(w, "    Image ID:", &s.image_id);
         }
@@ -183,7 +183,7 @@ fn containers(w: &mut String, label: &str, list: &[Container], statuses: &[Conta
             if let Some(last) = s.last_state.as_ref().filter(|l| l.terminated.is_some()) {
                 state(w, "Last State", Some(last));
             }
-            kv(w, "    Ready:", &if s.ready { "True" } else { "False" });
+            kv(w, "    Ready:", if s.ready { "True" } else { "False" });
             kv(w, "    Restart Count:", &s.restart_count.to_string());
         }
         resources(w, c);
@@ -208,10 +208,10 @@ fn state(w: &mut String, name: &str, state: Option<&ContainerState>) {
     } else if let Some(t) = state.terminated {
         put(w, &["    ", name, ":\tTerminated\n"]);
         if let Some(reason) = t.reason.as_ref().filter(|r| !r.is_empty()) {
-            kv(w, "      Reason:", &reason);
+            kv(w, "      Reason:", reason);
         }
         if let Some(message) = t.message.as_ref().filter(|m| !m.is_empty()) {
-            kv(w, "      Message:", &message);
+            kv(w, "      Message:", message);
         }
         kv(w, "      Exit Code:", &t.exit_code.to_string());
         if let Some(signal) = t.signal.filter(|s| *s > 0) {
