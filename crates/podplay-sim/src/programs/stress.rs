@@ -9,9 +9,10 @@ use podplay_core::time::MonoDuration;
 use super::{err, out, task};
 use crate::kernel::{ExitStatus, Pid, Sys, Task};
 
-/// The argv flag a forked worker runs with (`stress` forks; podplay
-/// spawns the same binary with this flag, then renames it back).
-const WORKER_FLAG: &str = "--podplay-vm-worker";
+/// What marks a forked worker: `stress` forks, so a worker has its
+/// parent's argv; podplay spawns the same binary with the same argv and
+/// this variable in its environment (ps and the story show what Linux does).
+const WORKER_ENV: &str = "PODPLAY_STRESS_WORKER";
 
 struct Options {
     vm: u32,
@@ -27,8 +28,8 @@ pub fn main(sys: Sys, argv: Vec<String>) -> Task {
 
 async fn run(sys: Sys, argv: Vec<String>) -> i32 {
     let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
-    if args.first() == Some(&WORKER_FLAG) {
-        return worker(&sys, &argv, &args[1..]).await;
+    if sys.getenv(WORKER_ENV).is_some() {
+        return worker(&sys, &args).await;
     }
     let Some(options) = parse(&args) else {
         err(&sys, "stress: FAIL: [1] (244) invalid arguments\n");
@@ -45,9 +46,9 @@ async fn run(sys: Sys, argv: Vec<String>) -> i32 {
     out(&sys, &format!("stress: info: [{me}] dispatching hogs: 0 cpu, 0 io, {} vm, 0 hdd\n", options.vm));
     let mut workers: Vec<Pid> = Vec::new();
     for _ in 0..options.vm {
-        let mut worker_argv = vec![argv[0].clone(), WORKER_FLAG.to_string()];
-        worker_argv.extend(argv.iter().skip(1).cloned());
-        match sys.spawn(worker_argv, sys.fds(), sys.env()) {
+        let mut env = sys.env();
+        env.insert(WORKER_ENV.to_string(), "1".to_string());
+        match sys.spawn(argv.clone(), sys.fds(), env) {
             Ok(pid) => workers.push(pid),
             Err(e) => {
                 err(&sys, &format!("stress: FAIL: [{me}] (407) fork failed: {}\n", e.text()));
@@ -84,10 +85,7 @@ async fn run(sys: Sys, argv: Vec<String>) -> i32 {
 }
 
 /// A `--vm` worker (`hogvm`): allocate, touch, hold, free, forever.
-async fn worker(sys: &Sys, argv: &[String], args: &[&str]) -> i32 {
-    let mut shown: Vec<String> = vec![argv[0].clone()];
-    shown.extend(args.iter().map(|a| a.to_string()));
-    sys.set_title(&shown.join(" "));
+async fn worker(sys: &Sys, args: &[&str]) -> i32 {
     let options = parse(args).unwrap_or(Options { vm: 1, vm_bytes: DEFAULT_VM_BYTES, vm_hang: 0, timeout: None });
     loop {
         sys.use_memory(options.vm_bytes).await;
