@@ -23,6 +23,39 @@ pub fn default_pod(pod: &mut Pod) {
     for volume in spec.volumes.iter_mut().flatten() {
         default_volume(volume);
     }
+    admit(spec);
+}
+
+/// What the API server's default admission plugins add on create, which
+/// every stored Pod shows: `Priority` (0 without a priority class, and its
+/// preemption policy), `ServiceAccount` (the `default` account; its token
+/// volume is not modelled) and `DefaultTolerationSeconds` (tolerate a
+/// not-ready or unreachable node for 300 s).
+fn admit(spec: &mut PodSpec) {
+    if spec.priority_class_name.as_deref().unwrap_or("").is_empty() {
+        spec.priority.get_or_insert(0);
+    }
+    set_if_none(&mut spec.preemption_policy, "PreemptLowerPriority");
+    if spec.service_account_name.as_deref().unwrap_or("").is_empty() {
+        spec.service_account_name = Some("default".into());
+    }
+    let account = spec.service_account_name.clone();
+    spec.service_account = account;
+    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+        let tolerated = tolerations.iter().any(|t| {
+            t.key.as_deref() == Some(key) && matches!(t.effect.as_deref(), None | Some("") | Some("NoExecute"))
+        }) || tolerations.iter().any(|t| t.key.is_none() && t.operator.as_deref() == Some("Exists"));
+        if !tolerated {
+            tolerations.push(k8s_openapi::api::core::v1::Toleration {
+                key: Some(key.into()),
+                operator: Some("Exists".into()),
+                effect: Some("NoExecute".into()),
+                toleration_seconds: Some(300),
+                value: None,
+            });
+        }
+    }
 }
 
 /// `Always` for `:latest` or no tag, `IfNotPresent` otherwise (also for a
@@ -46,8 +79,7 @@ pub fn image_tag(image: &str) -> Option<String> {
         None => (image, None),
     };
     let last_segment_start = name.rfind('/').map_or(0, |i| i + 1);
-    let repository = name.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(name, |(r, _)| r);
-    if repository.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()) {
+    if crate::image_ref::check(image).is_err() {
         return None; // not a valid reference: ParseImageName fails
     }
     match name[last_segment_start..].split_once(':') {
@@ -225,9 +257,39 @@ mod tests {
         assert_eq!(default_pull_policy("nginx:latest"), "Always");
         assert_eq!(default_pull_policy("nginx:1.27"), "IfNotPresent");
         assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
-        assert_eq!(default_pull_policy("nginx:latest@sha256:abc"), "Always");
+        let digest = "sha256:a3e0b17f83b5cb9e3bd5b4d7c2b8a1d1c0f2e6d4b9a8c7e6f5d4c3b2a1908070";
+        assert_eq!(default_pull_policy(&format!("nginx:latest@{digest}")), "Always");
+        // `parsers.ParseImageName` fails on a short digest: no tag, IfNotPresent.
+        assert_eq!(default_pull_policy("nginx:latest@sha256:abc"), "IfNotPresent");
         assert_eq!(default_pull_policy("localhost:5000/nginx"), "Always");
         assert_eq!(default_pull_policy("localhost:5000/nginx:v2"), "IfNotPresent");
         assert_eq!(default_pull_policy("geektime/tomcat:7.0"), "IfNotPresent");
+    }
+
+    /// The `Priority`, `ServiceAccount` and `DefaultTolerationSeconds`
+    /// admission plugins' additions (`plugin/pkg/admission/…`), which a
+    /// stored Pod and `kubectl describe` show; a toleration the Pod already
+    /// has for the key is kept as written.
+    #[test]
+    fn admission_adds_priority_service_account_and_tolerations() {
+        let pod = crate::test_support::pod(concat!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  tolerations:\n",
+            "  - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60}\n",
+            "  containers:\n  - name: c\n    image: nginx\n",
+        ));
+        let spec = pod.spec.unwrap();
+        assert_eq!(spec.priority, Some(0));
+        assert_eq!(spec.preemption_policy.as_deref(), Some("PreemptLowerPriority"));
+        assert_eq!(spec.service_account_name.as_deref(), Some("default"));
+        assert_eq!(spec.service_account.as_deref(), Some("default"));
+        let tolerations: Vec<_> =
+            spec.tolerations.unwrap().into_iter().map(|t| (t.key.unwrap_or_default(), t.toleration_seconds)).collect();
+        assert_eq!(
+            tolerations,
+            [
+                ("node.kubernetes.io/unreachable".to_string(), Some(60)),
+                ("node.kubernetes.io/not-ready".to_string(), Some(300))
+            ]
+        );
     }
 }
