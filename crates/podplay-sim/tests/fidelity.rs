@@ -350,4 +350,7 @@ fn memory_is_visible_from_inside_the_container() {
     assert!(read(&mut sim, "/proc/2/status").contains("VmRSS:\t   51200 kB\n"));
     assert!(read(&mut sim, "/proc/meminfo").starts_with("MemTotal:        4194304 kB\n"));
     assert_eq!(exec(&mut sim, "stress", &["ls", "/sys/fs/cgroup"]).1, "memory.current\nmemory.events\nmemory.max\n");
+    // busybox free reads /proc/meminfo: the node's 4 GiB, not the 100Mi limit.
+    let free = exec(&mut sim, "stress", &["free", "-m"]).1;
+    assert!(free.lines().nth(1).unwrap().split_whitespace().take(3).eq(["Mem:", "4096", "50"]), "{free}");
 }

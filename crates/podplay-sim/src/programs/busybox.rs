@@ -20,6 +20,7 @@ const APPLETS: &[Applet] = &[
     Applet::linked("cut", Run::Filter),
     Applet::linked("date", Run::Date),
     Applet::linked("dd", Run::Dd),
+    Applet::linked("free", Run::Free),
     Applet::linked("dirname", Run::Dirname),
     Applet::in_shell("echo", Run::Echo),
     Applet::linked("env", Run::Env),
@@ -95,6 +96,7 @@ impl Applet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Run {
     Dd,
+    Free,
     Shell,
     Echo,
     Printf,
@@ -200,6 +202,7 @@ pub async fn run_applet(sys: &Sys, name: &str, argv: &[String]) -> i32 {
         Run::Sleep => sleep(sys, &args).await,
         Run::Date => date(sys, &args),
         Run::Dd => dd(sys, &args).await,
+        Run::Free => free(sys, &args),
         Run::Hostname => print_line(sys, &sys.hostname()),
         Run::Ps => ps(sys, &args),
         Run::Tail => tail(sys, &args).await,
@@ -1017,6 +1020,30 @@ impl Endless {
             })
             .collect()
     }
+}
+
+/// busybox `free` (KiB; `-m` MiB): from `/proc/meminfo`, so in a
+/// container it shows the node's memory, not the container's limit.
+fn free(sys: &Sys, args: &[&str]) -> i32 {
+    let meminfo = sys.read_file("/proc/meminfo").map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let shift = if args.contains(&"-m") { 10 } else { 0 };
+    let (total, free) = (field("MemTotal:") >> shift, field("MemFree:") >> shift);
+    let used = total.saturating_sub(free);
+    out(
+        sys,
+        &format!(
+            "              total        used        free      shared  buff/cache   available\nMem:   {total:>12}{used:>12}{free:>12}{:>12}{:>12}{free:>12}\nSwap:  {:>12}{:>12}{:>12}\n",
+            0, 0, 0, 0, 0
+        ),
+    );
+    0
 }
 
 /// busybox `dd`'s size suffixes (`xatoull_sfx` with `dd_suffixes`).
