@@ -217,20 +217,21 @@ impl State {
             Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod && r.nodes == nodes) => self.stale = false,
             Some(pod) => {
                 let run = Run::record(pod, &nodes);
-                let last = run.frames.len().saturating_sub(1);
-                if self
-                    .container
-                    .as_ref()
-                    .is_none_or(|c| !run.pod.spec.iter().flat_map(|s| s.containers.iter()).any(|x| &x.name == c))
-                {
-                    self.container = run.pod.spec.as_ref().and_then(|s| s.containers.first()).map(|c| c.name.clone());
-                }
+                self.frame = run.frames.len().saturating_sub(1);
                 self.run = Some(Rc::new(run));
-                self.frame = last;
                 self.stale = false;
                 self.terminal.clear();
             }
             None => self.stale = self.run.is_some(),
+        }
+        // The terminal's container must be one of the Pod's, whichever branch
+        // ran: a lesson on the Pod already simulated keeps the run but had
+        // its container cleared, and its commands went nowhere.
+        if let Some(run) = &self.run {
+            let names = || run.pod.spec.iter().flat_map(|s| s.containers.iter()).map(|c| &c.name);
+            if self.container.as_ref().is_none_or(|c| !names().any(|n| n == c)) {
+                self.container = names().next().cloned();
+            }
         }
         self.analysis = Analyzed(Rc::new(analysis));
         self.text = text;
@@ -533,6 +534,20 @@ mod tests {
         assert_eq!(forward.frame, 1);
         let back = reduce(reduce(forward, Action::Back), Action::Back);
         assert_eq!(back.frame, 0);
+    }
+
+    #[test]
+    fn a_lesson_on_the_pod_already_simulated_has_a_terminal_container() {
+        // First visit: the first example is in the editor; lesson 2 uses the
+        // same Pod, so the simulation is kept and the container must be too.
+        let lesson = crate::lessons::LESSONS.iter().position(|l| l.example == 0).unwrap();
+        let state = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Lesson(lesson));
+        assert_eq!(state.lesson, Some(lesson));
+        assert_eq!(state.container.as_deref(), Some("nginx-container"));
+        let state = reduce(state, Action::Exec("ls /".into()));
+        let (prompt, output) = state.terminal.last().unwrap();
+        assert_eq!(prompt, "nginx-container$ ls /");
+        assert!(output.contains("usr"), "{output}");
     }
 
     #[test]

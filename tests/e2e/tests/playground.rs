@@ -169,6 +169,7 @@ async fn the_playground_end_to_end() {
     let url = format!("http://127.0.0.1:{site}/");
 
     let (interactive_ms, first_load) = first_load(&c, &url).await;
+    a_lesson_on_the_pod_in_the_editor_runs_commands(&c).await;
     field_docs_on_first_show(&c).await;
     let largest = every_example_simulates(&c).await;
     share_process_namespace(&c).await;
@@ -235,6 +236,18 @@ async fn field_docs_on_first_show(c: &Client) {
 }
 
 /// Every example simulates. Returns the largest example's length and index.
+/// On a first visit the lesson on the Pod already in the editor keeps its
+/// simulation; its terminal must still have a container (it had none, and
+/// every command was swallowed: the first finding).
+async fn a_lesson_on_the_pod_in_the_editor_runs_commands(c: &Client) {
+    choose(c, "Lessons", 1).await;
+    let input = c.find(Locator::Css(".terminal input[type=text]")).await.unwrap();
+    input.send_keys("ls /").await.unwrap();
+    c.find(Locator::Css(".terminal button[type=submit]")).await.unwrap().click().await.unwrap();
+    let screen = wait_for(c, ".terminal .screen", "ls /").await;
+    assert!(screen.contains("nginx-container$ ls /") && screen.contains("usr"), "{screen}");
+}
+
 async fn every_example_simulates(c: &Client) -> (u64, usize) {
     let examples = js(c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
         .await
