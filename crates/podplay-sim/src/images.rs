@@ -60,10 +60,25 @@ pub fn missing_from_registry(reference: &str) -> bool {
         .any(|w| lower.contains(w))
 }
 
+/// The official images podplay's registry holds, by name.
+const OFFICIAL: [&str; 10] =
+    ["busybox", "alpine", "debian", "ubuntu", "centos", "rockylinux", "fedora", "nginx", "tomcat", "httpd"];
+
+/// A Docker Hub official name one or two letters away from one the
+/// registry has (`ngnix`, `busyboxx`): no such repository exists, so the
+/// pull is denied, as Docker Hub denies it, instead of running a stand-in.
+pub fn misspelt(full: &str) -> Option<&'static str> {
+    let name = podplay_core::image_ref::repository(full).strip_prefix("docker.io/library/")?;
+    if name.len() < 4 || OFFICIAL.contains(&name) {
+        return None;
+    }
+    OFFICIAL.iter().copied().find(|known| strsim::damerau_levenshtein(name, known) <= 2)
+}
+
 /// The image for a reference, as a registry would serve it.
 pub fn lookup(reference: &str) -> Option<Image> {
     let full = crate::normalize_image(reference);
-    if missing_from_registry(&full) {
+    if missing_from_registry(&full) || misspelt(&full).is_some() {
         return None;
     }
     let repo_no_tag = podplay_core::image_ref::repository(&full);

@@ -354,3 +354,24 @@ fn memory_is_visible_from_inside_the_container() {
     let free = exec(&mut sim, "stress", &["free", "-m"]).1;
     assert!(free.lines().nth(1).unwrap().split_whitespace().take(3).eq(["Mem:", "4096", "50"]), "{free}");
 }
+
+/// A misspelt official image (`ngnix`) is no repository on Docker Hub:
+/// the pull is denied (containerd's resolver error), ErrImagePull, then
+/// ImagePullBackOff; it is never run as a stand-in.
+#[test]
+fn a_misspelt_image_is_denied_by_the_registry() {
+    let mut sim = start(&pod("  - name: c\n    image: ngnix:1.27\n"));
+    sim.run_until(at(30));
+    assert_eq!(sim.status_column(), "ImagePullBackOff");
+    assert!(
+        has_event(
+            &sim,
+            "Warning Failed spec.containers{c}: Failed to pull image \"ngnix:1.27\": rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/ngnix:1.27\": failed to resolve reference \"docker.io/library/ngnix:1.27\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+        ),
+        "{:?}",
+        events(&sim)
+    );
+    assert_eq!(podplay_sim::images::misspelt("docker.io/library/busyboxx:latest"), Some("busybox"));
+    assert_eq!(podplay_sim::images::misspelt("docker.io/library/redis:7"), None);
+    assert_eq!(podplay_sim::images::misspelt("docker.io/geektime/ngnix:1"), None);
+}

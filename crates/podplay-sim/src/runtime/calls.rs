@@ -81,10 +81,17 @@ impl Containerd {
             }
             None => {
                 let full = crate::normalize_image(&image);
-                let message = format!(
-                    "rpc error: code = NotFound desc = failed to pull and unpack image {q}: failed to resolve reference {q}: {full}: not found",
-                    q = go_quote(&full)
-                );
+                let q = go_quote(&full);
+                // No such repository: Docker Hub answers as for a private one.
+                let message = if images::misspelt(&full).is_some() {
+                    format!(
+                        "rpc error: code = Unknown desc = failed to pull and unpack image {q}: failed to resolve reference {q}: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+                    )
+                } else {
+                    format!(
+                        "rpc error: code = NotFound desc = failed to pull and unpack image {q}: failed to resolve reference {q}: {full}: not found"
+                    )
+                };
                 let reply = CriReply::Error { message };
                 self.pending.push(Pending::Ready { call, at: now + MonoDuration(500), reply });
             }
