@@ -4,7 +4,9 @@
 //! Images are matched by repository name; the tag is kept for display. A
 //! reference whose name or tag says it does not exist (`nope`, `missing`,
 //! `does-not-exist`, `nonexistent`, `notfound`) is missing from the registry,
-//! so pulls fail as they would for a mistyped image. Any other image podplay
+//! so pulls fail as they would for a mistyped image; so does an official
+//! name a letter or two away from one the catalog has (`ngnix`), which no
+//! registry has, and the pull is denied. Any other image podplay
 //! does not know is pulled as a generic image that runs a long-running
 //! stand-in process (and says so).
 

@@ -375,3 +375,22 @@ fn a_misspelt_image_is_denied_by_the_registry() {
     assert_eq!(podplay_sim::images::misspelt("docker.io/library/redis:7"), None);
     assert_eq!(podplay_sim::images::misspelt("docker.io/geektime/ngnix:1"), None);
 }
+
+/// The pod strategy's `CheckGracefulDelete`: a Pod no node was bound to is
+/// deleted at once (grace period 0); nothing waits for a kubelet.
+#[test]
+fn deleting_a_pod_that_was_never_scheduled_removes_it_at_once() {
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeSelector:\n    disktype: nvme\n  containers:\n  - name: c\n    image: busybox\n";
+    let mut sim = start(yaml);
+    sim.run_until(at(5));
+    assert_eq!(sim.status_column(), "Pending");
+    assert!(!sim.is_deleted());
+    sim.delete(None);
+    assert!(sim.is_deleted() && sim.is_finished());
+    assert!(
+        sim.trace()
+            .steps()
+            .iter()
+            .any(|s| s.text.contains("never bound to a node, so the API server removes it at once"))
+    );
+}

@@ -105,14 +105,12 @@ pub fn run(args: &SimArgs) -> u8 {
                 out.line(&format!("… {} more steps not shown", sim.trace().dropped()));
             }
             out.line("");
-            if sim.kubelet().is_some_and(|k| k.is_deleted()) {
-                // The kubelet finished the deletion, so the API server removed
-                // the object: kubectl finds nothing. Its last state follows.
+            if sim.is_deleted() {
+                // The API server removed the object: kubectl finds nothing.
+                // Its last state follows.
                 let name = pod.metadata.name.as_deref().unwrap_or("");
                 out.line(&format!("Error from server (NotFound): pods \"{name}\" not found"));
-                out.line(
-                    "(the kubelet finished the deletion and the API server removed the Pod; what it last showed:)",
-                );
+                out.line("(the API server removed the Pod; what it last showed:)");
                 out.line("");
             }
             out.text(&sim.get_wide());

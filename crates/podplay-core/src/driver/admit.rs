@@ -43,6 +43,7 @@ pub(super) fn create<R: Runtime>(
         rejected: None,
         last_change: now,
         event_count: 0,
+        removed: false,
     };
     driver.bind(boot);
     driver.settle();

@@ -88,6 +88,9 @@ pub struct Driver<R> {
     /// The kubelet refused the Pod on admission (nodeName set, predicates failed).
     rejected: Option<scheduler::AdmitRejection>,
     event_count: usize,
+    /// Deleted before it was bound to a node: the API server removed it at
+    /// once (no kubelet had anything to stop).
+    removed: bool,
 }
 
 impl<R: Runtime> Driver<R> {
@@ -135,8 +138,17 @@ impl<R: Runtime> Driver<R> {
         self.node.as_ref().map(|n| &n.kubelet)
     }
 
+    /// True once the Pod is gone from the API: the kubelet finished its
+    /// deletion, or it was deleted before it was bound.
+    pub fn is_deleted(&self) -> bool {
+        self.removed || self.node.as_ref().is_some_and(|n| n.kubelet.is_deleted())
+    }
+
     /// True when nothing more can happen.
     pub fn is_finished(&self) -> bool {
+        if self.removed {
+            return true;
+        }
         match &self.node {
             Some(n) => n.kubelet.is_done(),
             None => true,
@@ -212,15 +224,25 @@ impl<R: Runtime> Driver<R> {
     /// Pod's `terminationGracePeriodSeconds` if given.
     pub fn delete(&mut self, grace: Option<MonoDuration>) {
         let now = self.now;
+        let Some(n) = self.node.as_mut() else {
+            // The pod strategy's `CheckGracefulDelete`: a Pod not bound to a
+            // node is deleted at once, with a grace period of 0.
+            self.removed = true;
+            self.trace.step(
+                now,
+                crate::trace::Actor::Scheduler,
+                crate::trace::StepKind::Status,
+                "kubectl delete pod: the Pod was never bound to a node, so the API server removes it at once (grace period 0): no kubelet has anything to stop".into(),
+            );
+            return;
+        };
+        n.kubelet.delete(now, grace);
         self.trace.step(
             now,
             crate::trace::Actor::Scheduler,
             crate::trace::StepKind::Status,
             "kubectl delete pod: deletionTimestamp set, the kubelet starts graceful termination".into(),
         );
-        if let Some(n) = self.node.as_mut() {
-            n.kubelet.delete(now, grace);
-        }
         self.settle();
     }
 
