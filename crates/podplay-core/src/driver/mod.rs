@@ -48,6 +48,12 @@ pub const MAX_INSTANTS: usize = 50_000;
 const MAX_ROUNDS: usize = 1_000;
 /// The kubelet's PLEG relist period: how late it may notice a container exit.
 pub const PLEG_PERIOD: MonoDuration = MonoDuration(1_000);
+
+/// The PLEG's first relist after `at`, when the kubelet sees what changed
+/// then (a container started or exited).
+pub fn next_relist(at: MonoTime) -> MonoTime {
+    MonoTime((at.0 / PLEG_PERIOD.0 + 1) * PLEG_PERIOD.0)
+}
 /// How long `kubectl exec` waits for its command.
 pub const EXEC_LIMIT: MonoDuration = MonoDuration(120_000);
 

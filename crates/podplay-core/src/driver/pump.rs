@@ -1,7 +1,7 @@
 //! The pump: at one instant, kubelet calls go to the runtime and replies,
 //! exits and notes come back, round after round until nothing changes.
 
-use super::{Driver, MAX_ROUNDS, NodeWorker, PLEG_PERIOD};
+use super::{Driver, MAX_ROUNDS, NodeWorker, next_relist};
 use crate::cri::{CallId, Caller, CriCall, CriReply};
 use crate::kubectl::kubectl_row;
 use crate::kubelet::events::EventType;
@@ -115,7 +115,7 @@ impl<R: Runtime> NodeWorker<R> {
         // The kubelet learns of exits at its next PLEG relist (every second).
         while let Some(exit) = self.runtime.poll_exit() {
             progressed = true;
-            let due = MonoTime((exit.finished_at.0 / PLEG_PERIOD.0 + 1) * PLEG_PERIOD.0);
+            let due = next_relist(exit.finished_at);
             self.pending_exits.push((due, exit));
         }
         let (due, later): (Vec<_>, Vec<_>) =

@@ -296,21 +296,19 @@ fn environment(w: &mut String, c: &Container, pod: &Pod) {
     }
 }
 
-/// The metadata fields `EnvValueRetriever` can show (the others need the
-/// status, which kubectl reads from the Pod as stored).
+/// `EnvValueRetriever`: the field's value as the stored Pod has it (the
+/// kubelet's own reading, with the node and addresses from the status).
 fn field_value(pod: &Pod, path: &str) -> String {
-    let meta = &pod.metadata;
     let status = pod.status.clone().unwrap_or_default();
-    match path {
-        "metadata.name" => meta.name.clone().unwrap_or_default(),
-        "metadata.namespace" => meta.namespace.clone().unwrap_or_default(),
-        "metadata.uid" => meta.uid.clone().unwrap_or_default(),
-        "spec.nodeName" => pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(),
-        "spec.serviceAccountName" => pod.spec.as_ref().and_then(|s| s.service_account_name.clone()).unwrap_or_default(),
-        "status.podIP" => status.pod_ip.unwrap_or_default(),
-        "status.hostIP" => status.host_ip.unwrap_or_default(),
-        _ => String::new(),
-    }
+    let context = crate::kubelet::env::EnvContext {
+        pod,
+        node_name: pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).unwrap_or(""),
+        node_ip: status.host_ip.as_deref().unwrap_or(""),
+        pod_ip: status.pod_ip.as_deref().unwrap_or(""),
+        allocatable_cpu_millis: 0,
+        allocatable_memory_bytes: 0,
+    };
+    crate::kubelet::env::pod_field(&context, path)
 }
 
 fn mounts(w: &mut String, c: &Container) {

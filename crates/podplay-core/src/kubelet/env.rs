@@ -166,7 +166,7 @@ fn value_from(ctx: &EnvContext, c: &Container, var: &EnvVar) -> Result<Option<St
 }
 
 /// `podFieldSelectorRuntimeValue` and `fieldpath.ExtractFieldPathAsString`.
-fn pod_field(ctx: &EnvContext, path: &str) -> String {
+pub fn pod_field(ctx: &EnvContext, path: &str) -> String {
     let meta = &ctx.pod.metadata;
     let spec = ctx.pod.spec.as_ref();
     let keyed = |prefix: &str| path.strip_prefix(prefix).and_then(|k| k.strip_suffix("']"));

@@ -1184,7 +1184,7 @@ impl Kubelet {
                     Some(handler) => self.run_handler(record, &handler, Continuation::PostStart { record }),
                     None => {
                         // The PLEG sees the new instance at its next relist.
-                        self.records[record].seen_at = Some(next_relist(self.now));
+                        self.records[record].seen_at = Some(crate::driver::next_relist(self.now));
                         self.mark_running(record);
                     }
                 }
@@ -1584,12 +1584,6 @@ fn probe_outcome(reply: &CriReply) -> (bool, String) {
         CriReply::Error { message } => (false, message.clone()),
         other => (false, format!("unexpected reply from the runtime: {}", other.name())),
     }
-}
-
-/// The PLEG's next relist after `now` (it relists every second).
-fn next_relist(now: MonoTime) -> MonoTime {
-    let period = crate::driver::PLEG_PERIOD.0;
-    MonoTime((now.0 / period + 1) * period)
 }
 
 /// A prober worker ticks every `periodSeconds` from when the kubelet

@@ -197,6 +197,12 @@ pub fn normalize(cwd: &str, path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// The fields of the `/etc/passwd` or `/etc/group` line whose id (third
+/// field) is `id` (libc's `getpwuid`/`getgrgid` on the text).
+pub fn id_entry(table: &str, id: u32) -> Option<Vec<&str>> {
+    table.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| f.len() >= 3 && f[2].parse() == Ok(id))
+}
+
 /// The parent directory of an absolute, normalized path.
 pub fn parent(path: &str) -> String {
     match path.rsplit_once('/') {

@@ -263,19 +263,13 @@ fn id(sys: &Sys) -> i32 {
     let uid = sys.uid();
     let passwd = sys.read_file("/etc/passwd").map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
     let group = sys.read_file("/etc/group").map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
-    let entry = |table: &str, id: u32| -> Option<Vec<String>> {
-        table
-            .lines()
-            .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
-            .find(|f| f.len() >= 3 && f[2].parse() == Ok(id))
-    };
-    let user = entry(&passwd, uid);
+    let user = fs::id_entry(&passwd, uid);
     let gid = user.as_ref().and_then(|f| f.get(3)).and_then(|g| g.parse().ok()).unwrap_or(0u32);
-    let named = |id: u32, found: Option<Vec<String>>| match found {
+    let named = |id: u32, found: Option<Vec<&str>>| match found {
         Some(f) => format!("{id}({})", f[0]),
         None => id.to_string(),
     };
-    let g = named(gid, entry(&group, gid));
+    let g = named(gid, fs::id_entry(&group, gid));
     out(sys, &format!("uid={} gid={g} groups={g}\n", named(uid, user)));
     0
 }
@@ -1048,22 +1042,26 @@ fn free(sys: &Sys, args: &[&str]) -> i32 {
 
 /// busybox `dd`'s size suffixes (`xatoull_sfx` with `dd_suffixes`).
 fn dd_size(text: &str) -> Option<u64> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    let factor: u64 = match suffix {
-        "" | "c" => 1,
-        "w" => 2,
-        "b" => 512,
-        "kB" | "kD" => 1000,
-        "k" | "K" | "KiB" => 1 << 10,
-        "MB" | "MD" => 1_000_000,
-        "M" | "MiB" => 1 << 20,
-        "GB" | "GD" => 1_000_000_000,
-        "G" | "GiB" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(factor)
+    const UNITS: &[(&str, u64)] = &[
+        ("", 1),
+        ("c", 1),
+        ("w", 2),
+        ("b", 512),
+        ("kB", 1000),
+        ("kD", 1000),
+        ("k", 1 << 10),
+        ("K", 1 << 10),
+        ("KiB", 1 << 10),
+        ("MB", 1_000_000),
+        ("MD", 1_000_000),
+        ("M", 1 << 20),
+        ("MiB", 1 << 20),
+        ("GB", 1_000_000_000),
+        ("GD", 1_000_000_000),
+        ("G", 1 << 30),
+        ("GiB", 1 << 30),
+    ];
+    super::scaled(text, UNITS)
 }
 
 /// busybox `dd if= of= bs= count=`: one buffer of `bs` bytes (the
@@ -1518,7 +1516,7 @@ async fn filter(sys: &Sys, name: &str, args: &[&str]) -> i32 {
     if name == "tr" {
         return tr(sys, &flags, &rest).await;
     }
-    let files: Vec<&str> = if name == "tr" || name == "cut" { Vec::new() } else { rest.clone() };
+    let files: Vec<&str> = if name == "cut" { Vec::new() } else { rest.clone() };
     let (data, status) = inputs(sys, name, &files).await;
     let text = String::from_utf8_lossy(&data).into_owned();
     let result: String = match name {

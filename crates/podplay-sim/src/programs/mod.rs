@@ -33,6 +33,15 @@ pub fn resolve(marker: &str) -> Option<Program> {
     })
 }
 
+/// A count with a unit suffix (`150M`, `2m`, `1kB`): the digits times the
+/// factor `units` gives the suffix; `None` for another suffix or overflow.
+pub fn scaled(text: &str, units: &[(&str, u64)]) -> Option<u64> {
+    let (number, suffix) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().ok()?;
+    let factor = units.iter().find(|(s, _)| *s == suffix)?.1;
+    n.checked_mul(factor)
+}
+
 /// Writes text to standard output.
 pub fn out(sys: &Sys, text: &str) {
     let _ = sys.write_fd(1, text.as_bytes());

@@ -6,7 +6,7 @@
 
 use podplay_core::time::MonoDuration;
 
-use super::{err, out, task};
+use super::{err, out, scaled, task};
 use crate::kernel::{ExitStatus, Pid, Sys, Task};
 
 /// What marks a forked worker: `stress` forks, so a worker has its
@@ -126,31 +126,23 @@ fn parse(args: &[&str]) -> Option<Options> {
 
 /// `atoll_b`: a number with an optional B, K, M or G suffix (powers of 1024).
 fn size(text: &str) -> Option<u64> {
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = number.parse().ok()?;
-    let shift = match unit {
-        "" | "b" | "B" => 0,
-        "k" | "K" => 10,
-        "m" | "M" => 20,
-        "g" | "G" => 30,
-        _ => return None,
-    };
-    n.checked_mul(1 << shift)
+    const UNITS: &[(&str, u64)] = &[
+        ("", 1),
+        ("b", 1),
+        ("B", 1),
+        ("k", 1 << 10),
+        ("K", 1 << 10),
+        ("m", 1 << 20),
+        ("M", 1 << 20),
+        ("g", 1 << 30),
+        ("G", 1 << 30),
+    ];
+    scaled(text, UNITS)
 }
 
 /// `atoll_s`: seconds with an optional s, m, h, d or y suffix.
 fn seconds(text: &str) -> Option<u64> {
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = number.parse().ok()?;
-    let factor = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "y" => 31_536_000,
-        _ => return None,
-    };
-    n.checked_mul(factor)
+    scaled(text, &[("", 1), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("y", 31_536_000)])
 }
 
 #[cfg(test)]

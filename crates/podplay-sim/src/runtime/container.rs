@@ -175,11 +175,7 @@ pub(super) fn process_env(kernel: &Kernel, c: &Container, sandbox: &Sandbox) -> 
 /// The home directory of `uid` in the image's /etc/passwd (`user.GetExecUser`).
 fn home_of(image: &Image, uid: u32) -> String {
     let passwd = image.tree.file("/etc/passwd").map(String::from_utf8_lossy).unwrap_or_default();
-    passwd
-        .lines()
-        .map(|line| line.split(':').collect::<Vec<_>>())
-        .find(|fields| fields.len() >= 6 && fields[2].parse() == Ok(uid))
-        .map_or_else(|| "/".to_string(), |fields| fields[5].to_string())
+    fs::id_entry(&passwd, uid).and_then(|f| f.get(5).map(|home| home.to_string())).unwrap_or_else(|| "/".into())
 }
 
 /// The container's `/dev`: containerd mounts a tmpfs there (hiding the
