@@ -394,3 +394,42 @@ fn deleting_a_pod_that_was_never_scheduled_removes_it_at_once() {
             .any(|s| s.text.contains("never bound to a node, so the API server removes it at once"))
     );
 }
+
+/// kubelet `startContainer` runs postStart synchronously inside the pod
+/// worker's sync, and the next sync waits for a PLEG relist newer than the
+/// last (`podCache.GetNewerThan`): a container whose postStart fails is
+/// never reported Running, and one whose hook succeeds is Running only
+/// from the relist after the hook.
+#[test]
+fn a_post_start_hook_keeps_the_container_waiting_until_it_returns() {
+    let hooked = |script: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: busybox\n    command: [sleep, '3600']\n    lifecycle:\n      postStart:\n        exec:\n          command: [sh, -c, '{script}']\n"
+        )
+    };
+    let statuses = |sim: &Simulation| -> Vec<(u64, String)> {
+        sim.trace()
+            .steps()
+            .iter()
+            .filter_map(|s| {
+                Some((s.at.0, s.text.strip_prefix("kubectl get pod: STATUS ")?.split(' ').next()?.to_string()))
+            })
+            .collect()
+    };
+    let mut failing = start(&hooked("sleep 2; exit 1"));
+    failing.run_until(at(40));
+    assert!(has_event(&failing, "Warning FailedPostStartHook"), "{:?}", events(&failing));
+    let seen = statuses(&failing);
+    assert!(seen.iter().all(|(_, s)| s != "Running"), "{seen:?}");
+    // `sleep` as PID 1 ignores SIGTERM: the kill waits out the 30 s grace
+    // period, and all that time the pod worker is inside the failed start.
+    assert_eq!(seen[..2], [(0, "ContainerCreating".to_string()), (33_000, "Error".to_string())]);
+
+    let mut fine = start(&hooked("sleep 2"));
+    fine.run_until(at(10));
+    let seen = statuses(&fine);
+    let running = seen.iter().find(|(_, s)| s == "Running").map(|(t, _)| *t).expect("Running");
+    let hook_end =
+        fine.trace().steps().iter().find(|s| s.text.contains("exec in app: sh -c sleep 2")).unwrap().at.0 + 2000;
+    assert_eq!(running, podplay_core::driver::next_relist(MonoTime(hook_end)).0, "{seen:?}");
+}

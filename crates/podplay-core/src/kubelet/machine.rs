@@ -383,6 +383,8 @@ impl Kubelet {
             container_id: exit.container_id,
         });
         record.killing = false;
+        // The PLEG has seen the instance by now (exits come at a relist).
+        record.seen_at = Some(record.seen_at.unwrap_or(now).min(now));
         record.ready = record.kind == Kind::Init && exit.exit_code == 0;
         record.started = false;
         record.liveness = Default::default();
@@ -1213,16 +1215,21 @@ impl Kubelet {
     }
 
     fn post_start_done(&mut self, record: usize, reply: CriReply) {
-        // The pod worker was blocked in the hook; the status it writes next
-        // shows what the PLEG saw meanwhile.
-        self.records[record].shown = None;
+        // The pod worker was blocked in the hook, and its next sync waits for
+        // a relist newer than this one (`podCache.GetNewerThan`): until then
+        // the status stays what it was before the start (ContainerCreating),
+        // never a Running that the hook's failure is about to end.
         if self.handler_succeeded("postStart", &reply) {
+            self.records[record].seen_at = Some(crate::driver::next_relist(self.now));
             self.mark_running(record);
             return;
         }
         self.event(EventType::Warning, "FailedPostStartHook", "PostStartHook failed".into(), Some(record));
         self.starting = None;
         if self.records[record].termination().is_none() {
+            // `startContainer` kills the container before it returns, so the
+            // status stays as it was until the exit is seen.
+            self.records[record].seen_at = None;
             self.mark_running(record);
             self.kill(record, KillCause::PostStartFailed);
         }
