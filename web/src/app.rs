@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use podplay_core::trace::Step;
+use podplay_core::trace::{Flow, Step};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -158,7 +158,12 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
         playing: state.playing,
         tick_ms: state.tick_ms,
         stale: state.stale,
-        flow_step: flow_step(steps, previous.map_or(0, |p| p.steps)),
+        flows: match &state.exec_flows {
+            // What the learner's last command moved, at the instant it ran.
+            Some((at, flows)) if *at == state.frame && !flows.is_empty() => flows.clone(),
+            _ => flows(steps, previous.map_or(0, |p| p.steps)),
+        },
+        outside: run.outside.clone(),
         previous: previous.map(|p| p.picture.clone()),
         frame,
         story: steps[story_from..].to_vec(),
@@ -171,11 +176,20 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
     })
 }
 
-/// The step the picture draws as this instant's data flow: the latest step
+/// Most flows drawn at one instant.
+const MAX_FLOWS: usize = 6;
+
+/// The data flows the picture draws at this instant: those of the steps
 /// since the previous instant (`since`: the steps that had happened by
-/// then) that moved data (several steps can share an instant).
-fn flow_step(steps: &[Step], since: usize) -> Option<Step> {
-    steps.get(since.min(steps.len())..).and_then(|new| new.iter().rev().find(|s| s.flow.is_some())).cloned()
+/// then), each once, in order.
+fn flows(steps: &[Step], since: usize) -> Vec<Flow> {
+    let mut flows: Vec<Flow> = Vec::new();
+    for flow in steps[since.min(steps.len())..].iter().filter_map(|s| s.flow.as_ref()) {
+        if !flows.contains(flow) && flows.len() < MAX_FLOWS {
+            flows.push(flow.clone());
+        }
+    }
+    flows
 }
 
 /// The Pod's container names, init containers first.

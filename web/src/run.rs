@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use podplay_core::time::MonoTime;
-use podplay_core::trace::Step;
+use podplay_core::trace::{Flow, Step};
 use podplay_sim::{Simulation, Until};
 
 /// Most instants recorded (a crash loop would go on for ever).
@@ -37,6 +37,23 @@ pub struct Picture {
     pub sandbox: bool,
     pub containers: Vec<Box>,
     pub volumes: Vec<Volume>,
+    /// Being deleted: milliseconds left of the grace period.
+    pub grace_left_ms: Option<u64>,
+    /// Deleted: the API object is gone (`kubectl get` says NotFound).
+    pub deleted: bool,
+}
+
+impl Picture {
+    /// The containers with a process to signal.
+    pub fn running(&self) -> Vec<String> {
+        self.containers.iter().filter(|c| c.tone == "running").map(|c| c.name.clone()).collect()
+    }
+
+    /// Whether `kubectl delete pod` would start something: not while the
+    /// Pod is already terminating, nor once it is gone.
+    pub fn deletable(&self) -> bool {
+        !self.deleted && self.grace_left_ms.is_none()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +66,19 @@ pub struct Box {
     /// `running`, `waiting`, `done`, `failed`: the colour (always with a text label too).
     pub tone: &'static str,
     pub ready: bool,
+    /// What the kubelet is doing to it that the status does not show.
+    pub doing: Option<Doing>,
+    /// The reason of the latest Warning event about it, while it is not
+    /// running and ready (`FailedPostStartHook`, `BackOff`, `Unhealthy`).
+    pub warning: Option<String>,
+}
+
+/// [`podplay_core::kubelet::Doing`], with the seconds left before SIGKILL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doing {
+    PostStartHook,
+    PreStopHook,
+    Stopping { kill_in_ms: Option<u64> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +118,9 @@ pub struct Run {
     pub interventions: Vec<(MonoTime, Intervention)>,
     pub steps: Vec<Step>,
     pub frames: Vec<Frame>,
+    /// The ends of data flows outside the Pod (a log store), in order of
+    /// first appearance: the picture draws them beside it.
+    pub outside: Vec<String>,
 }
 
 impl Run {
@@ -124,18 +157,30 @@ impl Run {
             sim.run_until(Until::Time(target));
             frames.push(capture(&sim));
         }
-        Run { pod: pod.clone(), nodes: nodes.to_vec(), interventions, steps: sim.take_steps(), frames }
+        let steps = sim.take_steps();
+        let outside = outside_ends(pod, &steps);
+        Run { pod: pod.clone(), nodes: nodes.to_vec(), interventions, steps, frames, outside }
     }
 
     /// Runs `command` in `container` at the instant of frame `frame`
-    /// (simulating again up to it).
-    pub fn exec(&self, frame: usize, container: &str, command: &str) -> String {
+    /// (simulating again up to it): its output, and the data it moved (a
+    /// `curl` to nginx: the request, nginx reading the page from its volume,
+    /// the answer), for the picture.
+    pub fn exec(&self, frame: usize, container: &str, command: &str) -> (String, Vec<Flow>) {
         let mut sim = self.sim_at(frame);
-        match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
+        let before = sim.trace().steps().len();
+        let output = match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
             Ok((0, output)) => output,
             Ok((code, output)) => format!("{output}[exit code {code}]\n"),
             Err(e) => format!("error: {e}\n"),
+        };
+        let mut flows: Vec<Flow> = Vec::new();
+        for flow in sim.trace().steps().get(before..).unwrap_or_default().iter().filter_map(|s| s.flow.as_ref()) {
+            if !flows.contains(flow) {
+                flows.push(flow.clone());
+            }
         }
+        (output, flows)
     }
 
     /// What the "inside" panel shows at frame `frame`: the processes as the
@@ -162,6 +207,25 @@ impl Run {
         replay(&mut sim, &self.interventions, Some(at));
         sim
     }
+}
+
+/// The flows' ends that are not the Pod's containers or volumes (nor the
+/// node itself).
+fn outside_ends(pod: &Pod, steps: &[Step]) -> Vec<String> {
+    let spec = pod.spec.as_ref();
+    let containers = spec.into_iter().flat_map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()));
+    let mut inside: Vec<String> = containers.map(|c| c.name.clone()).collect();
+    inside.extend(spec.into_iter().flat_map(|s| s.volumes.iter().flatten()).map(|v| format!("volume {}", v.name)));
+    inside.push("node".into());
+    let mut outside: Vec<String> = Vec::new();
+    for flow in steps.iter().filter_map(|s| s.flow.as_ref()) {
+        for end in [&flow.from, &flow.to] {
+            if !inside.contains(end) && !outside.contains(end) {
+                outside.push(end.clone());
+            }
+        }
+    }
+    outside
 }
 
 fn fresh(pod: &Pod, nodes: &[Node]) -> Simulation {
@@ -209,16 +273,37 @@ fn capture(sim: &Simulation) -> Frame {
 fn picture(pod: &Pod, sim: &Simulation) -> Picture {
     let spec = pod.spec.clone().unwrap_or_default();
     let status = pod.status.clone().unwrap_or_default();
-    let mut containers = Vec::new();
-    let statuses = |list: &Option<Vec<k8s_openapi::api::core::v1::ContainerStatus>>, name: &str| {
-        list.as_ref().and_then(|l| l.iter().find(|s| s.name == name).cloned())
+    let events = sim.events();
+    let kubelet = sim.kubelet();
+    let now = sim.now();
+    let boxed = |name: &str, kind: &'static str, list: &Option<Vec<k8s_openapi::api::core::v1::ContainerStatus>>| {
+        let status = list.as_ref().and_then(|l| l.iter().find(|s| s.name == name).cloned());
+        let mut b = boxed(name, kind, status);
+        b.doing = kubelet.and_then(|k| k.doing(name)).map(|d| match d {
+            podplay_core::kubelet::Doing::PostStartHook => Doing::PostStartHook,
+            podplay_core::kubelet::Doing::PreStopHook => Doing::PreStopHook,
+            podplay_core::kubelet::Doing::Stopping { kill_at } => {
+                Doing::Stopping { kill_in_ms: kill_at.map(|t| t.0.saturating_sub(now.0)) }
+            }
+        });
+        if !(b.tone == "running" && b.ready) {
+            let object = if kind == "main" { "spec.containers" } else { "spec.initContainers" };
+            let path = format!("{object}{{{name}}}");
+            b.warning = events
+                .iter()
+                .rev()
+                .find(|e| e.type_ == podplay_core::kubelet::events::EventType::Warning && e.field_path == path)
+                .map(|e| e.reason.clone());
+        }
+        b
     };
+    let mut containers = Vec::new();
     for c in spec.init_containers.iter().flatten() {
         let kind = if c.restart_policy.as_deref() == Some("Always") { "sidecar" } else { "init" };
-        containers.push(boxed(&c.name, kind, statuses(&status.init_container_statuses, &c.name)));
+        containers.push(boxed(&c.name, kind, &status.init_container_statuses));
     }
     for c in &spec.containers {
-        containers.push(boxed(&c.name, "main", statuses(&status.container_statuses, &c.name)));
+        containers.push(boxed(&c.name, "main", &status.container_statuses));
     }
     let mut volumes = Vec::new();
     for v in spec.volumes.iter().flatten() {
@@ -231,6 +316,11 @@ fn picture(pod: &Pod, sim: &Simulation) -> Picture {
         }
         volumes.push(Volume { name: v.name.clone(), kind, mounts });
     }
+    let deleted = sim.is_deleted();
+    let grace_left_ms = kubelet
+        .filter(|k| k.deletion_started().is_some() && !deleted)
+        .and_then(|k| k.grace_ends())
+        .map(|t| t.0.saturating_sub(now.0));
     Picture {
         name: pod.metadata.name.clone().unwrap_or_default(),
         node: spec.node_name.clone(),
@@ -242,6 +332,8 @@ fn picture(pod: &Pod, sim: &Simulation) -> Picture {
         sandbox: sim.containerd().is_some_and(|c| c.has_sandbox()),
         containers,
         volumes,
+        grace_left_ms,
+        deleted,
     }
 }
 
@@ -261,5 +353,13 @@ fn boxed(name: &str, kind: &'static str, status: Option<k8s_openapi::api::core::
     } else {
         ("Pending".to_string(), "waiting")
     };
-    Box { name: name.to_string(), kind, state: label, tone, ready: status.is_some_and(|s| s.ready) }
+    Box {
+        name: name.to_string(),
+        kind,
+        state: label,
+        tone,
+        ready: status.is_some_and(|s| s.ready),
+        doing: None,
+        warning: None,
+    }
 }

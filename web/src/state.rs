@@ -44,6 +44,9 @@ pub struct State {
     pub playing: bool,
     /// The terminal's exchanges at the current frame: (command, output).
     pub terminal: Vec<(String, String)>,
+    /// The data the last command moved, and the frame it ran at: the
+    /// picture draws it while that frame is on screen.
+    pub exec_flows: Option<(usize, Vec<podplay_core::trace::Flow>)>,
     pub container: Option<String>,
     /// The docs of the field under the cursor.
     pub hover: Option<podplay_core::hover::Hover>,
@@ -138,6 +141,7 @@ impl State {
             frame: 0,
             playing: false,
             terminal: Vec::new(),
+            exec_flows: None,
             container: None,
             hover: None,
             docs: if podplay_core::schema::docs().is_some() { DocsState::Ready } else { DocsState::Missing },
@@ -221,6 +225,7 @@ impl State {
                 self.run = Some(Rc::new(run));
                 self.stale = false;
                 self.terminal.clear();
+                self.exec_flows = None;
             }
             None => self.stale = self.run.is_some(),
         }
@@ -305,7 +310,14 @@ impl Reducible for State {
             }
             Action::Speed(ms) => next.tick_ms = ms.clamp(50, 5000),
             Action::Break(intervention) => {
-                if let Some(run) = next.run.clone() {
+                // A break that cannot act at this instant (a kill with no
+                // process, a second delete) adds no step.
+                let picture = next.run.as_ref().and_then(|r| r.frames.get(next.frame)).map(|f| &f.picture);
+                let acts = picture.is_some_and(|p| match &intervention {
+                    crate::run::Intervention::Delete => p.deletable(),
+                    crate::run::Intervention::Kill { container, .. } => p.running().contains(container),
+                });
+                if let Some(run) = next.run.clone().filter(|_| acts) {
                     let at = run.frames.get(next.frame).map_or(podplay_core::time::MonoTime::ZERO, |f| f.at);
                     // What happened after this instant is replaced by the new story.
                     let mut interventions: Vec<_> =
@@ -318,6 +330,7 @@ impl Reducible for State {
                         .position(|f| f.at > at)
                         .map_or(new_run.frames.len().saturating_sub(1), |i| i.saturating_sub(1));
                     next.run = Some(Rc::new(new_run));
+                    next.exec_flows = None;
                     next.playing = true;
                 }
             }
@@ -344,8 +357,9 @@ impl Reducible for State {
             }
             Action::Exec(command) => {
                 if let (Some(run), Some(container)) = (&next.run, &next.container) {
-                    let output = run.exec(next.frame, container, &command);
+                    let (output, flows) = run.exec(next.frame, container, &command);
                     next.terminal.push((format!("{container}$ {command}"), output));
+                    next.exec_flows = Some((next.frame, flows));
                     if next.terminal.len() > 50 {
                         next.terminal.remove(0);
                     }
@@ -498,6 +512,11 @@ mod tests {
         assert!(hook.text.contains("exit 1"));
         let last = hook.run.as_ref().unwrap().frames.last().unwrap().clone();
         assert!(last.describe.contains("FailedPostStartHook"), "{}", last.describe);
+        // The failing container is never drawn Running; its box says why.
+        let first = |f: &crate::run::Frame| f.picture.containers[0].clone();
+        let boxes: Vec<_> = hook.run.as_ref().unwrap().frames.iter().map(first).collect();
+        assert!(boxes.iter().all(|b| b.state != "Running"), "{boxes:?}");
+        assert!(boxes.iter().any(|b| b.warning.as_deref() == Some("FailedPostStartHook")), "{boxes:?}");
         assert!(hook.playing && hook.frame == 0);
     }
 
@@ -509,6 +528,28 @@ mod tests {
         let last = run.frames.last().unwrap();
         assert_eq!(last.phase, "Succeeded", "preStop `nginx -s quit`: every container exited 0");
         assert!(run.steps.iter().any(|s| s.text.contains("ExecSync /usr/sbin/nginx -s quit")));
+        // The picture follows the kubelet: Terminating with the grace period
+        // counting down, then the Pod gone.
+        let pictures: Vec<_> = run.frames.iter().map(|f| &f.picture).collect();
+        assert!(pictures.last().unwrap().deleted);
+        assert!(pictures.iter().any(|p| p.grace_left_ms == Some(30_000)), "{pictures:?}");
+        // A second delete, or a kill with nothing to kill, adds nothing.
+        let again = reduce(broken.clone(), Action::Break(crate::run::Intervention::Delete));
+        assert!(Rc::ptr_eq(again.run.as_ref().unwrap(), &run));
+        let pending = reduce(
+            reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Seek(0)),
+            Action::Break(crate::run::Intervention::Kill { container: "nginx-container".into(), signal: 9 }),
+        );
+        assert!(pending.run.unwrap().interventions.is_empty());
+
+        // Without a preStop hook, SIGTERM and SIGKILL at the end of the grace period.
+        let deleted = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Break(crate::run::Intervention::Delete));
+        let frames = &deleted.run.as_ref().unwrap().frames;
+        let stopping: Vec<_> =
+            frames.iter().flat_map(|f| f.picture.containers.iter().filter_map(|c| c.doing)).collect();
+        assert!(stopping.contains(&crate::run::Doing::Stopping { kill_in_ms: Some(30_000) }), "{stopping:?}");
+        assert!(frames.last().unwrap().picture.deleted);
+
         let killed = reduce(
             State::new(EXAMPLES[0].yaml.to_string()),
             Action::Break(crate::run::Intervention::Kill { container: "nginx-container".into(), signal: 9 }),
@@ -548,6 +589,20 @@ mod tests {
         let (prompt, output) = state.terminal.last().unwrap();
         assert_eq!(prompt, "nginx-container$ ls /");
         assert!(output.contains("usr"), "{output}");
+    }
+
+    #[test]
+    fn a_command_s_data_flow_is_drawn_at_its_instant() {
+        // Lesson 2's task: curl in nginx-container; nginx reads the page
+        // from the shared volume.
+        let mut state = State::new(EXAMPLES[0].yaml.to_string());
+        state.container = Some("nginx-container".into());
+        let state = reduce(state, Action::Exec("curl -s localhost".into()));
+        assert_eq!(state.terminal[0].1, "Hello from the debian container\n");
+        let (frame, flows) = state.exec_flows.clone().unwrap();
+        assert_eq!(frame, state.frame);
+        let read = flows.iter().find(|f| f.to == "nginx-container" && f.from == "volume shared-data");
+        assert_eq!(read.map(|f| f.via.as_str()), Some("/usr/share/nginx/html/index.html"), "{flows:?}");
     }
 
     #[test]

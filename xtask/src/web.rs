@@ -137,8 +137,11 @@ pub fn end_to_end() -> Result {
 /// OOM killer, stress, dd, env expansion, the prober's ticks, logs'
 /// instance choice, InvalidImageName, the whole of `kubectl describe`; see
 /// ARCHITECTURE.md's size table); the playground issue that follows brings
-/// a first visit to 420 KB by fetching what it does not need at once.
-pub const FIRST_LOAD_BUDGET: u64 = 530_000;
+/// a first visit to 420 KB by fetching what it does not need at once. The
+/// picture that follows the kubelet (terminating, deleted, hooks, every
+/// data flow with its ends and labels) took it past 530 KB by 1.4 KB, after
+/// its drawing became one SVG string (2.5 KB less than Yew nodes).
+pub const FIRST_LOAD_BUDGET: u64 = 535_000;
 
 /// `cargo xtask bench-web`: the end-to-end run's browser timings and the
 /// site's size, raw and gzipped (what GitHub Pages serves): the files the

@@ -97,7 +97,8 @@ fn logging_sidecar_lines_reach_the_sidecar_and_the_outside_store() {
     assert!(store.len() >= 6, "{store:?}");
     assert!(store[0].ends_with("INFO request 0 handled"), "{store:?}");
     assert!(sim.trace().steps().iter().any(|s| {
-        s.kind == StepKind::Ship && s.flow.as_ref().is_some_and(|f| f.from == "elasticsearch" && f.to == "log-shipper")
+        // The logs flow out: from the shipper to the store.
+        s.kind == StepKind::Ship && s.flow.as_ref().is_some_and(|f| f.from == "log-shipper" && f.to == "elasticsearch")
     }));
 }
 

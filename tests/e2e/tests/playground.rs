@@ -176,6 +176,9 @@ async fn the_playground_end_to_end() {
     host_aliases(&c).await;
     war_before_tomcat(&c).await;
     missing_image(&c).await;
+    deletion_is_drawn_to_the_end(&c).await;
+    a_failing_post_start_is_never_drawn_running(&c).await;
+    every_data_flow_is_drawn(&c).await;
     unschedulable(&c).await;
     a_mistake_at_its_line(&c).await;
     let keystrokes = keystroke_timings(&c, largest.1).await;
@@ -306,6 +309,112 @@ async fn missing_image(c: &Client) {
     let yaml = js(c, "return document.querySelector('textarea').value").await;
     assert!(yaml.as_str().unwrap_or("").contains("image: nginx:does-not-exist"), "{yaml}");
     screenshot(c, "e2e-missing-image").await;
+}
+
+/// Moves the timeline to instant `i`.
+async fn seek(c: &Client, i: u64) {
+    js(c, &format!("const r = document.querySelector('.timeline input[type=range]'); r.value = {i}; r.dispatchEvent(new Event('input'));")).await;
+    tokio::time::sleep(Duration::from_millis(60)).await;
+}
+
+async fn last_instant(c: &Client) -> u64 {
+    js(c, "return +document.querySelector('.timeline input[type=range]').max").await.as_u64().unwrap_or(0)
+}
+
+/// What the picture says (its description for screen readers, which has
+/// every box's text), at each instant of the run.
+async fn pictures(c: &Client) -> Vec<String> {
+    // Paused, so that no play tick moves the instant between seek and read.
+    js(c, "const b = Array.from(document.querySelectorAll('.timeline button')).find(b => b.textContent.includes('Pause')); if (b) b.click();").await;
+    let mut all = Vec::new();
+    for i in 0..=last_instant(c).await {
+        seek(c, i).await;
+        all.push(
+            js(c, "return document.querySelector('figure.picture svg').getAttribute('aria-label')")
+                .await
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        );
+    }
+    all
+}
+
+/// Deletion: Terminating with the grace period counting down and the
+/// stop's SIGKILL deadline, then the Pod gone (kubectl's NotFound); a
+/// second delete and kills have nothing to act on (issue #11, finding 4).
+async fn deletion_is_drawn_to_the_end(c: &Client) {
+    choose(c, "Examples", 0).await;
+    to_the_end(c).await;
+    c.find(Locator::Css(".break button")).await.unwrap().click().await.unwrap();
+    let seen = pictures(c).await;
+    assert!(seen.iter().any(|p| p.contains("Terminating: 30 s of grace left")), "{seen:#?}");
+    assert!(seen.iter().any(|p| p.contains("Terminating: 29 s of grace left")), "{seen:#?}");
+    assert!(
+        seen.iter().any(|p| p.contains("debian-container (main): Running, ready, stopping: SIGKILL in 30 s")),
+        "{seen:#?}"
+    );
+    assert!(seen.last().unwrap().contains("deleted (kubectl get pod: NotFound)"), "{seen:#?}");
+    let status = text(c, ".status").await;
+    assert_eq!(status, "Error from server (NotFound): pods \"two-containers\" not found");
+    let enabled = js(c, "return Array.from(document.querySelectorAll('.break button')).filter(b => b.textContent.startsWith('kill') || b.textContent.startsWith('kubectl')).filter(b => !b.disabled).length").await;
+    assert_eq!(enabled, serde_json::json!(0), "nothing is left to delete or kill");
+    screenshot(c, "e2e-deleted").await;
+}
+
+/// A failing postStart: the container is never drawn Running, and its box
+/// names the kubelet's FailedPostStartHook (issue #11, finding 3).
+async fn a_failing_post_start_is_never_drawn_running(c: &Client) {
+    choose(c, "Examples", 0).await;
+    c.find(Locator::Css("button[title^='Give the first container a postStart hook']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let seen = pictures(c).await;
+    assert!(seen.iter().all(|p| !p.contains("nginx-container (main): Running")), "{seen:#?}");
+    assert!(
+        seen.iter().any(|p| p.contains("nginx-container (main): Completed (exit 0), not ready, FailedPostStartHook")),
+        "{seen:#?}"
+    );
+}
+
+/// Data flows: the logging sidecar reads the app's file from the volume and
+/// ships it to the store outside the Pod, drawn with both ends and labels;
+/// a learner's `curl` in nginx is drawn with nginx's read of the page
+/// (issue #11, finding 2).
+async fn every_data_flow_is_drawn(c: &Client) {
+    choose(c, "Examples", 2).await;
+    let mut found = false;
+    for i in 0..=last_instant(c).await {
+        seek(c, i).await;
+        let labels =
+            js(c, "return Array.from(document.querySelectorAll('.flow-label')).map(t => t.textContent).join(' | ')")
+                .await;
+        let labels = labels.as_str().unwrap_or("");
+        if labels.contains("POST /_bulk") {
+            assert!(labels.contains("/var/log/app.log"), "{labels}");
+            let outside = text(c, ".picture .outside").await;
+            assert!(outside.contains("elasticsearch") && outside.contains("outside the Pod"), "{outside}");
+            let caption = text(c, "figcaption").await;
+            assert!(
+                caption.contains("volume varlog → log-shipper") && caption.contains("log-shipper → elasticsearch"),
+                "{caption}"
+            );
+            found = true;
+            screenshot(c, "e2e-logging-sidecar-flow").await;
+            break;
+        }
+    }
+    assert!(found, "the shipping to elasticsearch is drawn");
+    choose(c, "Examples", 0).await;
+    to_the_end(c).await;
+    run_in_terminal(c, "nginx-container", "curl -s localhost").await;
+    let labels =
+        js(c, "return Array.from(document.querySelectorAll('.flow-label')).map(t => t.textContent).join(' | ')").await;
+    assert!(labels.as_str().unwrap_or("").contains("/usr/share/nginx/html/index.html"), "{labels}");
+    screenshot(c, "e2e-curl-flow").await;
 }
 
 /// Unschedulable: the nodeSelector lesson starts with no matching node.

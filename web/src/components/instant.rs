@@ -28,8 +28,9 @@ pub struct InstantProps {
     pub stale: bool,
     /// The picture one instant earlier.
     pub previous: Option<PictureModel>,
-    /// This instant's data-flow step, if any.
-    pub flow_step: Option<Step>,
+    /// This instant's data flows, and the ends outside the Pod.
+    pub flows: Vec<podplay_core::trace::Flow>,
+    pub outside: Vec<String>,
     /// The latest steps by this instant, and the number of the first.
     pub story: Vec<Step>,
     pub story_first: usize,
@@ -62,9 +63,9 @@ pub fn instant(props: &InstantProps) -> Html {
                 tick_ms={props.tick_ms}
                 on_speed={actions.reform(Action::Speed)}
             />
-            <p class="status">{ format!("STATUS {} · phase {}", f.status, f.phase) }</p>
-            <BreakPanel lang={lang} containers={props.containers.clone()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!props.stale} />
-            <Picture lang={lang} model={f.picture.clone()} step={props.flow_step.clone()} stale={props.stale}
+            <p class="status">{ status_line(f) }</p>
+            <BreakPanel lang={lang} containers={props.containers.clone()} running={f.picture.running()} deletable={f.picture.deletable()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!props.stale} />
+            <Picture lang={lang} model={f.picture.clone()} flows={props.flows.clone()} outside={props.outside.clone()} stale={props.stale}
                 previous={props.previous.clone()} />
             <div class="panels">
                 <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
@@ -82,5 +83,14 @@ pub fn instant(props: &InstantProps) -> Html {
                 />
             </div>
         </>
+    }
+}
+
+/// The Pod's STATUS column and phase, or kubectl's answer once it is gone.
+fn status_line(f: &Frame) -> String {
+    if f.picture.deleted {
+        format!("Error from server (NotFound): pods \"{}\" not found", f.picture.name)
+    } else {
+        format!("STATUS {} · phase {}", f.status, f.phase)
     }
 }

@@ -148,6 +148,10 @@ pub fn inside_panel(props: &InsideProps) -> Html {
 pub struct BreakProps {
     pub lang: crate::lessons::Lang,
     pub containers: Vec<String>,
+    /// The containers with a process to signal at this instant.
+    pub running: Vec<String>,
+    /// The Pod can be deleted (it is not being deleted, nor gone).
+    pub deletable: bool,
     pub on_break: Callback<crate::run::Intervention>,
     pub on_break_spec: Callback<crate::breakage::SpecBreak>,
     /// The spec breaks edit the text, so they need a valid one.
@@ -165,19 +169,20 @@ pub fn break_panel(props: &BreakProps) -> Html {
     html! {
         <section class="panel break" aria-label="Break things">
             <h2>{ props.lang.t("Break things (at this instant)", "搞点破坏（在此刻）") }</h2>
-            <button onclick={delete}>{ "kubectl delete pod" }</button>
+            <button onclick={delete} disabled={!props.deletable}>{ "kubectl delete pod" }</button>
             <button onclick={image} disabled={!props.text_valid} title={props.lang.t("Change the first container's image to a tag the registry does not have, in the editor", "在编辑器里把第一个容器的镜像改成仓库里没有的标签")}>{ props.lang.t("Make the image missing", "让镜像不存在") }</button>
             <button onclick={post_start} disabled={!props.text_valid} title={props.lang.t("Give the first container a postStart hook that exits 1, in the editor", "在编辑器里给第一个容器加一个以 1 退出的 postStart 钩子")}>{ props.lang.t("Make postStart fail", "让 postStart 失败") }</button>
             <button onclick={hog} disabled={!props.text_valid} title={props.lang.t("Add a container that allocates 128 MiB under a 64Mi memory limit, in the editor", "在编辑器里加一个在 64Mi 内存上限下申请 128 MiB 的容器")}>{ props.lang.t("Exceed a memory limit", "超出内存上限") }</button>
             { for props.containers.iter().map(|c| {
+                let idle = !props.running.contains(c);
                 let name = c.clone();
                 let kill = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 9 });
                 let name = c.clone();
                 let term = props.on_break.reform(move |_: MouseEvent| Intervention::Kill { container: name.clone(), signal: 15 });
                 html! {
                     <span class="kill">
-                        <button onclick={kill} title="SIGKILL its first process from the node">{ format!("kill -9 {c}") }</button>
-                        <button onclick={term} title="SIGTERM its first process (PID 1 ignores it without a handler)">{ format!("kill -TERM {c}") }</button>
+                        <button onclick={kill} disabled={idle} title={props.lang.t("SIGKILL its first process from the node", "从节点向它的第一个进程发送 SIGKILL")}>{ format!("kill -9 {c}") }</button>
+                        <button onclick={term} disabled={idle} title={props.lang.t("SIGTERM its first process (PID 1 ignores it without a handler)", "向它的第一个进程发送 SIGTERM（没有处理函数的 PID 1 会忽略它）")}>{ format!("kill -TERM {c}") }</button>
                     </span>
                 }
             }) }

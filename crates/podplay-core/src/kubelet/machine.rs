@@ -63,18 +63,53 @@ enum KillCause {
     PodCompleted,
 }
 
+/// What the kubelet is doing to a container beyond its status (see
+/// [`Kubelet::doing`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doing {
+    /// Its postStart hook runs; the pod worker waits for it.
+    PostStartHook,
+    /// Its preStop hook runs, before the stop signal.
+    PreStopHook,
+    /// The stop signal was sent (SIGKILL at `kill_at`, when known); the
+    /// kubelet waits for the exit.
+    Stopping { kill_at: Option<MonoTime> },
+}
+
 /// What to do when a call's reply arrives.
 #[derive(Clone, Debug, PartialEq)]
 enum Continuation {
     SandboxCreated,
-    ImageStatus { record: usize },
-    Pulled { record: usize, started: MonoTime },
-    Created { record: usize },
-    Started { record: usize },
-    PostStart { record: usize },
-    PreStop { record: usize, cause: KillCause, started: MonoTime },
-    Stopped { record: usize },
-    Probe { record: usize, probe: ProbeKind },
+    ImageStatus {
+        record: usize,
+    },
+    Pulled {
+        record: usize,
+        started: MonoTime,
+    },
+    Created {
+        record: usize,
+    },
+    Started {
+        record: usize,
+    },
+    PostStart {
+        record: usize,
+    },
+    PreStop {
+        record: usize,
+        cause: KillCause,
+        started: MonoTime,
+    },
+    /// The runtime stops the container, with SIGKILL at `kill_at`.
+    Stopped {
+        record: usize,
+        kill_at: MonoTime,
+    },
+    Probe {
+        record: usize,
+        probe: ProbeKind,
+    },
     SandboxStopped,
     SandboxRemoved,
 }
@@ -260,6 +295,31 @@ impl Kubelet {
 
     pub fn deletion_started(&self) -> Option<MonoTime> {
         self.deletion.map(|d| d.at)
+    }
+
+    /// When the Pod's shared grace period ends, once termination began.
+    pub fn grace_ends(&self) -> Option<MonoTime> {
+        self.termination_deadline
+    }
+
+    /// What the kubelet is doing to a container that its status does not
+    /// say: the status of a container in its postStart hook is still
+    /// Waiting, and one being stopped is Running until it has exited.
+    pub fn doing(&self, name: &str) -> Option<Doing> {
+        let i = self.records.iter().position(|r| r.name == name)?;
+        let pending = self.waiting.values().chain(self.timers.iter().map(|t| &t.then));
+        let mut doing = None;
+        for then in pending {
+            match *then {
+                Continuation::PostStart { record } if record == i => doing = Some(Doing::PostStartHook),
+                Continuation::PreStop { record, .. } if record == i => doing = Some(Doing::PreStopHook),
+                Continuation::Stopped { record, kill_at } if record == i => {
+                    return Some(Doing::Stopping { kill_at: Some(kill_at) });
+                }
+                _ => {}
+            }
+        }
+        doing.or(self.records[i].killing.then_some(Doing::Stopping { kill_at: None }))
     }
 
     pub fn sandbox_id(&self) -> Option<&str> {
@@ -1036,10 +1096,9 @@ impl Kubelet {
             Continuation::Started { record } => self.started(record, reply),
             Continuation::PostStart { record } => self.post_start_done(record, reply),
             Continuation::PreStop { record, cause, started } => self.pre_stop_done(record, cause, started, reply),
-            Continuation::Stopped { record } => {
+            Continuation::Stopped { .. } => {
                 // The container is stopped; `killing` stays set until the
                 // exit reaches the kubelet (PLEG), which clears it.
-                let _ = record;
                 if !matches!(reply, CriReply::Stopped | CriReply::Error { .. }) {
                     self.unexpected("StopContainer", &reply);
                 }
@@ -1370,7 +1429,8 @@ impl Kubelet {
             self.records[i].killing = false;
             return;
         };
-        self.call(CriCall::StopContainer { container_id, timeout }, Continuation::Stopped { record: i });
+        let kill_at = self.now + timeout;
+        self.call(CriCall::StopContainer { container_id, timeout }, Continuation::Stopped { record: i, kill_at });
     }
 
     fn run_handler(&mut self, i: usize, handler: &LifecycleHandler, then: Continuation) {

@@ -10,7 +10,7 @@ pub mod record;
 pub mod status;
 pub mod types;
 
-pub use machine::{Kubelet, NodeContext};
+pub use machine::{Doing, Kubelet, NodeContext};
 
 use k8s_openapi::api::core::v1::Pod;
 

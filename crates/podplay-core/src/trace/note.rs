@@ -404,15 +404,15 @@ impl Note {
             }
             Note::Responded { server, client, port, summary } => {
                 // An answer from outside the cluster is a log shipped out.
-                let kind = if matches!(server, Who::Outside(_)) { StepKind::Ship } else { StepKind::Http };
-                flow(
-                    server,
-                    kind,
-                    format!("{} answered {}: {summary}", server.name(), client.name()),
-                    server.name(),
-                    client.name(),
-                    format!("port {port}"),
-                )
+                let text = format!("{} answered {}: {summary}", server.name(), client.name());
+                if matches!(server, Who::Outside(_)) {
+                    // What moved is the client's request (the logs it ships
+                    // out); the store only acknowledges.
+                    let via = summary.clone();
+                    flow(server, StepKind::Ship, text, client.name(), server.name(), via)
+                } else {
+                    flow(server, StepKind::Http, text, server.name(), client.name(), format!("port {port}"))
+                }
             }
             Note::Listening { who, port } => plain(who, StepKind::Listen, format!("listening on port {port}")),
             _ => None,
