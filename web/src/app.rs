@@ -20,9 +20,9 @@ use crate::state::{Action, DocsState, State};
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state =
-        use_reducer(|| State::new(browser::initial_text().unwrap_or_else(|| crate::examples::FIRST.to_string())));
+    let state = use_reducer(|| State::open(browser::start()));
     use_saved_text(state.text.clone());
+    use_saved_progress(state.lang, state.lesson, state.done.clone());
     use_play_timer(state.dispatcher(), state.playing, state.tick_ms);
     use_example_fetch(state.dispatcher(), state.wanted.map(|w| w.example()));
     use_docs_fetch(
@@ -36,9 +36,12 @@ pub fn app() -> Html {
     let lang = state.lang;
     let other = if lang == Lang::En { Lang::Zh } else { Lang::En };
     let on_share = {
-        let text = state.text.clone();
+        let (text, lesson, dispatch) = (state.text.clone(), state.lesson, state.dispatcher());
         Callback::from(move |_| {
-            browser::share(&text);
+            let (text, dispatch) = (text.clone(), dispatch.clone());
+            yew::platform::spawn_local(async move {
+                dispatch.dispatch(Action::Shared(browser::share(text, lesson, lang).await.unwrap_or(false)));
+            });
         })
     };
     html! {
@@ -49,6 +52,10 @@ pub fn app() -> Html {
                 on_lesson: actions.reform(Action::Lesson),
                 on_example: actions.reform(Action::Example),
                 on_share,
+                shared: state.shared,
+                can_restore: !state.undo.is_empty(),
+                on_restore: actions.reform(|_| Action::Restore),
+                done: state.done.clone(),
                 on_lang: actions.reform(move |_: MouseEvent| Action::Lang(other)),
             }) }
             if state.wanted.is_some() {
@@ -60,8 +67,12 @@ pub fn app() -> Html {
             <main>
                 <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={actions.reform(Action::Edit)}
                     on_cursor={actions.reform(Action::Cursor)} hover={state.hover.clone()}
-                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={actions.reform(Action::Complete)} />
+                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={actions.reform(Action::Complete)}
+                    can_restore={state.editor_can_restore()} on_restore={actions.reform(|_| Action::Restore)} />
                 <div class="stage">
+                    if state.welcome {
+                        { welcome(lang, &actions) }
+                    }
                     if let Some(i) = state.lesson {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />
                     }
@@ -82,6 +93,33 @@ fn use_saved_text(text: String) {
     use_effect_with(text, |text| {
         browser::save_text(text);
     });
+}
+
+/// The language, lesson and progress survive a reload; the page's `lang`
+/// follows the language.
+#[hook]
+fn use_saved_progress(lang: Lang, lesson: Option<usize>, done: Vec<usize>) {
+    use_effect_with((lang, lesson, done), |(lang, lesson, done)| {
+        browser::set_page_lang(*lang);
+        browser::save_progress(*lang, *lesson, done);
+    });
+}
+
+/// A first visit's welcome: where to start.
+fn welcome(lang: Lang, actions: &Callback<Action>) -> Html {
+    html! {
+        <section class="panel welcome" aria-label={lang.t("Welcome", "欢迎")}>
+            <h2>{ lang.t("Welcome to podplay", "欢迎来到 podplay") }</h2>
+            <p>{ lang.t(
+                "On the left is a Pod: two containers that share a volume. Press Play to watch Kubernetes start it step by step, or start with lesson 1, which explains the pause container that every Pod has.",
+                "左边是一个 Pod：两个共享同一个 Volume 的容器。按“播放”一步步观察 Kubernetes 如何启动它，或者从第 1 课开始，了解每个 Pod 都有的 pause 容器。",
+            ) }</p>
+            <p class="welcome-actions">
+                <button class="primary" onclick={actions.reform(|_| Action::Lesson(0))}>{ lang.t("Start with lesson 1", "从第 1 课开始") }</button>
+                <button onclick={actions.reform(|_| Action::TogglePlay)}>{ lang.t("▶ Press Play", "▶ 播放") }</button>
+            </p>
+        </section>
+    }
 }
 
 /// Playing advances one instant per tick (600 ms at 1×).
@@ -118,7 +156,8 @@ fn use_docs_fetch(dispatch: UseReducerDispatcher<State>, wanted: bool) {
     });
 }
 
-/// ← → and space, when the focus is not in the editor or a field.
+/// ← → and space, when the focus is not in the editor or a field; Ctrl+Z
+/// restores the learner's Pod.
 #[hook]
 fn use_key_shortcuts(dispatch: UseReducerDispatcher<State>) {
     use_effect_with((), move |_| {
@@ -210,6 +249,13 @@ fn gloo_events(dispatch: UseReducerDispatcher<State>) -> Option<KeyListener> {
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                 .is_some_and(|el| matches!(el.tag_name().as_str(), "TEXTAREA" | "INPUT" | "SELECT"));
+            // Ctrl+Z outside the editor and fields restores the learner's Pod
+            // (in the editor, the browser's undo comes first).
+            if !typing && (e.ctrl_key() || e.meta_key()) && e.key().eq_ignore_ascii_case("z") {
+                e.prevent_default();
+                dispatch.dispatch(Action::Restore);
+                return;
+            }
             if typing {
                 return;
             }

@@ -18,6 +18,22 @@ impl Lang {
         self.pick(en, zh)
     }
 
+    /// The BCP 47 tag: the page's `lang`, and how it is saved and shared.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "zh-CN" | "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
     /// The same choice for built text (`format!`).
     pub fn pick<T>(self, en: T, zh: T) -> T {
         match self {

@@ -64,7 +64,35 @@ pub struct State {
     pub wanted: Option<Want>,
     /// Something that went wrong outside the text (a failed fetch).
     pub notice: Option<String>,
+    /// A first visit: the page opens on a welcome (start with lesson 1, or
+    /// press Play) and the Pod's first instant, until the learner acts.
+    pub welcome: bool,
+    /// The lessons whose task was done (kept across reloads).
+    pub done: Vec<usize>,
+    /// The share link was made: `true` copied to the clipboard, `false`
+    /// only in the address bar.
+    pub shared: Option<bool>,
+    /// What the learner had before a lesson, an example or a break replaced
+    /// it, newest last: "Restore my Pod" (and Ctrl+Z) go back one.
+    pub undo: Vec<Rc<Snapshot>>,
 }
+
+/// The learner's Pod as it was before something replaced it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub text: String,
+    pub lesson: Option<usize>,
+    pub run: Option<Rc<Run>>,
+    pub frame: usize,
+    /// The text right after the replacement: while the editor still shows
+    /// it, Ctrl+Z there restores the snapshot (the browser's own undo does
+    /// not know a text the page set). `None` for a break of the running
+    /// Pod, which leaves the text alone.
+    pub replaced_by: Option<String>,
+}
+
+/// Most snapshots kept.
+const MAX_UNDO: usize = 20;
 
 /// What waits for an example's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +145,10 @@ pub enum Action {
     DocsRequested,
     /// The field docs arrived (`Ok`) or could not be fetched.
     Docs(Result<(), String>),
+    /// The share link is made (`true`: on the clipboard too).
+    Shared(bool),
+    /// Back to the Pod before the last lesson, example or break.
+    Restore,
 }
 
 /// The field descriptions, fetched when docs are first shown.
@@ -152,8 +184,27 @@ impl State {
             tick_ms: 600,
             wanted: None,
             notice: None,
+            welcome: false,
+            done: Vec::new(),
+            shared: None,
+            undo: Vec::new(),
         };
         state.set_text(text);
+        state
+    }
+
+    /// The page's state from what the browser kept (or a shared link); a
+    /// first visit opens on the welcome and the Pod's first instant.
+    pub fn open(start: crate::browser::Start) -> State {
+        let welcome = start.text.is_none();
+        let mut state = State::new(start.text.unwrap_or_else(|| crate::examples::FIRST.to_string()));
+        state.lang = start.lang.unwrap_or_default();
+        state.lesson = start.lesson.filter(|i| *i < crate::lessons::LESSONS.len());
+        state.done = start.done;
+        if welcome {
+            state.welcome = true;
+            state.frame = 0;
+        }
         state
     }
 
@@ -175,6 +226,9 @@ impl State {
                 if let Some(lesson) = crate::lessons::LESSONS.get(i) {
                     self.container = None;
                     self.replace_text(crate::lessons::lesson_text(lesson, &text));
+                    // A lesson's tasks are about the Pod as it settles: its
+                    // last instant, even when the run is kept.
+                    self.frame = self.frames().saturating_sub(1);
                     self.lesson = Some(i);
                     self.terminal.clear();
                 }
@@ -184,8 +238,12 @@ impl State {
     }
 
     /// A new text in place of the learner's (an example, a lesson, a
-    /// break): the cursor's docs belonged to the old one.
+    /// break): the cursor's docs belonged to the old one, and the old text
+    /// can be restored.
     fn replace_text(&mut self, text: String) {
+        if text != self.text {
+            self.remember(Some(text.clone()));
+        }
         self.cursor = 0;
         self.hover = None;
         self.completions.clear();
@@ -242,6 +300,44 @@ impl State {
         self.text = text;
     }
 
+    /// Keeps what is on screen for "Restore my Pod".
+    fn remember(&mut self, replaced_by: Option<String>) {
+        let snapshot = Snapshot {
+            text: self.text.clone(),
+            lesson: self.lesson,
+            run: self.run.clone(),
+            frame: self.frame,
+            replaced_by,
+        };
+        self.undo.push(Rc::new(snapshot));
+        if self.undo.len() > MAX_UNDO {
+            self.undo.remove(0);
+        }
+    }
+
+    /// Back to the last snapshot: its text, lesson, run and instant.
+    fn restore(&mut self) {
+        let Some(snapshot) = self.undo.pop() else { return };
+        self.cursor = 0;
+        self.hover = None;
+        self.completions.clear();
+        self.set_text(snapshot.text.clone());
+        if snapshot.run.is_some() {
+            self.run = snapshot.run.clone();
+        }
+        self.frame = snapshot.frame.min(self.frames().saturating_sub(1));
+        self.lesson = snapshot.lesson;
+        self.terminal.clear();
+        self.exec_flows = None;
+        self.playing = false;
+    }
+
+    /// Whether Ctrl+Z in the editor means "Restore my Pod": the text is
+    /// still what the last replacement put there.
+    pub fn editor_can_restore(&self) -> bool {
+        self.undo.last().is_some_and(|s| s.replaced_by.as_ref() == Some(&self.text))
+    }
+
     pub fn frames(&self) -> usize {
         self.run.as_ref().map_or(0, |r| r.frames.len())
     }
@@ -253,6 +349,14 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         let last = next.frames().saturating_sub(1);
+        // The welcome stays until the learner does something (not while
+        // pages load in the background).
+        if !matches!(action, Action::Tick | Action::DocsRequested | Action::Docs(_) | Action::Cursor(_)) {
+            next.welcome = false;
+        }
+        if !matches!(action, Action::Shared(_)) {
+            next.shared = None;
+        }
         match action {
             Action::Edit(text) => {
                 next.notice = None;
@@ -318,6 +422,7 @@ impl Reducible for State {
                     crate::run::Intervention::Kill { container, .. } => p.running().contains(container),
                 });
                 if let Some(run) = next.run.clone().filter(|_| acts) {
+                    next.remember(None);
                     let at = run.frames.get(next.frame).map_or(podplay_core::time::MonoTime::ZERO, |f| f.at);
                     // What happened after this instant is replaced by the new story.
                     let mut interventions: Vec<_> =
@@ -355,6 +460,8 @@ impl Reducible for State {
                 next.hover = podplay_core::hover::hover(&next.analysis.0, next.cursor);
                 next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, next.cursor);
             }
+            Action::Shared(copied) => next.shared = Some(copied),
+            Action::Restore => next.restore(),
             Action::Exec(command) => {
                 if let (Some(run), Some(container)) = (&next.run, &next.container) {
                     let (output, flows) = run.exec(next.frame, container, &command);
@@ -366,7 +473,19 @@ impl Reducible for State {
                 }
             }
         }
+        next.note_progress();
         Rc::new(next)
+    }
+}
+
+impl State {
+    /// A lesson whose task is now done is remembered as done.
+    fn note_progress(&mut self) {
+        if let Some(i) = self.lesson.filter(|i| !self.done.contains(i)) {
+            if crate::lessons::LESSONS.get(i).is_some_and(|l| (l.done)(self)) {
+                self.done.push(i);
+            }
+        }
     }
 }
 
@@ -603,6 +722,59 @@ mod tests {
         assert_eq!(frame, state.frame);
         let read = flows.iter().find(|f| f.to == "nginx-container" && f.from == "volume shared-data");
         assert_eq!(read.map(|f| f.via.as_str()), Some("/usr/share/nginx/html/index.html"), "{flows:?}");
+    }
+
+    #[test]
+    fn a_first_visit_opens_on_the_welcome_at_the_first_instant() {
+        let first = State::open(crate::browser::Start::default());
+        assert!(first.welcome);
+        assert_eq!(first.frame, 0);
+        assert_eq!(first.text, crate::examples::FIRST);
+        let played = reduce(first, Action::TogglePlay);
+        assert!(!played.welcome && played.playing);
+        // A returning learner: their text, language, lesson and progress.
+        let back = State::open(crate::browser::Start {
+            text: Some(EXAMPLES[7].yaml.into()),
+            lang: Some(crate::lessons::Lang::Zh),
+            lesson: Some(0),
+            done: vec![1],
+        });
+        assert!(!back.welcome);
+        assert_eq!((back.lang, back.lesson, back.done.clone()), (crate::lessons::Lang::Zh, Some(0), vec![1]));
+        assert_eq!(back.frame, back.frames() - 1);
+        // Lesson 1's task done: remembered.
+        let mut s = back;
+        s.container = Some("shell".into());
+        let s = reduce(s, Action::Exec("ps ax".into()));
+        assert_eq!(s.done, vec![1, 0]);
+    }
+
+    #[test]
+    fn a_lesson_an_example_or_a_break_can_be_undone() {
+        crate::examples::remember(7, EXAMPLES[7].yaml);
+        let mine = format!("{}# my notes\n", EXAMPLES[0].yaml);
+        let state = reduce(State::new(mine.clone()), Action::Seek(3));
+        let mine_run = state.run.clone().unwrap();
+        // A lesson replaces the text; Restore brings it back, with its instant.
+        let lesson = reduce(state, Action::Lesson(0));
+        assert_ne!(lesson.text, mine);
+        assert!(lesson.editor_can_restore());
+        let back = reduce(lesson, Action::Restore);
+        assert_eq!((back.text.as_str(), back.lesson, back.frame), (mine.as_str(), None, 3));
+        assert!(Rc::ptr_eq(back.run.as_ref().unwrap(), &mine_run));
+        assert!(back.undo.is_empty());
+        // A break (delete) is undone to the Pod that was running.
+        let broken = reduce(back, Action::Break(crate::run::Intervention::Delete));
+        assert!(broken.run.as_ref().unwrap().frames.last().unwrap().picture.deleted);
+        assert!(!broken.editor_can_restore(), "the text did not change: Ctrl+Z in the editor is the browser's");
+        let back = reduce(broken, Action::Restore);
+        assert!(Rc::ptr_eq(back.run.as_ref().unwrap(), &mine_run));
+        // A spec break edits the text; restored too. Once edited, Ctrl+Z in
+        // the editor is the browser's again.
+        let hog = reduce(back, Action::BreakSpec(crate::breakage::SpecBreak::MemoryHog));
+        let edited = reduce(hog.clone(), Action::Edit(format!("{}# more\n", hog.text)));
+        assert!(!edited.editor_can_restore());
+        assert_eq!(reduce(edited, Action::Restore).text, mine);
     }
 
     #[test]

@@ -44,9 +44,18 @@ async fn type_text(root: &HtmlElement, text: &str) {
 }
 
 #[wasm_bindgen_test]
-async fn renders_the_first_example_running() {
+async fn a_first_visit_opens_on_the_welcome_then_the_pod_runs() {
     let root = mount().await;
     assert_eq!(text_of(&root, ".diagnostics"), "No problems: the API server would accept this.");
+    // Nothing saved: the welcome, and the Pod's first instant.
+    assert!(text_of(&root, ".welcome").contains("Start with lesson 1"), "{}", text_of(&root, ".welcome"));
+    assert!(text_of(&root, ".status").starts_with("STATUS ContainerCreating"), "{}", text_of(&root, ".status"));
+    let range: web_sys::HtmlInputElement =
+        root.query_selector(".timeline input[type=range]").unwrap().unwrap().dyn_into().unwrap();
+    range.set_value(&range.max());
+    range.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
+    settle().await;
+    assert!(text_of(&root, ".welcome").is_empty(), "the welcome goes once the learner acts");
     assert!(text_of(&root, ".status").starts_with("STATUS Running"), "{}", text_of(&root, ".status"));
     let picture = text_of(&root, "figure");
     assert!(picture.contains("pause (infra container): holds the shared namespaces"), "{picture}");
@@ -55,10 +64,7 @@ async fn renders_the_first_example_running() {
     // The picture in words, for screen readers.
     let spoken = root.query_selector("figure svg").unwrap().unwrap().get_attribute("aria-label").unwrap_or_default();
     assert!(spoken.contains("nginx-container (main): Running, ready"), "{spoken}");
-    assert!(
-        spoken.contains("volume shared-data (hostPath) mounted by nginx-container at /usr/share/nginx/html"),
-        "{spoken}"
-    );
+    assert!(spoken.contains("volume shared-data (hostPath): nginx-container: /usr/share/nginx/html"), "{spoken}");
 }
 
 #[wasm_bindgen_test]

@@ -183,6 +183,8 @@ async fn the_playground_end_to_end() {
     a_mistake_at_its_line(&c).await;
     let keystrokes = keystroke_timings(&c, largest.1).await;
     let p95 = keystrokes.get(keystrokes.len() * 95 / 100).copied().unwrap_or(f64::NAN);
+    nothing_the_learner_wrote_is_lost(&c).await;
+    language_lesson_and_progress_survive_a_reload(&c).await;
     let after = the_text_survives_a_reload(&c).await;
     a_shared_link_opens_the_same_pod(&c, &after).await;
 
@@ -205,7 +207,10 @@ async fn the_playground_end_to_end() {
 async fn first_load(c: &Client, url: &str) -> (f64, Vec<String>) {
     c.goto(url).await.unwrap();
     let status = wait_for(c, ".status", "STATUS").await;
-    assert!(status.starts_with("STATUS Running"), "{status}");
+    // A first visit opens on the welcome and the Pod's first instant.
+    assert!(status.starts_with("STATUS ContainerCreating"), "{status}");
+    let welcome = text(c, ".welcome").await;
+    assert!(welcome.contains("Start with lesson 1") && welcome.contains("Press Play"), "{welcome}");
     let interactive_ms = js(c, "return performance.now()").await.as_f64().unwrap_or(f64::NAN);
     let first_load = js(
         c,
@@ -470,6 +475,76 @@ async fn keystroke_timings(c: &Client, index: usize) -> Vec<f64> {
     keystrokes
 }
 
+/// A lesson, an example or a break replaces the learner's Pod; "Restore my
+/// Pod" and Ctrl+Z (in the editor, and on the page) bring it back (issue
+/// #11, finding 8).
+async fn nothing_the_learner_wrote_is_lost(c: &Client) {
+    let textarea = "document.querySelector('textarea')";
+    let value = format!("return {textarea}.value");
+    choose(c, "Examples", 0).await;
+    js(
+        c,
+        &format!(
+            "const t = {textarea}; t.value = t.value + '# my own notes\n'; t.dispatchEvent(new InputEvent('input'));"
+        ),
+    )
+    .await;
+    let mine = js(c, &value).await;
+    choose(c, "Lessons", 3).await;
+    assert_ne!(js(c, &value).await, mine);
+    c.find(Locator::Css("button.restore")).await.unwrap().click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(js(c, &value).await, mine, "the button restores the text");
+    choose(c, "Examples", 1).await;
+    let area = c.find(Locator::Css("textarea")).await.unwrap();
+    area.send_keys("\u{E009}z").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(js(c, &value).await, mine, "Ctrl+Z in the editor restores the text");
+    to_the_end(c).await;
+    c.find(Locator::Css(".break button")).await.unwrap().click().await.unwrap();
+    to_the_end(c).await;
+    assert!(text(c, ".status").await.contains("NotFound"));
+    c.find(Locator::Css("h1")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("body")).await.unwrap().send_keys("\u{E009}z").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let status = text(c, ".status").await;
+    assert!(status.starts_with("STATUS Running"), "Ctrl+Z on the page undoes the deletion: {status}");
+}
+
+/// Language, lesson and progress survive a reload, and the page's `lang`
+/// follows the language (Chinese glyphs, not Japanese ones); the share
+/// link carries the lesson and the language and says where it went
+/// (issue #11, findings 7, 8 and 10).
+async fn language_lesson_and_progress_survive_a_reload(c: &Client) {
+    let page = std::fs::read_to_string(root().join("dist/index.html")).unwrap();
+    assert!(page.contains("loading the playground…") && page.contains("<title>podplay"), "{page}");
+    choose(c, "Lessons", 0).await;
+    to_the_end(c).await;
+    run_in_terminal(c, "shell", "ps ax").await;
+    wait_for(c, ".lesson .task-state", "Done").await;
+    c.find(Locator::Css("button[aria-label='Language / 语言']")).await.unwrap().click().await.unwrap();
+    assert_eq!(js(c, "return document.documentElement.lang").await, serde_json::json!("zh-CN"));
+    c.refresh().await.unwrap();
+    wait_for(c, ".status", "STATUS").await;
+    assert_eq!(js(c, "return document.documentElement.lang").await, serde_json::json!("zh-CN"));
+    let lesson = js(
+        c,
+        "const s = document.querySelector('select[aria-label=Lessons]'); return s.options[s.selectedIndex].textContent",
+    )
+    .await;
+    assert!(lesson.as_str().unwrap_or("").ends_with(" ✔"), "{lesson}");
+    assert!(text(c, ".lesson h2").await.starts_with("1. Pod 是逻辑概念"));
+    c.find(Locator::Css("button[title^='把指向这个 Pod']")).await.unwrap().click().await.unwrap();
+    let said = wait_for(c, ".shared", "链接").await;
+    assert!(said == "链接已复制" || said == "链接已在地址栏中", "{said}");
+    let url = c.current_url().await.unwrap().to_string();
+    assert!(url.contains("#lesson=0&lang=zh-CN&yaml="), "{url}");
+    // Back to English and a plain address, for the steps that follow.
+    js(c, "history.replaceState(null, '', location.pathname)").await;
+    c.find(Locator::Css("button[aria-label='Language / 语言']")).await.unwrap().click().await.unwrap();
+    assert_eq!(js(c, "return document.documentElement.lang").await, serde_json::json!("en"));
+}
+
 /// The text survives a reload. Returns the text.
 async fn the_text_survives_a_reload(c: &Client) -> serde_json::Value {
     let before = js(c, "return document.querySelector('textarea').value").await;
@@ -482,14 +557,9 @@ async fn the_text_survives_a_reload(c: &Client) -> serde_json::Value {
 
 /// A shared link opens the same Pod (`text`), even with nothing saved.
 async fn a_shared_link_opens_the_same_pod(c: &Client, text: &serde_json::Value) {
-    c.find(Locator::Css("button[title='Put a link to this Pod in the address bar']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css("button[title^='Put a link to this Pod']")).await.unwrap().click().await.unwrap();
     let shared = c.current_url().await.unwrap().to_string();
-    assert!(shared.contains("#yaml="), "{shared}");
+    assert!(shared.contains("&yaml="), "{shared}");
     js(c, "localStorage.clear()").await;
     c.goto("about:blank").await.unwrap();
     c.goto(&shared).await.unwrap();

@@ -23,6 +23,10 @@ pub struct EditorProps {
     /// Whether the descriptions are there (they are fetched on first use).
     pub docs: crate::state::DocsState,
     pub on_complete: Callback<String>,
+    /// The text is what a lesson, example or break put there: Ctrl+Z
+    /// restores the learner's own Pod (the browser's undo cannot).
+    pub can_restore: bool,
+    pub on_restore: Callback<()>,
 }
 
 #[function_component(Editor)]
@@ -75,7 +79,7 @@ pub fn editor(props: &EditorProps) -> Html {
                 <div class="gutter" aria-hidden="true">{ gutter(lines, &marks) }</div>
                 <div class="area">
                     <pre class="highlight" ref={under} aria-hidden="true">{ highlighted(&props.text) }</pre>
-                    <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown(props.on_edit.clone())} onkeyup={on_keyup} onclick={on_click}
+                    <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown(props.on_edit.clone(), props.can_restore.then(|| props.on_restore.clone()))} onkeyup={on_keyup} onclick={on_click}
                         onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-describedby="editor-keys" aria-invalid={(!marks.is_empty()).to_string()} />
                 </div>
             </div>
@@ -117,10 +121,18 @@ fn gutter(lines: usize, marks: &BTreeSet<u32>) -> Html {
 }
 
 /// Tab indents by two spaces; Enter keeps the line's indentation (and
-/// indents once more after a `key:`). Either edits the text.
-fn on_keydown(on_edit: Callback<String>) -> Callback<KeyboardEvent> {
+/// indents once more after a `key:`). Either edits the text. Ctrl+Z on a
+/// text the page put there (`on_restore`) restores the learner's Pod.
+fn on_keydown(on_edit: Callback<String>, on_restore: Option<Callback<()>>) -> Callback<KeyboardEvent> {
     Callback::from(move |e: KeyboardEvent| {
         let Some(t) = textarea(&e) else { return };
+        if let Some(restore) =
+            on_restore.as_ref().filter(|_| (e.ctrl_key() || e.meta_key()) && e.key().eq_ignore_ascii_case("z"))
+        {
+            e.prevent_default();
+            restore.emit(());
+            return;
+        }
         // Tab indents, so that Tab alone would trap the keyboard here: after
         // Escape, the next Tab leaves the editor (as in CodeMirror).
         let leaving = t.get_attribute(ESCAPED).is_some();

@@ -19,6 +19,13 @@ pub struct HeaderProps {
     /// An example was picked: its index in [`EXAMPLES`].
     pub on_example: Callback<usize>,
     pub on_share: Callback<MouseEvent>,
+    /// The share link was made: copied (`true`) or only in the address bar.
+    pub shared: Option<bool>,
+    /// The lessons done (marked ✔ in the list).
+    pub done: Vec<usize>,
+    /// Something replaced the learner's Pod: it can be restored.
+    pub can_restore: bool,
+    pub on_restore: Callback<MouseEvent>,
     /// The language button: switch to the other language.
     pub on_lang: Callback<MouseEvent>,
 }
@@ -32,7 +39,7 @@ pub fn header(props: &HeaderProps) -> Html {
             <label class="examples">{ lang.t("Lesson ", "课程 ") }
                 <select onchange={on_pick(&props.on_lesson)} aria-label="Lessons">
                     <option value="" selected={props.lesson.is_none()} disabled=true>{ lang.t("choose…", "选择…") }</option>
-                    { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={props.lesson == Some(i)}>{ lang.t(l.title.0, l.title.1) }</option> }) }
+                    { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={props.lesson == Some(i)}>{ format!("{}{}", lang.t(l.title.0, l.title.1), if props.done.contains(&i) { " ✔" } else { "" }) }</option> }) }
                 </select>
             </label>
             <label class="examples">{ lang.t("Example ", "示例 ") }
@@ -41,7 +48,13 @@ pub fn header(props: &HeaderProps) -> Html {
                     { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
                 </select>
             </label>
-            <button onclick={props.on_share.clone()} title="Put a link to this Pod in the address bar">{ lang.t("Share link", "分享链接") }</button>
+            if props.can_restore {
+                <button class="restore" onclick={props.on_restore.clone()} title={lang.t("Go back to your Pod as it was before the last lesson, example or break (Ctrl+Z)", "回到上一次课程、示例或破坏之前的 Pod（Ctrl+Z）")}>{ lang.t("↶ Restore my Pod", "↶ 恢复我的 Pod") }</button>
+            }
+            <button onclick={props.on_share.clone()} title={lang.t("Put a link to this Pod, lesson and language in the address bar and on the clipboard", "把指向这个 Pod、课程和语言的链接放到地址栏和剪贴板")}>{ lang.t("Share link", "分享链接") }</button>
+            if let Some(copied) = props.shared {
+                <span class="shared" role="status">{ if copied { lang.t("Link copied", "链接已复制") } else { lang.t("Link is in the address bar", "链接已在地址栏中") } }</span>
+            }
             <button onclick={props.on_lang.clone()} aria-label="Language / 语言">{ if lang == Lang::En { "中文" } else { "English" } }</button>
         </header>
     }
