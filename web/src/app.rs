@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
 use podplay_core::trace::{Flow, Step};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -30,9 +30,22 @@ pub fn app() -> Html {
         state.docs == DocsState::Missing && (state.hover.is_some() || !state.completions.is_empty()),
     );
     use_key_shortcuts(state.dispatcher());
+    use_analysis_after_typing(state.dispatcher(), state.pending);
+    use_background_work(state.dispatcher(), state.work.is_some(), state.work_done);
     let inside = use_inside(&state);
 
-    let actions = state.dispatcher().to_callback();
+    // The same callbacks on every render, so that the parts whose inputs
+    // did not change (the whole stage while the learner types) are not
+    // drawn again.
+    let actions = {
+        let dispatcher = state.dispatcher();
+        (*use_memo((), move |_| dispatcher.to_callback())).clone()
+    };
+    let shown = use_shown(&state, &inside, &actions);
+    let editing = {
+        let actions = actions.clone();
+        (*use_memo((), move |_| EditorCallbacks::new(&actions))).clone()
+    };
     let lang = state.lang;
     let other = if lang == Lang::En { Lang::Zh } else { Lang::En };
     let on_share = {
@@ -45,7 +58,8 @@ pub fn app() -> Html {
         })
     };
     html! {
-        <div class="app" data-loading={state.wanted.is_some().then_some("example")}>
+        <div class="app" data-loading={state.wanted.is_some().then_some("example")}
+            data-busy={(state.pending.is_some() || state.work.is_some()).then_some("analysis")}>
             { header(&HeaderProps {
                 lang,
                 lesson: state.lesson,
@@ -65,10 +79,10 @@ pub fn app() -> Html {
                 <p class="notice problem" role="alert">{ format!("{}: {problem}", lang.t("The example could not be loaded", "示例加载失败")) }</p>
             }
             <main>
-                <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={actions.reform(Action::Edit)}
-                    on_cursor={actions.reform(Action::Cursor)} hover={state.hover.clone()}
-                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={actions.reform(Action::Complete)}
-                    can_restore={state.editor_can_restore()} on_restore={actions.reform(|_| Action::Restore)} />
+                <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={editing.edit}
+                    on_cursor={editing.cursor} hover={state.hover.clone()}
+                    completions={state.completions.clone()} docs={state.docs.clone()} on_complete={editing.complete}
+                    can_restore={state.editor_can_restore()} on_restore={editing.restore} />
                 <div class="stage">
                     if state.welcome {
                         { welcome(lang, &actions) }
@@ -76,11 +90,7 @@ pub fn app() -> Html {
                     if let Some(i) = state.lesson {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />
                     }
-                    if let Some(props) = instant_props(&state, (*inside).clone(), &actions) {
-                        { instant(&props) }
-                    } else {
-                        <p class="empty">{ "Fix the YAML to see the Pod run." }</p>
-                    }
+                    <Stage shown={shown} />
                 </div>
             </main>
         </div>
@@ -120,6 +130,51 @@ fn welcome(lang: Lang, actions: &Callback<Action>) -> Html {
             </p>
         </section>
     }
+}
+
+/// The editor's callbacks, made once.
+#[derive(Clone)]
+struct EditorCallbacks {
+    edit: Callback<String>,
+    cursor: Callback<u32>,
+    complete: Callback<String>,
+    restore: Callback<()>,
+}
+
+impl EditorCallbacks {
+    fn new(actions: &Callback<Action>) -> EditorCallbacks {
+        EditorCallbacks {
+            edit: actions.reform(Action::Edit),
+            cursor: actions.reform(Action::Cursor),
+            complete: actions.reform(Action::Complete),
+            restore: actions.reform(|_| Action::Restore),
+        }
+    }
+}
+
+/// How long typing must pause before the text is analyzed (and the Pod
+/// simulated again): a keystroke's frame only updates the editor.
+const ANALYSIS_PAUSE_MS: u32 = 150;
+
+/// The text typed (`pending`: the edit not analyzed yet) is analyzed once
+/// typing pauses; each keystroke puts the timer off.
+#[hook]
+fn use_analysis_after_typing(dispatch: UseReducerDispatcher<State>, pending: Option<u64>) {
+    use_effect_with(pending, move |&pending| {
+        let timer =
+            pending.map(|edit| Timeout::new(ANALYSIS_PAUSE_MS, move || dispatch.dispatch(Action::Analyze(edit))));
+        move || drop(timer)
+    });
+}
+
+/// The analysis under way goes on a slice at a time, each in its own task,
+/// so that a keystroke is never kept waiting behind it for long.
+#[hook]
+fn use_background_work(dispatch: UseReducerDispatcher<State>, busy: bool, done: u64) {
+    use_effect_with((busy, done), move |&(busy, _)| {
+        let timer = busy.then(|| Timeout::new(0, move || dispatch.dispatch(Action::Work(browser::clock()))));
+        move || drop(timer)
+    });
 }
 
 /// Playing advances one instant per tick (600 ms at 1×).
@@ -178,6 +233,53 @@ fn use_inside(state: &State) -> Rc<Option<(String, Inside)>> {
     use_memo(key, move |(frame, container, _)| {
         run.as_ref().zip(container.as_ref()).map(|(r, c)| (c.clone(), r.inside(*frame, c)))
     })
+}
+
+/// What the stage shows, made only when something it shows changed: a
+/// keystroke, which changes none of it, neither remakes nor redraws it.
+#[derive(Clone)]
+struct Shown(Rc<Option<InstantProps>>);
+
+impl PartialEq for Shown {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StageProps {
+    shown: Shown,
+}
+
+#[function_component(Stage)]
+fn stage(props: &StageProps) -> Html {
+    match &*props.shown.0 {
+        Some(props) => instant(props),
+        None => html! { <p class="empty">{ "Fix the YAML to see the Pod run." }</p> },
+    }
+}
+
+#[hook]
+fn use_shown(
+    state: &UseReducerHandle<State>,
+    inside: &Rc<Option<(String, Inside)>>,
+    actions: &Callback<Action>,
+) -> Shown {
+    let key = (
+        state.run.as_ref().map(|r| Rc::as_ptr(r) as usize),
+        state.frame,
+        state.lang,
+        state.playing,
+        state.tick_ms,
+        state.stale,
+        state.container.clone(),
+        state.terminal.clone(),
+        state.exec_flows.clone(),
+        Rc::as_ptr(inside) as usize,
+    );
+    let (state, inside, actions) = (state.clone(), inside.clone(), actions.clone());
+    let shown = use_memo(key, move |_| instant_props(&state, (*inside).clone(), &actions));
+    Shown(shown)
 }
 
 /// What the stage shows of the instant on screen, or `None` while there is

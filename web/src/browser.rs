@@ -144,6 +144,12 @@ pub async fn share(text: String, lesson: Option<usize>, lang: Lang) -> Result<bo
     Ok(JsFuture::from(clipboard.write_text(&url)).await.is_ok())
 }
 
+/// The page's clock (`performance.now()`, in milliseconds).
+pub fn clock() -> crate::work::Clock {
+    let performance = web_sys::window().and_then(|w| w.performance());
+    crate::work::Clock::new(move || performance.as_ref().map_or(0.0, |p| p.now()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,38 @@ pub fn line(text: &str) -> Vec<Token> {
     out
 }
 
+/// One line as markup: its tokens in `<span class>`s, the whole in a
+/// `<span>` that ends with the line's newline (so that the lines of a
+/// `<pre>` can be replaced one by one).
+pub fn line_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    out.push_str("<span>");
+    for t in line(text) {
+        if t.class.is_empty() {
+            crate::markup::escape_into(&mut out, &t.text);
+        } else {
+            out.push_str("<span class=\"");
+            out.push_str(t.class);
+            out.push_str("\">");
+            crate::markup::escape_into(&mut out, &t.text);
+            out.push_str("</span>");
+        }
+    }
+    out.push_str("\n</span>");
+    out
+}
+
+/// What changed between two versions of a text's lines: how many lines
+/// at the start and at the end are the same (never overlapping, so the
+/// lines between are the ones to draw again).
+pub fn unchanged_ends<A: AsRef<str>, B: AsRef<str>>(old: &[A], new: &[B]) -> (usize, usize) {
+    let same = |a: &A, b: &B| a.as_ref() == b.as_ref();
+    let start = old.iter().zip(new).take_while(|(a, b)| same(a, b)).count();
+    let room = old.len().min(new.len()) - start;
+    let end = old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| same(a, b)).count();
+    (start, end)
+}
+
 fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let indent_len = text.len() - text.trim_start().len();
@@ -105,6 +137,25 @@ fn classify(v: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_is_one_span_with_its_newline_and_escaped_text() {
+        assert_eq!(
+            line_markup("  name: <x> # a"),
+            "<span>  <span class=\"key\">name</span><span class=\"punct\">:</span> &lt;x&gt; <span class=\"comment\"># a</span>\n</span>"
+        );
+    }
+
+    #[test]
+    fn only_the_lines_between_the_unchanged_ends_are_drawn_again() {
+        let old = ["a", "b", "c", "d"];
+        assert_eq!(unchanged_ends(&old, &["a", "b", "x", "d"]), (2, 1));
+        assert_eq!(unchanged_ends(&old, &["a", "b", "c", "d"]), (4, 0));
+        // A line typed twice in a row: the ends never overlap.
+        assert_eq!(unchanged_ends(&["a", "a"], &["a", "a", "a"]), (2, 0));
+        assert_eq!(unchanged_ends(&["a", "b"], &["b"]), (0, 1));
+        assert_eq!(unchanged_ends::<&str, &str>(&[], &["a"]), (0, 0));
+    }
 
     fn classes(text: &str) -> Vec<(&'static str, String)> {
         line(text).into_iter().map(|t| (t.class, t.text)).collect()

@@ -12,5 +12,7 @@ pub mod components;
 pub mod examples;
 pub mod highlight;
 pub mod lessons;
+pub mod markup;
 pub mod run;
 pub mod state;
+pub mod work;

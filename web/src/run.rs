@@ -132,34 +132,7 @@ impl Run {
     /// Simulates `pod` on `nodes`, applying each intervention at its instant,
     /// until the Pod is stable or finished.
     pub fn record_with(pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Run {
-        // Where `podplay sim` would stop: stable or finished, after the interventions.
-        let end = {
-            let mut sim = fresh(pod, nodes);
-            replay(&mut sim, &interventions, None);
-            sim.now()
-        };
-        let mut sim = fresh(pod, nodes);
-        let mut frames = vec![capture(&sim)];
-        let mut pending: std::collections::VecDeque<(MonoTime, Intervention)> = interventions.iter().cloned().collect();
-        while frames.len() < MAX_FRAMES {
-            while pending.front().is_some_and(|(at, _)| *at <= sim.now()) {
-                if let Some((_, i)) = pending.pop_front() {
-                    apply(&mut sim, &i);
-                    frames.push(capture(&sim));
-                }
-            }
-            let target = match (sim.next_wakeup(), pending.front().map(|(at, _)| *at)) {
-                (Some(n), Some(a)) => n.min(a),
-                (Some(n), None) if n <= end => n,
-                (None, Some(a)) => a,
-                _ => break,
-            };
-            sim.run_until(Until::Time(target));
-            frames.push(capture(&sim));
-        }
-        let steps = sim.take_steps();
-        let outside = outside_ends(pod, &steps);
-        Run { pod: pod.clone(), nodes: nodes.to_vec(), interventions, steps, frames, outside }
+        Recording::new(pod, nodes, interventions).finish()
     }
 
     /// Runs `command` in `container` at the instant of frame `frame`
@@ -207,6 +180,128 @@ impl Run {
         replay(&mut sim, &self.interventions, Some(at));
         sim
     }
+}
+
+/// A recording in progress, made a bounded piece at a time ([`step`]), so
+/// that the playground can record a large Pod without blocking the page:
+/// first a whole simulation to find where `podplay sim` would stop (stable
+/// or finished, after the interventions), then one instant at a time.
+///
+/// [`step`]: Recording::step
+pub struct Recording {
+    pod: Pod,
+    nodes: Vec<Node>,
+    interventions: Vec<(MonoTime, Intervention)>,
+    phase: Phase,
+    sim: Simulation,
+    frames: Vec<Frame>,
+    /// The interventions not applied yet.
+    pending: std::collections::VecDeque<(MonoTime, Intervention)>,
+}
+
+enum Phase {
+    /// A first simulation finds where the run ends, an instant at a time
+    /// as `Driver::run_until(Until::Stable)` goes (after the interventions
+    /// `applied` so far).
+    Probing { probe: std::boxed::Box<Simulation>, applied: usize, instants: usize },
+    /// The instants up to `end` are recorded.
+    Capturing { end: MonoTime },
+}
+
+impl Recording {
+    pub fn new(pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Recording {
+        let sim = fresh(pod, nodes);
+        Recording {
+            pod: pod.clone(),
+            nodes: nodes.to_vec(),
+            pending: interventions.iter().cloned().collect(),
+            interventions,
+            phase: Phase::Probing { probe: std::boxed::Box::new(fresh(pod, nodes)), applied: 0, instants: 0 },
+            frames: vec![capture(&sim)],
+            sim,
+        }
+    }
+
+    /// The next piece of the recording (an instant of the run that finds
+    /// the end, then an instant recorded); the run once it is complete.
+    pub fn step(&mut self) -> Option<Run> {
+        let end = match &mut self.phase {
+            Phase::Probing { probe, applied, instants } => {
+                if let Some(end) = probe_step(probe, &self.interventions, applied, instants) {
+                    self.phase = Phase::Capturing { end };
+                }
+                return None;
+            }
+            Phase::Capturing { end } => *end,
+        };
+        if self.frames.len() >= MAX_FRAMES {
+            return Some(self.complete());
+        }
+        if self.pending.front().is_some_and(|(at, _)| *at <= self.sim.now()) {
+            if let Some((_, i)) = self.pending.pop_front() {
+                apply(&mut self.sim, &i);
+                self.frames.push(capture(&self.sim));
+            }
+            return None;
+        }
+        let target = match (self.sim.next_wakeup(), self.pending.front().map(|(at, _)| *at)) {
+            (Some(n), Some(a)) => n.min(a),
+            (Some(n), None) if n <= end => n,
+            (None, Some(a)) => a,
+            _ => return Some(self.complete()),
+        };
+        self.sim.run_until(Until::Time(target));
+        self.frames.push(capture(&self.sim));
+        None
+    }
+
+    /// The whole recording, at once.
+    pub fn finish(mut self) -> Run {
+        loop {
+            if let Some(run) = self.step() {
+                return run;
+            }
+        }
+    }
+
+    fn complete(&mut self) -> Run {
+        let steps = self.sim.take_steps();
+        let outside = outside_ends(&self.pod, &steps);
+        Run {
+            pod: self.pod.clone(),
+            nodes: self.nodes.clone(),
+            interventions: self.interventions.clone(),
+            steps,
+            frames: std::mem::take(&mut self.frames),
+            outside,
+        }
+    }
+}
+
+/// One piece of the run that finds where a recording ends: the next
+/// intervention (run up to its instant and applied), or the next instant
+/// towards stable, exactly as `run_until(Until::Stable)` would take them.
+/// The end once there.
+fn probe_step(
+    probe: &mut Simulation,
+    interventions: &[(MonoTime, Intervention)],
+    applied: &mut usize,
+    instants: &mut usize,
+) -> Option<MonoTime> {
+    use podplay_core::driver::{HORIZON, MAX_INSTANTS};
+    if let Some((at, intervention)) = interventions.get(*applied) {
+        probe.run_until(Until::Time(*at));
+        apply(probe, intervention);
+        *applied += 1;
+        return None;
+    }
+    let beyond = |next: MonoTime| next > MonoTime::ZERO + HORIZON;
+    if *instants >= MAX_INSTANTS || probe.reached(Until::Stable) || probe.next_wakeup().is_none_or(beyond) {
+        return Some(probe.now());
+    }
+    probe.step();
+    *instants += 1;
+    None
 }
 
 /// The flows' ends that are not the Pod's containers or volumes (nor the

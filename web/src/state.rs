@@ -5,7 +5,8 @@ use std::rc::Rc;
 use podplay_core::analyze;
 use yew::Reducible;
 
-use crate::run::Run;
+use crate::run::{Recording, Run};
+use crate::work::{Clock, Work};
 
 /// A diagnostic as the editor shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +76,16 @@ pub struct State {
     /// What the learner had before a lesson, an example or a break replaced
     /// it, newest last: "Restore my Pod" (and Ctrl+Z) go back one.
     pub undo: Vec<Rc<Snapshot>>,
+    /// How many edits the learner has typed; with `pending`, the edit whose
+    /// text is not analyzed yet (the analysis waits for a pause in typing,
+    /// so that a keystroke only updates the editor).
+    pub edits: u64,
+    pub pending: Option<u64>,
+    /// The analysis of a typed text under way, a bounded piece per task
+    /// (`Action::Work`), and how many pieces were done (each schedules the
+    /// next).
+    pub work: Option<Work>,
+    pub work_done: u64,
 }
 
 /// The learner's Pod as it was before something replaced it.
@@ -112,8 +123,15 @@ impl Want {
 }
 
 pub enum Action {
-    /// The learner typed.
+    /// The learner typed: the text is kept at once and analyzed after a
+    /// pause (`Analyze`).
     Edit(String),
+    /// Typing paused after edit number `n`: start analyzing the text if it
+    /// is still that edit's.
+    Analyze(u64),
+    /// Go on with the analysis under way for a while (the clock says how
+    /// long it has been).
+    Work(Clock),
     /// Load one of the examples.
     Example(usize),
     Seek(usize),
@@ -188,6 +206,10 @@ impl State {
             done: Vec::new(),
             shared: None,
             undo: Vec::new(),
+            edits: 0,
+            pending: None,
+            work: None,
+            work_done: 0,
         };
         state.set_text(text);
         state
@@ -250,10 +272,27 @@ impl State {
         self.set_text(text);
     }
 
-    /// Analyzes the text; a valid Pod is simulated again, an invalid one
-    /// keeps the previous picture, marked stale.
+    /// A new text, analyzed now.
     fn set_text(&mut self, text: String) {
-        let analysis = analyze(&text);
+        self.text = text;
+        self.analyze();
+    }
+
+    /// Analyzes the text; a valid Pod is simulated again, an invalid one
+    /// keeps the previous picture, marked stale. The docs and completions
+    /// at the cursor follow the new analysis.
+    pub(crate) fn analyze(&mut self) {
+        self.pending = None;
+        self.work = None;
+        let analysis = analyze(&self.text);
+        if let Some(recording) = self.take_analysis(analysis) {
+            self.take_run(recording.finish());
+        }
+    }
+
+    /// The analysis of the text: its diagnostics, and what it means for the
+    /// simulation: the Pod to record when it is a new one.
+    pub(crate) fn take_analysis(&mut self, analysis: podplay_core::Analysis) -> Option<Recording> {
         self.diagnostics = analysis
             .diagnostics
             .iter()
@@ -272,32 +311,49 @@ impl State {
         if nodes.is_empty() {
             nodes = podplay_core::cluster::default_nodes();
         }
-        match analysis.valid_pods().next().filter(|_| analysis.is_valid()) {
+        let recording = match analysis.valid_pods().next().filter(|_| analysis.is_valid()) {
             // Same Pod and cluster (a comment or a layout change): the
             // simulation would be the same, byte for byte, so keep it and the
             // instant shown.
-            Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod && r.nodes == nodes) => self.stale = false,
-            Some(pod) => {
-                let run = Run::record(pod, &nodes);
-                self.frame = run.frames.len().saturating_sub(1);
-                self.run = Some(Rc::new(run));
+            Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod && r.nodes == nodes) => {
                 self.stale = false;
-                self.terminal.clear();
-                self.exec_flows = None;
+                None
             }
-            None => self.stale = self.run.is_some(),
+            Some(pod) => Some(Recording::new(pod, &nodes, Vec::new())),
+            None => {
+                self.stale = self.run.is_some();
+                None
+            }
+        };
+        self.fit_container();
+        self.analysis = Analyzed(Rc::new(analysis));
+        if self.hover.is_some() || !self.completions.is_empty() {
+            self.hover = podplay_core::hover::hover(&self.analysis.0, self.cursor);
+            self.completions = podplay_core::hover::completions(&self.analysis.0, &self.text, self.cursor);
         }
-        // The terminal's container must be one of the Pod's, whichever branch
-        // ran: a lesson on the Pod already simulated keeps the run but had
-        // its container cleared, and its commands went nowhere.
+        recording
+    }
+
+    /// A new simulation of the text's Pod, shown from its last instant.
+    pub(crate) fn take_run(&mut self, run: Run) {
+        self.frame = run.frames.len().saturating_sub(1);
+        self.run = Some(Rc::new(run));
+        self.stale = false;
+        self.terminal.clear();
+        self.exec_flows = None;
+        self.fit_container();
+    }
+
+    /// The terminal's container must be one of the Pod's, whatever changed:
+    /// a lesson on the Pod already simulated keeps the run but had its
+    /// container cleared, and its commands went nowhere.
+    fn fit_container(&mut self) {
         if let Some(run) = &self.run {
             let names = || run.pod.spec.iter().flat_map(|s| s.containers.iter()).map(|c| &c.name);
             if self.container.as_ref().is_none_or(|c| !names().any(|n| n == c)) {
                 self.container = names().next().cloned();
             }
         }
-        self.analysis = Analyzed(Rc::new(analysis));
-        self.text = text;
     }
 
     /// Keeps what is on screen for "Restore my Pod".
@@ -348,6 +404,21 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        // Anything but typing (and what does not read the text) sees the
+        // text analyzed: a typed text waits for no more than this.
+        if (next.pending.is_some() || next.work.is_some())
+            && !matches!(
+                action,
+                Action::Edit(_)
+                    | Action::Analyze(_)
+                    | Action::Work(_)
+                    | Action::Cursor(_)
+                    | Action::Tick
+                    | Action::Shared(_)
+            )
+        {
+            next.finish_work();
+        }
         let last = next.frames().saturating_sub(1);
         // The welcome stays until the learner does something (not while
         // pages load in the background).
@@ -360,8 +431,18 @@ impl Reducible for State {
         match action {
             Action::Edit(text) => {
                 next.notice = None;
-                next.set_text(text);
+                next.text = text;
+                next.edits += 1;
+                next.pending = Some(next.edits);
+                // What was under way was for an older text.
+                next.work = None;
             }
+            Action::Analyze(edit) => {
+                if next.pending == Some(edit) {
+                    next.start_work();
+                }
+            }
+            Action::Work(clock) => next.work_for_a_while(&clock),
             Action::Example(i) => next.start(Want::Example(i)),
             Action::Seek(f) => next.frame = f.min(last),
             Action::Forward => next.frame = (next.frame + 1).min(last),
@@ -446,8 +527,11 @@ impl Reducible for State {
                 }
                 let offset = char_offset(&next.text, utf16);
                 next.cursor = offset;
-                next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
-                next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, offset);
+                // While typing, the docs wait for the analysis of the new text.
+                if next.pending.is_none() {
+                    next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
+                    next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, offset);
+                }
             }
             Action::DocsRequested => next.docs = DocsState::Loading,
             Action::Docs(result) => {
@@ -508,8 +592,29 @@ mod tests {
     use super::*;
     use crate::examples::EXAMPLES;
 
+    /// One action; an edit is followed by the pause that analyzes it.
     fn reduce(state: State, action: Action) -> State {
-        (*Rc::new(state).reduce(action)).clone()
+        let typed = matches!(action, Action::Edit(_));
+        let next = Rc::new(state).reduce(action);
+        let next = if typed { next.clone().reduce(Action::Analyze(next.edits)) } else { next };
+        let next = if typed { next.clone().reduce(Action::Work(Clock::never())) } else { next };
+        (*next).clone()
+    }
+
+    #[test]
+    fn typing_waits_for_a_pause_to_analyze_and_any_other_action_sees_the_analysis() {
+        let state = Rc::new(State::new(EXAMPLES[0].yaml.to_string()));
+        let broken = EXAMPLES[0].yaml.replace("image: nginx:1.27", "imagee: nginx:1.27");
+        let typed = state.reduce(Action::Edit(broken.clone()));
+        assert_eq!(typed.text, broken);
+        assert!(typed.diagnostics.is_empty() && !typed.stale, "the analysis waits");
+        let older = typed.clone().reduce(Action::Edit(format!("{broken}# more\n")));
+        let stale_timer = older.clone().reduce(Action::Analyze(typed.edits));
+        assert!(stale_timer.diagnostics.is_empty(), "the timer of an older edit does nothing");
+        let paused = older.clone().reduce(Action::Analyze(older.edits)).reduce(Action::Work(Clock::never()));
+        assert!(!paused.diagnostics.is_empty() && paused.stale && paused.pending.is_none());
+        let stepped = older.reduce(Action::Forward);
+        assert!(!stepped.diagnostics.is_empty(), "another action analyzes first");
     }
 
     #[test]

@@ -41,6 +41,14 @@ async fn type_text(root: &HtmlElement, text: &str) {
     let event = web_sys::InputEvent::new("input").unwrap();
     area.dispatch_event(&event).unwrap();
     settle().await;
+    // The analysis waits for a pause in typing, then runs in slices.
+    for _ in 0..200 {
+        if root.query_selector(".app[data-busy]").unwrap().is_none() {
+            return;
+        }
+        settle().await;
+    }
+    panic!("the typed text was never analyzed");
 }
 
 #[wasm_bindgen_test]
@@ -192,5 +200,17 @@ async fn escape_then_tab_leaves_the_editor() {
     assert!(!key("Escape"));
     assert!(!key("Tab"), "after Escape, Tab moves the focus on");
     assert!(key("Tab"), "only the next Tab: then Tab indents again");
+    let ctrl_m = {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("m");
+        init.set_ctrl_key(true);
+        init.set_cancelable(true);
+        init.set_bubbles(true);
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()
+    };
+    area.dispatch_event(&ctrl_m).unwrap();
+    assert!(!key("Tab") && !key("Tab"), "after Ctrl+M, every Tab moves the focus on");
+    area.dispatch_event(&ctrl_m).unwrap();
+    assert!(key("Tab"), "Ctrl+M again: Tab indents");
     assert!(text_of(&root, "#editor-keys").contains("Esc then Tab"), "{}", text_of(&root, "#editor-keys"));
 }

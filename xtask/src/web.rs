@@ -141,9 +141,11 @@ pub fn end_to_end() -> Result {
 /// picture that follows the kubelet (terminating, deleted, hooks, every
 /// data flow with its ends and labels) took it past 530 KB by 1.4 KB, after
 /// its drawing became one SVG string (2.5 KB less than Yew nodes); the
-/// welcome, kept progress, share link and undo added 5.5 KB more. The way
-/// to 420 KB is splitting the code (see ARCHITECTURE.md's size section).
-pub const FIRST_LOAD_BUDGET: u64 = 540_000;
+/// welcome, kept progress, share link and undo added 5.5 KB more, and
+/// typing that keeps up (analysis after a pause and in slices, the editor's
+/// lines drawn by hand, only those in view) 10.2 KB more. The way to 420 KB
+/// is splitting the code (see ARCHITECTURE.md's size section).
+pub const FIRST_LOAD_BUDGET: u64 = 550_000;
 
 /// `cargo xtask bench-web`: the end-to-end run's browser timings and the
 /// site's size, raw and gzipped (what GitHub Pages serves): the files the

@@ -171,35 +171,101 @@ pub fn analyze_bytes(bytes: &[u8]) -> Analysis {
 
 /// Runs the pipeline on one file's text.
 pub fn analyze(text: &str) -> Analysis {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let loaded = yaml::load(text);
-    let mut analysis = Analysis::default();
-    for document in &loaded.documents {
-        analyze_document(document, &mut analysis);
-    }
-    if let Some(error) = loaded.error {
-        let mut d =
-            Diagnostic::new(Span::at(error.position), String::new(), Severity::Error, Stage::Syntax, error.message);
-        d.document = loaded.documents.len();
-        analysis.diagnostics.push(d);
-    }
-    analysis
+    analyze_loaded(load(text))
 }
 
-fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
+/// The pipeline's first half: the text read as YAML. Apart from the
+/// second ([`analyze_loaded`]) so that a caller that must not block (the
+/// playground, on a document of thousands of lines) can do them one at a
+/// time.
+pub fn load(text: &str) -> yaml::LoadOutcome {
+    yaml::load(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// The pipeline's second half: decode, default and validate what was read.
+pub fn analyze_loaded(loaded: yaml::LoadOutcome) -> Analysis {
+    let mut analyzer = Analyzer::new(loaded);
+    loop {
+        if let Some(analysis) = analyzer.step() {
+            return analysis;
+        }
+    }
+}
+
+/// The pipeline's second half a piece at a time: each document decoded in
+/// one piece, then typed, defaulted and validated in the next (the two
+/// halves of the work, on a long document).
+pub struct Analyzer {
+    documents: std::vec::IntoIter<yaml::Document>,
+    /// How many documents were read, and the error that stopped reading.
+    read: usize,
+    error: Option<yaml::YamlError>,
+    /// A document decoded, to type and validate next.
+    decoded: Option<DecodedDocument>,
+    analysis: Analysis,
+}
+
+impl Analyzer {
+    pub fn new(loaded: yaml::LoadOutcome) -> Analyzer {
+        Analyzer {
+            read: loaded.documents.len(),
+            documents: loaded.documents.into_iter(),
+            error: loaded.error,
+            decoded: None,
+            analysis: Analysis::default(),
+        }
+    }
+
+    /// The next piece; the analysis once there is none left.
+    pub fn step(&mut self) -> Option<Analysis> {
+        if let Some(decoded) = self.decoded.take() {
+            finish_document(decoded, &mut self.analysis);
+            return None;
+        }
+        if let Some(document) = self.documents.next() {
+            self.decoded = decode_document(&document, &mut self.analysis);
+            return None;
+        }
+        let mut analysis = std::mem::take(&mut self.analysis);
+        if let Some(error) = self.error.take() {
+            let mut d =
+                Diagnostic::new(Span::at(error.position), String::new(), Severity::Error, Stage::Syntax, error.message);
+            d.document = self.read;
+            analysis.diagnostics.push(d);
+        }
+        Some(analysis)
+    }
+}
+
+/// A Pod or Node document decoded, with what is needed to finish it.
+struct DecodedDocument {
+    index: usize,
+    span: Span,
+    name: String,
+    definition: &'static str,
+    decoded: Decoded,
+}
+
+/// Pushes a diagnostic about document `index`.
+fn push_about(index: usize, mut d: Diagnostic, analysis: &mut Analysis) {
+    d.document = index;
+    analysis.diagnostics.push(d);
+}
+
+/// The first half of a document's analysis: what it is, and its fields
+/// decoded (with their problems); `None` when there is nothing more to do
+/// with it.
+fn decode_document(document: &yaml::Document, analysis: &mut Analysis) -> Option<DecodedDocument> {
     let root = &document.root;
     let index = document.index;
-    let push = |mut d: Diagnostic, analysis: &mut Analysis| {
-        d.document = index;
-        analysis.diagnostics.push(d);
-    };
+    let push = |d: Diagnostic, analysis: &mut Analysis| push_about(index, d, analysis);
     if !matches!(root.value, Value::Map(_)) {
         let message = format!(
             "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
             root.value.json_kind()
         );
         push(Diagnostic::new(root.span, String::new(), Severity::Error, Stage::Kind, message), analysis);
-        return;
+        return None;
     }
     let api_version = root.get_str("apiVersion").unwrap_or("").to_string();
     let kind = root.get_str("kind").unwrap_or("").to_string();
@@ -212,7 +278,7 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
         let d = Diagnostic::new(Span::at(root.span.start), missing.into(), Severity::Error, Stage::Kind, message)
             .with_hint(Some(format!("every object needs `{missing}:`; a Pod has `apiVersion: v1` and `kind: Pod`")));
         push(d, analysis);
-        return;
+        return None;
     }
     let definition = match kind.as_str() {
         "Pod" => POD,
@@ -233,7 +299,7 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
                 span: root.span,
                 spans: SpanIndex::default(),
             });
-            return;
+            return None;
         }
     };
     if api_version != "v1" {
@@ -241,9 +307,17 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
         let d = Diagnostic::new(version_span, "apiVersion".into(), Severity::Error, Stage::Kind, message)
             .with_hint(Some(format!("{kind} is in the core group: `apiVersion: v1`")));
         push(d, analysis);
-        return;
+        return None;
     }
     let decoded = decode(root, definition);
+    Some(DecodedDocument { index, span: root.span, name, definition, decoded })
+}
+
+/// The second half: the decode's problems reported, the object typed,
+/// defaulted and validated.
+fn finish_document(document: DecodedDocument, analysis: &mut Analysis) {
+    let DecodedDocument { index, span, name, definition, decoded } = document;
+    let push = |d: Diagnostic, analysis: &mut Analysis| push_about(index, d, analysis);
     let mut decode_paths = Vec::new();
     for problem in &decoded.problems {
         let stage = match problem.kind {
@@ -257,7 +331,7 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
     }
     let Decoded { json, spans, .. } = decoded;
     let object = if definition == POD {
-        typed::<Pod>(json, root.span).map(|mut pod| {
+        typed::<Pod>(json, span).map(|mut pod| {
             default_pod(&mut pod);
             for error in validate_pod(&pod) {
                 // A field the decoder already rejected is missing now; its
@@ -270,7 +344,7 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
             Object::Pod(Box::new(pod))
         })
     } else {
-        typed::<Node>(json, root.span).map(|node| {
+        typed::<Node>(json, span).map(|node| {
             for error in crate::validation::validate_node(&node) {
                 push(validation_diagnostic(&error, &spans), analysis);
             }
@@ -278,7 +352,7 @@ fn analyze_document(document: &yaml::Document, analysis: &mut Analysis) {
         })
     };
     match object {
-        Ok(object) => analysis.documents.push(AnalyzedDocument { index, object, name, span: root.span, spans }),
+        Ok(object) => analysis.documents.push(AnalyzedDocument { index, object, name, span, spans }),
         Err(d) => push(d, analysis),
     }
 }

@@ -48,7 +48,7 @@ pub mod typed;
 pub mod validation;
 pub mod yaml;
 
-pub use analyze::{Analysis, AnalyzedDocument, Object, analyze, analyze_bytes};
+pub use analyze::{Analysis, AnalyzedDocument, Analyzer, Object, analyze, analyze_bytes, analyze_loaded, load};
 pub use diagnostic::{Diagnostic, Severity};
 
 /// The Kubernetes version podplay models.

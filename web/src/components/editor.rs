@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use crate::components::code_view::{Drawn, View};
 use crate::state::{Diagnostic, DocsState};
 
 #[derive(Properties, PartialEq)]
@@ -33,13 +34,20 @@ pub struct EditorProps {
 pub fn editor(props: &EditorProps) -> Html {
     let area = use_node_ref();
     let under = use_node_ref();
-    // The highlighted copy under the textarea follows its horizontal scroll.
+    let numbers = use_node_ref();
+    // The highlight and the line numbers are drawn by hand, not by Yew:
+    // only the lines in view, and of those only the ones that changed.
+    let drawn = use_mut_ref(Drawn::default);
+    let view = {
+        let (area, under, numbers) = (area.clone(), under.clone(), numbers.clone());
+        move || Some(View { textarea: area.cast()?, highlight: under.cast()?, gutter: numbers.cast()? })
+    };
+    // They follow the textarea's scroll.
     let on_scroll = {
-        let under = under.clone();
-        Callback::from(move |e: Event| {
-            if let (Some(t), Some(pre)) = (textarea(&e), under.cast::<web_sys::Element>()) {
-                pre.set_scroll_left(t.scroll_left());
-                pre.set_scroll_top(t.scroll_top());
+        let (view, drawn) = (view.clone(), drawn.clone());
+        Callback::from(move |_: Event| {
+            if let Some(view) = view() {
+                drawn.borrow_mut().scrolled(&view);
             }
         })
     };
@@ -73,17 +81,24 @@ pub fn editor(props: &EditorProps) -> Html {
     };
     let lines = props.text.split('\n').count().max(1);
     let marks: BTreeSet<u32> = props.diagnostics.iter().filter(|d| !d.warning).map(|d| d.line).collect();
+    use_effect_with((props.text.clone(), marks.clone()), move |(text, marks)| {
+        if let Some(view) = view() {
+            drawn.borrow_mut().update(&view, text, marks);
+        }
+    });
+    // Wide enough for the longest number, and a mark.
+    let gutter_width = format!("width:calc({}ch + .8rem)", lines.to_string().len() + 2);
     html! {
         <section class="editor" aria-label="Pod YAML">
             <div class="code">
-                <div class="gutter" aria-hidden="true">{ gutter(lines, &marks) }</div>
+                <div class="gutter" ref={numbers} style={gutter_width} aria-hidden="true"></div>
                 <div class="area">
-                    <pre class="highlight" ref={under} aria-hidden="true">{ highlighted(&props.text) }</pre>
+                    <pre class="highlight" ref={under} aria-hidden="true"></pre>
                     <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown(props.on_edit.clone(), props.can_restore.then(|| props.on_restore.clone()))} onkeyup={on_keyup} onclick={on_click}
                         onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-describedby="editor-keys" aria-invalid={(!marks.is_empty()).to_string()} />
                 </div>
             </div>
-            <p id="editor-keys" class="keys">{ props.lang.t("Tab indents; Esc then Tab leaves the editor.", "Tab 缩进；先按 Esc 再按 Tab 离开编辑器。") }</p>
+            <p id="editor-keys" class="keys">{ props.lang.t("Tab indents; Esc then Tab leaves the editor (Ctrl+M: Tab always leaves it, until Ctrl+M again).", "Tab 缩进；先按 Esc 再按 Tab 离开编辑器（Ctrl+M：Tab 一直用于离开，再按 Ctrl+M 恢复）。") }</p>
             if !props.completions.is_empty() {
                 { completions(&CompletionsProps { completions: props.completions.clone(), on_complete: props.on_complete.clone() }) }
             }
@@ -95,29 +110,12 @@ pub fn editor(props: &EditorProps) -> Html {
 
 /// Set on the textarea after Escape: the next Tab moves the focus on.
 const ESCAPED: &str = "data-escaped";
+/// Set on the textarea by Ctrl+M: Tab moves the focus on until Ctrl+M again.
+const TAB_MOVES_FOCUS: &str = "data-tab-moves-focus";
 
 /// The textarea an event happened in.
 fn textarea(e: &Event) -> Option<HtmlTextAreaElement> {
     e.target().and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
-}
-
-/// The text, highlighted line by line (the copy under the textarea).
-fn highlighted(text: &str) -> Html {
-    text.split('\n')
-        .map(|l| {
-            html! { <>{ for crate::highlight::line(l).into_iter().map(|t| if t.class.is_empty() { html!{ { t.text } } } else { html!{ <span class={t.class}>{ t.text }</span> } }) }{ "\n" }</> }
-        })
-        .collect()
-}
-
-/// The line numbers, with the lines that have errors marked.
-fn gutter(lines: usize, marks: &BTreeSet<u32>) -> Html {
-    (1..=lines)
-        .map(|n| {
-            let class = if marks.contains(&(n as u32)) { "line error" } else { "line" };
-            html! { <div class={class}>{ if marks.contains(&(n as u32)) { format!("✖ {n}") } else { n.to_string() } }</div> }
-        })
-        .collect()
 }
 
 /// Tab indents by two spaces; Enter keeps the line's indentation (and
@@ -134,9 +132,18 @@ fn on_keydown(on_edit: Callback<String>, on_restore: Option<Callback<()>>) -> Ca
             return;
         }
         // Tab indents, so that Tab alone would trap the keyboard here: after
-        // Escape, the next Tab leaves the editor (as in CodeMirror).
-        let leaving = t.get_attribute(ESCAPED).is_some();
+        // Escape, the next Tab leaves the editor, and Ctrl+M switches Tab to
+        // moving the focus until pressed again (both as in CodeMirror).
+        let leaving = t.get_attribute(ESCAPED).is_some() || t.get_attribute(TAB_MOVES_FOCUS).is_some();
         let _ = t.remove_attribute(ESCAPED);
+        if (e.ctrl_key() || e.meta_key()) && e.key().eq_ignore_ascii_case("m") {
+            e.prevent_default();
+            let _ = match t.get_attribute(TAB_MOVES_FOCUS) {
+                Some(_) => t.remove_attribute(TAB_MOVES_FOCUS),
+                None => t.set_attribute(TAB_MOVES_FOCUS, ""),
+            };
+            return;
+        }
         match e.key().as_str() {
             "Escape" => {
                 let _ = t.set_attribute(ESCAPED, "");

@@ -11,9 +11,8 @@ use crate::components::timeline::Timeline;
 use crate::run::{Frame, Inside, Picture as PictureModel};
 use crate::state::Action;
 
-/// What the instant shows. A plain view function renders it, not a
-/// component: a component costs the first load its own machinery, and this
-/// one only lays out others.
+/// What the instant shows. A plain view function renders it: the app
+/// makes these only when they change, and draws them again only then.
 pub struct InstantProps {
     pub lang: crate::lessons::Lang,
     /// The instant on screen, and its number.
@@ -68,7 +67,7 @@ pub fn instant(props: &InstantProps) -> Html {
             <Picture lang={lang} model={f.picture.clone()} flows={props.flows.clone()} outside={props.outside.clone()} stale={props.stale}
                 previous={props.previous.clone()} />
             <div class="panels">
-                <StatusPanel get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
+                <StatusPanel lang={lang} get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
                 <StoryPanel lang={lang} steps={props.story.clone()} first={props.story_first} />
                 if let Some((c, i)) = props.inside.clone() {
                     <InsidePanel lang={lang} container={c} inside={i} />

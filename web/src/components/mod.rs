@@ -1,5 +1,6 @@
 //! Dumb components: properties in, callbacks out.
 
+pub mod code_view;
 pub mod editor;
 pub mod header;
 pub mod instant;

@@ -11,19 +11,48 @@ pub const STORY_STEPS: usize = 40;
 
 #[derive(Properties, PartialEq)]
 pub struct StatusProps {
+    pub lang: crate::lessons::Lang,
     pub get_wide: String,
     pub describe: String,
 }
 
+/// Lines of `describe` shown until the learner asks for all: a Pod with
+/// thousands of variables describes in thousands of lines, which the page
+/// would lay out at every instant.
+const DESCRIBE_LINES: usize = 200;
+
 #[function_component(StatusPanel)]
 pub fn status_panel(props: &StatusProps) -> Html {
+    let all = use_state(|| false);
+    let (shown, hidden) = head(&props.describe, if *all { usize::MAX } else { DESCRIBE_LINES });
+    let show_all = {
+        let all = all.clone();
+        Callback::from(move |_: MouseEvent| all.set(true))
+    };
     html! {
         <section class="panel" aria-label="kubectl views">
             <h2>{ "kubectl get pod -o wide" }</h2>
             <pre>{ props.get_wide.clone() }</pre>
             <h2>{ "kubectl describe pod" }</h2>
-            <pre>{ props.describe.clone() }</pre>
+            <pre>{ shown }</pre>
+            if hidden > 0 {
+                <button class="more" onclick={show_all}>{ match props.lang {
+                    crate::lessons::Lang::En => format!("Show the other {hidden} lines"),
+                    crate::lessons::Lang::Zh => format!("显示其余 {hidden} 行"),
+                } }</button>
+            }
         </section>
+    }
+}
+
+/// The first `limit` lines of `text`, and how many more there are.
+fn head(text: &str, limit: usize) -> (&str, usize) {
+    match text.match_indices('\n').nth(limit.saturating_sub(1)) {
+        Some((at, _)) if limit > 0 => {
+            let rest = &text[at + 1..];
+            (&text[..at + 1], rest.lines().count())
+        }
+        _ => (text, 0),
     }
 }
 
@@ -214,5 +243,17 @@ pub fn lesson_panel(props: &LessonProps) -> Html {
             <p><strong>{ props.lang.t("Your task: ", "任务：") }</strong>{ t(lesson.task) }</p>
             <p class="task-state" aria-live="polite">{ format!("{mark} {label}") }</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_text_is_cut_after_its_first_lines() {
+        assert_eq!(super::head("a\nb\nc\n", 2), ("a\nb\n", 1));
+        assert_eq!(super::head("a\nb\nc", 2), ("a\nb\n", 1));
+        assert_eq!(super::head("a\nb\n", 2), ("a\nb\n", 0));
+        assert_eq!(super::head("a", 2), ("a", 0));
+        assert_eq!(super::head("a\nb", usize::MAX), ("a\nb", 0));
     }
 }

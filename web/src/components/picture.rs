@@ -165,15 +165,7 @@ impl Svg {
 
     /// Text as element content or an attribute value.
     fn escaped(&mut self, text: &str) {
-        for ch in text.chars() {
-            match ch {
-                '&' => self.0.push_str("&amp;"),
-                '<' => self.0.push_str("&lt;"),
-                '>' => self.0.push_str("&gt;"),
-                '"' => self.0.push_str("&quot;"),
-                _ => self.0.push(ch),
-            }
-        }
+        crate::markup::escape_into(&mut self.0, text);
     }
 
     fn open(&mut self, class: &str) {

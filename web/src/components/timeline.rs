@@ -42,20 +42,26 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         })
     };
+    let lang = props.lang;
+    let position = match lang {
+        crate::lessons::Lang::En => format!("t = {} · step {} of {}", props.time, props.frame, last),
+        crate::lessons::Lang::Zh => format!("t = {} · 第 {} 步，共 {} 步", props.time, props.frame, last),
+    };
     html! {
-        <nav class="timeline" aria-label="Time">
-            <button onclick={props.on_back.reform(|_| ())} aria-label="Step back (←)" disabled={props.frame == 0}>{ props.lang.t("◀ Back", "◀ 后退") }</button>
-            <button onclick={props.on_play.reform(|_| ())} aria-label="Play or pause (space)">{ if props.playing { props.lang.t("❚❚ Pause", "❚❚ 暂停") } else { props.lang.t("▶ Play", "▶ 播放") } }</button>
-            <button onclick={props.on_forward.reform(|_| ())} aria-label="Step forward (→)" disabled={props.frame >= last}>{ props.lang.t("Forward ▶", "前进 ▶") }</button>
-            <input type="range" min="0" max={last.to_string()} value={props.frame.to_string()} oninput={on_input} aria-label="Timeline" />
-            <label class="speed">{ props.lang.t("Speed ", "速度 ") }
-                <select onchange={on_speed} aria-label="Playing speed">
+        <nav class="timeline" aria-label={lang.t("Time", "时间")}>
+            <button onclick={props.on_back.reform(|_| ())} aria-label={lang.t("Step back (←)", "后退一步（←）")} disabled={props.frame == 0}>{ lang.t("◀ Back", "◀ 后退") }</button>
+            <button onclick={props.on_play.reform(|_| ())} aria-label={lang.t("Play or pause (space)", "播放或暂停（空格）")}>{ if props.playing { lang.t("❚❚ Pause", "❚❚ 暂停") } else { lang.t("▶ Play", "▶ 播放") } }</button>
+            <button onclick={props.on_forward.reform(|_| ())} aria-label={lang.t("Step forward (→)", "前进一步（→）")} disabled={props.frame >= last}>{ lang.t("Forward ▶", "前进 ▶") }</button>
+            <input type="range" min="0" max={last.to_string()} value={props.frame.to_string()} oninput={on_input}
+                aria-label={lang.t("Timeline", "时间轴")} aria-valuetext={position.clone()} />
+            <label class="speed">{ lang.t("Speed ", "速度 ") }
+                <select onchange={on_speed} aria-label={lang.t("Playing speed", "播放速度")}>
                     { for SPEEDS.iter().map(|(label, ms)| html! {
                         <option value={ms.to_string()} selected={*ms == props.tick_ms}>{ *label }</option>
                     }) }
                 </select>
             </label>
-            <span class="time" aria-live="polite">{ format!("t = {} · step {} of {}", props.time, props.frame, last) }</span>
+            <span class="time" aria-live="polite">{ position }</span>
         </nav>
     }
 }

@@ -3,6 +3,8 @@
 //! the env built in `makeEnvironmentVariables`' order, the downward API's
 //! values, and `ExpandContainerCommandAndArgs`.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::{Container, EnvVar, Pod};
 
 use crate::quote::go_quote;
@@ -24,19 +26,42 @@ pub struct EnvContext<'a> {
 /// An ordered list of variables; a later `set` of a name replaces its value
 /// in place, as Go's map assignment does to a key (the order itself is
 /// podplay's: Go's map iteration is random, so declaration order it is).
+/// Indexed by name, so that a container with thousands of variables is not
+/// quadratic to build.
 #[derive(Default)]
-pub struct EnvList(pub Vec<(String, String)>);
+pub struct EnvList {
+    vars: Vec<(String, String)>,
+    index: BTreeMap<String, usize>,
+}
 
 impl EnvList {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.index.get(name).and_then(|&i| self.vars.get(i)).map(|(_, v)| v.as_str())
     }
 
     fn set(&mut self, name: &str, value: String) {
-        match self.0.iter_mut().find(|(k, _)| k == name) {
+        match self.index.get(name).and_then(|&i| self.vars.get_mut(i)) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((name.to_string(), value)),
+            None => {
+                self.index.insert(name.to_string(), self.vars.len());
+                self.vars.push((name.to_string(), value));
+            }
         }
+    }
+
+    /// The variables, in declaration order.
+    pub fn into_vec(self) -> Vec<(String, String)> {
+        self.vars
+    }
+}
+
+impl FromIterator<(String, String)> for EnvList {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(vars: I) -> EnvList {
+        let mut env = EnvList::default();
+        for (name, value) in vars {
+            env.set(&name, value);
+        }
+        env
     }
 }
 
@@ -129,7 +154,7 @@ pub fn container_env(ctx: &EnvContext, c: &Container) -> Result<EnvList, String>
     }
     for (name, value) in services {
         if env.get(&name).is_none() {
-            env.0.push((name, value));
+            env.set(&name, value);
         }
     }
     Ok(env)
@@ -292,7 +317,7 @@ mod tests {
             allocatable_cpu_millis: 2_000,
             allocatable_memory_bytes: 4 << 30,
         };
-        container_env(&ctx, &c).map(|e| e.0)
+        container_env(&ctx, &c).map(EnvList::into_vec)
     }
 
     fn pod_with(container: &str) -> String {
@@ -376,7 +401,7 @@ mod tests {
         ));
         let pod = crate::test_support::pod(&yaml);
         let c = pod.spec.clone().unwrap().containers[0].clone();
-        let env = EnvList(env_of(&yaml).unwrap());
+        let env: EnvList = env_of(&yaml).unwrap().into_iter().collect();
         let (command, args) = expand_command_and_args(&c, &env);
         assert_eq!(command, ["/bin/echo", "hello world!"]);
         assert_eq!(args, ["hello world", "$(MESSAGE)", "$(NOPE)"]);

@@ -1032,7 +1032,7 @@ impl Kubelet {
             command,
             args,
             working_dir: c.working_dir.clone(),
-            env: env.0,
+            env: env.into_vec(),
             mounts,
             stdin: c.stdin == Some(true),
             tty: c.tty == Some(true),
