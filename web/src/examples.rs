@@ -10,17 +10,19 @@ use std::rc::Rc;
 
 pub struct Example {
     pub file: &'static str,
-    pub title: &'static str,
+    /// The title in English and in Chinese (the lessons' words for the
+    /// same things).
+    pub title: (&'static str, &'static str),
     /// The text, for tests.
     #[cfg(test)]
     pub yaml: &'static str,
 }
 
 macro_rules! example {
-    ($file:literal, $title:literal) => {
+    ($file:literal, $en:literal, $zh:literal) => {
         Example {
             file: $file,
-            title: $title,
+            title: ($en, $zh),
             #[cfg(test)]
             yaml: include_str!(concat!("../../examples/", $file, ".yaml")),
         }
@@ -28,20 +30,28 @@ macro_rules! example {
 }
 
 pub const EXAMPLES: &[Example] = &[
-    example!("nginx-pod", "Two containers share a hostPath volume"),
-    example!("war-tomcat-pod", "Init container copies a WAR for Tomcat"),
-    example!("logging-sidecar", "Logging sidecar ships logs out"),
-    example!("network-sidecar", "Network sidecar over localhost"),
-    example!("node-selector", "nodeSelector: disktype=ssd"),
-    example!("node-name", "nodeName bypasses the scheduler"),
-    example!("host-aliases", "hostAliases in /etc/hosts"),
-    example!("share-process-namespace", "shareProcessNamespace: ps shows /pause"),
-    example!("host-namespaces", "hostNetwork, hostIPC, hostPID"),
-    example!("container-fields", "Container fields and imagePullPolicy"),
-    example!("lifecycle-hooks", "postStart and preStop hooks"),
-    example!("pod-succeeded", "A Pod that ends Succeeded"),
-    example!("pod-failed", "A Pod that ends Failed"),
-    example!("memory-limit", "A memory limit and the OOM killer"),
+    example!("nginx-pod", "Two containers share a hostPath volume", "两个容器共享一个 hostPath Volume"),
+    example!("war-tomcat-pod", "Init container copies a WAR for Tomcat", "Init Container 为 Tomcat 拷贝 WAR 包"),
+    example!("logging-sidecar", "Logging sidecar ships logs out", "日志收集 sidecar 把日志发出去"),
+    example!("network-sidecar", "Network sidecar over localhost", "通过 localhost 通信的网络 sidecar"),
+    example!("node-selector", "nodeSelector: disktype=ssd", "NodeSelector：disktype=ssd"),
+    example!("node-name", "nodeName bypasses the scheduler", "NodeName 绕过调度器"),
+    example!("host-aliases", "hostAliases in /etc/hosts", "/etc/hosts 里的 HostAliases"),
+    example!(
+        "share-process-namespace",
+        "shareProcessNamespace: ps shows /pause",
+        "shareProcessNamespace：ps 看得到 /pause"
+    ),
+    example!(
+        "host-namespaces",
+        "hostNetwork, hostIPC, hostPID",
+        "共享宿主机的 Namespace：hostNetwork、hostIPC、hostPID"
+    ),
+    example!("container-fields", "Container fields and imagePullPolicy", "容器字段与 ImagePullPolicy"),
+    example!("lifecycle-hooks", "postStart and preStop hooks", "postStart 与 preStop 钩子"),
+    example!("pod-succeeded", "A Pod that ends Succeeded", "以 Succeeded 结束的 Pod"),
+    example!("pod-failed", "A Pod that ends Failed", "以 Failed 结束的 Pod"),
+    example!("memory-limit", "A memory limit and the OOM killer", "内存限制与 OOM killer"),
 ];
 
 /// The first example's text, built in.

@@ -174,6 +174,10 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
     // The whole interface switches, not only the lesson.
     assert!(text_of(&root, ".timeline").contains("▶ 播放"), "{}", text_of(&root, ".timeline"));
     assert!(text_of(&root, ".story h2").contains("发生了什么"));
+    let header = text_of(&root, "header");
+    assert!(header.contains("以 Succeeded 结束的 Pod") && !header.contains("A Pod that ends Succeeded"), "{header}");
+    let time = text_of(&root, ".timeline .time");
+    assert!(time.contains("第 ") && time.contains(" 步，共 "), "{time}");
     assert!(
         text_of(&root, "figure").contains("pause（infra 容器）：持有共享的命名空间"),
         "{}",

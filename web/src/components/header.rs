@@ -45,7 +45,7 @@ pub fn header(props: &HeaderProps) -> Html {
             <label class="examples">{ lang.t("Example ", "示例 ") }
                 <select onchange={on_pick(&props.on_example)} aria-label="Examples">
                     <option value="" selected=true disabled=true>{ lang.t("choose…", "选择…") }</option>
-                    { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ e.title }</option> }) }
+                    { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ lang.t(e.title.0, e.title.1) }</option> }) }
                 </select>
             </label>
             if props.can_restore {
