@@ -88,7 +88,7 @@ pub fn app() -> Html {
                         { welcome(lang, &actions) }
                     }
                     if let Some(i) = state.lesson {
-                        <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state))} />
+                        <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state.seen()))} />
                     }
                     <Stage shown={shown} />
                 </div>

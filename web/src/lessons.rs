@@ -2,7 +2,7 @@
 //! Each lesson loads an example, says what to watch, and sets a small task
 //! the app checks.
 
-use crate::state::State;
+use crate::run::{Frame, Run};
 
 /// The interface language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -52,15 +52,30 @@ pub struct Lesson {
     pub watch: (&'static str, &'static str),
     pub task: (&'static str, &'static str),
     /// Has the learner done the task?
-    pub done: fn(&State) -> bool,
+    pub done: fn(&Seen) -> bool,
 }
 
-fn last_frame(state: &State) -> Option<&crate::run::Frame> {
-    state.run.as_ref().and_then(|r| r.frames.last())
+/// What a lesson's task is checked against: what the learner has on
+/// screen (the app's state, seen from here, so that lessons do not depend
+/// on the state that depends on them).
+pub struct Seen<'a> {
+    pub text: &'a str,
+    /// The last valid simulation, and the instant shown.
+    pub run: Option<&'a Run>,
+    pub frame: usize,
+    /// The text is invalid: the run is the last valid Pod's.
+    pub stale: bool,
+    /// The terminal's container and its exchanges.
+    pub container: Option<&'a str>,
+    pub terminal: &'a [(String, String)],
 }
 
-fn terminal_shows(state: &State, needle: &str) -> bool {
-    state.terminal.iter().any(|(_, out)| out.contains(needle))
+fn last_frame<'a>(seen: &Seen<'a>) -> Option<&'a Frame> {
+    seen.run.and_then(|r| r.frames.last())
+}
+
+fn terminal_shows(seen: &Seen, needle: &str) -> bool {
+    seen.terminal.iter().any(|(_, out)| out.contains(needle))
 }
 
 pub const LESSONS: &[Lesson] = &[
@@ -111,7 +126,7 @@ pub const LESSONS: &[Lesson] = &[
             "Step back to the instant the Pod shows PodInitializing (the init container has finished).",
             "回退到 Pod 状态为 PodInitializing 的时刻（Init Container 已完成）。",
         ),
-        done: |s| s.run.as_ref().and_then(|r| r.frames.get(s.frame)).is_some_and(|f| f.status == "PodInitializing"),
+        done: |s| s.run.and_then(|r| r.frames.get(s.frame)).is_some_and(|f| f.status == "PodInitializing"),
     },
     Lesson {
         title: ("4. The logging sidecar", "4. 日志收集 sidecar"),
@@ -122,7 +137,7 @@ pub const LESSONS: &[Lesson] = &[
             "应用不断写 /var/log/app.log；log-shipper 通过共享 Volume 读取同一文件，把每一行转发到集群外的 Elasticsearch。",
         ),
         task: ("Select the log-shipper container and read its log.", "选择 log-shipper 容器，查看它的日志。"),
-        done: |s| s.container.as_deref() == Some("log-shipper"),
+        done: |s| s.container == Some("log-shipper"),
     },
     Lesson {
         title: ("5. The network sidecar", "5. 网络 sidecar"),
@@ -212,9 +227,7 @@ pub const LESSONS: &[Lesson] = &[
             "Delete the Pod (Break things) and watch preStop run `nginx -s quit`.",
             "删除 Pod（Break things），观察 preStop 执行 `nginx -s quit`。",
         ),
-        done: |s| {
-            s.run.as_ref().is_some_and(|r| r.interventions.iter().any(|(_, i)| *i == crate::run::Intervention::Delete))
-        },
+        done: |s| s.run.is_some_and(|r| r.interventions.iter().any(|(_, i)| *i == crate::run::Intervention::Delete)),
     },
     Lesson {
         title: ("11. Phase and conditions", "11. Pod 的 phase 与 conditions"),
@@ -239,7 +252,7 @@ pub const LESSONS: &[Lesson] = &[
             "Make stress allocate more than the limit (raise --vm-bytes to 250M) and see STATUS OOMKilled.",
             "让 stress 申请超过上限的内存（把 --vm-bytes 调到 250M），看到 STATUS 变为 OOMKilled。",
         ),
-        done: |s| !s.stale && s.run.as_ref().is_some_and(|r| r.frames.iter().any(|f| f.status == "OOMKilled")),
+        done: |s| !s.stale && s.run.is_some_and(|r| r.frames.iter().any(|f| f.status == "OOMKilled")),
     },
 ];
 
@@ -248,35 +261,5 @@ pub fn lesson_text(lesson: &Lesson, example: &str) -> String {
     match lesson.variant {
         Some((from, to)) => example.replacen(from, to, 1),
         None => example.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_lesson_starts_valid_and_not_done_and_its_variant_applies() {
-        for (i, lesson) in LESSONS.iter().enumerate() {
-            let text = lesson_text(lesson, crate::examples::EXAMPLES[lesson.example].yaml);
-            if let Some((from, _)) = lesson.variant {
-                assert!(crate::examples::EXAMPLES[lesson.example].yaml.contains(from), "lesson {i}");
-            }
-            let state = State::new(text);
-            assert!(state.diagnostics.iter().all(|d| d.warning), "lesson {i}: {:?}", state.diagnostics);
-            assert!(!(lesson.done)(&state), "lesson {i} is done before the learner did anything");
-        }
-    }
-
-    #[test]
-    fn the_schedule_lesson_is_done_once_the_selector_is_fixed() {
-        let lesson = &LESSONS[5];
-        let state = State::new(lesson_text(lesson, crate::examples::EXAMPLES[lesson.example].yaml));
-        assert!(!(lesson.done)(&state));
-        let fixed = State::new(
-            lesson_text(lesson, crate::examples::EXAMPLES[lesson.example].yaml)
-                .replace("disktype: nvme", "disktype: ssd"),
-        );
-        assert!((lesson.done)(&fixed));
     }
 }

@@ -15,4 +15,5 @@ pub mod lessons;
 pub mod markup;
 pub mod run;
 pub mod state;
+pub mod transitions;
 pub mod work;

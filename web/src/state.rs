@@ -273,7 +273,7 @@ impl State {
     }
 
     /// A new text, analyzed now.
-    fn set_text(&mut self, text: String) {
+    pub(crate) fn set_text(&mut self, text: String) {
         self.text = text;
         self.analyze();
     }
@@ -357,7 +357,7 @@ impl State {
     }
 
     /// Keeps what is on screen for "Restore my Pod".
-    fn remember(&mut self, replaced_by: Option<String>) {
+    pub(crate) fn remember(&mut self, replaced_by: Option<String>) {
         let snapshot = Snapshot {
             text: self.text.clone(),
             lesson: self.lesson,
@@ -429,14 +429,7 @@ impl Reducible for State {
             next.shared = None;
         }
         match action {
-            Action::Edit(text) => {
-                next.notice = None;
-                next.text = text;
-                next.edits += 1;
-                next.pending = Some(next.edits);
-                // What was under way was for an older text.
-                next.work = None;
-            }
+            Action::Edit(text) => next.typed(text),
             Action::Analyze(edit) => {
                 if next.pending == Some(edit) {
                     next.start_work();
@@ -447,21 +440,8 @@ impl Reducible for State {
             Action::Seek(f) => next.frame = f.min(last),
             Action::Forward => next.frame = (next.frame + 1).min(last),
             Action::Back => next.frame = next.frame.saturating_sub(1),
-            Action::TogglePlay => {
-                next.playing = !next.playing;
-                if next.playing && next.frame >= last {
-                    next.frame = 0;
-                }
-            }
-            Action::Tick => {
-                if next.playing {
-                    if next.frame >= last {
-                        next.playing = false;
-                    } else {
-                        next.frame += 1;
-                    }
-                }
-            }
+            Action::TogglePlay => next.toggle_play(),
+            Action::Tick => next.tick(),
             Action::SelectContainer(name) => next.container = Some(name),
             Action::Lesson(i) => next.start(Want::Lesson(i)),
             Action::ExampleFetched(result) => match (result, next.wanted) {
@@ -473,19 +453,7 @@ impl Reducible for State {
                 (_, None) => {}
             },
             Action::Lang(lang) => next.lang = lang,
-            Action::Complete(name) => {
-                let chars: Vec<char> = next.text.chars().collect();
-                let at = (next.cursor as usize).min(chars.len());
-                let start =
-                    chars[..at].iter().rposition(|c| !(c.is_ascii_alphanumeric() || *c == '_')).map_or(0, |i| i + 1);
-                let mut text: String = chars[..start].iter().collect();
-                text.push_str(&name);
-                text.push_str(": ");
-                text.extend(chars[at..].iter());
-                next.cursor = (start + name.chars().count() + 2) as u32;
-                next.completions.clear();
-                next.set_text(text);
-            }
+            Action::Complete(name) => next.complete(&name),
             Action::BreakSpec(which) => {
                 if let Some(text) = crate::breakage::apply(&next.text, &next.analysis.0, which) {
                     next.replace_text(text);
@@ -494,68 +462,13 @@ impl Reducible for State {
                 }
             }
             Action::Speed(ms) => next.tick_ms = ms.clamp(50, 5000),
-            Action::Break(intervention) => {
-                // A break that cannot act at this instant (a kill with no
-                // process, a second delete) adds no step.
-                let picture = next.run.as_ref().and_then(|r| r.frames.get(next.frame)).map(|f| &f.picture);
-                let acts = picture.is_some_and(|p| match &intervention {
-                    crate::run::Intervention::Delete => p.deletable(),
-                    crate::run::Intervention::Kill { container, .. } => p.running().contains(container),
-                });
-                if let Some(run) = next.run.clone().filter(|_| acts) {
-                    next.remember(None);
-                    let at = run.frames.get(next.frame).map_or(podplay_core::time::MonoTime::ZERO, |f| f.at);
-                    // What happened after this instant is replaced by the new story.
-                    let mut interventions: Vec<_> =
-                        run.interventions.iter().filter(|(t, _)| *t <= at).cloned().collect();
-                    interventions.push((at, intervention));
-                    let new_run = Run::record_with(&run.pod, &run.nodes, interventions);
-                    next.frame = new_run
-                        .frames
-                        .iter()
-                        .position(|f| f.at > at)
-                        .map_or(new_run.frames.len().saturating_sub(1), |i| i.saturating_sub(1));
-                    next.run = Some(Rc::new(new_run));
-                    next.exec_flows = None;
-                    next.playing = true;
-                }
-            }
-            Action::Cursor(utf16) => {
-                // After a failed fetch, the next field under the cursor tries again.
-                if matches!(next.docs, DocsState::Failed(_)) {
-                    next.docs = DocsState::Missing;
-                }
-                let offset = char_offset(&next.text, utf16);
-                next.cursor = offset;
-                // While typing, the docs wait for the analysis of the new text.
-                if next.pending.is_none() {
-                    next.hover = podplay_core::hover::hover(&next.analysis.0, offset);
-                    next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, offset);
-                }
-            }
+            Action::Break(intervention) => next.break_run(intervention),
+            Action::Cursor(utf16) => next.cursor_moved(utf16),
             Action::DocsRequested => next.docs = DocsState::Loading,
-            Action::Docs(result) => {
-                next.docs = match (result, &next.docs) {
-                    // Installed once, the docs stay.
-                    (_, DocsState::Ready) | (Ok(()), _) => DocsState::Ready,
-                    (Err(e), _) => DocsState::Failed(e),
-                };
-                // The descriptions fill in what is on screen.
-                next.hover = podplay_core::hover::hover(&next.analysis.0, next.cursor);
-                next.completions = podplay_core::hover::completions(&next.analysis.0, &next.text, next.cursor);
-            }
+            Action::Docs(result) => next.docs_arrived(result),
             Action::Shared(copied) => next.shared = Some(copied),
             Action::Restore => next.restore(),
-            Action::Exec(command) => {
-                if let (Some(run), Some(container)) = (&next.run, &next.container) {
-                    let (output, flows) = run.exec(next.frame, container, &command);
-                    next.terminal.push((format!("{container}$ {command}"), output));
-                    next.exec_flows = Some((next.frame, flows));
-                    if next.terminal.len() > 50 {
-                        next.terminal.remove(0);
-                    }
-                }
-            }
+            Action::Exec(command) => next.exec(&command),
         }
         next.note_progress();
         Rc::new(next)
@@ -563,10 +476,22 @@ impl Reducible for State {
 }
 
 impl State {
+    /// What the lessons check their tasks against.
+    pub fn seen(&self) -> crate::lessons::Seen<'_> {
+        crate::lessons::Seen {
+            text: &self.text,
+            run: self.run.as_deref(),
+            frame: self.frame,
+            stale: self.stale,
+            container: self.container.as_deref(),
+            terminal: &self.terminal,
+        }
+    }
+
     /// A lesson whose task is now done is remembered as done.
     fn note_progress(&mut self) {
         if let Some(i) = self.lesson.filter(|i| !self.done.contains(i)) {
-            if crate::lessons::LESSONS.get(i).is_some_and(|l| (l.done)(self)) {
+            if crate::lessons::LESSONS.get(i).is_some_and(|l| (l.done)(&self.seen())) {
                 self.done.push(i);
             }
         }
@@ -898,5 +823,30 @@ mod tests {
         state.container = Some("shell".into());
         let state = reduce(state, Action::Exec("ps ax | head -2".into()));
         assert_eq!(state.terminal[0].1, "PID   USER     TIME  COMMAND\n    1 65535     0:00 /pause\n");
+    }
+
+    #[test]
+    fn every_lesson_starts_valid_and_not_done_and_its_variant_applies() {
+        for (i, lesson) in crate::lessons::LESSONS.iter().enumerate() {
+            let text = crate::lessons::lesson_text(lesson, EXAMPLES[lesson.example].yaml);
+            if let Some((from, _)) = lesson.variant {
+                assert!(EXAMPLES[lesson.example].yaml.contains(from), "lesson {i}");
+            }
+            let state = State::new(text);
+            assert!(state.diagnostics.iter().all(|d| d.warning), "lesson {i}: {:?}", state.diagnostics);
+            assert!(!(lesson.done)(&state.seen()), "lesson {i} is done before the learner did anything");
+        }
+    }
+
+    #[test]
+    fn the_schedule_lesson_is_done_once_the_selector_is_fixed() {
+        let lesson = &crate::lessons::LESSONS[5];
+        let state = State::new(crate::lessons::lesson_text(lesson, EXAMPLES[lesson.example].yaml));
+        assert!(!(lesson.done)(&state.seen()));
+        let fixed = State::new(
+            crate::lessons::lesson_text(lesson, EXAMPLES[lesson.example].yaml)
+                .replace("disktype: nvme", "disktype: ssd"),
+        );
+        assert!((lesson.done)(&fixed.seen()));
     }
 }
