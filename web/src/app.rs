@@ -90,7 +90,7 @@ pub fn app() -> Html {
                     if let Some(i) = state.lesson {
                         <LessonPanel index={i} lang={lang} done={LESSONS.get(i).is_some_and(|l| (l.done)(&state.seen()))} />
                     }
-                    <Stage shown={shown} />
+                    <Stage shown={shown} lang={lang} />
                 </div>
             </main>
         </div>
@@ -249,13 +249,16 @@ impl PartialEq for Shown {
 #[derive(Properties, PartialEq)]
 struct StageProps {
     shown: Shown,
+    lang: Lang,
 }
 
 #[function_component(Stage)]
 fn stage(props: &StageProps) -> Html {
     match &*props.shown.0 {
-        Some(props) => instant(props),
-        None => html! { <p class="empty">{ "Fix the YAML to see the Pod run." }</p> },
+        Some(shown) => instant(shown),
+        None => {
+            html! { <p class="empty">{ props.lang.t("Fix the YAML to see the Pod run.", "改好 YAML，就能看到 Pod 运行。") }</p> }
+        }
     }
 }
 

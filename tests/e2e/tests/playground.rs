@@ -168,7 +168,20 @@ async fn the_playground_end_to_end() {
     let (_driver, driver_port) = start_chromedriver();
     let c = browser(driver_port).await;
     let url = format!("http://127.0.0.1:{site}/");
+    // The browser is closed whatever happens: after a failed step it would
+    // go on running (chromedriver's end does not end it).
+    let steps = tokio::spawn(every_step(c.clone(), url));
+    let outcome = steps.await;
+    let _ = c.close().await;
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
 
+async fn every_step(c: Client, url: String) {
     let (interactive_ms, first_load) = first_load(&c, &url).await;
     a_lesson_on_the_pod_in_the_editor_runs_commands(&c).await;
     field_docs_on_first_show(&c).await;
@@ -186,9 +199,10 @@ async fn the_playground_end_to_end() {
     language_lesson_and_progress_survive_a_reload(&c).await;
     let after = the_text_survives_a_reload(&c).await;
     a_shared_link_opens_the_same_pod(&c, &after).await;
+    // What the page fetched, before typing's last steps leave it.
+    let transfer = js(&c, "return performance.getEntriesByType('resource').reduce((s, e) => s + (e.encodedBodySize || 0), 0) + performance.getEntriesByType('navigation').reduce((s, e) => s + (e.encodedBodySize || 0), 0)").await;
     let typing = typing_keeps_up(&c).await;
 
-    let transfer = js(&c, "return performance.getEntriesByType('resource').reduce((s, e) => s + (e.encodedBodySize || 0), 0) + performance.getEntriesByType('navigation').reduce((s, e) => s + (e.encodedBodySize || 0), 0)").await;
     let report = serde_json::json!({
         "first_load_to_interactive_ms": interactive_ms,
         "typing": typing,
@@ -196,7 +210,6 @@ async fn the_playground_end_to_end() {
         "first_load_files": first_load,
     });
     let _ = std::fs::write(root().join("target/bench-web.json"), serde_json::to_string_pretty(&report).unwrap());
-    c.close().await.unwrap();
 }
 
 /// First load: time until the page shows a simulated Pod (milliseconds),
