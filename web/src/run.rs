@@ -177,7 +177,7 @@ impl Run {
     fn sim_at(&self, frame: usize) -> Simulation {
         let at = self.frames.get(frame).map_or(MonoTime::ZERO, |f| f.at);
         let mut sim = fresh(&self.pod, &self.nodes);
-        replay(&mut sim, &self.interventions, Some(at));
+        replay(&mut sim, &self.interventions, at);
         sim
     }
 }
@@ -280,28 +280,22 @@ impl Recording {
 
 /// One piece of the run that finds where a recording ends: the next
 /// intervention (run up to its instant and applied), or the next instant
-/// towards stable, exactly as `run_until(Until::Stable)` would take them.
-/// The end once there.
+/// of `run_until(Until::Stable)`. The end once there.
 fn probe_step(
     probe: &mut Simulation,
     interventions: &[(MonoTime, Intervention)],
     applied: &mut usize,
     instants: &mut usize,
 ) -> Option<MonoTime> {
-    use podplay_core::driver::{HORIZON, MAX_INSTANTS};
     if let Some((at, intervention)) = interventions.get(*applied) {
         probe.run_until(Until::Time(*at));
         apply(probe, intervention);
         *applied += 1;
         return None;
     }
-    let beyond = |next: MonoTime| next > MonoTime::ZERO + HORIZON;
-    if *instants >= MAX_INSTANTS || probe.reached(Until::Stable) || probe.next_wakeup().is_none_or(beyond) {
-        return Some(probe.now());
-    }
-    probe.step();
     *instants += 1;
-    None
+    let more = *instants <= podplay_core::driver::MAX_INSTANTS && probe.advance(Until::Stable);
+    (!more).then(|| probe.now())
 }
 
 /// The flows' ends that are not the Pod's containers or volumes (nor the
@@ -336,19 +330,13 @@ fn apply(sim: &mut Simulation, intervention: &Intervention) {
     }
 }
 
-/// Runs to `until` (or until stable), applying the interventions on the way.
-fn replay(sim: &mut Simulation, interventions: &[(MonoTime, Intervention)], until: Option<MonoTime>) {
-    for (at, intervention) in interventions {
-        if until.is_some_and(|u| *at > u) {
-            break;
-        }
+/// Runs to `until`, applying the interventions on the way.
+fn replay(sim: &mut Simulation, interventions: &[(MonoTime, Intervention)], until: MonoTime) {
+    for (at, intervention) in interventions.iter().take_while(|(at, _)| *at <= until) {
         sim.run_until(Until::Time(*at));
         apply(sim, intervention);
     }
-    match until {
-        Some(t) => sim.run_until(Until::Time(t)),
-        None => sim.run_until(Until::Stable),
-    }
+    sim.run_until(Until::Time(until));
 }
 
 fn capture(sim: &Simulation) -> Frame {

@@ -2,7 +2,6 @@
 
 use std::rc::Rc;
 
-use podplay_core::analyze;
 use yew::Reducible;
 
 use crate::run::{Recording, Run};
@@ -282,12 +281,9 @@ impl State {
     /// keeps the previous picture, marked stale. The docs and completions
     /// at the cursor follow the new analysis.
     pub(crate) fn analyze(&mut self) {
-        self.pending = None;
-        self.work = None;
-        let analysis = analyze(&self.text);
-        if let Some(recording) = self.take_analysis(analysis) {
-            self.take_run(recording.finish());
-        }
+        // The same pieces as after a pause in typing, all at once.
+        self.start_work();
+        self.work_for_a_while(&Clock::never());
     }
 
     /// The analysis of the text: its diagnostics, and what it means for the

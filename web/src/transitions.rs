@@ -179,10 +179,9 @@ impl State {
     /// action but typing sees the text analyzed.
     pub(crate) fn finish_work(&mut self) {
         if self.pending.is_some() {
-            self.analyze();
-        } else {
-            self.work_for_a_while(&Clock::never());
+            self.start_work();
         }
+        self.work_for_a_while(&Clock::never());
     }
 }
 

@@ -32,19 +32,18 @@ pub struct Drawn {
     /// The gutter's lines, the document's length and the marks it shows.
     gutter: Option<(Range<usize>, usize, BTreeSet<u32>)>,
     /// Where the textarea is scrolled, how high it is and its line height,
-    /// as of its last scroll: reading them after a keystroke changed the
-    /// page would make the browser lay it out there and then.
+    /// as of its last scroll or change in the number of lines (which may
+    /// change its height): reading them after every keystroke would make
+    /// the browser lay the page out there and then.
     viewport: Option<(i32, i32, f64)>,
+    /// How many lines the text had.
+    total: usize,
 }
 
 impl Drawn {
     /// A new text or new marks: draws what changed.
     pub fn update(&mut self, view: &View, text: &str, marks: &BTreeSet<u32>) {
         if self.text != text {
-            // Lines added or removed may change the textarea's height.
-            if self.text.matches('\n').count() != text.matches('\n').count() {
-                self.viewport = None;
-            }
             self.text = text.to_string();
         }
         if &self.marks != marks {
@@ -64,6 +63,10 @@ impl Drawn {
     fn draw(&mut self, view: &View) {
         let text = std::mem::take(&mut self.text);
         let all: Vec<&str> = text.split('\n').collect();
+        if all.len() != self.total {
+            self.total = all.len();
+            self.viewport = None;
+        }
         let (scroll_top, height, line_px) = *self.viewport.get_or_insert_with(|| {
             (view.textarea.scroll_top(), view.textarea.client_height(), line_height(&view.textarea))
         });

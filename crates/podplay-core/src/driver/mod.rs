@@ -187,25 +187,36 @@ impl<R: Runtime> Driver<R> {
     /// Runs until `until` holds, the Pod is finished, or it is stable.
     pub fn run_until(&mut self, until: Until) {
         for _ in 0..MAX_INSTANTS {
-            if self.reached(until) {
+            if !self.advance(until) {
                 return;
             }
-            let Some(next) = self.next_wakeup() else {
-                return;
-            };
-            let limit = match until {
-                Until::Time(t) => t,
-                _ => MonoTime::ZERO + HORIZON,
-            };
-            if next > limit {
-                if let Until::Time(t) = until {
-                    self.now = t;
-                }
-                return;
-            }
-            self.now = next;
-            self.settle();
         }
+    }
+
+    /// One instant of [`run_until`](Self::run_until): delivers the next
+    /// instant anything is due, unless `until` already holds or nothing is
+    /// due before it (or the horizon). False when there was none: a caller
+    /// that must not block (the playground) runs a bounded number of these.
+    pub fn advance(&mut self, until: Until) -> bool {
+        if self.reached(until) {
+            return false;
+        }
+        let Some(next) = self.next_wakeup() else {
+            return false;
+        };
+        let limit = match until {
+            Until::Time(t) => t,
+            _ => MonoTime::ZERO + HORIZON,
+        };
+        if next > limit {
+            if let Until::Time(t) = until {
+                self.now = t;
+            }
+            return false;
+        }
+        self.now = next;
+        self.settle();
+        true
     }
 
     /// Whether `until` holds now.
