@@ -53,7 +53,8 @@ pub fn app() -> Html {
         Callback::from(move |_| {
             let (text, dispatch) = (text.clone(), dispatch.clone());
             yew::platform::spawn_local(async move {
-                dispatch.dispatch(Action::Shared(browser::share(text, lesson, lang).await.unwrap_or(false)));
+                dispatch
+                    .dispatch(Action::Shared(browser::share(text.to_string(), lesson, lang).await.unwrap_or(false)));
             });
         })
     };
@@ -99,7 +100,7 @@ pub fn app() -> Html {
 
 /// The text survives a reload.
 #[hook]
-fn use_saved_text(text: String) {
+fn use_saved_text(text: Rc<str>) {
     use_effect_with(text, |text| {
         browser::save_text(text);
     });

@@ -32,9 +32,11 @@ impl PartialEq for Analyzed {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
-    pub text: String,
+    /// `Rc`s, here and below: the reducer copies the state on every action,
+    /// and a copy should not copy the text, the diagnostics or the history.
+    pub text: Rc<str>,
     pub analysis: Analyzed,
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Rc<[Diagnostic]>,
     /// The last valid simulation (kept while the text is invalid).
     pub run: Option<Rc<Run>>,
     /// The text changed into something invalid: the picture is out of date.
@@ -43,16 +45,16 @@ pub struct State {
     pub frame: usize,
     pub playing: bool,
     /// The terminal's exchanges at the current frame: (command, output).
-    pub terminal: Vec<(String, String)>,
+    pub terminal: Rc<Vec<(String, String)>>,
     /// The data the last command moved, and the frame it ran at: the
     /// picture draws it while that frame is on screen.
     pub exec_flows: Option<(usize, Vec<podplay_core::trace::Flow>)>,
     pub container: Option<String>,
     /// The docs of the field under the cursor.
-    pub hover: Option<podplay_core::hover::Hover>,
+    pub hover: Option<Rc<podplay_core::hover::Hover>>,
     pub docs: DocsState,
     /// Field names that can be typed at the cursor.
-    pub completions: Vec<podplay_core::hover::Completion>,
+    pub completions: Rc<[podplay_core::hover::Completion]>,
     /// The cursor, as a character offset.
     pub cursor: u32,
     /// The lesson being followed, if any.
@@ -74,7 +76,7 @@ pub struct State {
     pub shared: Option<bool>,
     /// What the learner had before a lesson, an example or a break replaced
     /// it, newest last: "Restore my Pod" (and Ctrl+Z) go back one.
-    pub undo: Vec<Rc<Snapshot>>,
+    pub undo: Rc<Vec<Rc<Snapshot>>>,
     /// How many edits the learner has typed; with `pending`, the edit whose
     /// text is not analyzed yet (the analysis waits for a pause in typing,
     /// so that a keystroke only updates the editor).
@@ -90,7 +92,7 @@ pub struct State {
 /// The learner's Pod as it was before something replaced it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
-    pub text: String,
+    pub text: Rc<str>,
     pub lesson: Option<usize>,
     pub run: Option<Rc<Run>>,
     pub frame: usize,
@@ -98,7 +100,7 @@ pub struct Snapshot {
     /// it, Ctrl+Z there restores the snapshot (the browser's own undo does
     /// not know a text the page set). `None` for a break of the running
     /// Pod, which leaves the text alone.
-    pub replaced_by: Option<String>,
+    pub replaced_by: Option<Rc<str>>,
 }
 
 /// Most snapshots kept.
@@ -182,19 +184,19 @@ pub enum DocsState {
 impl State {
     pub fn new(text: String) -> State {
         let mut state = State {
-            text: String::new(),
+            text: Rc::from(""),
             analysis: Analyzed::default(),
-            diagnostics: Vec::new(),
+            diagnostics: Rc::new([]),
             run: None,
             stale: false,
             frame: 0,
             playing: false,
-            terminal: Vec::new(),
+            terminal: Rc::default(),
             exec_flows: None,
             container: None,
             hover: None,
             docs: if podplay_core::schema::docs().is_some() { DocsState::Ready } else { DocsState::Missing },
-            completions: Vec::new(),
+            completions: Rc::new([]),
             cursor: 0,
             lesson: None,
             lang: crate::lessons::Lang::En,
@@ -204,13 +206,13 @@ impl State {
             welcome: false,
             done: Vec::new(),
             shared: None,
-            undo: Vec::new(),
+            undo: Rc::default(),
             edits: 0,
             pending: None,
             work: None,
             work_done: 0,
         };
-        state.set_text(text);
+        state.set_text(Rc::from(text));
         state
     }
 
@@ -251,7 +253,7 @@ impl State {
                     // last instant, even when the run is kept.
                     self.frame = self.frames().saturating_sub(1);
                     self.lesson = Some(i);
-                    self.terminal.clear();
+                    self.terminal = Rc::default();
                 }
             }
             Want::Example(_) => {}
@@ -262,17 +264,18 @@ impl State {
     /// break): the cursor's docs belonged to the old one, and the old text
     /// can be restored.
     fn replace_text(&mut self, text: String) {
+        let text: Rc<str> = Rc::from(text);
         if text != self.text {
             self.remember(Some(text.clone()));
         }
         self.cursor = 0;
         self.hover = None;
-        self.completions.clear();
+        self.completions = Rc::new([]);
         self.set_text(text);
     }
 
     /// A new text, analyzed now.
-    pub(crate) fn set_text(&mut self, text: String) {
+    pub(crate) fn set_text(&mut self, text: Rc<str>) {
         self.text = text;
         self.analyze();
     }
@@ -301,7 +304,8 @@ impl State {
                 hint: d.hint.clone(),
                 warning: d.severity == podplay_core::Severity::Warning,
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         // The text's Nodes make the cluster, as for `podplay sim`.
         let mut nodes: Vec<_> = analysis.valid_nodes().cloned().collect();
         if nodes.is_empty() {
@@ -324,8 +328,7 @@ impl State {
         self.fit_container();
         self.analysis = Analyzed(Rc::new(analysis));
         if self.hover.is_some() || !self.completions.is_empty() {
-            self.hover = podplay_core::hover::hover(&self.analysis.0, self.cursor);
-            self.completions = podplay_core::hover::completions(&self.analysis.0, &self.text, self.cursor);
+            self.look_at_cursor(self.cursor);
         }
         recording
     }
@@ -335,7 +338,7 @@ impl State {
         self.frame = run.frames.len().saturating_sub(1);
         self.run = Some(Rc::new(run));
         self.stale = false;
-        self.terminal.clear();
+        self.terminal = Rc::default();
         self.exec_flows = None;
         self.fit_container();
     }
@@ -353,7 +356,7 @@ impl State {
     }
 
     /// Keeps what is on screen for "Restore my Pod".
-    pub(crate) fn remember(&mut self, replaced_by: Option<String>) {
+    pub(crate) fn remember(&mut self, replaced_by: Option<Rc<str>>) {
         let snapshot = Snapshot {
             text: self.text.clone(),
             lesson: self.lesson,
@@ -361,25 +364,26 @@ impl State {
             frame: self.frame,
             replaced_by,
         };
-        self.undo.push(Rc::new(snapshot));
-        if self.undo.len() > MAX_UNDO {
-            self.undo.remove(0);
+        let undo = Rc::make_mut(&mut self.undo);
+        undo.push(Rc::new(snapshot));
+        if undo.len() > MAX_UNDO {
+            undo.remove(0);
         }
     }
 
     /// Back to the last snapshot: its text, lesson, run and instant.
     fn restore(&mut self) {
-        let Some(snapshot) = self.undo.pop() else { return };
+        let Some(snapshot) = Rc::make_mut(&mut self.undo).pop() else { return };
         self.cursor = 0;
         self.hover = None;
-        self.completions.clear();
+        self.completions = Rc::new([]);
         self.set_text(snapshot.text.clone());
         if snapshot.run.is_some() {
             self.run = snapshot.run.clone();
         }
         self.frame = snapshot.frame.min(self.frames().saturating_sub(1));
         self.lesson = snapshot.lesson;
-        self.terminal.clear();
+        self.terminal = Rc::default();
         self.exec_flows = None;
         self.playing = false;
     }
@@ -399,7 +403,9 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
+        // A copy of a few counters and `Rc`s (the text and the histories are
+        // shared), or no copy when Yew holds no other reference.
+        let mut next = Rc::unwrap_or_clone(self);
         // Anything but typing (and what does not read the text) sees the
         // text analyzed: a typed text waits for no more than this.
         if (next.pending.is_some() || next.work.is_some())
@@ -527,7 +533,7 @@ mod tests {
         let state = Rc::new(State::new(EXAMPLES[0].yaml.to_string()));
         let broken = EXAMPLES[0].yaml.replace("image: nginx:1.27", "imagee: nginx:1.27");
         let typed = state.reduce(Action::Edit(broken.clone()));
-        assert_eq!(typed.text, broken);
+        assert_eq!(*typed.text, *broken);
         assert!(typed.diagnostics.is_empty() && !typed.stale, "the analysis waits");
         let older = typed.clone().reduce(Action::Edit(format!("{broken}# more\n")));
         let stale_timer = older.clone().reduce(Action::Analyze(typed.edits));
@@ -610,7 +616,7 @@ mod tests {
         assert_eq!(loading.docs, DocsState::Loading);
         let ready = reduce(loading, Action::Docs(Ok(())));
         assert_eq!(ready.docs, DocsState::Ready);
-        assert_eq!(ready.hover.clone().map(|h| h.query), Some("pod.spec.containers.image".to_string()));
+        assert_eq!(ready.hover.clone().map(|h| h.query.clone()), Some("pod.spec.containers.image".to_string()));
         // A late failure does not take installed docs away.
         assert_eq!(reduce(ready, Action::Docs(Err("late".into()))).docs, DocsState::Ready);
     }
@@ -630,10 +636,10 @@ mod tests {
         let state = State::new(EXAMPLES[0].yaml.to_string());
         let waiting = reduce(state, Action::Example(3));
         assert_eq!(waiting.wanted, Some(Want::Example(3)));
-        assert_eq!(waiting.text, EXAMPLES[0].yaml, "the text stays until the new one is here");
+        assert_eq!(&*waiting.text, EXAMPLES[0].yaml, "the text stays until the new one is here");
         crate::examples::remember(3, EXAMPLES[3].yaml);
         let loaded = reduce(waiting, Action::ExampleFetched(Ok(())));
-        assert_eq!((loaded.wanted, loaded.text.as_str()), (None, EXAMPLES[3].yaml));
+        assert_eq!((loaded.wanted, &*loaded.text), (None, EXAMPLES[3].yaml));
         // A lesson on an example not fetched yet waits the same way; a failed fetch is shown.
         let lesson = reduce(loaded, Action::Lesson(5));
         assert_eq!(lesson.wanted, Some(Want::Lesson(5)));
@@ -755,7 +761,7 @@ mod tests {
         let first = State::open(crate::browser::Start::default());
         assert!(first.welcome);
         assert_eq!(first.frame, 0);
-        assert_eq!(first.text, crate::examples::FIRST);
+        assert_eq!(&*first.text, crate::examples::FIRST);
         let played = reduce(first, Action::TogglePlay);
         assert!(!played.welcome && played.playing);
         // A returning learner: their text, language, lesson and progress.
@@ -783,10 +789,10 @@ mod tests {
         let mine_run = state.run.clone().unwrap();
         // A lesson replaces the text; Restore brings it back, with its instant.
         let lesson = reduce(state, Action::Lesson(0));
-        assert_ne!(lesson.text, mine);
+        assert_ne!(*lesson.text, *mine);
         assert!(lesson.editor_can_restore());
         let back = reduce(lesson, Action::Restore);
-        assert_eq!((back.text.as_str(), back.lesson, back.frame), (mine.as_str(), None, 3));
+        assert_eq!((&*back.text, back.lesson, back.frame), (mine.as_str(), None, 3));
         assert!(Rc::ptr_eq(back.run.as_ref().unwrap(), &mine_run));
         assert!(back.undo.is_empty());
         // A break (delete) is undone to the Pod that was running.
@@ -800,7 +806,7 @@ mod tests {
         let hog = reduce(back, Action::BreakSpec(crate::breakage::SpecBreak::MemoryHog));
         let edited = reduce(hog.clone(), Action::Edit(format!("{}# more\n", hog.text)));
         assert!(!edited.editor_can_restore());
-        assert_eq!(reduce(edited, Action::Restore).text, mine);
+        assert_eq!(*reduce(edited, Action::Restore).text, *mine);
     }
 
     #[test]

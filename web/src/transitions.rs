@@ -16,7 +16,7 @@ impl State {
     /// The learner typed: the text is kept, and analyzed after a pause.
     pub(crate) fn typed(&mut self, text: String) {
         self.notice = None;
-        self.text = text;
+        self.text = Rc::from(text);
         self.edits += 1;
         self.pending = Some(self.edits);
         // What was under way was for an older text.
@@ -52,8 +52,8 @@ impl State {
         text.push_str(": ");
         text.extend(chars[at..].iter());
         self.cursor = (start + name.chars().count() + 2) as u32;
-        self.completions.clear();
-        self.set_text(text);
+        self.completions = Rc::new([]);
+        self.set_text(Rc::from(text));
     }
 
     /// Something done to the running Pod at the instant on screen: the
@@ -94,8 +94,7 @@ impl State {
         self.cursor = offset;
         // While typing, the docs wait for the analysis of the new text.
         if self.pending.is_none() {
-            self.hover = podplay_core::hover::hover(&self.analysis.0, offset);
-            self.completions = podplay_core::hover::completions(&self.analysis.0, &self.text, offset);
+            self.look_at_cursor(offset);
         }
     }
 
@@ -107,18 +106,25 @@ impl State {
             (Err(e), _) => DocsState::Failed(e),
         };
         // The descriptions fill in what is on screen.
-        self.hover = podplay_core::hover::hover(&self.analysis.0, self.cursor);
-        self.completions = podplay_core::hover::completions(&self.analysis.0, &self.text, self.cursor);
+        self.look_at_cursor(self.cursor);
+    }
+
+    /// The docs and completions at a character offset of the text.
+    pub(crate) fn look_at_cursor(&mut self, offset: u32) {
+        self.hover = podplay_core::hover::hover(&self.analysis.0, offset).map(Rc::new);
+        self.completions = podplay_core::hover::completions(&self.analysis.0, &self.text, offset).into();
     }
 
     /// A command run in the terminal's container at the instant on screen.
     pub(crate) fn exec(&mut self, command: &str) {
         let (Some(run), Some(container)) = (&self.run, &self.container) else { return };
         let (output, flows) = run.exec(self.frame, container, command);
-        self.terminal.push((format!("{container}$ {command}"), output));
+        let exchange = (format!("{container}$ {command}"), output);
         self.exec_flows = Some((self.frame, flows));
-        if self.terminal.len() > TERMINAL_LINES {
-            self.terminal.remove(0);
+        let terminal = Rc::make_mut(&mut self.terminal);
+        terminal.push(exchange);
+        if terminal.len() > TERMINAL_LINES {
+            terminal.remove(0);
         }
     }
 }

@@ -89,12 +89,18 @@ pub fn ensure_wasm_bindgen() -> Result {
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// Debian's Chromium and ChromeDriver (CI runs as root on a fresh machine).
+/// A CJK font, so that the 中文 pages the browser tests draw (and their
+/// screenshots) show real glyphs rather than boxes.
+const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+/// Debian's Chromium and ChromeDriver, and the CJK font (CI runs as root on a
+/// fresh machine).
 pub fn ensure_browser() -> Result {
-    if std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists() {
+    let present = |p: &str| std::path::Path::new(p).exists();
+    if present(CHROMIUM) && present(CHROMEDRIVER) && present(CJK_FONT) {
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"])
+    apt_install(&["chromium", "chromium-driver", "fonts-noto-cjk"])
 }
 
 /// Debian packages, refreshing the package lists only when the first try fails.

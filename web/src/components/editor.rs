@@ -3,6 +3,7 @@
 //! clicking a diagnostic moves the cursor there.
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
@@ -14,13 +15,13 @@ use crate::state::{Diagnostic, DocsState};
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
     pub lang: crate::lessons::Lang,
-    pub text: String,
-    pub diagnostics: Vec<Diagnostic>,
+    pub text: Rc<str>,
+    pub diagnostics: Rc<[Diagnostic]>,
     pub on_edit: Callback<String>,
     /// The cursor moved: its offset in UTF-16 units.
     pub on_cursor: Callback<u32>,
-    pub hover: Option<podplay_core::hover::Hover>,
-    pub completions: Vec<podplay_core::hover::Completion>,
+    pub hover: Option<Rc<podplay_core::hover::Hover>>,
+    pub completions: Rc<[podplay_core::hover::Completion]>,
     /// Whether the descriptions are there (they are fetched on first use).
     pub docs: crate::state::DocsState,
     pub on_complete: Callback<String>,
@@ -175,7 +176,7 @@ fn on_keydown(on_edit: Callback<String>, on_restore: Option<Callback<()>>) -> Ca
 // component costs the playground's first load its own machinery (about a
 // kilobyte gzipped), and these have no state of their own.
 struct CompletionsProps {
-    completions: Vec<podplay_core::hover::Completion>,
+    completions: Rc<[podplay_core::hover::Completion]>,
     on_complete: Callback<String>,
 }
 
@@ -199,7 +200,7 @@ fn completions(props: &CompletionsProps) -> Html {
 
 struct FieldDocsProps {
     lang: crate::lessons::Lang,
-    hover: Option<podplay_core::hover::Hover>,
+    hover: Option<Rc<podplay_core::hover::Hover>>,
     docs: DocsState,
 }
 
@@ -228,7 +229,7 @@ fn field_docs(props: &FieldDocsProps) -> Html {
 
 struct DiagnosticsProps {
     lang: crate::lessons::Lang,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Rc<[Diagnostic]>,
     /// A diagnostic was clicked: its offset in the text (UTF-16 units).
     on_jump: Callback<u32>,
 }

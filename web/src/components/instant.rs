@@ -37,7 +37,7 @@ pub struct InstantProps {
     pub containers: Vec<String>,
     /// The terminal's container and its exchanges at this instant.
     pub selected: Option<String>,
-    pub history: Vec<(String, String)>,
+    pub history: std::rc::Rc<Vec<(String, String)>>,
     /// The selected container's inside at this instant.
     pub inside: Option<(String, Inside)>,
     pub actions: Callback<Action>,

@@ -98,7 +98,7 @@ pub struct TerminalProps {
     pub lang: crate::lessons::Lang,
     pub containers: Vec<String>,
     pub selected: Option<String>,
-    pub history: Vec<(String, String)>,
+    pub history: std::rc::Rc<Vec<(String, String)>>,
     pub on_select: Callback<String>,
     pub on_exec: Callback<String>,
 }
