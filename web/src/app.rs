@@ -13,7 +13,7 @@ use crate::browser;
 use crate::components::editor::Editor;
 use crate::components::header::{HeaderProps, header};
 use crate::components::instant::{InstantProps, instant};
-use crate::components::panels::{LessonPanel, STORY_STEPS};
+use crate::components::panels::{LessonPanel, REPEATS_LISTED, STORY_STEPS, StoryLine};
 use crate::lessons::{LESSONS, Lang};
 use crate::run::{Inside, Run};
 use crate::state::{Action, DocsState, State};
@@ -295,7 +295,7 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
     // The steps that had happened by this instant, borrowed from the run;
     // only what is shown is copied.
     let steps = &run.steps[..frame.steps.min(run.steps.len())];
-    let story_from = steps.len().saturating_sub(STORY_STEPS);
+    let (story, story_from) = story_lines(steps);
     Some(InstantProps {
         lang: state.lang,
         index: state.frame,
@@ -311,7 +311,7 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
         outside: run.outside.clone(),
         previous: previous.map(|p| p.picture.clone()),
         frame,
-        story: steps[story_from..].to_vec(),
+        story,
         story_first: story_from + 1,
         containers: container_names(run),
         selected: state.container.clone(),
@@ -389,4 +389,21 @@ impl Drop for KeyListener {
     fn drop(&mut self) {
         let _ = self.document.remove_event_listener_with_callback("keydown", self.closure.as_ref().unchecked_ref());
     }
+}
+
+/// The story told so far, folded, and the number of its first line shown:
+/// only the latest [`STORY_STEPS`] lines are listed.
+fn story_lines(steps: &[podplay_core::trace::Step]) -> (Vec<StoryLine>, usize) {
+    let told = podplay_core::trace::story::fold(steps);
+    let from = told.len().saturating_sub(STORY_STEPS);
+    let lines = told[from..]
+        .iter()
+        .filter_map(|t| {
+            let step = steps.get(t.step)?.clone();
+            let listed = &t.repeats[t.repeats.len().saturating_sub(REPEATS_LISTED)..];
+            let repeats = listed.iter().filter_map(|&i| steps.get(i)).map(|s| (s.at, s.text.clone())).collect();
+            Some(StoryLine { step, times: t.times(), repeats })
+        })
+        .collect();
+    (lines, from)
 }

@@ -197,6 +197,9 @@ pub struct Recording {
     frames: Vec<Frame>,
     /// The interventions not applied yet.
     pending: std::collections::VecDeque<(MonoTime, Intervention)>,
+    /// The latest instant at which nothing the page shows changed, not
+    /// kept as a frame (see [`Recording::keep`]).
+    idle: Option<Frame>,
 }
 
 enum Phase {
@@ -219,6 +222,7 @@ impl Recording {
             phase: Phase::Probing { probe: std::boxed::Box::new(fresh(pod, nodes)), applied: 0, instants: 0 },
             frames: vec![capture(&sim)],
             sim,
+            idle: None,
         }
     }
 
@@ -251,8 +255,28 @@ impl Recording {
             _ => return Some(self.complete()),
         };
         self.sim.run_until(Until::Time(target));
-        self.frames.push(capture(&self.sim));
+        self.keep(capture(&self.sim));
         None
+    }
+
+    /// An instant at which nothing the page shows changed (no step, the
+    /// same picture and status: a `sleep` waking inside a loop, a process
+    /// hanging on its memory) is not a frame, so that Play and the slider
+    /// skip idle time. If the run ends on such instants, the last is kept:
+    /// the run ends when it does.
+    fn keep(&mut self, frame: Frame) {
+        let idle = self.frames.last().is_some_and(|last| {
+            last.steps == frame.steps
+                && last.picture == frame.picture
+                && last.status == frame.status
+                && last.phase == frame.phase
+        });
+        if idle {
+            self.idle = Some(frame);
+        } else {
+            self.idle = None;
+            self.frames.push(frame);
+        }
     }
 
     /// The whole recording, at once.
@@ -265,6 +289,7 @@ impl Recording {
     }
 
     fn complete(&mut self) -> Run {
+        self.frames.extend(self.idle.take());
         let steps = self.sim.take_steps();
         let outside = outside_ends(&self.pod, &steps);
         Run {
@@ -444,5 +469,31 @@ fn boxed(name: &str, kind: &'static str, status: Option<k8s_openapi::api::core::
         ready: status.is_some_and(|s| s.ready),
         doing: None,
         warning: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_of(file: &str) -> Run {
+        let example = crate::examples::EXAMPLES.iter().find(|e| e.file == file).unwrap();
+        let analysis = podplay_core::analyze(example.yaml);
+        Run::record(analysis.valid_pods().next().unwrap(), &podplay_core::cluster::default_nodes())
+    }
+
+    /// A process hanging on its memory wakes every second and changes
+    /// nothing: those instants are not frames, but the run still ends when
+    /// it did.
+    #[test]
+    fn idle_instants_are_skipped_but_the_end_is_kept() {
+        let run = run_of("memory-limit");
+        assert!(run.frames.len() <= 8, "{} frames", run.frames.len());
+        let last = run.frames.len() - 1;
+        for (i, pair) in run.frames.windows(2).enumerate() {
+            let moved = pair[1].steps != pair[0].steps || pair[1].picture != pair[0].picture;
+            assert!(moved || i + 1 == last, "frame {} shows nothing new", i + 1);
+        }
+        assert!(run.frames[last].at.0 >= 30_000, "ends at {:?}", run.frames[last].at);
     }
 }

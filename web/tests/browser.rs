@@ -218,3 +218,59 @@ async fn escape_then_tab_leaves_the_editor() {
     assert!(key("Tab"), "Ctrl+M again: Tab indents");
     assert!(text_of(&root, "#editor-keys").contains("Esc then Tab"), "{}", text_of(&root, "#editor-keys"));
 }
+
+/// A loop's periodic steps fold into one line "×N" that opens on the
+/// times it happened.
+#[wasm_bindgen_test]
+async fn a_loops_repeated_steps_fold_into_one_line_that_opens() {
+    podplay_web::examples::remember(2, include_str!("../../examples/logging-sidecar.yaml"));
+    let root = mount().await;
+    let select: web_sys::HtmlSelectElement =
+        root.query_selector("select[aria-label=Examples]").unwrap().unwrap().dyn_into().unwrap();
+    select.set_value("2");
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    settle().await;
+    // An example opens on its first instant: go to its last (the other
+    // tests' pages share the scheduler, so the new run may take a while).
+    for _ in 0..100 {
+        let range: web_sys::HtmlInputElement =
+            root.query_selector(".timeline input[type=range]").unwrap().unwrap().dyn_into().unwrap();
+        range.set_value(&range.max());
+        range.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
+        settle().await;
+        if root.query_selector(".story li.folded").unwrap().is_some() {
+            break;
+        }
+    }
+    let folded = root.query_selector_all(".story li.folded").unwrap();
+    assert!(
+        folded.length() >= 2,
+        "{} folded lines: {} / {} / {}",
+        folded.length(),
+        text_of(&root, ".timeline"),
+        text_of(&root, "header"),
+        text_of(&root, ".story")
+    );
+    // The line the app's writes fold into, the most repeated.
+    let times_of = |line: &HtmlElement| -> usize {
+        let summary = line.query_selector("summary").unwrap().unwrap().text_content().unwrap();
+        summary.trim_start_matches('×').split(' ').next().unwrap().parse().unwrap()
+    };
+    let line: HtmlElement = (0..folded.length())
+        .map(|i| folded.item(i).unwrap().dyn_into::<HtmlElement>().unwrap())
+        .max_by_key(|l| times_of(l))
+        .unwrap();
+    let summary: HtmlElement = line.query_selector("summary").unwrap().unwrap().dyn_into().unwrap();
+    let times = times_of(&line);
+    assert!(times > 20, "{}", summary.text_content().unwrap());
+    // The 300 steps of the run are told in under 100 lines.
+    let list = root.query_selector(".story > ol").unwrap().unwrap();
+    let first: u32 = list.get_attribute("start").unwrap().parse().unwrap();
+    let lines = first + root.query_selector_all(".story > ol > li").unwrap().length() - 1;
+    assert!(lines < 100, "{lines} lines");
+    summary.click();
+    settle().await;
+    let details = line.query_selector("details").unwrap().unwrap();
+    assert!(details.has_attribute("open"));
+    assert!(line.query_selector_all("details li").unwrap().length() >= 20);
+}

@@ -2,7 +2,6 @@
 //! it, the picture, and the panels (kubectl's view, the story so far, the
 //! inside of a container, a terminal).
 
-use podplay_core::trace::Step;
 use yew::prelude::*;
 
 use crate::components::panels::{BreakPanel, InsidePanel, StatusPanel, StoryPanel, Terminal};
@@ -31,7 +30,7 @@ pub struct InstantProps {
     pub flows: Vec<podplay_core::trace::Flow>,
     pub outside: Vec<String>,
     /// The latest steps by this instant, and the number of the first.
-    pub story: Vec<Step>,
+    pub story: Vec<crate::components::panels::StoryLine>,
     pub story_first: usize,
     /// The Pod's container names, init containers first.
     pub containers: Vec<String>,
@@ -68,7 +67,7 @@ pub fn instant(props: &InstantProps) -> Html {
                 previous={props.previous.clone()} />
             <div class="panels">
                 <StatusPanel lang={lang} get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
-                <StoryPanel lang={lang} steps={props.story.clone()} first={props.story_first} />
+                <StoryPanel lang={lang} lines={props.story.clone()} first={props.story_first} />
                 if let Some((c, i)) = props.inside.clone() {
                     <InsidePanel lang={lang} container={c} inside={i} />
                 }

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use podplay_core::trace::Step;
 
-/// How many of the latest steps the story lists.
+/// How many of the latest lines the story lists.
 pub const STORY_STEPS: usize = 40;
 
 #[derive(Properties, PartialEq)]
@@ -56,13 +56,31 @@ fn head(text: &str, limit: usize) -> (&str, usize) {
     }
 }
 
+/// A line of the story: a step, and how often it happened in a row (a
+/// loop's periodic steps fold into one line, `podplay_core::trace::story`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoryLine {
+    pub step: Step,
+    pub times: usize,
+    /// The latest of the later times, with their words (at most
+    /// [`REPEATS_LISTED`]).
+    pub repeats: Vec<(podplay_core::time::MonoTime, String)>,
+}
+
+/// How many of a folded line's later times it lists when opened.
+pub const REPEATS_LISTED: usize = 30;
+
 #[derive(Properties, PartialEq)]
 pub struct StoryProps {
-    /// The latest steps (the app passes at most [`STORY_STEPS`]).
-    pub steps: Vec<Step>,
+    /// The latest lines (the app passes at most [`STORY_STEPS`]).
+    pub lines: Vec<StoryLine>,
     /// The number of the first one shown.
     pub first: usize,
     pub lang: crate::lessons::Lang,
+}
+
+fn seconds(at: podplay_core::time::MonoTime) -> String {
+    format!("{}.{:03}s", at.0 / 1000, at.0 % 1000)
 }
 
 #[function_component(StoryPanel)]
@@ -71,25 +89,51 @@ pub fn story_panel(props: &StoryProps) -> Html {
     let list = use_node_ref();
     {
         let list = list.clone();
-        use_effect_with(props.first + props.steps.len(), move |_| {
+        let times: usize = props.lines.iter().map(|l| l.times).sum();
+        use_effect_with((props.first + props.lines.len(), times), move |_| {
             if let Some(ol) = list.cast::<web_sys::Element>() {
                 ol.set_scroll_top(ol.scroll_height());
             }
         });
     }
     html! {
-        <section class="panel story" aria-label="What happened">
+        <section class="panel story" aria-label={props.lang.t("What happened", "发生了什么")}>
             <h2>{ props.lang.t("What happened", "发生了什么") }</h2>
             <ol start={props.first.to_string()} ref={list}>
-                { for props.steps.iter().map(|s| html!{
-                    <li class={format!("step {:?}", s.kind).to_ascii_lowercase()}>
-                        <span class="at">{ format!("{}.{:03}s", s.at.0 / 1000, s.at.0 % 1000) }</span>
-                        <span class="actor">{ s.actor.label() }</span>
-                        <span class="text">{ s.text.clone() }</span>
-                    </li>
-                }) }
+                { for props.lines.iter().map(|line| story_line(line, props.lang)) }
             </ol>
         </section>
+    }
+}
+
+fn story_line(line: &StoryLine, lang: crate::lessons::Lang) -> Html {
+    let s = &line.step;
+    let folded = line.times > 1;
+    html! {
+        <li class={format!("step {:?}{}", s.kind, if folded { " folded" } else { "" }).to_ascii_lowercase()}>
+            <span class="at">{ seconds(s.at) }</span>
+            <span class="actor">{ s.actor.label() }</span>
+            <span class="text">{ s.text.clone() }</span>
+            if folded {
+                <details class="repeats">
+                    <summary>{ repeats_summary(line, lang) }</summary>
+                    <ol>
+                        { for line.repeats.iter().map(|(at, text)| html!{
+                            <li><span class="at">{ seconds(*at) }</span>{ text.clone() }</li>
+                        }) }
+                    </ol>
+                </details>
+            }
+        </li>
+    }
+}
+
+/// "×28 · last at 30.183s", or its 中文.
+fn repeats_summary(line: &StoryLine, lang: crate::lessons::Lang) -> String {
+    let last = line.repeats.last().map_or(line.step.at, |(at, _)| *at);
+    match lang {
+        crate::lessons::Lang::En => format!("×{} · last at {}", line.times, seconds(last)),
+        crate::lessons::Lang::Zh => format!("×{} · 最近一次 {}", line.times, seconds(last)),
     }
 }
 

@@ -9,6 +9,7 @@
 //! kubelet's steps (calls, events, status changes).
 
 mod note;
+pub mod story;
 mod words;
 
 use serde::Serialize;
@@ -46,7 +47,7 @@ impl Actor {
 }
 
 /// What kind of change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
     Schedule,
