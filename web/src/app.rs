@@ -122,8 +122,8 @@ fn welcome(lang: Lang, actions: &Callback<Action>) -> Html {
         <section class="panel welcome" aria-label={lang.t("Welcome", "欢迎")}>
             <h2>{ lang.t("Welcome to podplay", "欢迎来到 podplay") }</h2>
             <p>{ lang.t(
-                "On the left is a Pod: two containers that share a volume. Press Play to watch Kubernetes start it step by step, or start with lesson 1, which explains the pause container that every Pod has.",
-                "左边是一个 Pod：两个共享同一个 Volume 的容器。按“播放”一步步观察 Kubernetes 如何启动它，或者从第 1 课开始，了解每个 Pod 都有的 pause 容器。",
+                "The editor holds a Pod: two containers that share a volume. Press Play to watch Kubernetes start it step by step, or start with lesson 1, which explains the pause container that every Pod has.",
+                "编辑器里是一个 Pod：两个共享同一个 Volume 的容器。按“播放”一步步观察 Kubernetes 如何启动它，或者从第 1 课开始，了解每个 Pod 都有的 pause 容器。",
             ) }</p>
             <p class="welcome-actions">
                 <button class="primary" onclick={actions.reform(|_| Action::Lesson(0))}>{ lang.t("Start with lesson 1", "从第 1 课开始") }</button>

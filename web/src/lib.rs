@@ -10,6 +10,7 @@ pub mod breakage;
 pub mod browser;
 pub mod components;
 pub mod examples;
+pub mod glossary;
 pub mod highlight;
 pub mod lessons;
 pub mod markup;

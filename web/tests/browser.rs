@@ -154,7 +154,7 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
     podplay_web::examples::remember(4, include_str!("../../examples/node-selector.yaml"));
     let root = mount().await;
     let select: web_sys::HtmlSelectElement =
-        root.query_selector("select[aria-label=Lessons]").unwrap().unwrap().dyn_into().unwrap();
+        root.query_selector("select[name=lessons]").unwrap().unwrap().dyn_into().unwrap();
     select.set_value("5");
     select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
     settle().await;
@@ -178,8 +178,18 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
     assert!(header.contains("以 Succeeded 结束的 Pod") && !header.contains("A Pod that ends Succeeded"), "{header}");
     let time = text_of(&root, ".timeline .time");
     assert!(time.contains("第 ") && time.contains(" 步，共 "), "{time}");
+    // What a screen reader says is in 中文 too.
+    let label =
+        |css: &str| root.query_selector(css).unwrap().and_then(|e| e.get_attribute("aria-label")).unwrap_or_default();
+    assert_eq!(label("select[name=lessons]"), "课程");
+    assert_eq!(label("select[name=examples]"), "示例");
+    assert_eq!(label(".terminal"), "终端");
+    assert_eq!(label("textarea"), "Pod YAML 编辑器");
+    assert_eq!(label(".diagnostics"), "问题");
+    // The lesson lists the glossary's words it uses.
+    assert!(text_of(&root, ".lesson .terms").contains("node = 节点"), "{}", text_of(&root, ".lesson"));
     assert!(
-        text_of(&root, "figure").contains("pause（infra 容器）：持有共享的命名空间"),
+        text_of(&root, "figure").contains("pause（Infra 容器）：持有共享的 Namespace"),
         "{}",
         text_of(&root, "figure")
     );
@@ -226,7 +236,7 @@ async fn a_loops_repeated_steps_fold_into_one_line_that_opens() {
     podplay_web::examples::remember(2, include_str!("../../examples/logging-sidecar.yaml"));
     let root = mount().await;
     let select: web_sys::HtmlSelectElement =
-        root.query_selector("select[aria-label=Examples]").unwrap().unwrap().dyn_into().unwrap();
+        root.query_selector("select[name=examples]").unwrap().unwrap().dyn_into().unwrap();
     select.set_value("2");
     select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
     settle().await;

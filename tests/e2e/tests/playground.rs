@@ -134,10 +134,10 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
     c.execute(script, vec![]).await.unwrap_or(serde_json::Value::Null)
 }
 
-/// Picks an option of a `<select>` by its aria-label, and waits while an
+/// Picks an option of a `<select>` by its name, and waits while an
 /// example it needs is being fetched.
 async fn choose(c: &Client, label: &str, value: impl std::fmt::Display) {
-    js(c, &format!("const s = document.querySelector('select[aria-label={label}]'); s.value = '{value}'; s.dispatchEvent(new Event('change'));")).await;
+    js(c, &format!("const s = document.querySelector('select[name={label}]'); s.value = '{value}'; s.dispatchEvent(new Event('change'));")).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while js(c, "return document.querySelector('.app[data-loading]') !== null").await == serde_json::Value::Bool(true)
         && Instant::now() < deadline
@@ -153,7 +153,7 @@ async fn to_the_end(c: &Client) {
 }
 
 async fn run_in_terminal(c: &Client, container: &str, command: &str) -> String {
-    choose(c, "Container", container).await;
+    choose(c, "container", container).await;
     let input = c.find(Locator::Css(".terminal input[type=text]")).await.unwrap();
     input.send_keys(command).await.unwrap();
     c.find(Locator::Css(".terminal button[type=submit]")).await.unwrap().click().await.unwrap();
@@ -202,6 +202,8 @@ async fn every_step(c: Client, url: String) {
     // What the page fetched, before typing's last steps leave it.
     let transfer = js(&c, "return performance.getEntriesByType('resource').reduce((s, e) => s + (e.encodedBodySize || 0), 0) + performance.getEntriesByType('navigation').reduce((s, e) => s + (e.encodedBodySize || 0), 0)").await;
     let typing = typing_keeps_up(&c).await;
+    // Last, so that typing is measured in the window the test opened.
+    layouts_fit_every_width(&c, &url).await;
 
     let report = serde_json::json!({
         "first_load_to_interactive_ms": interactive_ms,
@@ -258,7 +260,7 @@ async fn field_docs_on_first_show(c: &Client) {
 /// simulation; its terminal must still have a container (it had none, and
 /// every command was swallowed: the issue's first finding).
 async fn a_lesson_on_the_pod_in_the_editor_runs_commands(c: &Client) {
-    choose(c, "Lessons", 1).await;
+    choose(c, "lessons", 1).await;
     let input = c.find(Locator::Css(".terminal input[type=text]")).await.unwrap();
     input.send_keys("ls /").await.unwrap();
     c.find(Locator::Css(".terminal button[type=submit]")).await.unwrap().click().await.unwrap();
@@ -268,22 +270,69 @@ async fn a_lesson_on_the_pod_in_the_editor_runs_commands(c: &Client) {
 
 /// Every example simulates.
 async fn every_example_simulates(c: &Client) {
-    let examples = js(c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
+    let examples = js(c, "return document.querySelectorAll('select[name=examples] option').length - 1")
         .await
         .as_u64()
         .unwrap_or(0);
     assert!(examples >= 13, "{examples} examples");
     for i in 0..examples as usize {
-        choose(c, "Examples", i).await;
+        choose(c, "examples", i).await;
         to_the_end(c).await;
         let status = text(c, ".status").await;
         assert!(status.starts_with("STATUS "), "example {i}: {status}");
     }
 }
 
+/// From a 360 px phone to a 2560 px screen, in both languages, with two,
+/// three and four containers and an outside store: nothing sticks out of
+/// the page, the picture's text is never drawn under 85% of its size, a
+/// phone shows the picture right after the timeline, and a wide screen puts the
+/// story beside the picture, above the fold.
+async fn layouts_fit_every_width(c: &Client, url: &str) {
+    // Typing's last measure left the page for a plain textarea.
+    c.goto(url).await.unwrap();
+    wait_for(c, ".status", "STATUS").await;
+    const MEASURE: &str = "const svg = document.querySelector('.picture svg'), fig = document.querySelector('figure').getBoundingClientRect();
+        const story = document.querySelector('.story').getBoundingClientRect();
+        const status = document.querySelector('.status').getBoundingClientRect();
+        return { status_bottom: status.bottom + scrollY, inner: innerWidth, height: innerHeight,
+                 overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                 scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+                 figure_top: fig.top + scrollY, figure_right: fig.right, story_left: story.left, story_top: story.top + scrollY };";
+    let sizes = [(360, 740), (390, 844), (1366, 768), (1920, 1080), (2560, 1440)];
+    for (width, height) in sizes {
+        c.set_window_size(width, height).await.unwrap();
+        for lang in ["en", "zh"] {
+            for example in [0, 2, 9] {
+                choose(c, "examples", example).await;
+                to_the_end(c).await;
+                js(c, "window.scrollTo(0, 0)").await;
+                let m = js(c, MEASURE).await;
+                let at = format!("{width}×{height} {lang} example {example}: {m}");
+                let f = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+                assert!(f("overflow") <= 0.0, "the page scrolls sideways at {at}");
+                assert!(f("scale") >= 0.84, "the picture's text is too small at {at}");
+                if f("inner") < 900.0 {
+                    // The lesson (if any), the timeline, the status, then
+                    // the picture: the editor and the buttons come after.
+                    assert!(f("figure_top") - f("status_bottom") < 48.0, "the picture is not next on a phone at {at}");
+                }
+                if f("inner") >= 1500.0 {
+                    assert!(f("story_left") >= f("figure_right") - 1.0, "the story is not beside the picture at {at}");
+                    assert!(f("story_top") < f("height"), "the story is below the fold at {at}");
+                }
+                screenshot(c, &format!("e2e-layout-{width}-{lang}-{example}")).await;
+            }
+            c.find(Locator::Css("button[aria-label='Language / 语言']")).await.unwrap().click().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    c.set_window_size(1400, 1600).await.unwrap();
+}
+
 /// shareProcessNamespace: ps in the shell shows /pause as PID 1.
 async fn share_process_namespace(c: &Client) {
-    choose(c, "Examples", 7).await;
+    choose(c, "examples", 7).await;
     to_the_end(c).await;
     let screen = run_in_terminal(c, "shell", "ps ax").await;
     assert!(screen.contains("1 65535 0:00 /pause") || screen.contains("    1 65535     0:00 /pause"), "{screen}");
@@ -292,7 +341,7 @@ async fn share_process_namespace(c: &Client) {
 
 /// hostAliases: the hosts file as the kubelet writes it.
 async fn host_aliases(c: &Client) {
-    choose(c, "Examples", 6).await;
+    choose(c, "examples", 6).await;
     to_the_end(c).await;
     let logs = text(c, ".inside").await;
     assert!(logs.contains("# Entries added by HostAliases."), "{logs}");
@@ -301,7 +350,7 @@ async fn host_aliases(c: &Client) {
 
 /// WAR + Tomcat: the init container finishes before Tomcat starts.
 async fn war_before_tomcat(c: &Client) {
-    choose(c, "Examples", 1).await;
+    choose(c, "examples", 1).await;
     to_the_end(c).await;
     let story = text(c, ".story").await;
     let war = story.find("container war exited with code 0").expect(&story);
@@ -313,7 +362,7 @@ async fn war_before_tomcat(c: &Client) {
 /// Break things: a missing image gives ErrImagePull, shown in the editor
 /// and in describe's events.
 async fn missing_image(c: &Client) {
-    choose(c, "Examples", 0).await;
+    choose(c, "examples", 0).await;
     c.find(Locator::Css("button[title^='Change the first container']")).await.unwrap().click().await.unwrap();
     to_the_end(c).await;
     let events = wait_for(c, ".panels", "ErrImagePull").await;
@@ -356,7 +405,7 @@ async fn pictures(c: &Client) -> Vec<String> {
 /// stop's SIGKILL deadline, then the Pod gone (kubectl's NotFound); a
 /// second delete and kills have nothing to act on (issue #11, finding 4).
 async fn deletion_is_drawn_to_the_end(c: &Client) {
-    choose(c, "Examples", 0).await;
+    choose(c, "examples", 0).await;
     to_the_end(c).await;
     c.find(Locator::Css(".break button")).await.unwrap().click().await.unwrap();
     let seen = pictures(c).await;
@@ -377,7 +426,7 @@ async fn deletion_is_drawn_to_the_end(c: &Client) {
 /// A failing postStart: the container is never drawn Running, and its box
 /// names the kubelet's FailedPostStartHook (issue #11, finding 3).
 async fn a_failing_post_start_is_never_drawn_running(c: &Client) {
-    choose(c, "Examples", 0).await;
+    choose(c, "examples", 0).await;
     c.find(Locator::Css("button[title^='Give the first container a postStart hook']"))
         .await
         .unwrap()
@@ -397,7 +446,7 @@ async fn a_failing_post_start_is_never_drawn_running(c: &Client) {
 /// a learner's `curl` in nginx is drawn with nginx's read of the page
 /// (issue #11, finding 2).
 async fn every_data_flow_is_drawn(c: &Client) {
-    choose(c, "Examples", 2).await;
+    choose(c, "examples", 2).await;
     let mut found = false;
     for i in 0..=last_instant(c).await {
         seek(c, i).await;
@@ -420,7 +469,7 @@ async fn every_data_flow_is_drawn(c: &Client) {
         }
     }
     assert!(found, "the shipping to elasticsearch is drawn");
-    choose(c, "Examples", 0).await;
+    choose(c, "examples", 0).await;
     to_the_end(c).await;
     run_in_terminal(c, "nginx-container", "curl -s localhost").await;
     let labels =
@@ -431,7 +480,7 @@ async fn every_data_flow_is_drawn(c: &Client) {
 
 /// Unschedulable: the nodeSelector lesson starts with no matching node.
 async fn unschedulable(c: &Client) {
-    choose(c, "Lessons", 5).await;
+    choose(c, "lessons", 5).await;
     to_the_end(c).await;
     let describe = wait_for(c, ".panel", "FailedScheduling").await;
     let panels =
@@ -462,7 +511,7 @@ async fn a_mistake_at_its_line(c: &Client) {
 async fn nothing_the_learner_wrote_is_lost(c: &Client) {
     let textarea = "document.querySelector('textarea')";
     let value = format!("return {textarea}.value");
-    choose(c, "Examples", 0).await;
+    choose(c, "examples", 0).await;
     js(
         c,
         &format!(
@@ -471,12 +520,12 @@ async fn nothing_the_learner_wrote_is_lost(c: &Client) {
     )
     .await;
     let mine = js(c, &value).await;
-    choose(c, "Lessons", 3).await;
+    choose(c, "lessons", 3).await;
     assert_ne!(js(c, &value).await, mine);
     c.find(Locator::Css("button.restore")).await.unwrap().click().await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(js(c, &value).await, mine, "the button restores the text");
-    choose(c, "Examples", 1).await;
+    choose(c, "examples", 1).await;
     let area = c.find(Locator::Css("textarea")).await.unwrap();
     area.send_keys("\u{E009}z").await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -499,7 +548,7 @@ async fn nothing_the_learner_wrote_is_lost(c: &Client) {
 async fn language_lesson_and_progress_survive_a_reload(c: &Client) {
     let page = std::fs::read_to_string(root().join("dist/index.html")).unwrap();
     assert!(page.contains("loading the playground…") && page.contains("<title>podplay"), "{page}");
-    choose(c, "Lessons", 0).await;
+    choose(c, "lessons", 0).await;
     to_the_end(c).await;
     run_in_terminal(c, "shell", "ps ax").await;
     wait_for(c, ".lesson .task-state", "Done").await;
@@ -510,7 +559,7 @@ async fn language_lesson_and_progress_survive_a_reload(c: &Client) {
     assert_eq!(js(c, "return document.documentElement.lang").await, serde_json::json!("zh-CN"));
     let lesson = js(
         c,
-        "const s = document.querySelector('select[aria-label=Lessons]'); return s.options[s.selectedIndex].textContent",
+        "const s = document.querySelector('select[name=lessons]'); return s.options[s.selectedIndex].textContent",
     )
     .await;
     assert!(lesson.as_str().unwrap_or("").ends_with(" ✔"), "{lesson}");
@@ -657,19 +706,19 @@ async fn analyzed(c: &Client) {
 /// bound is what it does.
 async fn typing_keeps_up(c: &Client) -> serde_json::Value {
     js(c, EVENT_TIMING).await;
-    let examples = js(c, "return document.querySelectorAll('select[aria-label=Examples] option').length - 1")
+    let examples = js(c, "return document.querySelectorAll('select[name=examples] option').length - 1")
         .await
         .as_u64()
         .unwrap_or(0) as usize;
     // The page was just loaded (the shared link): its first keystrokes run
     // before the browser has optimized the wasm. Warm up, unmeasured.
-    choose(c, "Examples", 0).await;
+    choose(c, "examples", 0).await;
     cursor_on_the_name(c).await;
     type_keys(c, "main textarea", 20, Duration::from_millis(400)).await;
     let mut per_example = Vec::new();
     let mut retried = Vec::new();
     for i in 0..examples {
-        choose(c, "Examples", i).await;
+        choose(c, "examples", i).await;
         cursor_on_the_name(c).await;
         let mut typing = type_keys(c, "main textarea", 40, Duration::from_millis(400)).await;
         // A keystroke's time to the next frame depends on where in the
@@ -677,10 +726,22 @@ async fn typing_keeps_up(c: &Client) -> serde_json::Value {
         // too: over the bound, the example is typed once more.
         if typing.p95_ms > 16.0 {
             retried.push((i, typing.p95_ms));
+            // As loaded again: the first keys' analysis has moved the stage
+            // to the Pod's last instant, another thing to measure.
+            choose(c, "examples", i).await;
+            cursor_on_the_name(c).await;
             typing = type_keys(c, "main textarea", 40, Duration::from_millis(400)).await;
         }
         per_example.push(typing);
     }
+    // Typing beside a running Pod's last instant, its data flows drawn
+    // (the largest example, after its first keys are analyzed): reported.
+    choose(c, "examples", 9).await;
+    cursor_on_the_name(c).await;
+    type_keys(c, "main textarea", 10, Duration::from_millis(400)).await;
+    analyzed(c).await;
+    let beside_running = type_keys(c, "main textarea", 40, Duration::from_millis(400)).await;
+    assert!(beside_running.longest_task_ms <= 50.0, "beside a running Pod: {beside_running:?}");
     let example_text = js(c, "return document.querySelector('main textarea').value").await;
     // 5,000 lines: the default Pod with a long list of variables.
     js(c, "const t = document.querySelector('main textarea'); const s = t.value.replace(/\\n*$/, '\\n');
@@ -704,7 +765,12 @@ async fn typing_keeps_up(c: &Client) -> serde_json::Value {
     let mut all: Vec<f64> = per_example.iter().flat_map(|t| t.keys.iter().copied()).collect();
     all.sort_by(f64::total_cmp);
     let bound = plain.p95_ms.max(16.0);
-    assert!(p95(&all) <= bound, "all examples: p95 {} ms; a plain textarea: {plain:?}", p95(&all));
+    let each: Vec<f64> = per_example.iter().map(|t| t.p95_ms).collect();
+    assert!(
+        p95(&all) <= bound,
+        "all examples: p95 {} ms (each: {each:?}, typed again: {retried:?}); a plain textarea: {plain:?}",
+        p95(&all)
+    );
     for (i, typing) in per_example.iter().enumerate() {
         assert!(typing.p95_ms <= 2.0 * bound, "example {i}: {typing:?}; a plain textarea: {plain:?}");
     }
@@ -713,6 +779,7 @@ async fn typing_keeps_up(c: &Client) -> serde_json::Value {
     serde_json::json!({
         "examples_p95_ms": per_example.iter().map(|t| t.p95_ms).collect::<Vec<_>>(),
         "all_examples_p95_ms": p95(&all),
+        "beside_a_running_pod": { "p95_ms": beside_running.p95_ms, "max_ms": beside_running.max_ms, "longest_task_ms": beside_running.longest_task_ms },
         "all_examples_keystrokes": all.len(),
         "examples_max_ms": per_example.iter().map(|t| t.max_ms).collect::<Vec<_>>(),
         "examples_longest_task_ms": per_example.iter().map(|t| t.longest_task_ms).fold(0.0, f64::max),

@@ -38,6 +38,10 @@ pub struct Drawn {
     viewport: Option<(i32, i32, f64)>,
     /// How many lines the text had.
     total: usize,
+    /// Where the highlight and the gutter were last scrolled to: setting
+    /// it again after a keystroke's changes would also make the browser
+    /// lay the page out there and then.
+    scrolled_to: Option<i32>,
 }
 
 impl Drawn {
@@ -72,7 +76,8 @@ impl Drawn {
         });
         let range = window(scroll_top, height, line_px, all.len());
         let Some(lines) = child(&view.highlight) else { return };
-        if range.start != self.first || lines.child_element_count() as usize != self.lines.len() {
+        let redrawn = range.start != self.first || lines.child_element_count() as usize != self.lines.len();
+        if redrawn {
             lines.set_inner_html("");
             self.lines.clear();
             self.first = range.start;
@@ -93,8 +98,11 @@ impl Drawn {
         drop(all);
         self.text = text;
         // After drawing, so that the drawn lines are there to scroll to.
-        view.highlight.set_scroll_top(scroll_top);
-        view.gutter.set_scroll_top(scroll_top);
+        if redrawn || self.scrolled_to != Some(scroll_top) {
+            view.highlight.set_scroll_top(scroll_top);
+            view.gutter.set_scroll_top(scroll_top);
+            self.scrolled_to = Some(scroll_top);
+        }
     }
 }
 

@@ -90,18 +90,18 @@ pub fn editor(props: &EditorProps) -> Html {
     // Wide enough for the longest number, and a mark.
     let gutter_width = format!("width:calc({}ch + .8rem)", lines.to_string().len() + 2);
     html! {
-        <section class="editor" aria-label="Pod YAML">
+        <section class="editor" aria-label={props.lang.t("Pod YAML", "Pod YAML")}>
             <div class="code">
                 <div class="gutter" ref={numbers} style={gutter_width} aria-hidden="true"></div>
                 <div class="area">
                     <pre class="highlight" ref={under} aria-hidden="true"></pre>
                     <textarea ref={area} spellcheck="false" value={props.text.clone()} oninput={on_input} onkeydown={on_keydown(props.on_edit.clone(), props.can_restore.then(|| props.on_restore.clone()))} onkeyup={on_keyup} onclick={on_click}
-                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label="Pod YAML editor" aria-describedby="editor-keys" aria-invalid={(!marks.is_empty()).to_string()} />
+                        onscroll={on_scroll} rows={(lines + 1).to_string()} aria-label={props.lang.t("Pod YAML editor", "Pod YAML 编辑器")} aria-describedby="editor-keys" aria-invalid={(!marks.is_empty()).to_string()} />
                 </div>
             </div>
             <p id="editor-keys" class="keys">{ props.lang.t("Tab indents; Esc then Tab leaves the editor (Ctrl+M: Tab always leaves it, until Ctrl+M again).", "Tab 缩进；先按 Esc 再按 Tab 离开编辑器（Ctrl+M：Tab 一直用于离开，再按 Ctrl+M 恢复）。") }</p>
             if !props.completions.is_empty() {
-                { completions(&CompletionsProps { completions: props.completions.clone(), on_complete: props.on_complete.clone() }) }
+                { completions(&CompletionsProps { lang: props.lang, completions: props.completions.clone(), on_complete: props.on_complete.clone() }) }
             }
             { field_docs(&FieldDocsProps { lang: props.lang, hover: props.hover.clone(), docs: props.docs.clone() }) }
             { diagnostics(&DiagnosticsProps { lang: props.lang, diagnostics: props.diagnostics.clone(), on_jump }) }
@@ -176,6 +176,7 @@ fn on_keydown(on_edit: Callback<String>, on_restore: Option<Callback<()>>) -> Ca
 // component costs the playground's first load its own machinery (about a
 // kilobyte gzipped), and these have no state of their own.
 struct CompletionsProps {
+    lang: crate::lessons::Lang,
     completions: Rc<[podplay_core::hover::Completion]>,
     on_complete: Callback<String>,
 }
@@ -183,7 +184,7 @@ struct CompletionsProps {
 /// The field names that can be typed at the cursor (the first twelve).
 fn completions(props: &CompletionsProps) -> Html {
     html! {
-        <ul class="completions" aria-label="Fields you can write here">
+        <ul class="completions" aria-label={props.lang.t("Fields you can write here", "这里可以写的字段")}>
             { for props.completions.iter().take(12).map(|c| {
                 let name = c.name.clone();
                 let pick = props.on_complete.reform(move |_: MouseEvent| name.clone());
@@ -207,7 +208,7 @@ struct FieldDocsProps {
 /// The docs of the field under the cursor, or why they are not there yet.
 fn field_docs(props: &FieldDocsProps) -> Html {
     html! {
-        <aside class="docs" aria-live="polite" aria-label="Field docs">
+        <aside class="docs" aria-live="polite" aria-label={props.lang.t("Field docs", "字段文档")}>
             { match &props.hover {
                 Some(h) => html! {
                     <>
@@ -255,7 +256,7 @@ fn diagnostics(props: &DiagnosticsProps) -> Html {
         })
         .collect();
     html! {
-        <ul class="diagnostics" aria-live="polite" aria-label="Problems">
+        <ul class="diagnostics" aria-live="polite" aria-label={props.lang.t("Problems", "问题")}>
             { if props.diagnostics.is_empty() { html!{ <li class="ok">{ props.lang.t("No problems: the API server would accept this.", "没有问题：API Server 会接受它。") }</li> } } else { list } }
         </ul>
     }

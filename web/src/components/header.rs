@@ -37,13 +37,13 @@ pub fn header(props: &HeaderProps) -> Html {
             <h1>{ "podplay" }</h1>
             <p class="tagline">{ lang.t("Edit a Pod. See every mistake. Step through what Kubernetes does.", "编辑 Pod，看清每个错误，一步步观察 Kubernetes 做了什么。") }</p>
             <label class="examples">{ lang.t("Lesson ", "课程 ") }
-                <select onchange={on_pick(&props.on_lesson)} aria-label="Lessons">
+                <select name="lessons" onchange={on_pick(&props.on_lesson)} aria-label={lang.t("Lessons", "课程")}>
                     <option value="" selected={props.lesson.is_none()} disabled=true>{ lang.t("choose…", "选择…") }</option>
                     { for LESSONS.iter().enumerate().map(|(i, l)| html!{ <option value={i.to_string()} selected={props.lesson == Some(i)}>{ format!("{}{}", lang.t(l.title.0, l.title.1), if props.done.contains(&i) { " ✔" } else { "" }) }</option> }) }
                 </select>
             </label>
             <label class="examples">{ lang.t("Example ", "示例 ") }
-                <select onchange={on_pick(&props.on_example)} aria-label="Examples">
+                <select name="examples" onchange={on_pick(&props.on_example)} aria-label={lang.t("Examples", "示例")}>
                     <option value="" selected=true disabled=true>{ lang.t("choose…", "选择…") }</option>
                     { for EXAMPLES.iter().enumerate().map(|(i, e)| html!{ <option value={i.to_string()}>{ lang.t(e.title.0, e.title.1) }</option> }) }
                 </select>

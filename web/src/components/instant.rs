@@ -63,11 +63,15 @@ pub fn instant(props: &InstantProps) -> Html {
             />
             <p class="status">{ status_line(f) }</p>
             <BreakPanel lang={lang} containers={props.containers.clone()} running={f.picture.running()} deletable={f.picture.deletable()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!props.stale} />
-            <Picture lang={lang} model={f.picture.clone()} flows={props.flows.clone()} outside={props.outside.clone()} stale={props.stale}
-                previous={props.previous.clone()} />
+            // The picture and the story side by side on a wide screen, one
+            // above the other on a narrow one (style.css).
+            <div class="scene">
+                <Picture lang={lang} model={f.picture.clone()} flows={props.flows.clone()} outside={props.outside.clone()} stale={props.stale}
+                    previous={props.previous.clone()} />
+                <StoryPanel lang={lang} lines={props.story.clone()} first={props.story_first} />
+            </div>
             <div class="panels">
                 <StatusPanel lang={lang} get_wide={f.get_wide.clone()} describe={f.describe.clone()} />
-                <StoryPanel lang={lang} lines={props.story.clone()} first={props.story_first} />
                 if let Some((c, i)) = props.inside.clone() {
                     <InsidePanel lang={lang} container={c} inside={i} />
                 }

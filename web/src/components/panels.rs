@@ -30,7 +30,7 @@ pub fn status_panel(props: &StatusProps) -> Html {
         Callback::from(move |_: MouseEvent| all.set(true))
     };
     html! {
-        <section class="panel" aria-label="kubectl views">
+        <section class="panel" aria-label={props.lang.t("kubectl views", "kubectl 视图")}>
             <h2>{ "kubectl get pod -o wide" }</h2>
             <pre>{ props.get_wide.clone() }</pre>
             <h2>{ "kubectl describe pod" }</h2>
@@ -173,18 +173,18 @@ pub fn terminal(props: &TerminalProps) -> Html {
         })
     };
     html! {
-        <section class="panel terminal" aria-label="Terminal">
+        <section class="panel terminal" aria-label={props.lang.t("Terminal", "终端")}>
             <h2>{ "kubectl exec" }</h2>
             <pre class="screen">
                 { for props.history.iter().map(|(cmd, out)| html!{ <><span class="prompt">{ format!("{cmd}\n") }</span>{ out.clone() }</> }) }
             </pre>
             <form onsubmit={on_submit}>
                 <label>{ props.lang.t("Container ", "容器 ") }
-                    <select onchange={on_change} aria-label="Container">
+                    <select name="container" onchange={on_change} aria-label={props.lang.t("Container", "容器")}>
                         { for props.containers.iter().map(|c| html!{ <option value={c.clone()} selected={props.selected.as_deref() == Some(c.as_str())}>{ c.clone() }</option> }) }
                     </select>
                 </label>
-                <input ref={input} type="text" placeholder="ps ax · cat /etc/hosts · ls /usr/share/nginx/html" aria-label="Command" />
+                <input ref={input} type="text" placeholder="ps ax · cat /etc/hosts · ls /usr/share/nginx/html" aria-label={props.lang.t("Command", "命令")} />
                 <button type="submit">{ props.lang.t("Run", "运行") }</button>
             </form>
         </section>
@@ -204,7 +204,7 @@ pub struct InsideProps {
 pub fn inside_panel(props: &InsideProps) -> Html {
     let i = &props.inside;
     html! {
-        <section class="panel inside" aria-label="Inside the Pod">
+        <section class="panel inside" aria-label={props.lang.t("Inside the Pod", "Pod 内部")}>
             <h2>{ props.lang.t("Processes, as the node sees them", "节点上看到的进程") }</h2>
             <pre>{ i.node_ps.clone() }</pre>
             <h2>{ props.lang.pick(format!("Processes, as {} sees them", props.container), format!("容器 {} 里看到的进程", props.container)) }</h2>
@@ -240,7 +240,7 @@ pub fn break_panel(props: &BreakProps) -> Html {
     let post_start = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::FailingPostStart);
     let hog = props.on_break_spec.reform(|_: MouseEvent| crate::breakage::SpecBreak::MemoryHog);
     html! {
-        <section class="panel break" aria-label="Break things">
+        <section class="panel break" aria-label={props.lang.t("Break things", "搞点破坏")}>
             <h2>{ props.lang.t("Break things (at this instant)", "搞点破坏（在此刻）") }</h2>
             <button onclick={delete} disabled={!props.deletable}>{ "kubectl delete pod" }</button>
             <button onclick={image} disabled={!props.text_valid} title={props.lang.t("Change the first container's image to a tag the registry does not have, in the editor", "在编辑器里把第一个容器的镜像改成仓库里没有的标签")}>{ props.lang.t("Make the image missing", "让镜像不存在") }</button>
@@ -280,12 +280,19 @@ pub fn lesson_panel(props: &LessonProps) -> Html {
     } else {
         ("○", props.lang.t("Not yet", "尚未完成"))
     };
+    // The glossary's words this lesson uses, in both languages.
+    let texts = [lesson.title.0, lesson.watch.0, lesson.task.0];
+    let terms: Vec<String> = crate::glossary::used_in(&texts).map(|t| format!("{} = {}", t.en, t.zh)).collect();
+    let terms = terms.join(" · ");
     html! {
-        <section class={if props.done { "panel lesson done" } else { "panel lesson" }} aria-label="Lesson">
+        <section class={if props.done { "panel lesson done" } else { "panel lesson" }} aria-label={props.lang.t("Lesson", "课程")}>
             <h2>{ t(lesson.title) }</h2>
             <p><strong>{ props.lang.t("What to watch: ", "观察要点：") }</strong>{ t(lesson.watch) }</p>
             <p><strong>{ props.lang.t("Your task: ", "任务：") }</strong>{ t(lesson.task) }</p>
             <p class="task-state" aria-live="polite">{ format!("{mark} {label}") }</p>
+            if !terms.is_empty() {
+                <p class="terms"><strong>{ props.lang.t("Terms: ", "术语：") }</strong>{ terms }</p>
+            }
         </section>
     }
 }

@@ -118,7 +118,15 @@ fn draw(props: &PictureProps, title: &str, shared: &str, flows_text: &[String]) 
             || p.grace_left_ms.is_some() != m.grace_left_ms.is_some()
     });
     let mut svg = Svg::default();
-    svg.raw(&format!(r#"<svg viewBox="0 0 {width} {height}" role="img" aria-label=""#));
+    // At most 125% of its own size (a unit is a CSS pixel) where there is
+    // room, so a wide screen keeps room for the story beside it, and never
+    // under 85%, so that its smallest text stays readable (11 px labels at
+    // no less than 9.35 px): a narrow screen scrolls the figure sideways
+    // instead. Whole pixels: no float formatting in the wasm.
+    let (most, least) = (width * 5 / 4, width * 17 / 20);
+    svg.raw(&format!(
+        r#"<svg viewBox="0 0 {width} {height}" style="width:{most}px;max-width:100%;min-width:{least}px" role="img" aria-label=""#
+    ));
     svg.escaped(&spoken(lang, m, title, shared, flows_text));
     svg.raw(r#""><defs><marker id="flow-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="flow-head"/></marker></defs>"#);
     svg.rect("node", 10, 10, layout.pod_w + 60, height - 20, 12);
@@ -138,7 +146,7 @@ fn draw(props: &PictureProps, title: &str, shared: &str, flows_text: &[String]) 
     svg.open(pause_class);
     svg.rect("", 44, 84, layout.pod_w - 8, 66, 8);
     let holds =
-        lang.t("pause (infra container): holds the shared namespaces", "pause（infra 容器）：持有共享的命名空间");
+        lang.t("pause (infra container): holds the shared namespaces", "pause（Infra 容器）：持有共享的 Namespace");
     svg.text("name", 56, 106, "", holds, None);
     svg.text("", 56, 130, "", if m.sandbox { shared } else { lang.t("no sandbox", "没有沙箱") }, None);
     svg.close();
@@ -287,7 +295,7 @@ fn container(svg: &mut Svg, lang: Lang, i: usize, c: &ContainerBox, previous: Op
     );
     let kind = match c.kind {
         "init" => "init",
-        "sidecar" => lang.t("sidecar", "边车"),
+        "sidecar" => lang.t("sidecar", "sidecar"),
         _ => lang.t("main", "主"),
     };
     let full = format!("{} ({kind})", c.name);
@@ -345,7 +353,7 @@ fn volumes(svg: &mut Svg, lang: Lang, m: &Model, flows: &[Flow]) {
             svg.close();
         }
         svg.rect("", x, VOLUME_Y, VOLUME_W, 48, 6);
-        let name = format!("{} {}", lang.t("volume", "卷"), shorten(&v.name, 18));
+        let name = format!("{} {}", lang.t("volume", "Volume"), shorten(&v.name, 18));
         svg.text("name", x + 10, VOLUME_Y + 20, "", &name, Some(&v.name));
         svg.text("", x + 10, VOLUME_Y + 38, "", &v.kind, None);
         svg.close();
@@ -508,7 +516,7 @@ fn spoken(lang: Lang, m: &Model, title: &str, shared: &str, flows: &[String]) ->
     }
     for v in &m.volumes {
         let mounts: Vec<String> = v.mounts.iter().map(|(c, p)| format!("{c}: {p}")).collect();
-        parts.push(format!("{} {} ({}): {}", lang.t("volume", "卷"), v.name, v.kind, mounts.join(", ")));
+        parts.push(format!("{} {} ({}): {}", lang.t("volume", "Volume"), v.name, v.kind, mounts.join(", ")));
     }
     if !flows.is_empty() {
         parts.push(format!("{}{}", lang.t("data flow: ", "数据流："), flows.join(", ")));

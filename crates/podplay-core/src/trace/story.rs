@@ -37,10 +37,12 @@ fn periodic(step: &Step) -> bool {
 }
 
 /// What makes two steps the same thing happening again: the actor, the
-/// kind, and the words without their numbers (bytes, PIDs, a counter).
-fn shape(step: &Step) -> (String, StepKind, String) {
-    let words = step.text.chars().filter(|c| !c.is_ascii_digit()).collect();
-    (step.actor.label(), step.kind, words)
+/// kind, and the words without their numbers (bytes, PIDs, a counter). One
+/// string, as a map keyed by strings is already in the playground's code.
+fn shape(step: &Step) -> String {
+    let mut shape = format!("{}\u{0}{:?}\u{0}", step.actor.label(), step.kind);
+    shape.extend(step.text.chars().filter(|c| !c.is_ascii_digit()));
+    shape
 }
 
 /// Folds `steps` (in time order): a periodic step joins the line of the
@@ -53,17 +55,18 @@ fn shape(step: &Step) -> (String, StepKind, String) {
 pub fn fold(steps: &[Step]) -> Vec<Told> {
     let mut told: Vec<Told> = Vec::new();
     // The lines of the current quiet stretch, by shape.
-    let mut open: BTreeMap<(String, StepKind, String), usize> = BTreeMap::new();
+    let mut open: BTreeMap<String, usize> = BTreeMap::new();
     for (i, step) in steps.iter().enumerate() {
         if !periodic(step) {
             open.clear();
             told.push(Told { step: i, repeats: Vec::new() });
             continue;
         }
-        match open.get(&shape(step)) {
+        let shape = shape(step);
+        match open.get(&shape) {
             Some(&line) => told[line].repeats.push(i),
             None => {
-                open.insert(shape(step), told.len());
+                open.insert(shape, told.len());
                 told.push(Told { step: i, repeats: Vec::new() });
             }
         }
