@@ -242,8 +242,15 @@ impl State {
         self.notice = None;
         match want {
             Want::Example(i) if i < crate::examples::EXAMPLES.len() => {
+                // The lesson was about its own Pod: an example leaves it,
+                // and "Restore my Pod" comes back to both (even when the
+                // example is the lesson's Pod, the text unchanged).
+                if self.lesson.is_some() && *self.text == *text {
+                    self.remember(Some(self.text.clone()));
+                }
                 self.replace_text(text.to_string());
                 self.frame = 0;
+                self.lesson = None;
             }
             Want::Lesson(i) => {
                 if let Some(lesson) = crate::lessons::LESSONS.get(i) {
@@ -629,6 +636,16 @@ mod tests {
         assert!(state.hover.is_some());
         let switched = reduce(state, Action::Example(0));
         assert_eq!((switched.hover, switched.completions.len(), switched.cursor), (None, 0, 0));
+    }
+
+    #[test]
+    fn an_example_leaves_the_lesson_and_restore_comes_back_to_it() {
+        // Lesson 2 is on the built-in example: its Pod, the text unchanged.
+        let lesson = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Lesson(1));
+        assert_eq!(lesson.lesson, Some(1));
+        let example = reduce(lesson, Action::Example(0));
+        assert_eq!(example.lesson, None);
+        assert_eq!(reduce(example, Action::Restore).lesson, Some(1));
     }
 
     #[test]
