@@ -295,7 +295,7 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
     // The steps that had happened by this instant, borrowed from the run;
     // only what is shown is copied.
     let steps = &run.steps[..frame.steps.min(run.steps.len())];
-    let (story, story_from) = story_lines(steps);
+    let (story, story_from) = story_lines(steps, state.lang);
     Some(InstantProps {
         lang: state.lang,
         index: state.frame,
@@ -393,7 +393,12 @@ impl Drop for KeyListener {
 
 /// The story told so far, folded, and the number of its first line shown:
 /// only the latest [`STORY_STEPS`] lines are listed.
-fn story_lines(steps: &[podplay_core::trace::Step]) -> (Vec<StoryLine>, usize) {
+fn story_lines(steps: &[podplay_core::trace::Step], lang: Lang) -> (Vec<StoryLine>, usize) {
+    // A runtime's steps have their 中文; Kubernetes' own words stay.
+    let words = |s: &podplay_core::trace::Step| match (lang, &s.zh) {
+        (Lang::Zh, Some(zh)) => zh.clone(),
+        _ => s.text.clone(),
+    };
     let told = podplay_core::trace::story::fold(steps);
     let from = told.len().saturating_sub(STORY_STEPS);
     let lines = told[from..]
@@ -401,8 +406,8 @@ fn story_lines(steps: &[podplay_core::trace::Step]) -> (Vec<StoryLine>, usize) {
         .filter_map(|t| {
             let step = steps.get(t.step)?.clone();
             let listed = &t.repeats[t.repeats.len().saturating_sub(REPEATS_LISTED)..];
-            let repeats = listed.iter().filter_map(|&i| steps.get(i)).map(|s| (s.at, s.text.clone())).collect();
-            Some(StoryLine { step, times: t.times(), repeats })
+            let repeats = listed.iter().filter_map(|&i| steps.get(i)).map(|s| (s.at, words(s))).collect();
+            Some(StoryLine { text: words(&step), step, times: t.times(), repeats })
         })
         .collect();
     (lines, from)

@@ -482,6 +482,34 @@ mod tests {
         Run::record(analysis.valid_pods().next().unwrap(), &podplay_core::cluster::default_nodes())
     }
 
+    /// Every step a runtime reported is told in 中文 too, with the same
+    /// facts: the same numbers (PIDs, bytes, ids, ports, addresses).
+    #[test]
+    fn the_runtimes_steps_are_told_in_chinese_with_the_same_facts() {
+        use podplay_core::trace::StepKind::*;
+        let numbers = |text: &str| {
+            let mut n: Vec<String> =
+                text.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(String::from).collect();
+            n.sort();
+            n
+        };
+        for example in crate::examples::EXAMPLES {
+            let run = run_of(example.file);
+            for step in &run.steps {
+                let told = matches!(
+                    step.kind,
+                    Sandbox | Image | Mount | FileWrite | FileRead | Connect | Http | Listen | Ship
+                );
+                let Some(zh) = &step.zh else {
+                    assert!(!told, "{}: no 中文 for {:?}", example.file, step.text);
+                    continue;
+                };
+                assert_eq!(numbers(zh), numbers(&step.text), "{}: {:?} / {zh:?}", example.file, step.text);
+                assert!(!zh.contains(" bytes") && !zh.contains(" started"), "English left in {zh:?}");
+            }
+        }
+    }
+
     /// A process hanging on its memory wakes every second and changes
     /// nothing: those instants are not frames, but the run still ends when
     /// it did.

@@ -174,6 +174,10 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
     // The whole interface switches, not only the lesson.
     assert!(text_of(&root, ".timeline").contains("▶ 播放"), "{}", text_of(&root, ".timeline"));
     assert!(text_of(&root, ".story h2").contains("发生了什么"));
+    // The runtime's steps in 中文; kubectl's events as kubectl prints them.
+    let story = text_of(&root, ".story");
+    assert!(story.contains("创建沙箱") && story.contains("pause 进程（节点上的 PID"), "{story}");
+    assert!(story.contains("Normal Scheduled") || story.contains("Successfully assigned"), "{story}");
     let header = text_of(&root, "header");
     assert!(header.contains("以 Succeeded 结束的 Pod") && !header.contains("A Pod that ends Succeeded"), "{header}");
     let time = text_of(&root, ".timeline .time");

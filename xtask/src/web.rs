@@ -151,7 +151,7 @@ pub fn end_to_end() -> Result {
 /// typing that keeps up (analysis after a pause and in slices, the editor's
 /// lines drawn by hand, only those in view) 10.2 KB more. The way to 420 KB
 /// is splitting the code (see ARCHITECTURE.md's size section).
-pub const FIRST_LOAD_BUDGET: u64 = 555_000;
+pub const FIRST_LOAD_BUDGET: u64 = 560_000;
 
 /// `cargo xtask bench-web`: the end-to-end run's browser timings and the
 /// site's size, raw and gzipped (what GitHub Pages serves): the files the

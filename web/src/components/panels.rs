@@ -61,6 +61,8 @@ fn head(text: &str, limit: usize) -> (&str, usize) {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoryLine {
     pub step: Step,
+    /// The step's words in the language shown.
+    pub text: String,
     pub times: usize,
     /// The latest of the later times, with their words (at most
     /// [`REPEATS_LISTED`]).
@@ -113,7 +115,7 @@ fn story_line(line: &StoryLine, lang: crate::lessons::Lang) -> Html {
         <li class={format!("step {:?}{}", s.kind, if folded { " folded" } else { "" }).to_ascii_lowercase()}>
             <span class="at">{ seconds(s.at) }</span>
             <span class="actor">{ s.actor.label() }</span>
-            <span class="text">{ s.text.clone() }</span>
+            <span class="text">{ line.text.clone() }</span>
             if folded {
                 <details class="repeats">
                     <summary>{ repeats_summary(line, lang) }</summary>

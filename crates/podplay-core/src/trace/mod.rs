@@ -11,6 +11,7 @@
 mod note;
 pub mod story;
 mod words;
+mod zh;
 
 use serde::Serialize;
 
@@ -89,6 +90,10 @@ pub struct Step {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<Flow>,
+    /// The text in 中文, for a runtime's steps (`Note::zh`); the
+    /// scheduler's and kubelet's steps are Kubernetes' own words.
+    #[serde(skip)]
+    pub zh: Option<String>,
 }
 
 /// Collects steps, bounded.
@@ -103,7 +108,7 @@ pub const MAX_STEPS: usize = 20_000;
 
 impl Trace {
     pub fn step(&mut self, at: MonoTime, actor: Actor, kind: StepKind, text: String) {
-        self.push(Step { at, actor, kind, text, flow: None });
+        self.push(Step { at, actor, kind, text, flow: None, zh: None });
     }
 
     /// A runtime's note, in the story's words.

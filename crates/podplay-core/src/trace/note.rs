@@ -217,6 +217,12 @@ impl Note {
     /// The note as a step of the story at `at`; `None` for notes that are
     /// not worth a step (an empty write).
     pub fn step(&self, at: MonoTime) -> Option<Step> {
+        let mut step = self.step_in_english(at)?;
+        step.zh = self.zh();
+        Some(step)
+    }
+
+    fn step_in_english(&self, at: MonoTime) -> Option<Step> {
         let (actor, kind, text) = match self {
             Note::NodeUp { node, ip, pod_cidr } => (
                 Actor::Kernel,
@@ -274,7 +280,7 @@ impl Note {
             ),
             _ => return self.process_step(at),
         };
-        Some(Step { at, actor, kind, text, flow: None })
+        Some(Step { at, actor, kind, text, flow: None, zh: None })
     }
 
     fn sandbox_text(&self) -> String {
@@ -328,10 +334,10 @@ impl Note {
 
     /// Steps of processes, files and connections: the kernel's view.
     fn process_step(&self, at: MonoTime) -> Option<Step> {
-        let plain = |who: &Who, kind, text| Some(Step { at, actor: who.actor(), kind, text, flow: None });
+        let plain = |who: &Who, kind, text| Some(Step { at, actor: who.actor(), kind, text, flow: None, zh: None });
         let flow = |who: &Who, kind, text, from: &str, to: &str, via: String| {
             let flow = Some(Flow { from: from.to_string(), to: to.to_string(), via });
-            Some(Step { at, actor: who.actor(), kind, text, flow })
+            Some(Step { at, actor: who.actor(), kind, text, flow, zh: None })
         };
         match self {
             // The story follows the Pod's processes, not the node's or the outside world's.

@@ -84,7 +84,7 @@ mod tests {
             "kubelet" => Actor::Kubelet,
             name => Actor::Container(name.into()),
         };
-        Step { at: MonoTime(at), actor, kind, text: text.into(), flow: None }
+        Step { at: MonoTime(at), actor, kind, text: text.into(), flow: None, zh: None }
     }
 
     fn loop_of(seconds: u64) -> Vec<Step> {
