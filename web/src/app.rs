@@ -407,7 +407,7 @@ fn story_lines(steps: &[podplay_core::trace::Step], lang: Lang) -> (Vec<StoryLin
             let step = steps.get(t.step)?.clone();
             let listed = &t.repeats[t.repeats.len().saturating_sub(REPEATS_LISTED)..];
             let repeats = listed.iter().filter_map(|&i| steps.get(i)).map(|s| (s.at, words(s))).collect();
-            Some(StoryLine { text: words(&step), step, times: t.times(), repeats })
+            Some(StoryLine { index: t.step, text: words(&step), step, times: t.times(), repeats })
         })
         .collect();
     (lines, from)

@@ -244,6 +244,9 @@ impl Recording {
         if self.pending.front().is_some_and(|(at, _)| *at <= self.sim.now()) {
             if let Some((_, i)) = self.pending.pop_front() {
                 apply(&mut self.sim, &i);
+                // The learner's action is always a frame, and the idle one
+                // before it is now history, not the run's end.
+                self.idle = None;
                 self.frames.push(capture(&self.sim));
             }
             return None;
@@ -289,7 +292,9 @@ impl Recording {
     }
 
     fn complete(&mut self) -> Run {
-        self.frames.extend(self.idle.take());
+        if self.frames.len() < MAX_FRAMES {
+            self.frames.extend(self.idle.take());
+        }
         let steps = self.sim.take_steps();
         let outside = outside_ends(&self.pod, &steps);
         Run {
@@ -508,6 +513,26 @@ mod tests {
                 assert!(!zh.contains(" bytes") && !zh.contains(" started"), "English left in {zh:?}");
             }
         }
+    }
+
+    /// An intervention at the last instant (a SIGTERM the shell, PID 1,
+    /// ignores: nothing else changes) stays the run's last frame: time and
+    /// the story never go back.
+    #[test]
+    fn a_break_at_the_last_instant_is_the_last_frame() {
+        let run = run_of("memory-limit");
+        let at = run.frames.last().unwrap().at;
+        let kill = Intervention::Kill { container: "stress".into(), signal: 15 };
+        let broken = Run::record_with(&run.pod, &run.nodes, vec![(at, kill)]);
+        for pair in broken.frames.windows(2) {
+            assert!(
+                pair[1].at >= pair[0].at && pair[1].steps >= pair[0].steps,
+                "{:?} then {:?}",
+                pair[0].at,
+                pair[1].at
+            );
+        }
+        assert_eq!(broken.frames.last().unwrap().steps, broken.steps.len());
     }
 
     /// A process hanging on its memory wakes every second and changes

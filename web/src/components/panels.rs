@@ -60,6 +60,9 @@ fn head(text: &str, limit: usize) -> (&str, usize) {
 /// loop's periodic steps fold into one line, `podplay_core::trace::story`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoryLine {
+    /// The step's place in the run: the line's key, so that a line opened
+    /// stays open on the same step as the shown lines slide.
+    pub index: usize,
     pub step: Step,
     /// The step's words in the language shown.
     pub text: String,
@@ -112,7 +115,7 @@ fn story_line(line: &StoryLine, lang: crate::lessons::Lang) -> Html {
     let s = &line.step;
     let folded = line.times > 1;
     html! {
-        <li class={format!("step {:?}{}", s.kind, if folded { " folded" } else { "" }).to_ascii_lowercase()}>
+        <li key={line.index} class={format!("step {:?}{}", s.kind, if folded { " folded" } else { "" }).to_ascii_lowercase()}>
             <span class="at">{ seconds(s.at) }</span>
             <span class="actor">{ s.actor.label() }</span>
             <span class="text">{ line.text.clone() }</span>

@@ -91,8 +91,9 @@ pub enum Note {
         container_id: String,
         image: String,
         argv: Vec<String>,
-        /// What the runtime wants the learner to know about this container.
-        remark: Option<String>,
+        /// The image is not one the runtime knows (the simulator's
+        /// catalog): it runs a generic long-running process.
+        unknown_image: bool,
     },
     /// A mount in a container's mount namespace.
     Mounted {
@@ -238,14 +239,16 @@ impl Note {
                 (Actor::Runtime, StepKind::Image, format!("pulling {reference} ({size_bytes} bytes)"))
             }
             Note::ImagePulled { reference } => (Actor::Runtime, StepKind::Image, format!("pulled {reference}")),
-            Note::ContainerCreated { name, container_id, image, argv, remark } => {
+            Note::ContainerCreated { name, container_id, image, argv, unknown_image } => {
                 let mut text = format!(
                     "created container {name} ({}) from {image}: command {}",
                     short_id(container_id),
                     show_argv(argv)
                 );
-                if let Some(remark) = remark {
-                    text.push_str(&format!(" — {remark}"));
+                if *unknown_image {
+                    text.push_str(&format!(
+                        " — image {image} is not in podplay's catalog, so it runs a generic long-running process"
+                    ));
                 }
                 (Actor::Runtime, StepKind::Container, text)
             }

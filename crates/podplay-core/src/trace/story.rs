@@ -37,11 +37,23 @@ fn periodic(step: &Step) -> bool {
 }
 
 /// What makes two steps the same thing happening again: the actor, the
-/// kind, and the words without their numbers (bytes, PIDs, a counter). One
+/// kind, and the words, but for the numbers that change each time the same
+/// thing happens: a PID (after "PID" or "process") and a byte count (before
+/// "bytes"). An exit status, an HTTP code, a port or an argument stays: a
+/// `sleep 2` exiting 0 and a shell exiting 1 are different things. One
 /// string, as a map keyed by strings is already in the playground's code.
 fn shape(step: &Step) -> String {
     let mut shape = format!("{}\u{0}{:?}\u{0}", step.actor.label(), step.kind);
-    shape.extend(step.text.chars().filter(|c| !c.is_ascii_digit()));
+    let words: Vec<&str> = step.text.split(' ').collect();
+    for (i, word) in words.iter().enumerate() {
+        let number = word.trim_end_matches([')', ',', ';', ':']);
+        let counted = !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && (i.checked_sub(1).and_then(|p| words.get(p)).is_some_and(|p| matches!(*p, "PID" | "(PID" | "process"))
+                || words.get(i + 1).is_some_and(|n| n.starts_with("bytes")));
+        shape.push_str(if counted { "#" } else { word });
+        shape.push(' ');
+    }
     shape
 }
 
@@ -132,6 +144,18 @@ mod tests {
                 .collect();
             assert_eq!(fold(&steps[..n]), cut, "prefix of {n}");
         }
+    }
+
+    #[test]
+    fn an_exit_status_or_an_argument_is_not_folded_away() {
+        let steps = vec![
+            step(0, "a", StepKind::Process, "process 7 exited with status 0"),
+            step(1, "a", StepKind::Process, "process 8 exited with status 0"),
+            step(2, "a", StepKind::Process, "process 9 exited with status 1"),
+            step(3, "a", StepKind::Process, "process sleep 1 started (PID 10 on the node)"),
+            step(4, "a", StepKind::Process, "process sleep 30 started (PID 11 on the node)"),
+        ];
+        assert_eq!(fold(&steps).iter().map(Told::times).collect::<Vec<_>>(), vec![2, 1, 1, 1]);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use super::note::{MountOf, Note, NsJoin, NsOwner};
 use super::words::{self, one_line, short_id, show_argv, signal_name};
 
 impl Note {
-    /// The step's text in 中文 (`None` where [`Note::step`] makes no step).
+    /// The step's text in 中文 ([`Note::step`] uses it only where it makes
+    /// a step).
     pub fn zh(&self) -> Option<String> {
         Some(match self {
             Note::NodeUp { node, ip, pod_cidr } => {
@@ -33,11 +34,11 @@ impl Note {
             Note::SandboxRemoved { sandbox_id } => format!("已删除沙箱 {} 及其网络 Namespace", short_id(sandbox_id)),
             Note::ImagePulling { reference, size_bytes } => format!("正在拉取镜像 {reference}（{size_bytes} 字节）"),
             Note::ImagePulled { reference } => format!("已拉取镜像 {reference}"),
-            Note::ContainerCreated { name, container_id, image, argv, remark } => {
+            Note::ContainerCreated { name, container_id, image, argv, unknown_image } => {
                 let mut text =
                     format!("从镜像 {image} 创建容器 {name}（{}）：命令 {}", short_id(container_id), show_argv(argv));
-                if let Some(remark) = remark {
-                    text.push_str(&format!(" — {remark}"));
+                if *unknown_image {
+                    text.push_str(&format!(" — 镜像 {image} 不在 podplay 的目录中，因此运行一个通用的常驻进程"));
                 }
                 text
             }

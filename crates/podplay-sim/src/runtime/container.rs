@@ -55,15 +55,12 @@ impl Containerd {
             let host_pid = kernel.host_namespaces().pid;
             kernel.new_pid_ns(Some(host_pid))
         };
-        let remark = (!image.known).then(|| {
-            format!("image {} is not in podplay's catalog, so it runs a generic long-running process", image.reference)
-        });
         notes.push(Note::ContainerCreated {
             name: config.name.clone(),
             container_id: id.clone(),
             image: image.reference.clone(),
             argv: argv.clone(),
-            remark,
+            unknown_image: !image.known,
         });
         for (target, source, what) in mounted {
             notes.push(Note::Mounted { container: config.name.clone(), target, source, what });
