@@ -295,7 +295,7 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
     // The steps that had happened by this instant, borrowed from the run;
     // only what is shown is copied.
     let steps = &run.steps[..frame.steps.min(run.steps.len())];
-    let (story, story_from) = story_lines(steps, state.lang);
+    let (story, story_from) = story_lines(run, steps.len(), state.lang);
     Some(InstantProps {
         lang: state.lang,
         index: state.frame,
@@ -393,21 +393,24 @@ impl Drop for KeyListener {
 
 /// The story told so far, folded, and the number of its first line shown:
 /// only the latest [`STORY_STEPS`] lines are listed.
-fn story_lines(steps: &[podplay_core::trace::Step], lang: Lang) -> (Vec<StoryLine>, usize) {
+fn story_lines(run: &Run, steps: usize, lang: Lang) -> (Vec<StoryLine>, usize) {
     // A runtime's steps have their 中文; Kubernetes' own words stay.
     let words = |s: &podplay_core::trace::Step| match (lang, &s.zh) {
         (Lang::Zh, Some(zh)) => zh.clone(),
         _ => s.text.clone(),
     };
-    let told = podplay_core::trace::story::fold(steps);
-    let from = told.len().saturating_sub(STORY_STEPS);
-    let lines = told[from..]
+    // The run's fold cut at this instant: the lines begun by then, each
+    // with the repeats that had happened (both are in step order).
+    let end = run.told.partition_point(|t| t.step < steps);
+    let from = end.saturating_sub(STORY_STEPS);
+    let lines = run.told[from..end]
         .iter()
         .filter_map(|t| {
-            let step = steps.get(t.step)?.clone();
-            let listed = &t.repeats[t.repeats.len().saturating_sub(REPEATS_LISTED)..];
-            let repeats = listed.iter().filter_map(|&i| steps.get(i)).map(|s| (s.at, words(s))).collect();
-            Some(StoryLine { index: t.step, text: words(&step), step, times: t.times(), repeats })
+            let step = run.steps.get(t.step)?.clone();
+            let happened = &t.repeats[..t.repeats.partition_point(|&r| r < steps)];
+            let listed = &happened[happened.len().saturating_sub(REPEATS_LISTED)..];
+            let repeats = listed.iter().filter_map(|&i| run.steps.get(i)).map(|s| (s.at, words(s))).collect();
+            Some(StoryLine { index: t.step, text: words(&step), step, times: 1 + happened.len(), repeats })
         })
         .collect();
     (lines, from)

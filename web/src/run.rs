@@ -121,6 +121,10 @@ pub struct Run {
     /// The ends of data flows outside the Pod (a log store), in order of
     /// first appearance: the picture draws them beside it.
     pub outside: Vec<String>,
+    /// The story folded once (`trace::story::fold`): the story at an
+    /// instant is this cut at the instant's steps, the fold being stable
+    /// under prefixes, so Play does not fold again at every instant.
+    pub told: Vec<podplay_core::trace::story::Told>,
 }
 
 impl Run {
@@ -297,6 +301,7 @@ impl Recording {
         }
         let steps = self.sim.take_steps();
         let outside = outside_ends(&self.pod, &steps);
+        let told = podplay_core::trace::story::fold(&steps);
         Run {
             pod: self.pod.clone(),
             nodes: self.nodes.clone(),
@@ -304,6 +309,7 @@ impl Recording {
             steps,
             frames: std::mem::take(&mut self.frames),
             outside,
+            told,
         }
     }
 }

@@ -35,6 +35,14 @@ fn text_of(root: &HtmlElement, selector: &str) -> String {
     root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default()).unwrap_or_default()
 }
 
+/// Picks an option of the `<select>` with this name, as a click would.
+fn choose(root: &HtmlElement, name: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement =
+        root.query_selector(&format!("select[name={name}]")).unwrap().unwrap().dyn_into().unwrap();
+    select.set_value(value);
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+}
+
 async fn type_text(root: &HtmlElement, text: &str) {
     let area: HtmlTextAreaElement = root.query_selector("textarea").unwrap().unwrap().dyn_into().unwrap();
     area.set_value(text);
@@ -153,10 +161,7 @@ async fn a_lesson_checks_the_learners_task_in_english_and_chinese() {
     // has none, so the test provides the lesson's example (the e2e test fetches).
     podplay_web::examples::remember(4, include_str!("../../examples/node-selector.yaml"));
     let root = mount().await;
-    let select: web_sys::HtmlSelectElement =
-        root.query_selector("select[name=lessons]").unwrap().unwrap().dyn_into().unwrap();
-    select.set_value("5");
-    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    choose(&root, "lessons", "5");
     settle().await;
     let lesson = text_of(&root, ".lesson");
     assert!(lesson.contains("nodeSelector: make this Pod schedule"), "{lesson}");
@@ -239,10 +244,7 @@ async fn escape_then_tab_leaves_the_editor() {
 async fn a_loops_repeated_steps_fold_into_one_line_that_opens() {
     podplay_web::examples::remember(2, include_str!("../../examples/logging-sidecar.yaml"));
     let root = mount().await;
-    let select: web_sys::HtmlSelectElement =
-        root.query_selector("select[name=examples]").unwrap().unwrap().dyn_into().unwrap();
-    select.set_value("2");
-    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    choose(&root, "examples", "2");
     settle().await;
     // An example opens on its first instant: go to its last (the other
     // tests' pages share the scheduler, so the new run may take a while).
