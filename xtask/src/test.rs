@@ -11,6 +11,7 @@ pub fn all(args: &TestArgs) -> Result {
     crate::typed::generate(true)?;
     ensure_component("clippy", "clippy")?;
     run("cargo", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    ensure_busybox_static()?;
     // The end-to-end tests need the built site: they run after it. The
     // playground's tests run on their own, right after.
     run(
@@ -38,6 +39,16 @@ fn web_tests() -> Result {
     // Tells web/tests/docs_apart.rs that this build is the playground's own.
     let alone = [("PODPLAY_WEB_TESTS_ALONE", "1")];
     run_with("cargo", &["test", "-p", "podplay-web", "--all-targets", "--locked"], &project_root(), &alone)
+}
+
+/// `podplay exec`'s tests build their images from Debian's static busybox
+/// (a dynamic one would find no libc inside the image).
+fn ensure_busybox_static() -> Result {
+    let status = output("dpkg-query", &["-W", "-f=${Status}", "busybox-static"]).unwrap_or_default();
+    if status.contains("install ok installed") {
+        return Ok(());
+    }
+    crate::web::apt_install(&["busybox-static"])
 }
 
 /// The pure crates must build for the browser.

@@ -104,7 +104,7 @@ pub fn ensure_browser() -> Result {
 }
 
 /// Debian packages, refreshing the package lists only when the first try fails.
-fn apt_install(packages: &[&str]) -> Result {
+pub fn apt_install(packages: &[&str]) -> Result {
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend_from_slice(packages);
     if crate::util::run("apt-get", &install).is_err() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[command(
     name = "podplay",
     version,
-    about = "Learn how a Kubernetes Pod really works: validate, explain and (soon) run Pods",
+    about = "Learn how a Kubernetes Pod really works: validate, explain, simulate and run Pods",
     long_about = "podplay reads Pod YAML exactly as the Kubernetes 1.37 API server would: strict fields, \
                   defaulting and validation, every mistake at its line and column."
 )]
@@ -23,6 +23,11 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Simulate the Pod step by step: scheduler, kubelet, the pause container, namespaces, processes, files, network.
     Sim(SimArgs),
+    /// Run the Pod for real on this machine (Linux, as root): a real pause process, namespaces, mounts and processes.
+    Exec(ExecArgs),
+    /// Manage the images `podplay exec` runs: import, list, remove.
+    #[command(subcommand)]
+    Image(ImageCommand),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,7 +65,15 @@ pub struct SimArgs {
     /// A YAML file of `kind: Node` documents: the cluster (default: node-1 ssd, node-2 hdd, node-3).
     #[arg(long)]
     pub nodes: Option<PathBuf>,
-    /// Stop at: Running, Ready, Succeeded, Failed, or a virtual time like 30s, 2m, 1h (default: stable or terminal).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What `sim` and `exec` share: where to stop and what to show there.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Stop at: Running, Ready, Succeeded, Failed, or a time like 30s, 2m, 1h (sim: default stable or terminal;
+    /// exec: default until the Pod ends or Ctrl-C, then the Pod is deleted gracefully and cleaned up).
     #[arg(long)]
     pub until: Option<String>,
     /// Output format.
@@ -84,4 +97,45 @@ pub struct SimArgs {
     /// The command for --exec.
     #[arg(last = true)]
     pub command: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ExecArgs {
+    /// The Pod YAML.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The longest the whole run may take (like 30s, 5m); then the Pod is killed and cleaned up.
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// The state directory (default /run/podplay, or PODPLAY_ROOT).
+    #[arg(long, env = "PODPLAY_ROOT", default_value = "/run/podplay")]
+    pub root: PathBuf,
+    /// The image store (default /var/lib/podplay, or PODPLAY_IMAGES).
+    #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
+    pub images: PathBuf,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ImageCommand {
+    /// Import a docker-save archive, an OCI image layout (directory or tar), or a root filesystem (tar or directory).
+    Import {
+        path: PathBuf,
+        /// The image's name (`busybox`, `example.com/app:1.0`); needed for a plain root filesystem.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
+        images: PathBuf,
+    },
+    /// List the images in the store.
+    Ls {
+        #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
+        images: PathBuf,
+    },
+    /// Remove an image (its layers go when no other image uses them).
+    Rm {
+        reference: String,
+        #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
+        images: PathBuf,
+    },
 }

@@ -18,6 +18,11 @@ impl Out {
         self.buffer.push_str(text);
     }
 
+    /// What was collected, taken out.
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.buffer)
+    }
+
     /// Writes what was collected; a closed pipe ends the process quietly.
     pub fn flush(&mut self) {
         let mut stdout = std::io::stdout().lock();

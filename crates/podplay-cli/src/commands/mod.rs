@@ -1,5 +1,8 @@
 //! One module per subcommand.
 
+pub mod exec;
 pub mod explain;
+pub mod image;
 pub mod sim;
+pub mod story;
 pub mod validate;

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use k8s_openapi::api::core::v1::{Node, Pod};
 use podplay_core::analyze_bytes;
 use podplay_core::kubectl::{JsonReport, api_events};
 use podplay_core::time::{MonoDuration, MonoTime};
@@ -12,29 +13,17 @@ use crate::output::Out;
 
 pub fn run(args: &SimArgs) -> u8 {
     let mut out = Out::default();
-    let name = args.file.to_string_lossy().into_owned();
-    let bytes = match std::fs::read(&args.file) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {name}: {e}");
-            return 2;
-        }
-    };
-    let until = match parse_until(args.until.as_deref()) {
+    let until = match parse_until(args.run.until.as_deref()) {
         Ok(u) => u,
         Err(e) => {
             eprintln!("error: --until: {e}");
             return 2;
         }
     };
-    let analysis = analyze_bytes(&bytes);
-    if !analysis.is_valid() {
-        // The same report as `podplay validate`.
-        super::validate::print_text(&mut out, &name, &analysis, false);
-        out.flush();
-        return 1;
-    }
-    let mut nodes: Vec<_> = analysis.valid_nodes().cloned().collect();
+    let (pod, mut nodes) = match read_pod(&args.file) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
     if let Some(path) = &args.nodes {
         match read_nodes(path) {
             Ok(mut extra) => nodes.append(&mut extra),
@@ -44,18 +33,14 @@ pub fn run(args: &SimArgs) -> u8 {
     if nodes.is_empty() {
         nodes = podplay_core::cluster::default_nodes();
     }
-    let Some(pod) = analysis.valid_pods().next().cloned() else {
-        eprintln!("error: {name}: no Pod to simulate");
-        return 2;
-    };
     let mut sim = Simulation::new(&pod, nodes);
     sim.run_until(until);
-    if args.delete {
+    if args.run.delete {
         sim.delete(None);
         sim.run_until(Until::Stable);
     }
-    if let Some(container) = &args.exec {
-        return match sim.exec(container, args.command.clone()) {
+    if let Some(container) = &args.run.exec {
+        return match sim.exec(container, args.run.command.clone()) {
             Ok((code, output)) => {
                 out.text(&output);
                 out.flush();
@@ -67,8 +52,8 @@ pub fn run(args: &SimArgs) -> u8 {
             }
         };
     }
-    if let Some(container) = &args.logs {
-        return match sim.logs(container, args.previous) {
+    if let Some(container) = &args.run.logs {
+        return match sim.logs(container, args.run.previous) {
             Ok(text) => {
                 out.text(&text);
                 out.flush();
@@ -82,7 +67,7 @@ pub fn run(args: &SimArgs) -> u8 {
     }
     let pod = sim.pod();
     let events = sim.events();
-    match args.output {
+    match args.run.output {
         Output::Json => {
             let report = JsonReport {
                 status: serde_json::to_value(&pod.status).unwrap_or_default(),
@@ -92,10 +77,15 @@ pub fn run(args: &SimArgs) -> u8 {
             out.line(&serde_json::to_string(&report).unwrap_or_default());
         }
         Output::Text => {
-            let mut story = Story::default();
+            let mut story = super::story::Story::default();
             for step in sim.trace().steps() {
-                if args.verbose || story.shows(step) {
-                    out.line(&format!("{:>9}  {:<12} {}", format_time(step.at), step.actor.label(), step.text));
+                if args.run.verbose || story.shows(step) {
+                    out.line(&format!(
+                        "{:>9}  {:<12} {}",
+                        super::story::format_time(step.at),
+                        step.actor.label(),
+                        step.text
+                    ));
                 }
             }
             if story.hidden > 0 {
@@ -122,26 +112,49 @@ pub fn run(args: &SimArgs) -> u8 {
     0
 }
 
-fn read_nodes(path: &Path) -> Result<Vec<k8s_openapi::api::core::v1::Node>, u8> {
+/// The file's Pod (defaulted and valid) and the Nodes it also holds; a
+/// file that is not valid gets `podplay validate`'s report (exit code 1).
+pub(crate) fn read_pod(path: &Path) -> Result<(Pod, Vec<Node>), u8> {
+    let (name, analysis) = read_valid(path, true)?;
+    let nodes: Vec<_> = analysis.valid_nodes().cloned().collect();
+    let Some(pod) = analysis.valid_pods().next().cloned() else {
+        eprintln!("error: {name}: no Pod to run");
+        return Err(2);
+    };
+    Ok((pod, nodes))
+}
+
+fn read_nodes(path: &Path) -> Result<Vec<Node>, u8> {
+    let (_, analysis) = read_valid(path, false)?;
+    Ok(analysis.valid_nodes().cloned().collect())
+}
+
+/// The file read and analysed, if valid; otherwise its diagnostics are
+/// printed (with kubectl's summary when `summary`) and the exit code returned.
+fn read_valid(path: &Path, summary: bool) -> Result<(String, podplay_core::Analysis), u8> {
     let name = path.to_string_lossy().into_owned();
     let bytes = std::fs::read(path).map_err(|e| {
         eprintln!("error: {name}: {e}");
         2u8
     })?;
     let analysis = analyze_bytes(&bytes);
-    if !analysis.is_valid() {
-        let mut out = Out::default();
+    if analysis.is_valid() {
+        return Ok((name, analysis));
+    }
+    let mut out = Out::default();
+    if summary {
+        super::validate::print_text(&mut out, &name, &analysis, false);
+    } else {
         for d in &analysis.diagnostics {
             out.line(&d.render(&name));
         }
-        out.flush();
-        return Err(1);
     }
-    Ok(analysis.valid_nodes().cloned().collect())
+    out.flush();
+    Err(1)
 }
 
 /// `Running`, `Ready`, `Succeeded`, `Failed`, or a duration (`30s`, `2m`, `1h`, `500ms`).
-fn parse_until(text: Option<&str>) -> Result<Until, String> {
+pub(crate) fn parse_until(text: Option<&str>) -> Result<Until, String> {
     let Some(text) = text else {
         return Ok(Until::Stable);
     };
@@ -159,7 +172,7 @@ fn parse_until(text: Option<&str>) -> Result<Until, String> {
     })
 }
 
-fn parse_duration(text: &str) -> Option<MonoDuration> {
+pub(crate) fn parse_duration(text: &str) -> Option<MonoDuration> {
     let mut total = 0u64;
     let mut number = String::new();
     let mut chars = text.chars().peekable();
@@ -189,42 +202,4 @@ fn parse_duration(text: &str) -> Option<MonoDuration> {
         return None;
     }
     any.then_some(MonoDuration(total))
-}
-
-fn format_time(t: MonoTime) -> String {
-    format!("{}.{:03}s", t.0 / 1000, t.0 % 1000)
-}
-
-/// Keeps the default story readable: a container's short-lived child
-/// processes (`sleep 1`, `date`) and the third and later repetitions of the
-/// same periodic step are left out.
-#[derive(Default)]
-struct Story {
-    seen: std::collections::BTreeMap<(String, String), usize>,
-    hidden: usize,
-}
-
-impl Story {
-    fn shows(&mut self, step: &podplay_core::trace::Step) -> bool {
-        use podplay_core::trace::{Actor, StepKind};
-        let routine_process = step.kind == StepKind::Process && matches!(step.actor, Actor::Container(_));
-        let repeatable = matches!(
-            step.kind,
-            StepKind::FileWrite | StepKind::FileRead | StepKind::Connect | StepKind::Http | StepKind::Ship
-        );
-        let show = if routine_process {
-            false
-        } else if repeatable {
-            let shape: String = step.text.chars().filter(|c| !c.is_ascii_digit()).collect();
-            let count = self.seen.entry((step.actor.label(), shape)).or_insert(0);
-            *count += 1;
-            *count <= 2
-        } else {
-            true
-        };
-        if !show {
-            self.hidden += 1;
-        }
-        show
-    }
 }

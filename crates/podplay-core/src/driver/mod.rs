@@ -265,25 +265,15 @@ impl<R: Runtime> Driver<R> {
 
     /// `kubectl exec POD -c NAME -- CMD…`: runs the command in the
     /// container now (time passes while it runs, up to 2 minutes) and
-    /// returns its exit code and output.
+    /// returns its exit code and output. On a runtime whose time is the
+    /// real clock, use [`Driver::start_exec`] and [`Driver::exec_result`]
+    /// and wait between them instead.
     pub fn exec(&mut self, container: &str, command: Vec<String>) -> Result<(i32, String), String> {
-        let pod_name = self.pod.metadata.name.clone().unwrap_or_default();
-        let Some(n) = self.node.as_mut() else {
-            return Err("the Pod is not running on any node".into());
-        };
-        let Some(container_id) = n.kubelet.container_id(container).map(str::to_string) else {
-            return Err(format!("container {container} not found in pod {pod_name}"));
-        };
-        let call = crate::cri::CriCall::ExecSync { container_id, command, timeout: MonoDuration::from_secs(60) };
-        let id = self.user_call(call);
+        let id = self.start_exec(container, command)?;
         let started = self.now;
         for _ in 0..MAX_INSTANTS {
-            if let Some(reply) = self.take_user_reply(id) {
-                return match reply {
-                    CriReply::Exec { exit_code, output } => Ok((exit_code, output)),
-                    CriReply::Error { message } => Err(message),
-                    other => Err(format!("unexpected reply from the runtime to ExecSync: {}", other.name())),
-                };
+            if let Some(result) = self.exec_result(id) {
+                return result;
             }
             match self.next_wakeup() {
                 Some(t) if t.since(started) <= EXEC_LIMIT => {
@@ -295,5 +285,43 @@ impl<R: Runtime> Driver<R> {
         }
         self.forget_user_call(id);
         Err("command did not finish within 2 minutes".into())
+    }
+
+    /// Starts `kubectl exec` in `container`: the call's id, to ask
+    /// [`Driver::exec_result`] for its outcome once time has moved on.
+    pub fn start_exec(&mut self, container: &str, command: Vec<String>) -> Result<CallId, String> {
+        let pod_name = self.pod.metadata.name.clone().unwrap_or_default();
+        let Some(n) = self.node.as_mut() else {
+            return Err("the Pod is not running on any node".into());
+        };
+        let Some(container_id) = n.kubelet.container_id(container).map(str::to_string) else {
+            return Err(format!("container {container} not found in pod {pod_name}"));
+        };
+        let call = crate::cri::CriCall::ExecSync { container_id, command, timeout: MonoDuration::from_secs(60) };
+        Ok(self.user_call(call))
+    }
+
+    /// The outcome of an exec started with [`Driver::start_exec`], once the
+    /// runtime replied: its exit code and output, or the runtime's error.
+    pub fn exec_result(&mut self, id: CallId) -> Option<Result<(i32, String), String>> {
+        Some(match self.take_user_reply(id)? {
+            CriReply::Exec { exit_code, output } => Ok((exit_code, output)),
+            CriReply::Error { message } => Err(message),
+            other => Err(format!("unexpected reply from the runtime to ExecSync: {}", other.name())),
+        })
+    }
+
+    /// Gives up on an exec: a late reply is dropped.
+    pub fn abandon_exec(&mut self, id: CallId) {
+        self.forget_user_call(id);
+    }
+
+    /// Moves the clock to `now` and delivers what is due, for a runtime on
+    /// the real clock: its caller waits (for the next wake-up, or for the
+    /// runtime's own events such as a process exiting) and then passes
+    /// the time it woke at. A time earlier than the driver's is ignored.
+    pub fn advance_to(&mut self, now: MonoTime) {
+        self.now = self.now.max(now);
+        self.settle();
     }
 }

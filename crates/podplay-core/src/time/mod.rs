@@ -144,6 +144,11 @@ impl Epoch {
         Epoch { unix_millis }
     }
 
+    /// Milliseconds since the Unix epoch at `t` (saturating).
+    pub fn unix_millis_at(self, t: MonoTime) -> i64 {
+        i64::try_from(t.0).ok().and_then(|ms| self.unix_millis.checked_add(ms)).unwrap_or(i64::MAX)
+    }
+
     /// The Kubernetes timestamp of `t`. Saturates at the largest timestamp
     /// jiff can hold (year 9999); never panics.
     pub fn time(self, t: MonoTime) -> Time {

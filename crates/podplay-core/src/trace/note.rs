@@ -293,6 +293,7 @@ impl Note {
                     NsOwner::Node => format!("{kind}: the node's ({kind}:[{}])", ns.id),
                     _ => format!("{kind}:[{}]", ns.id),
                 };
+                let ip = if ip.is_empty() { "none: its network namespace has loopback only" } else { ip };
                 format!(
                     "sandbox {} for {pod_name}: pause process (PID {pause_pid} on the node) holds {}, {}, {}, {}; Pod IP {ip}",
                     short_id(sandbox_id),

@@ -21,6 +21,7 @@ impl Note {
                     NsOwner::Node => format!("{kind}：节点的（{kind}:[{}]）", ns.id),
                     _ => format!("{kind}:[{}]", ns.id),
                 };
+                let ip = if ip.is_empty() { "无：其网络命名空间只有回环接口" } else { ip };
                 format!(
                     "为 {pod_name} 创建沙箱 {}：pause 进程（节点上的 PID {pause_pid}）持有 {}、{}、{}、{}；Pod IP {ip}",
                     short_id(sandbox_id),

@@ -1,0 +1,42 @@
+//! The story as the terminal prints it: one line per step, routine steps
+//! left out unless `--verbose`.
+
+use podplay_core::time::MonoTime;
+
+pub fn format_time(t: MonoTime) -> String {
+    format!("{}.{:03}s", t.0 / 1000, t.0 % 1000)
+}
+
+/// Keeps the default story readable: a container's short-lived child
+/// processes (`sleep 1`, `date`) and the third and later repetitions of the
+/// same periodic step are left out.
+#[derive(Default)]
+pub struct Story {
+    seen: std::collections::BTreeMap<(String, String), usize>,
+    pub hidden: usize,
+}
+
+impl Story {
+    pub fn shows(&mut self, step: &podplay_core::trace::Step) -> bool {
+        use podplay_core::trace::{Actor, StepKind};
+        let routine_process = step.kind == StepKind::Process && matches!(step.actor, Actor::Container(_));
+        let repeatable = matches!(
+            step.kind,
+            StepKind::FileWrite | StepKind::FileRead | StepKind::Connect | StepKind::Http | StepKind::Ship
+        );
+        let show = if routine_process {
+            false
+        } else if repeatable {
+            let shape: String = step.text.chars().filter(|c| !c.is_ascii_digit()).collect();
+            let count = self.seen.entry((step.actor.label(), shape)).or_insert(0);
+            *count += 1;
+            *count <= 2
+        } else {
+            true
+        };
+        if !show {
+            self.hidden += 1;
+        }
+        show
+    }
+}

@@ -1,0 +1,297 @@
+//! `podplay exec` on this machine: real pause, namespaces, mounts and
+//! processes, through the `podplay` binary as a user runs it. Root only;
+//! in CI (`CI=true`) a missing privilege fails instead of skipping.
+//!
+//! Every test has its own state and image roots in a temporary directory,
+//! and checks afterwards that nothing of its run is left: no mount under
+//! its directory, no process the story named, no state directory.
+
+#![cfg(target_os = "linux")]
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+use podplay_linux::image::ImageRunConfig;
+use podplay_linux::image::testing::busybox_images;
+
+/// The tests run one at a time: each starts Pods, and two would only
+/// compete for the two cores.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+struct Machine {
+    dir: tempfile::TempDir,
+    images: PathBuf,
+    root: PathBuf,
+}
+
+impl Machine {
+    /// A temporary machine with the busybox image imported, or `None` when
+    /// not root outside CI.
+    fn new() -> Option<Machine> {
+        if !nix::unistd::Uid::effective().is_root() {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "podplay exec tests need root in CI");
+            eprintln!("skipped: podplay exec needs root");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let images = dir.path().join("images");
+        let root = dir.path().join("run");
+        let archives = busybox_images(
+            dir.path(),
+            "busybox",
+            &ImageRunConfig {
+                cmd: vec!["sh".into()],
+                env: vec!["PATH=/usr/sbin:/usr/bin:/sbin:/bin".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let machine = Machine { dir, images, root };
+        let out = machine.podplay(&["image", "import", archives.docker_save.to_str().unwrap()]);
+        assert!(out.status.success(), "import: {}", text(&out.stderr));
+        Some(machine)
+    }
+
+    fn podplay(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_podplay"))
+            .args(args)
+            .env("PODPLAY_ROOT", &self.root)
+            .env("PODPLAY_IMAGES", &self.images)
+            .output()
+            .unwrap()
+    }
+
+    /// `podplay exec POD.yaml ARGS…`, with a time limit.
+    fn exec(&self, yaml: &str, args: &[&str]) -> Output {
+        let file = self.dir.path().join("pod.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        let mut all = vec!["exec", file.to_str().unwrap(), "--timeout", "60s"];
+        all.extend_from_slice(args);
+        let out = self.podplay(&all);
+        self.assert_clean(&out);
+        out
+    }
+
+    /// Nothing of the run is left: mounts, processes, state.
+    fn assert_clean(&self, out: &Output) {
+        let path = self.dir.path().to_str().unwrap();
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        let left: Vec<&str> = mounts.lines().filter(|l| l.contains(path)).collect();
+        assert!(left.is_empty(), "mounts left: {left:#?}");
+        for pid in pids_named(&text(&out.stdout)) {
+            assert!(!alive(pid), "PID {pid} is still running:\n{}", text(&out.stdout));
+        }
+        let state: Vec<_> =
+            std::fs::read_dir(&self.root).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        assert!(state.is_empty(), "state left: {state:?}");
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The PIDs the story names (`PID 1234 on the node`).
+fn pids_named(story: &str) -> Vec<u32> {
+    story
+        .split("PID ")
+        .skip(1)
+        .filter_map(|rest| {
+            let (number, after) = rest.split_once(' ')?;
+            after.starts_with("on the node").then(|| number.parse().ok()).flatten()
+        })
+        .collect()
+}
+
+/// Alive and not a zombie.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')))
+}
+
+fn pod(name: &str, share: bool, containers: &[(&str, &str)]) -> String {
+    let mut yaml = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  restartPolicy: Never\n  shareProcessNamespace: {share}\n  terminationGracePeriodSeconds: 2\n  containers:\n"
+    );
+    for (c, script) in containers {
+        yaml.push_str(&format!(
+            "  - name: {c}\n    image: busybox\n    imagePullPolicy: Never\n    command: [\"sh\", \"-c\", {script:?}]\n"
+        ));
+    }
+    yaml
+}
+
+#[test]
+fn with_a_shared_pid_namespace_pause_is_pid_1_and_every_container_is_seen() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("shared", true, &[("app", "sleep 3600"), ("side", "sleep 1800")]);
+    let out = m.exec(&yaml, &["--until", "Running", "--exec", "app", "--", "ps"]);
+    let ps = text(&out.stdout);
+    assert!(out.status.success(), "{ps}\n{}", text(&out.stderr));
+    let first = ps.lines().nth(1).unwrap_or("");
+    assert!(first.trim_start().starts_with("1 ") && first.ends_with("/pause"), "{ps}");
+    assert!(ps.contains("sleep 3600") && ps.contains("sleep 1800"), "{ps}");
+}
+
+#[test]
+fn with_its_own_pid_namespace_the_command_is_pid_1() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("own", false, &[("app", "sleep 3600"), ("side", "sleep 1800")]);
+    let out = m.exec(&yaml, &["--until", "Running", "--exec", "app", "--", "ps"]);
+    let ps = text(&out.stdout);
+    let first = ps.lines().nth(1).unwrap_or("");
+    assert!(first.trim_start().starts_with("1 ") && first.ends_with("sleep 3600"), "{ps}");
+    assert!(!ps.contains("pause") && !ps.contains("sleep 1800"), "{ps}");
+}
+
+#[test]
+fn containers_share_net_ipc_uts_with_pause_but_not_with_the_node() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let script = "for n in net ipc uts mnt; do readlink /proc/self/ns/$n; done; hostname; sleep 3600";
+    let yaml = pod("nsid", false, &[("a", script), ("b", script)]);
+    let out = m.exec(
+        &yaml,
+        &[
+            "--until",
+            "Running",
+            "--exec",
+            "a",
+            "--",
+            "sh",
+            "-c",
+            "cat /proc/1/environ >/dev/null; for n in net ipc uts; do readlink /proc/self/ns/$n; done",
+        ],
+    );
+    let from_a = text(&out.stdout);
+    let mine = |n: &str| std::fs::read_link(format!("/proc/self/ns/{n}")).unwrap().display().to_string();
+    let lines: Vec<&str> = from_a.lines().collect();
+    assert_eq!(lines.len(), 3, "{from_a}");
+    for (line, kind) in lines.iter().zip(["net", "ipc", "uts"]) {
+        assert!(line.starts_with(&format!("{kind}:[")), "{from_a}");
+        assert_ne!(*line, mine(kind), "{kind} is the node's");
+    }
+    // The logs of both containers: the same net/ipc/uts, their own mnt.
+    let a = m.exec(&yaml, &["--until", "Running", "--logs", "a"]);
+    let b = m.exec(&yaml, &["--until", "Running", "--logs", "b"]);
+    let (a, b) = (text(&a.stdout), text(&b.stdout));
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    assert_eq!(la.len(), 5, "{a}");
+    assert_eq!(la[4], "nsid", "the Pod's hostname");
+    assert_ne!(la[3], mine("mnt"));
+    // Two runs are two Pods: within one run the two containers agree.
+    let story = m.exec(&yaml, &["--until", "Running", "-v"]);
+    let story = text(&story.stdout);
+    let started: Vec<&str> = story.lines().filter(|l| l.contains("runtime      started ")).collect();
+    assert_eq!(started.len(), 2, "{story}");
+    // "joins net:[…], uts:[…] of the pause container, ipc:[…]; its own pid…"
+    let joins = |l: &str| l.split("joins ").nth(1).unwrap_or("").split(';').next().unwrap_or("").to_string();
+    assert_eq!(joins(started[0]), joins(started[1]), "{story}");
+    assert_eq!(lb.len(), 5, "{b}");
+}
+
+#[test]
+fn logs_are_read_back_and_exit_codes_decide_the_phase() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let ok = pod("done", false, &[("app", "echo one; echo two; exit 0")]);
+    let out = m.exec(&ok, &["--until", "Succeeded", "--logs", "app"]);
+    assert_eq!(text(&out.stdout), "one\ntwo\n", "{}", text(&out.stderr));
+    let failing = pod("fails", false, &[("app", "echo bye; exit 3")]);
+    let out = m.exec(&failing, &["--until", "Failed", "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"]["phase"], "Failed", "{report}");
+    let terminated = &report["status"]["containerStatuses"][0]["state"]["terminated"];
+    assert_eq!(terminated["exitCode"], 3, "{report}");
+    assert_eq!(terminated["reason"], "Error", "{report}");
+}
+
+#[test]
+fn an_empty_dir_carries_a_file_from_one_container_to_another() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vol\nspec:\n  volumes:\n  - name: shared\n    emptyDir: {}\n  containers:\n  - name: writer\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo written by writer > /data/msg; sleep 3600']\n    volumeMounts:\n    - {name: shared, mountPath: /data}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts:\n    - {name: shared, mountPath: /in, readOnly: true}\n";
+    let out = m.exec(
+        yaml,
+        &[
+            "--until",
+            "Running",
+            "--exec",
+            "reader",
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.3; cat /in/msg; touch /in/x 2>&1 || true",
+        ],
+    );
+    let seen = text(&out.stdout);
+    assert!(seen.starts_with("written by writer\n"), "{seen}");
+    assert!(seen.contains("Read-only file system"), "{seen}");
+}
+
+#[test]
+fn deletion_stops_the_containers_and_removes_the_sandbox() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("bye", true, &[("app", "trap 'echo TERM; exit 0' TERM; while true; do sleep 1; done")]);
+    let out = m.exec(&yaml, &["--until", "Running", "--delete"]);
+    let story = text(&out.stdout);
+    assert!(out.status.success(), "{story}\n{}", text(&out.stderr));
+    for expected in [
+        "StopContainer",
+        "SIGTERM to its first process",
+        "container app exited with code 0",
+        "StopPodSandbox",
+        "removed sandbox",
+    ] {
+        assert!(story.contains(expected), "no {expected:?} in:\n{story}");
+    }
+    assert!(story.contains("Error from server (NotFound): pods \"bye\" not found"), "{story}");
+}
+
+#[test]
+fn a_missing_image_with_pull_policy_never_is_err_image_never_pull() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("noimage", false, &[("app", "true")]).replace("image: busybox", "image: example.com/missing:1.0");
+    let out = m.exec(&yaml, &["--until", "3s"]);
+    let story = text(&out.stdout);
+    assert!(story.contains("ErrImageNeverPull"), "{story}");
+}
+
+#[test]
+fn without_root_it_refuses_at_once_and_says_why() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let file = m.dir.path().join("pod.yaml");
+    std::fs::write(&file, pod("x", false, &[("app", "true")])).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_podplay")).args(["exec", file.to_str().unwrap()]).uid(65534).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("needs root") && err.contains("sudo") && err.contains("podplay sim"), "{err}");
+}
+
+#[test]
+fn images_import_from_docker_save_and_oci_layouts_and_are_listed() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let archives = busybox_images(m.dir.path(), "example.com/tools/bb:2", &ImageRunConfig::default()).unwrap();
+    for (path, name) in [(&archives.oci_dir, "oci-dir"), (&archives.oci_tar, "oci-tar")] {
+        let out = m.podplay(&["image", "import", path.to_str().unwrap(), "--name", name]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let ls = text(&m.podplay(&["image", "ls"]).stdout);
+    for name in
+        ["docker.io/library/busybox:latest", "docker.io/library/oci-dir:latest", "docker.io/library/oci-tar:latest"]
+    {
+        assert!(ls.contains(name), "{ls}");
+    }
+    let out = m.podplay(&["image", "rm", "oci-dir"]);
+    assert!(out.status.success());
+    assert!(!text(&m.podplay(&["image", "ls"]).stdout).contains("oci-dir"));
+}

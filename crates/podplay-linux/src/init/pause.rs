@@ -1,0 +1,79 @@
+//! The pause process: it holds the Pod's namespaces open for as long as
+//! the Pod lives, reaps zombies when it is PID 1, and exits 0 on SIGTERM
+//! or SIGINT, as Kubernetes' `pause.c` does.
+
+use std::path::Path;
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+
+use super::PAUSE_ARGV0;
+use super::spec::PauseSetup;
+use crate::sys::ns::NsKind;
+use crate::sys::{mount, net, process};
+
+/// The pause image's user and group.
+const PAUSE_ID: u32 = 65535;
+
+/// In the forked child, inside the new namespaces: what containerd and
+/// CNI do to a fresh sandbox, then exec podplay again as `/pause`.
+pub fn setup_and_exec(setup: &PauseSetup, unshared: &[NsKind]) -> String {
+    if let Some(hostname) = &setup.hostname {
+        if let Err(e) = nix::unistd::sethostname(hostname) {
+            return format!("sethostname {hostname}: {e}");
+        }
+    }
+    if setup.loopback {
+        if let Err(e) = net::loopback_up() {
+            return e.to_string();
+        }
+    }
+    if unshared.contains(&NsKind::Mnt) {
+        // Its own mount namespace, as containerd gives the sandbox; nothing
+        // made in it reaches the node.
+        if let Err(e) = mount::make_root_private() {
+            return e.to_string();
+        }
+    }
+    let exe = Path::new("/proc/self/exe");
+    process::exec(exe, &[PAUSE_ARGV0.to_string()], &[]).to_string()
+}
+
+extern "C" fn ignore(_: libc::c_int) {}
+
+/// The pause process's main loop.
+pub fn main() -> i32 {
+    // The kernel names the process after the file it ran (`exe`); the pause
+    // image's binary is `/pause`, and `ps` should say so.
+    let _ = nix::sys::prctl::set_name(c"pause");
+    // Drop to the pause image's user once the namespaces exist.
+    if let Err(e) = process::set_identity(PAUSE_ID, PAUSE_ID, &[]) {
+        eprintln!("pause: {e}");
+        return 1;
+    }
+    let mut wanted = SigSet::empty();
+    for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD] {
+        wanted.add(sig);
+        // A handler, as pause.c has: PID 1 of a namespace gets only the
+        // signals it handles.
+        let action = nix::sys::signal::SigAction::new(
+            nix::sys::signal::SigHandler::Handler(ignore),
+            nix::sys::signal::SaFlags::empty(),
+            SigSet::empty(),
+        );
+        // SAFETY: the handler does nothing.
+        let _ = unsafe { nix::sys::signal::sigaction(sig, &action) };
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&wanted), None);
+    loop {
+        match wanted.wait() {
+            Ok(Signal::SIGCHLD) => while process::reap_one().is_some() {},
+            Ok(sig) => {
+                // pause.c's psignal(signo, "Shutting down, got signal").
+                let name = if sig == Signal::SIGTERM { "Terminated" } else { "Interrupt" };
+                eprintln!("Shutting down, got signal: {name}");
+                return 0;
+            }
+            Err(_) => continue,
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! What the runtime asks a re-executed podplay to do, sent as JSON in the
+//! environment: which namespaces to join and make, then what the process
+//! in them becomes (the pause process, a container, a command run in one).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sys::ns::NsKind;
+
+/// The environment variable that carries an [`InitSpec`].
+pub const SPEC_ENV: &str = "PODPLAY_INIT_SPEC";
+/// The status pipe's descriptor in the helper: it reports the PID it
+/// made, then an error if setting up failed; it closes on exec.
+pub const STATUS_FD: i32 = 3;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InitSpec {
+    /// Namespaces to join first (setns), in this order; the mount
+    /// namespace, if any, goes last as it changes the root.
+    pub join: Vec<(NsKind, PathBuf)>,
+    /// Then new namespaces to make (PID: for the process it forks).
+    pub unshare: Vec<NsKind>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Role {
+    /// The sandbox's pause process.
+    Pause(PauseSetup),
+    /// A container's first process.
+    Container(Box<ContainerSetup>),
+    /// A command run inside a running container (`ExecSync`).
+    Exec(Command),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PauseSetup {
+    /// Set when the Pod has its own UTS namespace.
+    pub hostname: Option<String>,
+    /// Bring loopback up (the Pod has its own network namespace).
+    pub loopback: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainerSetup {
+    /// Where the root filesystem is assembled.
+    pub rootfs: PathBuf,
+    /// The image's layers, topmost first (overlayfs' lowerdir order).
+    pub layers: Vec<PathBuf>,
+    pub upper: PathBuf,
+    pub work: PathBuf,
+    pub mounts: Vec<BindMount>,
+    /// The Pod's shared memory, bound on `/dev/shm`.
+    pub shm: Option<PathBuf>,
+    pub read_only_root: bool,
+    pub command: Command,
+}
+
+/// A bind mount from the node into the container.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BindMount {
+    pub source: PathBuf,
+    /// The path inside the container.
+    pub target: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Command {
+    pub argv: Vec<String>,
+    /// `KEY=value`, as execve takes them.
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub user: User,
+}
+
+/// Who the command runs as.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    /// `runAsUser`, which wins over the image's user.
+    pub uid: Option<u32>,
+    /// `runAsGroup`.
+    pub gid: Option<u32>,
+    /// The image's `USER` (`name`, `uid`, `name:group`, `uid:gid`),
+    /// looked up in the container's own `/etc/passwd` and `/etc/group`.
+    pub image_user: Option<String>,
+    pub supplemental_groups: Vec<u32>,
+}

@@ -1,0 +1,331 @@
+//! The real node: CRI calls carried out with real processes, namespaces
+//! and mounts, behind podplay-core's [`Runtime`] trait.
+//!
+//! The trait is sans-IO in its time: every call gets `now`, and what the
+//! runtime noticed (a process ended, a log line came) is handed over when
+//! the driver calls [`Runtime::handle_timeout`]. The one blocking call is
+//! [`LinuxNode::wait`], made by the loop that owns the real clock
+//! ([`crate::run`]) between two instants.
+
+mod container;
+mod exec;
+mod images;
+mod logs;
+mod paths;
+mod sandbox;
+mod spawn;
+mod subpath;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+
+use podplay_core::cri::{CallId, ContainerExit, CriCall, CriReply, SandboxConfig};
+use podplay_core::driver::NodeBoot;
+use podplay_core::runtime::Runtime;
+use podplay_core::time::{Epoch, MonoTime};
+use podplay_core::trace::Note;
+
+use crate::image::ImageStore;
+pub use paths::StateDirs;
+
+/// What a run of the real node is given.
+pub struct NodeOptions {
+    /// This run's state directory (logs, volumes, root filesystems).
+    pub state: PathBuf,
+    /// The podplay binary, re-executed as pause and as each container's
+    /// first process.
+    pub helper: PathBuf,
+    pub images: ImageStore,
+    pub epoch: Epoch,
+}
+
+/// A Pod's sandbox: the pause process holding its namespaces.
+struct Sandbox {
+    config: SandboxConfig,
+    pause_pid: u32,
+    /// The Pod's `/dev/shm` as containers reach it.
+    shm: Option<PathBuf>,
+    dir: PathBuf,
+    /// `StopPodSandbox` calls waiting for pause to be gone.
+    stopping: Vec<CallId>,
+    pause_gone: bool,
+}
+
+/// The real node's runtime.
+pub struct LinuxNode {
+    dirs: StateDirs,
+    helper: PathBuf,
+    images: ImageStore,
+    epoch: Epoch,
+    sandboxes: BTreeMap<String, Sandbox>,
+    containers: BTreeMap<String, container::Container>,
+    execs: Vec<exec::Exec>,
+    replies: VecDeque<(CallId, CriReply)>,
+    exits: VecDeque<ContainerExit>,
+    notes: VecDeque<Note>,
+    signals: SignalFd,
+    interrupts: u32,
+}
+
+/// The signals the runner takes through its signal descriptor: children
+/// ending, and the user asking it to stop.
+fn runner_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    for sig in [Signal::SIGCHLD, Signal::SIGINT, Signal::SIGTERM] {
+        set.add(sig);
+    }
+    set
+}
+
+impl LinuxNode {
+    /// Prepares the runner process (a subreaper that takes its signals
+    /// through a descriptor) and the state directory; then
+    /// [`LinuxNode::boot`] makes the node for the driver.
+    pub fn prepare(options: NodeOptions) -> Result<impl FnOnce(NodeBoot<'_>) -> LinuxNode, String> {
+        crate::sys::process::become_subreaper().map_err(|e| e.to_string())?;
+        let set = runner_signals();
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None).map_err(|e| format!("block signals: {e}"))?;
+        let signals = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .map_err(|e| format!("signalfd: {e}"))?;
+        std::fs::create_dir_all(&options.state)
+            .map_err(|e| format!("create the state directory {}: {e}", options.state.display()))?;
+        Ok(move |boot: NodeBoot<'_>| {
+            let mut node = LinuxNode {
+                dirs: StateDirs { root: options.state },
+                helper: options.helper,
+                images: options.images,
+                epoch: options.epoch,
+                sandboxes: BTreeMap::new(),
+                containers: BTreeMap::new(),
+                execs: Vec::new(),
+                replies: VecDeque::new(),
+                exits: VecDeque::new(),
+                notes: VecDeque::new(),
+                signals,
+                interrupts: 0,
+            };
+            node.notes.push_back(Note::NodeUp {
+                node: boot.context.node_name.clone(),
+                ip: boot.context.node_ip.clone(),
+                pod_cidr: boot.pod_cidr.clone(),
+            });
+            node
+        })
+    }
+
+    /// The state directory of this run.
+    pub fn state_dir(&self) -> &std::path::Path {
+        &self.dirs.root
+    }
+
+    /// Blocks until a child ends, a log has something to read, the user
+    /// sends SIGINT/SIGTERM, or `timeout_ms` passes (`None`: no limit).
+    pub fn wait(&mut self, timeout_ms: Option<u64>) {
+        let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+        let streams: Vec<_> = self.containers.values().flat_map(|c| c.open_streams()).collect();
+        let exec_streams: Vec<_> = self.execs.iter().filter_map(|e| e.stream()).collect();
+        for fd in streams.iter().chain(exec_streams.iter()) {
+            fds.push(PollFd::new(*fd, PollFlags::POLLIN));
+        }
+        let timeout = match timeout_ms {
+            Some(ms) => PollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(PollTimeout::MAX),
+            None => PollTimeout::NONE,
+        };
+        let _ = nix::poll::poll(&mut fds, timeout);
+        self.read_signals();
+    }
+
+    fn read_signals(&mut self) {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            if info.ssi_signo == Signal::SIGINT as u32 || info.ssi_signo == Signal::SIGTERM as u32 {
+                self.interrupts += 1;
+            }
+        }
+    }
+
+    /// SIGINT/SIGTERM received since the last call (Ctrl-C).
+    pub fn take_interrupts(&mut self) -> u32 {
+        self.read_signals();
+        std::mem::take(&mut self.interrupts)
+    }
+
+    /// The log file of a container instance, by container id.
+    pub fn log_path(&self, container_id: &str) -> Option<PathBuf> {
+        self.containers.get(container_id).map(|c| c.log_path.clone())
+    }
+
+    /// The node PID of a running container's first process, by name.
+    pub fn container_pid(&self, name: &str) -> Option<u32> {
+        self.containers.values().filter(|c| c.name() == name).find_map(|c| c.running_pid())
+    }
+
+    /// The pause process of the (first) sandbox still up.
+    pub fn pause_pid(&self) -> Option<u32> {
+        self.sandboxes.values().find(|s| !s.pause_gone).map(|s| s.pause_pid)
+    }
+
+    /// Kills everything still running and removes the state: the last
+    /// step of every way out (an error, Ctrl-C twice, `--timeout`).
+    pub fn kill_all(&mut self) {
+        for c in self.containers.values() {
+            if let Some(pid) = c.running_pid() {
+                crate::sys::process::kill(pid, Signal::SIGKILL);
+            }
+        }
+        for e in &self.execs {
+            crate::sys::process::kill(e.pid, Signal::SIGKILL);
+        }
+        for s in self.sandboxes.values() {
+            if !s.pause_gone {
+                crate::sys::process::kill(s.pause_pid, Signal::SIGKILL);
+            }
+            sandbox::release_shm(&s.dir);
+        }
+        // Wait for them, so no zombie and no mount namespace outlives the run.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.any_alive() && std::time::Instant::now() < deadline {
+            while let Some((pid, _)) = crate::sys::process::reap_one() {
+                self.mark_gone(pid);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    fn any_alive(&self) -> bool {
+        self.containers.values().any(|c| c.running_pid().is_some())
+            || self.sandboxes.values().any(|s| !s.pause_gone)
+            || !self.execs.is_empty()
+    }
+
+    fn mark_gone(&mut self, pid: u32) {
+        for c in self.containers.values_mut() {
+            c.forget_pid(pid);
+        }
+        self.execs.retain(|e| e.pid != pid);
+        for s in self.sandboxes.values_mut() {
+            if s.pause_pid == pid {
+                s.pause_gone = true;
+            }
+        }
+    }
+
+    /// Reaps every child that ended and tells who it was.
+    fn reap(&mut self, now: MonoTime) {
+        while let Some((pid, code)) = crate::sys::process::reap_one() {
+            if let Some(id) =
+                self.containers.iter().find(|(_, c)| c.running_pid() == Some(pid)).map(|(id, _)| id.clone())
+            {
+                self.container_exited(&id, code, now);
+            } else if let Some(at) = self.execs.iter().position(|e| e.pid == pid) {
+                let done = self.execs.swap_remove(at);
+                self.exec_finished(done, code, now);
+            } else if let Some(sb) = self.sandboxes.values_mut().find(|s| s.pause_pid == pid) {
+                sb.pause_gone = true;
+                for call in std::mem::take(&mut sb.stopping) {
+                    self.replies.push_back((call, CriReply::Stopped));
+                }
+            }
+            // Anything else was a helper that already told its PID.
+        }
+    }
+
+    fn reply(&mut self, call: CallId, reply: CriReply) {
+        self.replies.push_back((call, reply));
+    }
+}
+
+impl Runtime for LinuxNode {
+    fn submit(&mut self, now: MonoTime, id: CallId, call: CriCall) {
+        match call {
+            CriCall::RunPodSandbox(config) => {
+                let reply = match self.run_sandbox(config) {
+                    Ok(sandbox_id) => CriReply::SandboxReady { sandbox_id, ip: String::new() },
+                    Err(message) => CriReply::Error { message },
+                };
+                self.reply(id, reply);
+            }
+            CriCall::ImageStatus { image } => {
+                let reply = self.image_status(&image);
+                self.reply(id, reply);
+            }
+            CriCall::PullImage { image } => {
+                let full = podplay_core::image_ref::normalize(&image);
+                let message = format!(
+                    "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": podplay does not pull from registries yet: import the image with `podplay image import ARCHIVE --name {image}`"
+                );
+                self.reply(id, CriReply::Error { message });
+            }
+            CriCall::CreateContainer { sandbox_id, config } => {
+                let reply = match self.create_container(&sandbox_id, config) {
+                    Ok(container_id) => CriReply::ContainerCreated { container_id },
+                    Err(message) => CriReply::Error { message },
+                };
+                self.reply(id, reply);
+            }
+            CriCall::StartContainer { container_id } => {
+                let reply = match self.start_container(&container_id, now) {
+                    Ok(()) => CriReply::Started,
+                    Err(message) => CriReply::Error { message },
+                };
+                self.reply(id, reply);
+            }
+            CriCall::ExecSync { container_id, command, timeout } => {
+                self.start_exec(id, &container_id, command, now + timeout.max(podplay_core::time::MonoDuration(1000)))
+            }
+            CriCall::StopContainer { container_id, timeout } => self.stop_container(id, &container_id, now, timeout),
+            CriCall::StopPodSandbox { sandbox_id } => self.stop_sandbox(id, &sandbox_id),
+            CriCall::RemovePodSandbox { sandbox_id } => {
+                self.remove_sandbox(&sandbox_id);
+                self.reply(id, CriReply::Removed);
+            }
+            CriCall::HttpGet { host, port, .. } | CriCall::TcpConnect { host, port, .. } => {
+                // The Pod network comes with the next part of the runner.
+                let message = format!("dial tcp {host}:{port}: connect: network is unreachable");
+                self.reply(id, CriReply::Error { message });
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, now: MonoTime) -> bool {
+        let before = (self.replies.len(), self.exits.len(), self.notes.len());
+        for c in self.containers.values_mut() {
+            c.pump_log(now, self.epoch, false);
+        }
+        for e in &mut self.execs {
+            e.read_output();
+        }
+        self.reap(now);
+        self.expire(now);
+        before != (self.replies.len(), self.exits.len(), self.notes.len())
+    }
+
+    fn poll_timeout(&self) -> Option<MonoTime> {
+        let stops = self.containers.values().filter_map(|c| c.kill_at());
+        let execs = self.execs.iter().map(|e| e.deadline);
+        stops.chain(execs).min()
+    }
+
+    fn poll_reply(&mut self) -> Option<(CallId, CriReply)> {
+        self.replies.pop_front()
+    }
+
+    fn poll_exit(&mut self) -> Option<ContainerExit> {
+        self.exits.pop_front()
+    }
+
+    fn poll_note(&mut self) -> Option<Note> {
+        self.notes.pop_front()
+    }
+}
+
+impl Drop for LinuxNode {
+    fn drop(&mut self) {
+        self.kill_all();
+        let _ = paths::remove_tree(&self.dirs.root);
+    }
+}

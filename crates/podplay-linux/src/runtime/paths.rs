@@ -1,0 +1,60 @@
+//! Where a run keeps its state: the kubelet's and containerd's directories
+//! of a real node, under one state root.
+//!
+//! ```text
+//! <root>/kubelet/pods/<uid>/…            /var/lib/kubelet/pods/<uid> (volumes, etc-hosts)
+//! <root>/pods/<ns>_<name>_<uid>/<c>/N.log /var/log/pods/… (CRI logs)
+//! <root>/sandboxes/<id>/                  hostname, resolv.conf, shm
+//! <root>/containers/<id>/                 rootfs, upper, work, termination-log
+//! ```
+
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct StateDirs {
+    pub root: PathBuf,
+}
+
+impl StateDirs {
+    /// A path of the node's as the kubelet names it, in this run's state:
+    /// the kubelet's own directories move under the root; anything else
+    /// (a hostPath) is the machine's real path.
+    pub fn node_path(&self, path: &str) -> PathBuf {
+        for (prefix, under) in [("/var/lib/kubelet/", "kubelet"), ("/var/log/pods/", "pods")] {
+            if let Some(rest) = path.strip_prefix(prefix) {
+                return self.root.join(under).join(rest);
+            }
+        }
+        PathBuf::from(path)
+    }
+
+    pub fn sandbox(&self, id: &str) -> PathBuf {
+        self.root.join("sandboxes").join(id)
+    }
+
+    pub fn container(&self, id: &str) -> PathBuf {
+        self.root.join("containers").join(id)
+    }
+}
+
+/// A new runtime id: 64 hex digits, random as containerd's are.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 32];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    if read.is_err() {
+        // Unique enough for one machine: the time and this process.
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        return podplay_core::ids::stable_hex(&seed);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Removes a directory tree, which may hold mount points of namespaces
+/// already gone; errors are reported, not fatal.
+pub fn remove_tree(path: &Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("remove {}: {e}", path.display())),
+    }
+}

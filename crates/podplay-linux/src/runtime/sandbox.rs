@@ -1,0 +1,144 @@
+//! `RunPodSandbox`, `StopPodSandbox`, `RemovePodSandbox`: the pause
+//! process and the Pod's shared namespaces.
+
+use nix::sys::signal::Signal;
+
+use podplay_core::cri::{CallId, CriReply, SandboxConfig};
+use podplay_core::trace::{Note, NsJoin, NsOwner};
+
+use super::{LinuxNode, Sandbox, paths, spawn};
+use crate::init::spec::{InitSpec, PauseSetup, Role};
+use crate::sys::ns::{NsKind, ns_inode};
+use crate::sys::process;
+
+impl LinuxNode {
+    /// Starts pause in new namespaces (or the node's, for hostNetwork,
+    /// hostIPC, hostPID), with the files containerd writes for a sandbox.
+    pub(super) fn run_sandbox(&mut self, config: SandboxConfig) -> Result<String, String> {
+        let id = paths::new_id();
+        let dir = self.dirs.sandbox(&id);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        let hostname = if config.host_network { node_hostname() } else { config.hostname.clone() };
+        let write = |name: &str, content: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, content).map_err(|e| format!("write {}: {e}", path.display()))
+        };
+        write("hostname", &format!("{hostname}\n"))?;
+        write("resolv.conf", &config.resolv_conf)?;
+        let mut unshare = vec![NsKind::Mnt];
+        if !config.host_network {
+            unshare.extend([NsKind::Net, NsKind::Uts]);
+        }
+        if !config.host_ipc {
+            unshare.push(NsKind::Ipc);
+        }
+        if !config.host_pid {
+            unshare.push(NsKind::Pid);
+        }
+        // hostIPC: the node's own /dev/shm; otherwise a tmpfs of the Pod's,
+        // as containerd mounts it (a bind mount cannot reach into another
+        // mount namespace, so it lives in the runner's, until teardown).
+        let shm = if config.host_ipc {
+            std::path::PathBuf::from("/dev/shm")
+        } else {
+            let at = dir.join("shm");
+            if let Err(e) = pod_shm(&at) {
+                let _ = paths::remove_tree(&dir);
+                return Err(e.to_string());
+            }
+            at
+        };
+        let setup = PauseSetup {
+            hostname: (!config.host_network).then(|| config.hostname.clone()),
+            loopback: !config.host_network,
+        };
+        let spec = InitSpec { join: Vec::new(), unshare, role: Role::Pause(setup) };
+        let started = spawn::spawn(&self.helper, &spec, None);
+        let pause_pid = match started {
+            Ok(pid) => pid,
+            Err(e) => {
+                release_shm(&dir);
+                let _ = paths::remove_tree(&dir);
+                return Err(format!("failed to start sandbox container task \"{id}\": {e}"));
+            }
+        };
+        let shm = Some(shm);
+        self.notes.push_back(Note::SandboxCreated {
+            sandbox_id: id.clone(),
+            pod_name: config.pod_name.clone(),
+            pause_pid,
+            net: ns_join(pause_pid, NsKind::Net, config.host_network),
+            ipc: ns_join(pause_pid, NsKind::Ipc, config.host_ipc),
+            uts: ns_join(pause_pid, NsKind::Uts, config.host_network),
+            pid: ns_join(pause_pid, NsKind::Pid, config.host_pid),
+            ip: String::new(),
+        });
+        let sandbox = Sandbox { config, pause_pid, shm, dir, stopping: Vec::new(), pause_gone: false };
+        self.sandboxes.insert(id.clone(), sandbox);
+        Ok(id)
+    }
+
+    /// Kills what still runs in the sandbox, then SIGTERM to pause; the
+    /// reply comes when pause is gone.
+    pub(super) fn stop_sandbox(&mut self, call: CallId, id: &str) {
+        let running: Vec<u32> =
+            self.containers.values().filter(|c| c.sandbox_id == id).filter_map(|c| c.running_pid()).collect();
+        for pid in running {
+            process::kill(pid, Signal::SIGKILL);
+        }
+        let Some(sb) = self.sandboxes.get_mut(id) else {
+            self.reply(call, CriReply::Stopped);
+            return;
+        };
+        if sb.pause_gone {
+            self.reply(call, CriReply::Stopped);
+            return;
+        }
+        process::kill(sb.pause_pid, Signal::SIGTERM);
+        sb.stopping.push(call);
+        self.notes.push_back(Note::SandboxStopping { sandbox_id: id.to_string() });
+    }
+
+    /// Removes the sandbox's files and its containers' root filesystems
+    /// (their mounts went with their namespaces); logs stay until the run
+    /// ends, as `kubectl logs` may still read them.
+    pub(super) fn remove_sandbox(&mut self, id: &str) {
+        let Some(sb) = self.sandboxes.remove(id) else {
+            return;
+        };
+        if !sb.pause_gone {
+            process::kill(sb.pause_pid, Signal::SIGKILL);
+        }
+        release_shm(&sb.dir);
+        let _ = paths::remove_tree(&sb.dir);
+        let ids: Vec<String> =
+            self.containers.iter().filter(|(_, c)| c.sandbox_id == id).map(|(k, _)| k.clone()).collect();
+        for cid in ids {
+            let _ = paths::remove_tree(&self.dirs.container(&cid));
+        }
+        self.notes.push_back(Note::SandboxRemoved { sandbox_id: id.to_string() });
+    }
+}
+
+/// The Pod's `/dev/shm`: containerd's tmpfs (`mode=1777,size=64m`).
+fn pod_shm(at: &std::path::Path) -> Result<(), crate::sys::SysError> {
+    use nix::mount::MsFlags;
+    crate::sys::mount::make_mount_point(at, false)?;
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    crate::sys::mount::special("tmpfs", at, flags, Some("mode=1777,size=65536k"))
+}
+
+/// Unmounts the Pod's `/dev/shm`, if this sandbox has one.
+pub(super) fn release_shm(sandbox_dir: &std::path::Path) {
+    let at = sandbox_dir.join("shm");
+    let _ = nix::mount::umount2(&at, nix::mount::MntFlags::MNT_DETACH);
+}
+
+fn ns_join(pid: u32, kind: NsKind, with_node: bool) -> NsJoin {
+    NsJoin { id: ns_inode(pid, kind).unwrap_or(0), owner: if with_node { NsOwner::Node } else { NsOwner::Pod } }
+}
+
+/// The machine's hostname, for a Pod in the node's UTS namespace.
+pub(super) fn node_hostname() -> String {
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
+}
