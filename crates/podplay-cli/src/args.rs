@@ -25,6 +25,12 @@ pub enum Command {
     Sim(SimArgs),
     /// Run the Pod for real on this machine (Linux, as root): a real pause process, namespaces, mounts and processes.
     Exec(ExecArgs),
+    /// Remove what a `podplay exec` that was killed (SIGKILL) left behind: mounts and state.
+    Gc {
+        /// The state directory (default /run/podplay, or PODPLAY_ROOT).
+        #[arg(long, env = "PODPLAY_ROOT", default_value = "/run/podplay")]
+        root: PathBuf,
+    },
     /// Manage the images `podplay exec` runs: import, list, remove.
     #[command(subcommand)]
     Image(ImageCommand),

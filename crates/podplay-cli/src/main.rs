@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         args::Command::Sim(a) => commands::sim::run(&a),
         args::Command::Exec(a) => commands::exec::run(&a),
         args::Command::Image(c) => commands::image::run(&c),
+        args::Command::Gc { root } => commands::exec::gc(&root),
     };
     ExitCode::from(code)
 }

@@ -295,3 +295,102 @@ fn images_import_from_docker_save_and_oci_layouts_and_are_listed() {
     assert!(out.status.success());
     assert!(!text(&m.podplay(&["image", "ls"]).stdout).contains("oci-dir"));
 }
+
+/// Starts `podplay exec` in a process group of its own and waits until its
+/// story says the Pod runs: the child, and the story so far.
+type Rest = std::thread::JoinHandle<String>;
+
+fn start_until_running(m: &Machine, yaml: &str) -> (std::process::Child, String, Rest) {
+    use std::io::BufRead;
+    let file = m.dir.path().join("pod.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podplay"))
+        .args(["exec", file.to_str().unwrap(), "--timeout", "60s"])
+        .env("PODPLAY_ROOT", &m.root)
+        .env("PODPLAY_IMAGES", &m.images)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut story = String::new();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        story.push_str(&line);
+        story.push('\n');
+        if line.contains("STATUS Running") {
+            break;
+        }
+    }
+    // Keep reading in the background so the runner never blocks on a full pipe.
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+    (child, story, rest)
+}
+
+#[test]
+fn ctrl_c_deletes_the_pod_gracefully_and_the_pod_never_sees_the_signal() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("ctrlc", false, &[("app", "trap 'exit 7' INT; trap 'exit 0' TERM; while true; do sleep 1; done")]);
+    let (mut child, story, rest) = start_until_running(&m, &yaml);
+    assert!(story.contains("STATUS Running"), "{story}");
+    // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+    let group = nix::unistd::Pid::from_raw(-(child.id() as i32));
+    nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("Ctrl-C: deleting the Pod gracefully"), "{err}");
+    // The container's trap for SIGINT would exit 7: it got the kubelet's
+    // SIGTERM only.
+    let rest = rest.join().unwrap();
+    assert!(rest.contains("container app exited with code 0"), "{rest}");
+    let out = Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() };
+    m.assert_clean(&out);
+}
+
+#[test]
+fn a_sigkilled_runner_takes_its_pod_along_and_gc_removes_what_is_left() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("killed", true, &[("app", "sleep 3600"), ("side", "sleep 1800")]);
+    let (mut child, story, rest) = start_until_running(&m, &yaml);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = rest.join();
+    let pids = pids_named(&story);
+    assert_eq!(pids.len(), 3, "pause and two containers: {story}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while pids.iter().any(|p| alive(*p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for pid in &pids {
+        assert!(!alive(*pid), "PID {pid} outlived its runner");
+    }
+    let gc = m.podplay(&["gc"]);
+    let said = text(&gc.stdout);
+    assert!(said.contains("unmounted ") && said.contains("/shm") && said.contains("removed "), "{said}");
+    m.assert_clean(&Output { status: gc.status, stdout: story.into_bytes(), stderr: Vec::new() });
+}
+
+#[test]
+fn init_containers_hooks_and_liveness_probes_run_as_the_kubelet_runs_them() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: life\nspec:\n  terminationGracePeriodSeconds: 3\n  volumes:\n  - {name: work, emptyDir: {}}\n  initContainers:\n  - name: prepare\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo prepared > /work/index.html']\n    volumeMounts: [{name: work, mountPath: /work}]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'cat /work/index.html; cat /work/hook; trap \"exit 0\" TERM; while true; do sleep 1; done']\n    volumeMounts: [{name: work, mountPath: /work}]\n    lifecycle:\n      postStart:\n        exec: {command: [sh, -c, 'echo poststart >> /work/hook']}\n      preStop:\n        exec: {command: [sh, -c, 'echo prestop >> /work/hook']}\n    livenessProbe:\n      exec: {command: [cat, /work/healthy]}\n      initialDelaySeconds: 1\n      periodSeconds: 1\n      failureThreshold: 2\n";
+    let out = m.exec(yaml, &["--until", "9s", "--logs", "app", "--previous"]);
+    let log = text(&out.stdout);
+    // The init container wrote the page before app started; postStart ran;
+    // the previous instance's log is the first one's.
+    assert!(log.starts_with("prepared\n"), "{log}");
+    let out = m.exec(yaml, &["--until", "9s", "-v"]);
+    let story = text(&out.stdout);
+    let at = |s: &str| story.find(s).unwrap_or_else(|| panic!("no {s:?} in:\n{story}"));
+    assert!(at("container prepare exited with code 0") < at("CreateContainer app"), "{story}");
+    at("Liveness probe failed: cat: can't open '/work/healthy': No such file or directory");
+    at("Container app failed liveness probe, will be restarted");
+    assert!(at("ExecSync sh -c echo prestop") < at("stop app: SIGTERM"), "{story}");
+    at("CreateContainer app (attempt 1)");
+}

@@ -10,7 +10,13 @@ pub fn run(_args: &crate::args::ExecArgs) -> u8 {
 }
 
 #[cfg(target_os = "linux")]
-pub use linux::run;
+pub use linux::{gc, run};
+
+#[cfg(not(target_os = "linux"))]
+pub fn gc(_root: &std::path::Path) -> u8 {
+    eprintln!("error: podplay gc cleans up after podplay exec, which needs Linux");
+    2
+}
 
 #[cfg(target_os = "linux")]
 mod linux {
@@ -103,10 +109,15 @@ mod linux {
         let target = until.unwrap_or(Until::Failed);
         let stopped = run.run_until(target, limit, &mut |steps| printer.steps(steps));
         let mut code = 0;
+        // What the user follows after the point: the termination (with
+        // --delete, or after Ctrl-C), or nothing but the clean-up.
+        let mut follow_deletion = args.run.delete;
         match stopped {
             Stopped::Interrupted(n) if n > 1 => return 130,
             Stopped::Interrupted(_) => {
                 printer.note("Ctrl-C: deleting the Pod gracefully (Ctrl-C again kills it now)");
+                follow_deletion = true;
+                code = 130;
             }
             Stopped::TimedOut => {
                 printer.note("--timeout reached: killing the Pod");
@@ -115,21 +126,14 @@ mod linux {
             Stopped::Reached | Stopped::Finished => {
                 if let Some(c) = &args.run.exec {
                     code = exec_in(run, c, args.run.command.clone(), printer);
-                    printer.quiet_story = true;
                 } else if let Some(c) = &args.run.logs {
                     code = print_logs(run, c, args.run.previous, printer);
-                    printer.quiet_story = true;
+                } else if !follow_deletion {
+                    printer.report(run);
                 }
             }
         }
-        let show_end = !args.run.delete && args.run.exec.is_none() && args.run.logs.is_none();
-        if show_end {
-            printer.report(run);
-            printer.quiet_story = true;
-        }
-        if !args.run.delete {
-            printer.quiet_story = true;
-        }
+        printer.quiet_story |= !follow_deletion;
         run.delete(None);
         let cleanup_limit = run.driver().now() + CLEANUP_LIMIT;
         let limit = Some(limit.map_or(cleanup_limit, |l| l.max(cleanup_limit)));
@@ -137,7 +141,7 @@ mod linux {
         if let Stopped::Interrupted(_) = ended {
             return 130;
         }
-        if args.run.delete && args.run.exec.is_none() && args.run.logs.is_none() {
+        if follow_deletion && !printer.quiet_story {
             printer.report(run);
         }
         code
@@ -257,27 +261,65 @@ mod linux {
         }
     }
 
-    /// This run's state directory, `<root>/<pod name>`: refused while
-    /// another runner has it; a stale one (its runner is gone) is removed.
-    fn claim_state(root: &Path, name: &str) -> Result<PathBuf, String> {
+    /// This run's state directory, `<root>/default_<pod name>`: refused
+    /// while another runner has it; a stale one (its runner is gone) is
+    /// removed, mounts first.
+    pub(crate) fn claim_state(root: &Path, name: &str) -> Result<PathBuf, String> {
         let dir = root.join(format!("default_{name}"));
         let pid_file = dir.join("runner.pid");
-        if let Ok(text) = std::fs::read_to_string(&pid_file) {
-            let pid: i32 = text.trim().parse().unwrap_or(0);
-            if pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
-                return Err(format!(
-                    "Error from server (AlreadyExists): pods \"{name}\" already exists (podplay exec PID {pid} runs it)"
-                ));
-            }
+        if let Some(pid) = live_runner(&dir) {
+            return Err(format!(
+                "Error from server (AlreadyExists): pods \"{name}\" already exists (podplay exec PID {pid} runs it)"
+            ));
         }
         if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| format!("error: remove stale state {}: {e}", dir.display()))?;
-            eprintln!("removed the stale state of an earlier run: {}", dir.display());
+            let removed = podplay_linux::runtime::remove_stale(&dir).map_err(|e| format!("error: stale state: {e}"))?;
+            eprintln!("an earlier run of pod {name:?} ended without cleaning up; removed its state:");
+            for line in removed {
+                eprintln!("  {line}");
+            }
         }
         std::fs::create_dir_all(&dir).map_err(|e| format!("error: create {}: {e}", dir.display()))?;
         std::fs::write(&pid_file, std::process::id().to_string())
             .map_err(|e| format!("error: write {}: {e}", pid_file.display()))?;
         Ok(dir)
+    }
+
+    /// The runner that holds a state directory, if it still runs.
+    fn live_runner(dir: &Path) -> Option<i32> {
+        let pid: i32 = std::fs::read_to_string(dir.join("runner.pid")).ok()?.trim().parse().ok()?;
+        let alive = pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+        // A PID reused by another program is not a runner.
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        (alive && cmdline.windows(4).any(|w| w == b"exec")).then_some(pid)
+    }
+
+    /// `podplay gc`: removes the state of runs whose runner is gone (a
+    /// SIGKILLed `podplay exec`), and says what it removed.
+    pub fn gc(root: &Path) -> u8 {
+        let Ok(entries) = std::fs::read_dir(root) else {
+            println!("nothing to collect in {}", root.display());
+            return 0;
+        };
+        let mut code = 0;
+        let mut any = false;
+        for dir in entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+            if live_runner(&dir).is_some() {
+                continue;
+            }
+            any = true;
+            match podplay_linux::runtime::remove_stale(&dir) {
+                Ok(removed) => removed.iter().for_each(|line| println!("{line}")),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    code = 1;
+                }
+            }
+        }
+        if !any {
+            println!("nothing to collect in {}", root.display());
+        }
+        code
     }
 
     /// The binary to re-execute as pause and container init: this one.

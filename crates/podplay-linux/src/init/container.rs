@@ -146,6 +146,7 @@ pub fn exec_command(command: &Command) -> String {
         return e.to_string();
     }
     process::reset_signals();
+    process::die_with_parent();
     process::exec(&program, &command.argv, &command.env).to_string()
 }
 

@@ -2,10 +2,10 @@
 //! process that joins a Pod's namespaces, makes the container's own, and
 //! forks the container's first process (or an exec'd command) into them.
 //!
-//! The helper forks once and exits, after telling the runtime the child's
-//! PID; the child is then the runtime's (a subreaper's) own child, as a
-//! container's process is the shim's. A PID namespace is entered only by
-//! children, which is why the fork is needed at all.
+//! The helper forks once (a PID namespace is entered only by children),
+//! tells the runtime the child's PID, and stays as the child's parent, as
+//! containerd's shim does: it dies with the runner and exits with the
+//! child's status.
 
 mod container;
 mod pause;
@@ -40,6 +40,10 @@ fn helper(spec: &str) -> i32 {
     // SAFETY: the runtime passes the status pipe as this descriptor.
     let mut status = unsafe { std::fs::File::from_raw_fd(STATUS_FD) };
     crate::sys::process::reset_signals();
+    // A session of its own, as runc gives a container: the terminal's
+    // Ctrl-C goes to the runner (which deletes the Pod gracefully), never
+    // straight to the Pod's processes.
+    let _ = nix::unistd::setsid();
     let _ = nix::fcntl::fcntl(STATUS_FD, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
     let spec: InitSpec = match serde_json::from_str(spec) {
         Ok(s) => s,
@@ -53,7 +57,8 @@ fn helper(spec: &str) -> i32 {
         Err(e) => fail(&mut status, &format!("fork: {e}")),
         Ok(ForkResult::Parent { child }) => {
             let _ = writeln!(status, "pid {child}");
-            0
+            drop(status);
+            shim(child)
         }
         Ok(ForkResult::Child) => {
             let error = match &spec.role {
@@ -65,6 +70,48 @@ fn helper(spec: &str) -> i32 {
             fail(&mut status, &error);
             // SAFETY: leave at once, without running the parent's atexit work.
             unsafe { libc::_exit(127) }
+        }
+    }
+}
+
+/// What the helper does once the child runs: like containerd's shim, it
+/// stays its parent, takes it along when the runner dies (so a SIGKILLed
+/// runner leaves no Pod behind) and hands the child's exit status on as
+/// its own.
+fn shim(child: nix::unistd::Pid) -> i32 {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let runner = nix::unistd::getppid();
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGTERM);
+    set.add(Signal::SIGCHLD);
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
+    // The runner's death arrives as SIGTERM; the child then gets SIGKILL
+    // from here, which reaches even PID 1 of a PID namespace.
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM);
+    if nix::unistd::getppid() != runner {
+        let _ = kill(child, Signal::SIGKILL);
+    }
+    // The container's output pipes are the child's alone: the runner sees
+    // their end when the child's last copy closes.
+    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+        for fd in 0..3 {
+            let _ = nix::unistd::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd);
+        }
+    }
+    loop {
+        match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => {}
+            Ok(status) => {
+                if let Some(code) = crate::sys::process::exit_code(status) {
+                    return code;
+                }
+            }
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return 1,
+        }
+        if let Ok(Signal::SIGTERM) = set.wait() {
+            let _ = kill(child, Signal::SIGKILL);
         }
     }
 }

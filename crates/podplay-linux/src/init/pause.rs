@@ -50,6 +50,8 @@ pub fn main() -> i32 {
         eprintln!("pause: {e}");
         return 1;
     }
+    // After the change of user, which clears it: the Pod dies with its runner.
+    process::die_with_parent();
     let mut wanted = SigSet::empty();
     for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD] {
         wanted.add(sig);

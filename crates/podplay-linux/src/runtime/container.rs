@@ -25,7 +25,11 @@ const MAX_TERMINATION_MESSAGE: usize = 4096;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Created,
-    Running { pid: u32 },
+    /// The first process, and the helper that is its parent.
+    Running {
+        pid: u32,
+        helper: u32,
+    },
     Exited,
 }
 
@@ -50,13 +54,23 @@ impl Container {
 
     pub fn running_pid(&self) -> Option<u32> {
         match self.state {
-            State::Running { pid } => Some(pid),
+            State::Running { pid, .. } => Some(pid),
             _ => None,
         }
     }
 
-    pub fn forget_pid(&mut self, pid: u32) {
-        if self.running_pid() == Some(pid) {
+    /// The helper whose exit tells the first process's status.
+    pub fn helper_pid(&self) -> Option<u32> {
+        match self.state {
+            State::Running { helper, .. } => Some(helper),
+            _ => None,
+        }
+    }
+
+    /// A child of the runner ended: if it was this container's helper,
+    /// the container no longer runs.
+    pub fn forget_helper(&mut self, helper: u32) {
+        if self.helper_pid() == Some(helper) {
             self.state = State::Exited;
         }
     }
@@ -245,7 +259,8 @@ impl LinuxNode {
         let spec = InitSpec { join, unshare, role: Role::Container(Box::new(setup)) };
         let output = spawn::Output { stdout: stdout_w, stderr: stderr_w };
         let mut log = ContainerLog::create(&log_path, streams)?;
-        let pid = spawn::spawn(&self.helper, &spec, Some(output)).map_err(|e| start_error(&e))?;
+        let spawn::Spawned { pid, helper } =
+            spawn::spawn(&self.helper, &spec, Some(output)).map_err(|e| start_error(&e))?;
         log.pump(now, self.epoch, false);
         let note = Note::ContainerStarted {
             name: c.config.name.clone(),
@@ -260,7 +275,7 @@ impl LinuxNode {
         };
         self.notes.push_back(note);
         if let Some(c) = self.containers.get_mut(id) {
-            c.state = State::Running { pid };
+            c.state = State::Running { pid, helper };
             c.log = Some(log);
         }
         Ok(())

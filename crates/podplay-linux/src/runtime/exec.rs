@@ -22,6 +22,8 @@ const MAX_OUTPUT: usize = 16 * 1024;
 pub(super) struct Exec {
     call: CallId,
     pub pid: u32,
+    /// Its parent, whose exit carries its status.
+    pub helper: u32,
     pub deadline: MonoTime,
     output: Vec<u8>,
     stream: Option<OwnedFd>,
@@ -95,9 +97,10 @@ impl LinuxNode {
             }
         };
         match spawn::spawn(&self.helper, &spec, Some(spawn::Output { stdout: write, stderr: copy })) {
-            Ok(pid) => self.execs.push(Exec {
+            Ok(spawn::Spawned { pid, helper }) => self.execs.push(Exec {
                 call,
                 pid,
+                helper,
                 deadline,
                 output: Vec::new(),
                 stream: Some(read),

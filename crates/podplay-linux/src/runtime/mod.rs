@@ -31,7 +31,7 @@ use podplay_core::time::{Epoch, MonoTime};
 use podplay_core::trace::Note;
 
 use crate::image::ImageStore;
-pub use paths::StateDirs;
+pub use paths::{StateDirs, remove_stale};
 
 /// What a run of the real node is given.
 pub struct NodeOptions {
@@ -48,6 +48,8 @@ pub struct NodeOptions {
 struct Sandbox {
     config: SandboxConfig,
     pause_pid: u32,
+    /// Pause's parent, the runner's child.
+    pause_helper: u32,
     /// The Pod's `/dev/shm` as containers reach it.
     shm: Option<PathBuf>,
     dir: PathBuf,
@@ -70,6 +72,9 @@ pub struct LinuxNode {
     notes: VecDeque<Note>,
     signals: SignalFd,
     interrupts: u32,
+    /// A SIGCHLD was read and its children not reaped yet: `wait` must not
+    /// block on a signal that has already been taken.
+    children_changed: bool,
 }
 
 /// The signals the runner takes through its signal descriptor: children
@@ -108,6 +113,7 @@ impl LinuxNode {
                 notes: VecDeque::new(),
                 signals,
                 interrupts: 0,
+                children_changed: false,
             };
             node.notes.push_back(Note::NodeUp {
                 node: boot.context.node_name.clone(),
@@ -126,6 +132,10 @@ impl LinuxNode {
     /// Blocks until a child ends, a log has something to read, the user
     /// sends SIGINT/SIGTERM, or `timeout_ms` passes (`None`: no limit).
     pub fn wait(&mut self, timeout_ms: Option<u64>) {
+        self.read_signals();
+        if self.children_changed {
+            return;
+        }
         let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
         let streams: Vec<_> = self.containers.values().flat_map(|c| c.open_streams()).collect();
         let exec_streams: Vec<_> = self.execs.iter().filter_map(|e| e.stream()).collect();
@@ -144,6 +154,8 @@ impl LinuxNode {
         while let Ok(Some(info)) = self.signals.read_signal() {
             if info.ssi_signo == Signal::SIGINT as u32 || info.ssi_signo == Signal::SIGTERM as u32 {
                 self.interrupts += 1;
+            } else if info.ssi_signo == Signal::SIGCHLD as u32 {
+                self.children_changed = true;
             }
         }
     }
@@ -202,13 +214,14 @@ impl LinuxNode {
             || !self.execs.is_empty()
     }
 
-    fn mark_gone(&mut self, pid: u32) {
+    /// A child of the runner (a helper) ended.
+    fn mark_gone(&mut self, helper: u32) {
         for c in self.containers.values_mut() {
-            c.forget_pid(pid);
+            c.forget_helper(helper);
         }
-        self.execs.retain(|e| e.pid != pid);
+        self.execs.retain(|e| e.helper != helper);
         for s in self.sandboxes.values_mut() {
-            if s.pause_pid == pid {
+            if s.pause_helper == helper {
                 s.pause_gone = true;
             }
         }
@@ -216,21 +229,24 @@ impl LinuxNode {
 
     /// Reaps every child that ended and tells who it was.
     fn reap(&mut self, now: MonoTime) {
+        self.children_changed = false;
         while let Some((pid, code)) = crate::sys::process::reap_one() {
+            // Each child is a helper, whose exit status is its process's.
             if let Some(id) =
-                self.containers.iter().find(|(_, c)| c.running_pid() == Some(pid)).map(|(id, _)| id.clone())
+                self.containers.iter().find(|(_, c)| c.helper_pid() == Some(pid)).map(|(id, _)| id.clone())
             {
                 self.container_exited(&id, code, now);
-            } else if let Some(at) = self.execs.iter().position(|e| e.pid == pid) {
+            } else if let Some(at) = self.execs.iter().position(|e| e.helper == pid) {
                 let done = self.execs.swap_remove(at);
                 self.exec_finished(done, code, now);
-            } else if let Some(sb) = self.sandboxes.values_mut().find(|s| s.pause_pid == pid) {
+            } else if let Some(sb) = self.sandboxes.values_mut().find(|s| s.pause_helper == pid) {
                 sb.pause_gone = true;
                 for call in std::mem::take(&mut sb.stopping) {
                     self.replies.push_back((call, CriReply::Stopped));
                 }
             }
-            // Anything else was a helper that already told its PID.
+            // Anything else was a helper whose process failed to start, an
+            // exec given up on, or pause itself, orphaned by its helper.
         }
     }
 

@@ -58,3 +58,25 @@ pub fn remove_tree(path: &Path) -> Result<(), String> {
         Err(e) => Err(format!("remove {}: {e}", path.display())),
     }
 }
+
+/// Removes the state of a run whose runner is gone (SIGKILLed): first the
+/// mounts it left in the node's namespace (the Pods' shm), deepest first,
+/// then the directory. Returns what it removed, for the user.
+pub fn remove_stale(dir: &Path) -> Result<Vec<String>, String> {
+    let mut removed = Vec::new();
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let prefix = format!("{}/", dir.display());
+    // The mount point is the fifth field (octal escapes for spaces aside).
+    let mut points: Vec<&str> =
+        mountinfo.lines().filter_map(|l| l.split(' ').nth(4)).filter(|p| p.starts_with(&prefix)).collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for point in points {
+        nix::mount::umount2(point, nix::mount::MntFlags::MNT_DETACH).map_err(|e| format!("unmount {point}: {e}"))?;
+        removed.push(format!("unmounted {point}"));
+    }
+    if dir.exists() {
+        remove_tree(dir)?;
+        removed.push(format!("removed {}", dir.display()));
+    }
+    Ok(removed)
+}

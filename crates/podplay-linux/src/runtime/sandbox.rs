@@ -54,8 +54,8 @@ impl LinuxNode {
         };
         let spec = InitSpec { join: Vec::new(), unshare, role: Role::Pause(setup) };
         let started = spawn::spawn(&self.helper, &spec, None);
-        let pause_pid = match started {
-            Ok(pid) => pid,
+        let (pause_pid, pause_helper) = match started {
+            Ok(spawned) => (spawned.pid, spawned.helper),
             Err(e) => {
                 release_shm(&dir);
                 let _ = paths::remove_tree(&dir);
@@ -73,7 +73,7 @@ impl LinuxNode {
             pid: ns_join(pause_pid, NsKind::Pid, config.host_pid),
             ip: String::new(),
         });
-        let sandbox = Sandbox { config, pause_pid, shm, dir, stopping: Vec::new(), pause_gone: false };
+        let sandbox = Sandbox { config, pause_pid, pause_helper, shm, dir, stopping: Vec::new(), pause_gone: false };
         self.sandboxes.insert(id.clone(), sandbox);
         Ok(id)
     }

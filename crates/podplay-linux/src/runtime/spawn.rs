@@ -17,9 +17,18 @@ pub struct Output {
     pub stderr: OwnedFd,
 }
 
-/// Runs `helper` (the podplay binary) with `spec`, waits for it to fork
-/// and for the forked process to exec (or fail): its PID on the node.
-pub fn spawn(helper: &Path, spec: &InitSpec, output: Option<Output>) -> Result<u32, String> {
+/// A started process and the helper that stays its parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spawned {
+    /// The process itself (pause, a container's first process, an exec).
+    pub pid: u32,
+    /// Its parent, the runner's child: its exit status is the process's.
+    pub helper: u32,
+}
+
+/// Runs `helper` (the podplay binary) with `spec` and waits for the
+/// process it forks to exec (or fail).
+pub fn spawn(helper: &Path, spec: &InitSpec, output: Option<Output>) -> Result<Spawned, String> {
     let json = serde_json::to_string(spec).map_err(|e| format!("encode the helper's spec: {e}"))?;
     let (status_read, status_write) =
         nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe for the helper's status: {e}"))?;
@@ -39,19 +48,21 @@ pub fn spawn(helper: &Path, spec: &InitSpec, output: Option<Output>) -> Result<u
             Ok(())
         });
     }
-    let mut child = command.spawn().map_err(|e| format!("start {}: {e}", helper.display()))?;
+    let child = command.spawn().map_err(|e| format!("start {}: {e}", helper.display()))?;
     drop(command);
     drop(status_write);
     let mut text = String::new();
     let read = std::fs::File::from(status_read).read_to_string(&mut text);
-    let helper_status = child.wait().map_err(|e| format!("wait for the helper: {e}"))?;
+    // The helper is reaped with the runtime's other children.
+    let helper_pid = child.id();
     read.map_err(|e| format!("read the helper's status: {e}"))?;
-    parse_status(&text, helper_status.success())
+    let pid = parse_status(&text)?;
+    Ok(Spawned { pid, helper: helper_pid })
 }
 
 /// The helper writes `pid N`, and its child `error …` if it failed before
 /// exec.
-fn parse_status(text: &str, helper_ok: bool) -> Result<u32, String> {
+fn parse_status(text: &str) -> Result<u32, String> {
     let mut pid = None;
     for line in text.lines() {
         if let Some(message) = line.strip_prefix("error ") {
@@ -61,8 +72,5 @@ fn parse_status(text: &str, helper_ok: bool) -> Result<u32, String> {
             pid = n.trim().parse::<u32>().ok();
         }
     }
-    match pid {
-        Some(pid) if helper_ok => Ok(pid),
-        _ => Err(format!("the podplay helper failed without a message ({text:?})")),
-    }
+    pid.ok_or_else(|| format!("the podplay helper failed without a message ({text:?})"))
 }

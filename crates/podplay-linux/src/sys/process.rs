@@ -58,6 +58,12 @@ pub fn become_subreaper() -> Result<(), SysError> {
     Ok(())
 }
 
+/// Dies with SIGKILL when the parent does (the helper that started it).
+/// Set last: a change of user clears it.
+pub fn die_with_parent() {
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+}
+
 /// Sends a signal to a process by PID; false if it is gone.
 pub fn kill(pid: u32, sig: Signal) -> bool {
     let Ok(raw) = i32::try_from(pid) else { return false };
