@@ -214,7 +214,7 @@ fn logs_are_read_back_and_exit_codes_decide_the_phase() {
 fn an_empty_dir_carries_a_file_from_one_container_to_another() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(m) = Machine::new() else { return };
-    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vol\nspec:\n  volumes:\n  - name: shared\n    emptyDir: {}\n  containers:\n  - name: writer\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo written by writer > /data/msg; sleep 3600']\n    volumeMounts:\n    - {name: shared, mountPath: /data}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts:\n    - {name: shared, mountPath: /in, readOnly: true}\n";
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vol\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - name: shared\n    emptyDir: {}\n  containers:\n  - name: writer\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo written by writer > /data/msg; sleep 3600']\n    volumeMounts:\n    - {name: shared, mountPath: /data}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts:\n    - {name: shared, mountPath: /in, readOnly: true}\n";
     let out = m.exec(
         yaml,
         &[
@@ -393,4 +393,69 @@ fn init_containers_hooks_and_liveness_probes_run_as_the_kubelet_runs_them() {
     at("Container app failed liveness probe, will be restarted");
     assert!(at("ExecSync sh -c echo prestop") < at("stop app: SIGTERM"), "{story}");
     at("CreateContainer app (attempt 1)");
+}
+
+#[test]
+fn security_contexts_are_enforced_as_containerd_and_runc_do() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sec\nspec:\n  terminationGracePeriodSeconds: 1\n  securityContext:\n    fsGroup: 2000\n    supplementalGroups: [4000]\n  volumes:\n  - {name: data, emptyDir: {}}\n  containers:\n  - name: plain\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n  - name: locked\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: data, mountPath: /data}]\n    securityContext:\n      runAsUser: 1000\n      runAsGroup: 3000\n      readOnlyRootFilesystem: true\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}\n";
+    let script = "grep -E '^Cap(Eff|Bnd)|NoNewPrivs' /proc/self/status; id; ls /sys/firmware | wc -l; (echo x > /proc/sys/kernel/domainname) 2>/dev/null || echo proc-sys-ro; touch /x 2>/dev/null && echo root-rw || echo root-ro";
+    let plain = text(&m.exec(yaml, &["--until", "Running", "--exec", "plain", "--", "sh", "-c", script]).stdout);
+    // containerd's 14 default capabilities, as docker's 0xa80425fb.
+    assert!(plain.contains("CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\n"), "{plain}");
+    assert!(plain.contains("uid=0(root) gid=0(root) groups=0(root),2000,4000\n0\n"), "{plain}");
+    assert!(plain.contains("proc-sys-ro\nroot-rw\n"), "masked /sys/firmware, read-only /proc/sys: {plain}");
+    let script = "grep -E '^Cap(Eff|Bnd)|NoNewPrivs' /proc/self/status; id; touch /x 2>/dev/null && echo root-rw || echo root-ro; touch /data/f && stat -c '%u:%g %a' /data /data/f";
+    let locked = text(&m.exec(yaml, &["--until", "Running", "--exec", "locked", "--", "sh", "-c", script]).stdout);
+    assert!(locked.contains("CapEff:\t0000000000000000\nCapBnd:\t0000000000000400\nNoNewPrivs:\t1\n"), "{locked}");
+    assert!(locked.contains("uid=1000 gid=3000 groups=2000,3000,4000\n"), "{locked}");
+    assert!(locked.contains("root-ro\n0:2000 2775\n1000:2000 644\n"), "fsGroup owns the emptyDir: {locked}");
+}
+
+#[test]
+fn run_as_non_root_refuses_an_image_that_runs_as_root() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("nonroot", false, &[("app", "true")]).replace(
+        "  terminationGracePeriodSeconds: 2\n",
+        "  terminationGracePeriodSeconds: 2\n  securityContext: {runAsNonRoot: true}\n",
+    );
+    let story = text(&m.exec(&yaml, &["--until", "3s"]).stdout);
+    assert!(story.contains("CreateContainerConfigError"), "{story}");
+    assert!(
+        story.contains("Error: container has runAsNonRoot and image will run as root (pod: \"nonroot_default("),
+        "{story}"
+    );
+}
+
+#[test]
+fn pause_runs_from_a_sealed_copy_and_a_sub_path_cannot_follow_a_symlink_out() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("exe", true, &[("app", "sleep 3600")])
+        .replace("    command:", "    securityContext: {privileged: true}\n    command:");
+    let seen = text(
+        &m.exec(
+            &yaml,
+            &[
+                "--until",
+                "Running",
+                "--exec",
+                "app",
+                "--",
+                "sh",
+                "-c",
+                "readlink /proc/1/exe; echo x >> /proc/1/exe || echo not-writable",
+            ],
+        )
+        .stdout,
+    );
+    assert!(seen.starts_with("/memfd:podplay (deleted)\n") && seen.ends_with("not-writable\n"), "{seen}");
+    // An init container leaves a symlink to /etc in the volume; a subPath
+    // through it would mount the node's /etc.
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: escape\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: data, emptyDir: {}}\n  initContainers:\n  - name: link\n    image: busybox\n    imagePullPolicy: Never\n    command: [ln, -s, /etc, /data/etc]\n    volumeMounts: [{name: data, mountPath: /data}]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: data, mountPath: /host-etc, subPath: etc}]\n";
+    let story = text(&m.exec(yaml, &["--until", "4s"]).stdout);
+    assert!(story.contains("is a symbolic link, which could lead out of the volume"), "{story}");
+    assert!(!story.contains("started app"), "{story}");
 }

@@ -51,7 +51,8 @@ pub enum CriCall {
     },
     CreateContainer {
         sandbox_id: String,
-        config: ContainerConfig,
+        /// Boxed: it is by far the largest call.
+        config: Box<ContainerConfig>,
     },
     StartContainer {
         container_id: String,
@@ -154,6 +155,8 @@ pub struct ImageInfo {
     /// container status's `imageID`.
     pub id: String,
     pub size_bytes: u64,
+    /// The image's `USER` (CRI's `uid`/`username`), if it sets one.
+    pub user: Option<String>,
 }
 
 /// The Pod-level settings of `RunPodSandbox`.
@@ -204,9 +207,32 @@ pub struct ContainerConfig {
     /// `securityContext.runAsUser` (the container's, else the Pod's); the
     /// image's user when unset.
     pub run_as_user: Option<u32>,
+    /// The rest of the security context, as CRI's
+    /// `LinuxContainerSecurityContext`.
+    pub security: ContainerSecurity,
     /// `resources.limits.memory` in bytes (`memory.max` of the container's
     /// cgroup); `None` for no limit.
     pub memory_limit_bytes: Option<u64>,
+}
+
+/// What the runtime enforces for one container (built by
+/// `kubelet::security::effective`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ContainerSecurity {
+    /// All capabilities, host devices, no masked paths, sysfs read-write.
+    pub privileged: bool,
+    /// `capabilities.add`/`drop` as written (`NET_ADMIN`, `ALL`).
+    pub capabilities_add: Vec<String>,
+    pub capabilities_drop: Vec<String>,
+    /// `allowPrivilegeEscalation: false`.
+    pub no_new_privs: bool,
+    pub read_only_root: bool,
+    /// `runAsGroup` (the container's, else the Pod's).
+    pub run_as_group: Option<u32>,
+    /// fsGroup, then `supplementalGroups`.
+    pub supplemental_groups: Vec<u32>,
+    /// The Pod's `fsGroup`: emptyDir volumes are owned by it.
+    pub fs_group: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -53,6 +53,7 @@ impl Scripted {
                     reference: format!("fake.registry/{image}"),
                     id: format!("fake.registry/{image}@sha256:feed"),
                     size_bytes: 42,
+                    user: None,
                 },
                 took: self.latency,
             },

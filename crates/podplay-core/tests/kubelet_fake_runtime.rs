@@ -31,7 +31,12 @@ fn node() -> NodeContext {
 
 /// The fake registry's image: `fake/<image>`, digest `<digest>`.
 fn info(image: &str, digest: &str) -> ImageInfo {
-    ImageInfo { reference: format!("fake/{image}"), id: format!("fake/{image}@sha256:{digest}"), size_bytes: 1 }
+    ImageInfo {
+        reference: format!("fake/{image}"),
+        id: format!("fake/{image}@sha256:{digest}"),
+        size_bytes: 1,
+        user: None,
+    }
 }
 
 /// A fake runtime: answers every call at once, the way the test script says.

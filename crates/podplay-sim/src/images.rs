@@ -36,7 +36,9 @@ pub struct Image {
 impl Image {
     /// The image as CRI reports it: reference, id and size.
     pub fn info(&self) -> ImageInfo {
-        ImageInfo { reference: self.reference.clone(), id: self.id(), size_bytes: self.size_bytes }
+        // The catalog knows users by number; root is an image without USER.
+        let user = (self.user != 0).then(|| self.user.to_string());
+        ImageInfo { reference: self.reference.clone(), id: self.id(), size_bytes: self.size_bytes, user }
     }
 
     /// The image's id on the node as CRI's `imageRef` and a container

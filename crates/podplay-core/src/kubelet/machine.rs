@@ -958,9 +958,10 @@ impl Kubelet {
             return;
         };
         match self.container_config(i) {
-            Ok(config) => {
-                self.call(CriCall::CreateContainer { sandbox_id, config }, Continuation::Created { record: i })
-            }
+            Ok(config) => self.call(
+                CriCall::CreateContainer { sandbox_id, config: Box::new(config) },
+                Continuation::Created { record: i },
+            ),
             Err(message) => {
                 self.records[i].set_waiting(WaitingReason::CreateContainerConfigError, message.clone());
                 self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(i));
@@ -1023,6 +1024,11 @@ impl Kubelet {
             allocatable_cpu_millis: self.node.allocatable_cpu_millis,
             allocatable_memory_bytes: self.node.allocatable_memory_bytes,
         };
+        let pod_security = spec.security_context.as_ref();
+        let namespace = self.pod.metadata.namespace.as_deref().unwrap_or("default");
+        let pod_desc = format!("{}_{namespace}({uid})", self.pod.metadata.name.as_deref().unwrap_or(""));
+        let image_user = self.records[i].image_user.as_deref();
+        super::security::verify_run_as_non_root(&c, pod_security, image_user, &pod_desc)?;
         let env = super::env::container_env(&context, &c)?;
         let (command, args) = super::env::expand_command_and_args(&c, &env);
         let r = &self.records[i];
@@ -1048,6 +1054,7 @@ impl Kubelet {
                 .and_then(|s| s.run_as_user)
                 .or_else(|| spec.security_context.as_ref().and_then(|s| s.run_as_user))
                 .and_then(|u| u32::try_from(u).ok()),
+            security: super::security::effective(&c, pod_security),
             // `calculateLinuxResources`: the limit in bytes, 0 meaning none.
             memory_limit_bytes: c
                 .resources
@@ -1136,6 +1143,7 @@ impl Kubelet {
         let policy = PullPolicy::from_spec(self.container_spec(record).and_then(|c| c.image_pull_policy).as_deref());
         match reply {
             CriReply::ImageStatus { image: Some(info) } => {
+                self.records[record].image_user = info.user;
                 self.records[record].image_id = info.id;
                 self.records[record].image_reference = Some(info.reference);
                 let message = format!(
@@ -1167,6 +1175,7 @@ impl Kubelet {
             CriReply::Pulled { image: info, .. } => {
                 let waited = self.now.since(started);
                 let size_bytes = info.size_bytes;
+                self.records[record].image_user = info.user;
                 self.records[record].image_id = info.id;
                 self.records[record].image_reference = Some(info.reference);
                 self.records[record].pull_failed_at = None;

@@ -63,6 +63,8 @@ pub struct ContainerRecord {
     pub image_id: String,
     /// The runtime's full reference of the image, once it has it.
     pub image_reference: Option<String>,
+    /// The image's `USER`, from the runtime (for `runAsNonRoot`).
+    pub image_user: Option<String>,
     pub backoff: Backoff,
     pub pull_backoff: Backoff,
     /// When the last image pull failed (for `ImagePullBackOff`).
@@ -108,6 +110,7 @@ impl ContainerRecord {
             container_id: None,
             image_id: String::new(),
             image_reference: None,
+            image_user: None,
             backoff: Backoff::default(),
             pull_backoff: Backoff::default(),
             pull_failed_at: None,

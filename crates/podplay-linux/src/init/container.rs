@@ -8,7 +8,7 @@ use nix::mount::MsFlags;
 
 use super::spec::{Command, ContainerSetup};
 use super::user;
-use crate::sys::{SysError, mount, process};
+use crate::sys::{SysError, caps, mount, process};
 
 /// Paths of `/proc` and `/sys` the kubelet masks in every container
 /// (`defaultMaskedPaths`).
@@ -47,10 +47,15 @@ fn root_filesystem(setup: &ContainerSetup) -> Result<(), SysError> {
     let proc = inside(root, "/proc");
     mount::make_mount_point(&proc, false)?;
     mount::special("proc", &proc, nosuid_noexec_nodev, None)?;
-    dev(root, setup.shm.as_deref())?;
+    if setup.privileged {
+        host_dev(root, setup.shm.as_deref())?;
+    } else {
+        dev(root, setup.shm.as_deref())?;
+    }
     let sys = inside(root, "/sys");
     mount::make_mount_point(&sys, false)?;
-    mount::special("sysfs", &sys, nosuid_noexec_nodev | MsFlags::MS_RDONLY, None)?;
+    let sys_ro = if setup.privileged { MsFlags::empty() } else { MsFlags::MS_RDONLY };
+    mount::special("sysfs", &sys, nosuid_noexec_nodev | sys_ro, None)?;
     // CRI mounts, fewest path components first, so a volume inside another
     // lands on top of it.
     let mut binds: Vec<_> = setup.mounts.iter().collect();
@@ -61,6 +66,18 @@ fn root_filesystem(setup: &ContainerSetup) -> Result<(), SysError> {
         mount::bind(&m.source, &target, m.read_only)?;
     }
     mount::pivot_into(root)?;
+    if !setup.privileged {
+        mask_proc_and_sys()?;
+    }
+    if setup.read_only_root {
+        mount::remount_read_only(Path::new("/"))?;
+    }
+    Ok(())
+}
+
+/// The kubelet's masked and read-only paths (a privileged container gets
+/// neither).
+fn mask_proc_and_sys() -> Result<(), SysError> {
     for path in MASKED {
         mount::mask(Path::new(path))?;
     }
@@ -70,8 +87,17 @@ fn root_filesystem(setup: &ContainerSetup) -> Result<(), SysError> {
             mount::bind(path, path, true)?;
         }
     }
-    if setup.read_only_root {
-        mount::remount_read_only(Path::new("/"))?;
+    Ok(())
+}
+
+/// A privileged container sees the node's devices: its `/dev` is the
+/// node's, with the Pod's shared memory on `/dev/shm`.
+fn host_dev(root: &Path, shm: Option<&Path>) -> Result<(), SysError> {
+    let dev = inside(root, "/dev");
+    mount::make_mount_point(&dev, false)?;
+    mount::bind(Path::new("/dev"), &dev, false)?;
+    if let Some(source) = shm {
+        mount::bind(source, &dev.join("shm"), false)?;
     }
     Ok(())
 }
@@ -142,12 +168,30 @@ pub fn exec_command(command: &Command) -> String {
         Ok(p) => p,
         Err(e) => return e,
     };
-    if let Err(e) = process::set_identity(uid, gid, &groups) {
+    if let Err(e) = drop_privileges(command, uid, gid, &groups) {
         return e.to_string();
     }
     process::reset_signals();
     process::die_with_parent();
     process::exec(&program, &command.argv, &command.env).to_string()
+}
+
+/// The user, groups and capabilities the command keeps, in runc's order:
+/// the bounding set first (while still root), then the user with the
+/// permitted set kept across setuid, then the sets themselves.
+fn drop_privileges(command: &Command, uid: u32, gid: u32, groups: &[u32]) -> Result<(), SysError> {
+    if let Some(keep) = &command.capabilities {
+        caps::limit_bounding(keep)?;
+        caps::keep_across_setuid();
+    }
+    process::set_identity(uid, gid, groups)?;
+    if let Some(keep) = &command.capabilities {
+        caps::apply(keep)?;
+    }
+    if command.no_new_privs {
+        nix::sys::prctl::set_no_new_privs().map_err(|e| SysError::new("prctl PR_SET_NO_NEW_PRIVS", e))?;
+    }
+    Ok(())
 }
 
 /// `path` (absolute, inside the container) under the root being built.

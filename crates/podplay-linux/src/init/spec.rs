@@ -54,6 +54,8 @@ pub struct ContainerSetup {
     /// The Pod's shared memory, bound on `/dev/shm`.
     pub shm: Option<PathBuf>,
     pub read_only_root: bool,
+    /// No masked paths, a read-write `/sys`, the node's devices.
+    pub privileged: bool,
     pub command: Command,
 }
 
@@ -73,10 +75,15 @@ pub struct Command {
     pub env: Vec<String>,
     pub cwd: String,
     pub user: User,
+    /// The capabilities kept (bounding, permitted, effective), by name;
+    /// `None` keeps the helper's own (the pause process drops to a user).
+    pub capabilities: Option<Vec<String>>,
+    /// `allowPrivilegeEscalation: false`.
+    pub no_new_privs: bool,
 }
 
 /// Who the command runs as.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct User {
     /// `runAsUser`, which wins over the image's user.
     pub uid: Option<u32>,

@@ -50,7 +50,28 @@ pub fn resolve(user: &User) -> Result<(u32, u32, Vec<u32>), String> {
     if let Some(g) = user.gid {
         gid = g;
     }
-    Ok((uid, gid, user.supplemental_groups.clone()))
+    Ok((uid, gid, supplemental_groups(user, uid, gid, &passwd)))
+}
+
+/// containerd's `Merge` policy: the groups of `/etc/group` that list the
+/// user as a member (not the one named after it), the Pod's groups, and
+/// the primary group; sorted, each once.
+fn supplemental_groups(user: &User, uid: u32, gid: u32, passwd: &str) -> Vec<u32> {
+    let uid_text = uid.to_string();
+    let name = lookup(passwd, |f| f[2] == uid_text).map(|f| f[0].to_string());
+    let mut groups = user.supplemental_groups.clone();
+    groups.push(gid);
+    if let Some(name) = name {
+        let group_file = std::fs::read_to_string("/etc/group").unwrap_or_default();
+        for fields in group_file.lines().map(|l| l.split(':').collect::<Vec<_>>()).filter(|f| f.len() >= 4) {
+            if fields[0] != name && fields[3].split(',').any(|m| m == name) {
+                groups.extend(fields[2].parse::<u32>().ok());
+            }
+        }
+    }
+    groups.sort_unstable();
+    groups.dedup();
+    groups
 }
 
 /// The first line of a colon-separated file (at least four fields) that

@@ -45,6 +45,9 @@ pub(super) struct Container {
     pub log_path: PathBuf,
     /// SIGKILL time of a `StopContainer` under way, and its call.
     stop: Option<(CallId, MonoTime, bool)>,
+    /// Who the first process runs as, with its capabilities: an exec'd
+    /// command runs the same way, as runc's exec takes the process spec.
+    pub identity: Option<Command>,
 }
 
 impl Container {
@@ -133,6 +136,7 @@ impl LinuxNode {
             log: None,
             log_path,
             stop: None,
+            identity: None,
         };
         self.containers.insert(id.clone(), container);
         Ok(id)
@@ -154,9 +158,11 @@ impl LinuxNode {
         let log = dir.join("termination-log");
         write_file(&log, b"", 0o666)?;
         let mut mounts = self.volume_mounts(config)?;
+        // containerd's own binds turn read-only with a read-only root.
+        let read_only = config.security.read_only_root;
         for (target, file) in [("/etc/hostname", "hostname"), ("/etc/resolv.conf", "resolv.conf")] {
             if !mounts.iter().any(|m| m.target == target) {
-                mounts.push(BindMount { source: sandbox_dir.join(file), target: target.into(), read_only: false });
+                mounts.push(BindMount { source: sandbox_dir.join(file), target: target.into(), read_only });
             }
         }
         mounts.push(BindMount { source: log, target: config.termination_message_path.clone(), read_only: false });
@@ -170,6 +176,10 @@ impl LinuxNode {
                 MountSource::NodePath { path, create, .. } => {
                     let node = self.dirs.node_path(path);
                     prepare_node_path(&node, path, *create)?;
+                    if let (Some(group), true) = (config.security.fs_group, path.contains("/kubernetes.io~empty-dir/"))
+                    {
+                        own_by_fs_group(&node, group)?;
+                    }
                     match &m.sub_path {
                         Some(sub) => super::subpath::resolve(&node, sub)?,
                         None => node,
@@ -209,6 +219,13 @@ impl LinuxNode {
     pub(super) fn start_container(&mut self, id: &str, now: MonoTime) -> Result<(), String> {
         let c = self.containers.get(id).ok_or_else(|| format!("container {id} not found"))?;
         let sandbox = self.sandboxes.get(&c.sandbox_id).ok_or("sandbox gone")?;
+        let security = &c.config.security;
+        let capabilities = crate::sys::caps::container_set(
+            security.privileged,
+            &security.capabilities_add,
+            &security.capabilities_drop,
+        )
+        .map_err(|e| start_error(&e))?;
         let pause = sandbox.pause_pid;
         let sc = &sandbox.config;
         let mut join = Vec::new();
@@ -233,19 +250,23 @@ impl LinuxNode {
             work: c.dir.join("work"),
             mounts: c.mounts.clone(),
             shm: sandbox.shm.clone(),
-            read_only_root: false,
+            read_only_root: security.read_only_root,
+            privileged: security.privileged,
             command: Command {
                 argv: c.argv.clone(),
                 env: process_env(c, &sandbox_hostname(sandbox)),
                 cwd: process_cwd(c),
                 user: User {
                     uid: c.config.run_as_user,
-                    gid: None,
+                    gid: security.run_as_group,
                     image_user: c.image.config.user.clone(),
-                    supplemental_groups: Vec::new(),
+                    supplemental_groups: security.supplemental_groups.clone(),
                 },
+                capabilities: Some(capabilities),
+                no_new_privs: security.no_new_privs,
             },
         };
+        let identity = setup.command.clone();
         let pid_owner = match (sc.host_pid, sc.share_process_namespace) {
             (true, _) => NsOwner::Node,
             (false, true) => NsOwner::Pod,
@@ -277,6 +298,7 @@ impl LinuxNode {
         if let Some(c) = self.containers.get_mut(id) {
             c.state = State::Running { pid, helper };
             c.log = Some(log);
+            c.identity = Some(identity);
         }
         Ok(())
     }
@@ -417,6 +439,17 @@ fn prepare_node_path(node: &Path, as_named: &str, create: HostPathCreate) -> Res
         _ if !exists => std::fs::create_dir_all(node).map_err(|e| format!("create {}: {e}", node.display())),
         _ => Ok(()),
     }
+}
+
+/// `fsGroup` on an emptyDir: the group owns it, may write it, and new
+/// files inherit the group (setgid), as the kubelet's volume ownership does.
+fn own_by_fs_group(dir: &Path, group: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    nix::unistd::chown(dir, None, Some(nix::unistd::Gid::from_raw(group)))
+        .map_err(|e| format!("chown {} to group {group}: {e}", dir.display()))?;
+    let mode = std::fs::metadata(dir).map(|m| m.permissions().mode()).unwrap_or(0o777);
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode((mode & 0o7777) | 0o2770))
+        .map_err(|e| format!("chmod {}: {e}", dir.display()))
 }
 
 fn write_file(path: &Path, content: &[u8], mode: u32) -> Result<(), String> {

@@ -12,7 +12,7 @@ use podplay_core::time::MonoTime;
 use podplay_core::trace::Note;
 
 use super::{LinuxNode, spawn};
-use crate::init::spec::{Command, InitSpec, Role, User};
+use crate::init::spec::{Command, InitSpec, Role};
 use crate::sys::ns::{NsKind, ns_path};
 use crate::sys::process;
 
@@ -73,11 +73,14 @@ impl LinuxNode {
             .into_iter()
             .map(|kind| (kind, ns_path(pid, kind)))
             .collect();
+        let identity = c.identity.clone();
         let command = Command {
             argv: argv.clone(),
             env: self.exec_env(pid),
-            cwd: String::new(),
-            user: User { uid: None, gid: None, image_user: None, supplemental_groups: Vec::new() },
+            cwd: identity.as_ref().map(|i| i.cwd.clone()).unwrap_or_default(),
+            user: identity.as_ref().map(|i| i.user.clone()).unwrap_or_default(),
+            capabilities: identity.as_ref().and_then(|i| i.capabilities.clone()),
+            no_new_privs: identity.as_ref().is_some_and(|i| i.no_new_privs),
         };
         let spec = InitSpec { join, unshare: Vec::new(), role: Role::Exec(command) };
         self.notes.push_back(Note::ExecStarted { container: name, command: argv.clone() });

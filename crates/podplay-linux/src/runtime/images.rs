@@ -12,6 +12,7 @@ impl LinuxNode {
                     reference: i.record.reference.clone(),
                     id: i.record.id.clone(),
                     size_bytes: i.record.size_bytes,
+                    user: i.config.user.clone().filter(|u| !u.is_empty()),
                 }),
             },
             Err(e) => CriReply::Error { message: e.to_string() },

@@ -61,7 +61,9 @@ struct Sandbox {
 /// The real node's runtime.
 pub struct LinuxNode {
     dirs: StateDirs,
+    /// `/proc/self/fd/N` of `_sealed_helper`.
     helper: PathBuf,
+    _sealed_helper: std::os::fd::OwnedFd,
     images: ImageStore,
     epoch: Epoch,
     sandboxes: BTreeMap<String, Sandbox>,
@@ -99,10 +101,13 @@ impl LinuxNode {
             .map_err(|e| format!("signalfd: {e}"))?;
         std::fs::create_dir_all(&options.state)
             .map_err(|e| format!("create the state directory {}: {e}", options.state.display()))?;
+        let sealed = crate::sys::process::sealed_copy(&options.helper).map_err(|e| e.to_string())?;
+        let helper = PathBuf::from(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&sealed)));
         Ok(move |boot: NodeBoot<'_>| {
             let mut node = LinuxNode {
                 dirs: StateDirs { root: options.state },
-                helper: options.helper,
+                helper,
+                _sealed_helper: sealed,
                 images: options.images,
                 epoch: options.epoch,
                 sandboxes: BTreeMap::new(),
@@ -277,7 +282,7 @@ impl Runtime for LinuxNode {
                 self.reply(id, CriReply::Error { message });
             }
             CriCall::CreateContainer { sandbox_id, config } => {
-                let reply = match self.create_container(&sandbox_id, config) {
+                let reply = match self.create_container(&sandbox_id, *config) {
                     Ok(container_id) => CriReply::ContainerCreated { container_id },
                     Err(message) => CriReply::Error { message },
                 };

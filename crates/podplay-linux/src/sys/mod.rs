@@ -2,6 +2,7 @@
 //! runtime makes goes through here, in small functions that say what they
 //! do and turn errno into a message naming what failed and where.
 
+pub mod caps;
 pub mod mount;
 pub mod net;
 pub mod ns;

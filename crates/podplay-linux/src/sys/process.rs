@@ -113,3 +113,22 @@ pub fn exec(path: &Path, argv: &[String], env: &[String]) -> SysError {
         Ok(never) => match never {},
     }
 }
+
+/// A sealed, read-only copy of `binary` in memory, to run instead of the
+/// file: a container that reaches the runner's executable through
+/// `/proc/<pid>/exe` (pause is PID 1 of a shared PID namespace) finds a
+/// copy nobody can write, and the file on disk out of reach
+/// (CVE-2019-5736; runc did the same).
+pub fn sealed_copy(binary: &Path) -> Result<std::os::fd::OwnedFd, SysError> {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    use nix::sys::memfd::{MemFdCreateFlag, memfd_create};
+    use std::os::fd::AsRawFd;
+    let fd = memfd_create(c"podplay", MemFdCreateFlag::MFD_CLOEXEC | MemFdCreateFlag::MFD_ALLOW_SEALING)
+        .context(|| "memfd_create for a sealed copy of podplay".into())?;
+    let mut source = std::fs::File::open(binary).context(|| format!("open {}", binary.display()))?;
+    let mut copy = std::fs::File::from(fd);
+    std::io::copy(&mut source, &mut copy).context(|| format!("copy {} into memory", binary.display()))?;
+    let seals = SealFlag::F_SEAL_SEAL | SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_WRITE;
+    fcntl(copy.as_raw_fd(), FcntlArg::F_ADD_SEALS(seals)).context(|| "seal the copy of podplay".into())?;
+    Ok(copy.into())
+}

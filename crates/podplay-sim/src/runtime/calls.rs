@@ -30,7 +30,7 @@ impl Containerd {
             }
             CriCall::PullImage { image } => self.pull(now, notes, call, image),
             CriCall::CreateContainer { sandbox_id, config } => {
-                let reply = match self.create_container(kernel, notes, &sandbox_id, config) {
+                let reply = match self.create_container(kernel, notes, &sandbox_id, *config) {
                     Ok(id) => CriReply::ContainerCreated { container_id: id },
                     Err(message) => CriReply::Error { message },
                 };
