@@ -30,6 +30,8 @@ pub enum Command {
     /// Build the site, run the end-to-end test, and report its browser
     /// timings and the site's size.
     BenchWeb,
+    /// Run Pods for real (root): time to running, deletion, pause's memory.
+    BenchNative,
 }
 
 #[derive(clap::Args)]

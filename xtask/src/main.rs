@@ -22,6 +22,9 @@ fn main() {
         flags::Command::Serve => web::serve(),
         flags::Command::Dist(args) => web::dist(args.public_url.as_deref()),
         flags::Command::BenchWeb => web::bench_web(),
+        flags::Command::BenchNative => {
+            util::run("cargo", &["bench", "-p", "podplay-cli", "--bench", "native", "--locked"])
+        }
     };
     if let Err(error) = result {
         eprintln!("xtask: {error}");

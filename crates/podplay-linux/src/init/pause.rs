@@ -40,6 +40,27 @@ pub fn setup_and_exec(setup: &PauseSetup, unshared: &[NsKind]) -> String {
 
 extern "C" fn ignore(_: libc::c_int) {}
 
+/// Pause is podplay's whole binary, while the pause image's is a few
+/// kilobytes of static C: the code that ran to get here (the dynamic
+/// loader's, libc's, podplay's start-up) is given back. Only executable
+/// mappings, which are never written, so a page needed again is read back
+/// from its file; the loop below needs a handful.
+fn release_code_pages() {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
+        if perms != "r-xp" {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else { continue };
+        // SAFETY: a private, read-only executable mapping: dropping its pages
+        // loses nothing, as they were never modified.
+        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
+}
+
 /// The pause process's main loop.
 pub fn main() -> i32 {
     // The kernel names the process after the file it ran (`exe`); the pause
@@ -66,6 +87,7 @@ pub fn main() -> i32 {
         let _ = unsafe { nix::sys::signal::sigaction(sig, &action) };
     }
     let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&wanted), None);
+    release_code_pages();
     loop {
         match wanted.wait() {
             Ok(Signal::SIGCHLD) => while process::reap_one().is_some() {},
