@@ -25,6 +25,9 @@ pub enum Command {
     Sim(SimArgs),
     /// Run the Pod for real on this machine (Linux, as root): a real pause process, namespaces, mounts and processes.
     Exec(ExecArgs),
+    /// kubectl's commands for the Pods `podplay exec` runs, from another terminal: get, describe, logs, exec, delete.
+    #[command(subcommand)]
+    Kubectl(KubectlCommand),
     /// Remove what a `podplay exec` that was killed (SIGKILL) left behind: mounts and state.
     Gc {
         /// The state directory (default /run/podplay, or PODPLAY_ROOT).
@@ -143,5 +146,73 @@ pub enum ImageCommand {
         reference: String,
         #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
         images: PathBuf,
+    },
+}
+
+/// The state directory `podplay exec` runs keep, as a flag.
+#[derive(clap::Args, Clone)]
+pub struct RootArg {
+    /// The state directory of `podplay exec` (default /run/podplay, or PODPLAY_ROOT).
+    #[arg(long, env = "PODPLAY_ROOT", default_value = "/run/podplay")]
+    pub root: PathBuf,
+}
+
+/// kubectl's commands, answered by the `podplay exec` that runs the Pod.
+#[derive(clap::Subcommand)]
+pub enum KubectlCommand {
+    /// `kubectl get pods [NAME] [-o wide|json]`.
+    Get {
+        /// `pods` (or `pod`, `po`).
+        resource: String,
+        name: Option<String>,
+        /// `wide` or `json`.
+        #[arg(short = 'o', long)]
+        output: Option<String>,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// `kubectl describe pod NAME`.
+    Describe {
+        resource: String,
+        name: String,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// `kubectl logs NAME [-c CONTAINER] [-p] [-f]`.
+    Logs {
+        name: String,
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        /// The previous instance's log.
+        #[arg(short = 'p', long)]
+        previous: bool,
+        /// Keep printing as the container writes, until it ends.
+        #[arg(short = 'f', long)]
+        follow: bool,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// `kubectl exec NAME [-c CONTAINER] -- COMMAND…`.
+    Exec {
+        name: String,
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        /// Attach stdin (not yet).
+        #[arg(short = 'i', long)]
+        stdin: bool,
+        /// Allocate a terminal (not yet).
+        #[arg(short = 't', long)]
+        tty: bool,
+        #[arg(last = true)]
+        command: Vec<String>,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// `kubectl delete pod NAME`: graceful deletion, answered once the Pod is gone.
+    Delete {
+        resource: String,
+        name: String,
+        #[command(flatten)]
+        root: RootArg,
     },
 }

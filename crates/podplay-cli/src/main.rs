@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         args::Command::Exec(a) => commands::exec::run(&a),
         args::Command::Image(c) => commands::image::run(&c),
         args::Command::Gc { root } => commands::exec::gc(&root),
+        args::Command::Kubectl(c) => commands::kubectl::run(&c),
     };
     ExitCode::from(code)
 }

@@ -459,3 +459,49 @@ fn pause_runs_from_a_sealed_copy_and_a_sub_path_cannot_follow_a_symlink_out() {
     assert!(story.contains("is a symbolic link, which could lead out of the volume"), "{story}");
     assert!(!story.contains("started app"), "{story}");
 }
+
+#[test]
+fn kubectl_from_another_terminal_gets_describes_logs_execs_and_deletes() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("remote", true, &[("app", "echo hello from app; sleep 3600"), ("side", "sleep 1800")]);
+    let (mut child, story, rest) = start_until_running(&m, &yaml);
+    let kubectl = |args: &[&str]| {
+        let mut all = vec!["kubectl"];
+        all.extend_from_slice(args);
+        let out = m.podplay(&all);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let socket = m.root.join("default_remote").join("kubectl.sock");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "root only");
+    let (_, get, _) = kubectl(&["get", "pods"]);
+    assert!(
+        get.starts_with("NAME     READY   STATUS    RESTARTS   AGE\nremote   2/2     Running   0          "),
+        "{get}"
+    );
+    let (_, wide, _) = kubectl(&["get", "pod", "remote", "-o", "wide"]);
+    assert!(wide.contains("IP       NODE") && wide.contains("<none>"), "{wide}");
+    let (_, json, _) = kubectl(&["get", "pod", "remote", "-o", "json"]);
+    let pod: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(pod["status"]["phase"], "Running", "{json}");
+    let (_, describe, _) = kubectl(&["describe", "pod", "remote"]);
+    assert!(describe.starts_with("Name:             remote\n") && describe.contains("Events:"), "{describe}");
+    let (code, logs, err) = kubectl(&["logs", "remote"]);
+    assert_eq!((code, logs.as_str()), (Some(0), "hello from app\n"), "{err}");
+    assert!(err.contains("Defaulted container \"app\" out of: app, side"), "{err}");
+    let (code, out, err) = kubectl(&["exec", "remote", "-c", "side", "--", "sh", "-c", "hostname; exit 3"]);
+    assert_eq!((code, out.as_str()), (Some(3), "remote\n"), "{err}");
+    assert!(err.contains("command terminated with exit code 3"), "{err}");
+    let (code, _, err) = kubectl(&["get", "pod", "nope"]);
+    assert_eq!((code, err.as_str()), (Some(1), "Error from server (NotFound): pods \"nope\" not found\n"));
+    let (code, out, _) = kubectl(&["delete", "pod", "remote"]);
+    assert_eq!((code, out.as_str()), (Some(0), "pod \"remote\" deleted\n"));
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let rest = rest.join().unwrap();
+    assert!(rest.contains("kubectl delete pod: deletionTimestamp set"), "{rest}");
+    m.assert_clean(&Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() });
+    let (_, _, err) = kubectl(&["get", "pods"]);
+    assert_eq!(err, "No resources found in default namespace.\n");
+}

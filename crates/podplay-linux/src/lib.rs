@@ -5,12 +5,14 @@
 
 #![cfg(target_os = "linux")]
 
+pub mod api;
 pub mod cri_log;
 pub mod image;
 pub mod init;
 pub mod node;
 pub mod run;
 pub mod runtime;
+mod serve;
 pub mod sys;
 
 /// containerd's default `PATH` (`WithDefaultPathEnv`).

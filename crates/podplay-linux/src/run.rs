@@ -27,10 +27,14 @@ pub enum Stopped {
 
 /// The Pod on the real node.
 pub struct Run {
-    driver: Driver<LinuxNode>,
+    pub(crate) driver: Driver<LinuxNode>,
     start: Instant,
     /// Steps already handed to the caller.
     told: usize,
+    /// `podplay kubectl`'s socket, once served.
+    pub(crate) api: Option<crate::api::ApiServer>,
+    /// The Pod's deletion has begun.
+    pub(crate) deleting: bool,
 }
 
 impl Run {
@@ -41,7 +45,7 @@ impl Run {
         let epoch = options.epoch;
         let boot = LinuxNode::prepare(options)?;
         let driver = Driver::new(pod, vec![node], epoch, boot);
-        Ok(Run { driver, start, told: 0 })
+        Ok(Run { driver, start, told: 0, api: None, deleting: false })
     }
 
     pub fn driver(&self) -> &Driver<LinuxNode> {
@@ -75,6 +79,7 @@ impl Run {
         loop {
             let now = self.now();
             self.driver.advance_to(now);
+            self.serve();
             on_steps(self.new_steps());
             let interrupts = self.driver.runtime_mut().map_or(0, LinuxNode::take_interrupts);
             if interrupts > 0 {
@@ -102,8 +107,9 @@ impl Run {
             .flatten()
             .min();
         let timeout = due.map(|t| t.since(now).millis());
-        if let Some(node) = self.driver.runtime_mut() {
-            node.wait(timeout);
+        let Run { driver, api, .. } = self;
+        if let Some(node) = driver.runtime_mut() {
+            node.wait(timeout, api.as_ref().map(crate::api::ApiServer::as_fd));
         }
     }
 
@@ -114,6 +120,7 @@ impl Run {
         let limit = self.now() + podplay_core::driver::EXEC_LIMIT;
         loop {
             self.driver.advance_to(self.now());
+            self.serve();
             if let Some(result) = self.driver.exec_result(id) {
                 return result;
             }
@@ -129,7 +136,16 @@ impl Run {
     /// period if given.
     pub fn delete(&mut self, grace: Option<MonoDuration>) {
         self.driver.advance_to(self.now());
+        if self.deleting || self.driver.is_deleted() {
+            return;
+        }
+        self.deleting = true;
         self.driver.delete(grace);
+    }
+
+    /// Whether the Pod's deletion has begun (by the runner or `kubectl delete`).
+    pub fn is_deleting(&self) -> bool {
+        self.deleting
     }
 
     /// `kubectl logs`: the instance the kubelet picks from the status.
@@ -144,6 +160,7 @@ impl Run {
 
     /// Kills whatever still runs and removes the run's state at once.
     pub fn kill_now(&mut self) {
+        self.close_api();
         if let Some(node) = self.driver.runtime_mut() {
             node.kill_all();
         }

@@ -82,6 +82,7 @@ mod linux {
                 return 1;
             }
         };
+        let socket = state.join(podplay_linux::api::SOCKET);
         let options = NodeOptions { state, helper: helper_path(), images, epoch: wall_epoch() };
         let mut run = match Run::start(&pod, podplay_linux::node::this_node(), options) {
             Ok(r) => r,
@@ -90,6 +91,9 @@ mod linux {
                 return 2;
             }
         };
+        if let Err(e) = run.serve_api(&socket) {
+            eprintln!("warning: podplay kubectl cannot reach this Pod: {e}");
+        }
         let mut printer = Printer::new(args);
         let code = drive(&mut run, args, until, limit, &mut printer);
         run.kill_now();

@@ -3,6 +3,7 @@
 pub mod exec;
 pub mod explain;
 pub mod image;
+pub mod kubectl;
 pub mod sim;
 pub mod story;
 pub mod validate;

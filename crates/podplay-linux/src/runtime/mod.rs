@@ -135,13 +135,15 @@ impl LinuxNode {
     }
 
     /// Blocks until a child ends, a log has something to read, the user
-    /// sends SIGINT/SIGTERM, or `timeout_ms` passes (`None`: no limit).
-    pub fn wait(&mut self, timeout_ms: Option<u64>) {
+    /// sends SIGINT/SIGTERM, `also` is readable (a kubectl connection), or
+    /// `timeout_ms` passes (`None`: no limit).
+    pub fn wait(&mut self, timeout_ms: Option<u64>, also: Option<std::os::fd::BorrowedFd<'_>>) {
         self.read_signals();
         if self.children_changed {
             return;
         }
         let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+        fds.extend(also.map(|fd| PollFd::new(fd, PollFlags::POLLIN)));
         let streams: Vec<_> = self.containers.values().flat_map(|c| c.open_streams()).collect();
         let exec_streams: Vec<_> = self.execs.iter().filter_map(|e| e.stream()).collect();
         for fd in streams.iter().chain(exec_streams.iter()) {
