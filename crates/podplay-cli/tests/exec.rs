@@ -505,3 +505,31 @@ fn kubectl_from_another_terminal_gets_describes_logs_execs_and_deletes() {
     let (_, _, err) = kubectl(&["get", "pods"]);
     assert_eq!(err, "No resources found in default namespace.\n");
 }
+
+#[test]
+fn host_namespaces_termination_messages_and_crash_loop_back_off() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: host\nspec:\n  hostNetwork: true\n  hostPID: true\n  hostIPC: true\n  restartPolicy: OnFailure\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'for n in net ipc uts pid; do readlink /proc/self/ns/$n; done; echo bye > /dev/termination-log; exit 2']\n";
+    let logs = text(&m.exec(yaml, &["--until", "3s", "--logs", "app"]).stdout);
+    let node: String = ["net", "ipc", "uts", "pid"]
+        .iter()
+        .map(|n| format!("{}\n", std::fs::read_link(format!("/proc/self/ns/{n}")).unwrap().display()))
+        .collect();
+    assert_eq!(logs, node, "hostNetwork, hostIPC and hostPID are the node's namespaces");
+    // OnFailure restarts with the kubelet's back-off: 10 s, then 20 s.
+    let out = m.exec(yaml, &["--until", "25s", "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = &report["status"]["containerStatuses"][0];
+    assert_eq!(status["restartCount"], 2, "{status}");
+    assert_eq!(status["state"]["waiting"]["reason"], "CrashLoopBackOff", "{status}");
+    assert!(
+        status["state"]["waiting"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("back-off 20s restarting failed container=app"),
+        "{status}"
+    );
+    let last = &status["lastState"]["terminated"];
+    assert_eq!((last["exitCode"].as_i64(), last["message"].as_str()), (Some(2), Some("bye\n")), "{status}");
+}
