@@ -86,6 +86,32 @@ fn a_missing_configmap_is_create_container_config_error() {
     );
 }
 
+/// kubelet `volumemanager` `WaitForAttachAndMount` and the configmap
+/// plugin's `SetUpAt`: a configMap or secret volume whose object does not
+/// exist never mounts, so the Pod gets no sandbox and stays
+/// ContainerCreating, with `FailedMount` retried with back-off; an
+/// optional one mounts empty.
+#[test]
+fn a_volume_of_a_missing_configmap_or_secret_never_mounts() {
+    let yaml = pod("  - name: c\n    image: busybox\n    command: [sleep, '3600']\n")
+        + "  volumes:\n  - {name: cfg, configMap: {name: app-config}}\n  - {name: creds, secret: {secretName: db}}\n";
+    let mut sim = start(&yaml);
+    sim.run_until(at(30));
+    assert_eq!(sim.status_column(), "ContainerCreating");
+    for message in [
+        "Warning FailedMount MountVolume.SetUp failed for volume \"cfg\" : configmap \"app-config\" not found",
+        "Warning FailedMount MountVolume.SetUp failed for volume \"creds\" : secret \"db\" not found",
+    ] {
+        assert!(has_event(&sim, message), "{:?}", events(&sim));
+    }
+    assert!(sim.trace().steps().iter().all(|s| !s.text.starts_with("RunPodSandbox")), "no sandbox");
+    let optional = pod("  - name: c\n    image: busybox\n    command: [sleep, '3600']\n")
+        + "  volumes:\n  - {name: cfg, configMap: {name: app-config, optional: true}}\n";
+    let mut sim = start(&optional);
+    sim.run_until(at(10));
+    assert_eq!(sim.status_column(), "Running");
+}
+
 /// kubelet `prober/worker.go` `doProbe`: liveness and readiness wait for
 /// the startup probe, which keeps probing every period until it succeeds;
 /// then readiness runs at once (`UpdatePodStatus` triggers it) and liveness

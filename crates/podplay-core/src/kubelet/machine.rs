@@ -176,6 +176,8 @@ pub struct Kubelet {
     doings: Vec<String>,
     /// The container in its start sequence: the pod worker starts one at a time.
     starting: Option<usize>,
+    /// The next try to mount volumes that failed, and the delay before it.
+    mount_retry: Option<(MonoTime, MonoDuration)>,
     deletion: Option<Deletion>,
     events: EventLog,
     /// Succeeded or Failed: no more starts.
@@ -247,6 +249,7 @@ impl Kubelet {
             protocol_errors: Vec::new(),
             doings: Vec::new(),
             starting: None,
+            mount_retry: None,
             deletion: None,
             events: EventLog::default(),
             terminal_phase: None,
@@ -513,6 +516,9 @@ impl Kubelet {
         for timer in &self.timers {
             consider(timer.due);
         }
+        if let (Some((at, _)), Sandbox::None) = (self.mount_retry, &self.sandbox) {
+            consider(at);
+        }
         if let Some(t) = self.active_deadline().filter(|_| self.evicted.is_none() && self.finishing.is_none()) {
             consider(t);
         }
@@ -625,6 +631,9 @@ impl Kubelet {
         }
         match self.sandbox {
             Sandbox::None => {
+                if !self.volumes_mounted() {
+                    return;
+                }
                 self.create_sandbox();
                 return;
             }
@@ -815,6 +824,23 @@ impl Kubelet {
             _ => {}
         }
         // Containers that never ran are left waiting; once deleted, the Pod is gone.
+    }
+
+    /// `WaitForAttachAndMount`: false while a volume cannot be set up,
+    /// with a `FailedMount` event at each try.
+    fn volumes_mounted(&mut self) -> bool {
+        let failed = super::volumes::unmountable(&self.spec());
+        if failed.is_empty() {
+            return true;
+        }
+        if self.mount_retry.is_none_or(|(at, _)| self.now >= at) {
+            for message in failed {
+                self.event(EventType::Warning, "FailedMount", message, None);
+            }
+            let delay = super::volumes::next_retry(self.mount_retry.map(|(_, d)| d));
+            self.mount_retry = Some((self.now + delay, delay));
+        }
+        false
     }
 
     fn create_sandbox(&mut self) {

@@ -10,6 +10,7 @@ pub mod record;
 pub mod security;
 pub mod status;
 pub mod types;
+pub mod volumes;
 
 pub use machine::{Doing, Kubelet, NodeContext};
 
