@@ -410,7 +410,7 @@ fn security_contexts_are_enforced_as_containerd_and_runc_do() {
     let locked = text(&m.exec(yaml, &["--until", "Running", "--exec", "locked", "--", "sh", "-c", script]).stdout);
     assert!(locked.contains("CapEff:\t0000000000000000\nCapBnd:\t0000000000000400\nNoNewPrivs:\t1\n"), "{locked}");
     assert!(locked.contains("uid=1000 gid=3000 groups=2000,3000,4000\n"), "{locked}");
-    assert!(locked.contains("root-ro\n0:2000 2775\n1000:2000 644\n"), "fsGroup owns the emptyDir: {locked}");
+    assert!(locked.contains("root-ro\n0:2000 2777\n1000:2000 644\n"), "fsGroup owns the emptyDir: {locked}");
 }
 
 #[test]
@@ -532,4 +532,69 @@ fn host_namespaces_termination_messages_and_crash_loop_back_off() {
     );
     let last = &status["lastState"]["terminated"];
     assert_eq!((last["exitCode"].as_i64(), last["message"].as_str()), (Some(2), Some("bye\n")), "{status}");
+}
+
+#[test]
+fn a_pod_no_node_takes_is_unschedulable_and_leaves_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("picky", false, &[("app", "true")]).replace("spec:\n", "spec:\n  nodeSelector: {disktype: ssd}\n");
+    let out = m.exec(&yaml, &["--until", "2s"]);
+    let story = text(&out.stdout);
+    assert!(story.contains("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."), "{story}");
+}
+
+#[test]
+fn an_empty_dir_is_writable_by_any_user_and_an_image_symlink_cannot_send_a_mount_to_the_node() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: anyone\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: scratch, emptyDir: {}}\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    securityContext: {runAsUser: 1000}\n    volumeMounts: [{name: scratch, mountPath: /scratch}]\n";
+    let out = text(
+        &m.exec(
+            yaml,
+            &[
+                "--until",
+                "Running",
+                "--exec",
+                "app",
+                "--",
+                "sh",
+                "-c",
+                "touch /scratch/f && stat -c '%a %u' /scratch /scratch/f",
+            ],
+        )
+        .stdout,
+    );
+    assert_eq!(out, "777 0\n644 1000\n");
+    // An image whose /etc/hostname points at a node path: the mount point
+    // is resolved inside the container's root, never on the node.
+    use podplay_linux::image::testing::{
+        DockerSaveLayout, Entry, ImageSpec, busybox_layer, layer_tar, write_docker_save,
+    };
+    let canary = format!("/etc/podplay-canary-{}", std::process::id());
+    let trap = layer_tar(&[Entry::dir("etc"), Entry::symlink("etc/hostname", &canary)]).unwrap();
+    let spec = ImageSpec {
+        name: Some("trap".into()),
+        layers: vec![busybox_layer().unwrap(), trap],
+        run: ImageRunConfig::default(),
+    };
+    let archive = m.dir.path().join("trap.tar");
+    write_docker_save(&spec, &archive, DockerSaveLayout::Blobs).unwrap();
+    assert!(m.podplay(&["image", "import", archive.to_str().unwrap()]).status.success());
+    let yaml = pod("trapped", false, &[("app", "sleep 3600")]).replace("image: busybox", "image: trap");
+    let seen = text(&m.exec(&yaml, &["--until", "Running", "--exec", "app", "--", "cat", &canary]).stdout);
+    assert_eq!(seen, "trapped\n", "the hostname file, inside the container");
+    assert!(!std::path::Path::new(&canary).exists(), "{canary} was made on the node");
+}
+
+#[test]
+fn a_container_that_blocks_its_own_setup_cannot_stall_the_runner() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    // Reading the container's /etc/passwd before exec would block forever.
+    let yaml = pod("fifo", false, &[("app", "rm /etc/passwd; mkfifo /etc/passwd; sleep 3600")]);
+    let out = m.exec(&yaml, &["--until", "Running", "--exec", "app", "--", "sh", "-c", "sleep 1; true"]);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(126), "{said}");
+    assert!(said.contains("the process did not start within 10s"), "{said}");
 }

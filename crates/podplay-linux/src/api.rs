@@ -89,7 +89,11 @@ impl ApiServer {
     /// Listens at `path`, readable and writable by root only.
     pub fn bind(path: &Path) -> Result<ApiServer, String> {
         let _ = std::fs::remove_file(path);
-        let listener = UnixListener::bind(path).map_err(|e| format!("listen on {}: {e}", path.display()))?;
+        // Born 0600: no moment with the umask's mode.
+        let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+        let bound = UnixListener::bind(path);
+        nix::sys::stat::umask(old);
+        let listener = bound.map_err(|e| format!("listen on {}: {e}", path.display()))?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
             .map_err(|e| format!("chmod 0600 {}: {e}", path.display()))?;
         listener.set_nonblocking(true).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -105,6 +109,8 @@ impl ApiServer {
         let (stream, _) = self.listener.accept().ok()?;
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        // A client that stops reading must not stop the runner.
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
         let mut line = String::new();
         let request = match stream.try_clone().map(BufReader::new).and_then(|mut r| r.read_line(&mut line)) {
             Ok(_) => serde_json::from_str(&line).map_err(|e| format!("bad request: {e}")),

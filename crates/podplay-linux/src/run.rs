@@ -128,6 +128,11 @@ impl Run {
                 self.driver.abandon_exec(id);
                 return Err("command did not finish within 2 minutes".into());
             }
+            // Ctrl-C gives up on the command; the caller then deletes the Pod.
+            if self.driver.runtime_mut().map_or(0, LinuxNode::take_interrupts) > 0 {
+                self.driver.abandon_exec(id);
+                return Err("interrupted".into());
+            }
             self.wait(Until::Time(limit), Some(limit));
         }
     }
@@ -154,8 +159,8 @@ impl Run {
         let id = podplay_core::kubectl::logs::log_container_id(&pod, container, previous)?;
         let node = self.driver.runtime().ok_or("the Pod is not running on any node")?;
         let path = node.log_path(&id).ok_or_else(|| format!("no log for container {container}"))?;
-        let raw = std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
-        Ok(crate::cri_log::text(&raw))
+        let raw = std::fs::read(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
+        Ok(crate::cri_log::text(&String::from_utf8_lossy(&raw)))
     }
 
     /// Kills whatever still runs and removes the run's state at once.

@@ -83,11 +83,13 @@ mod linux {
             }
         };
         let socket = state.join(podplay_linux::api::SOCKET);
+        let state_dir = state.clone();
         let options = NodeOptions { state, helper: helper_path(), images, epoch: wall_epoch() };
         let mut run = match Run::start(&pod, podplay_linux::node::this_node(), options) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
+                let _ = podplay_linux::runtime::remove_stale(&state_dir);
                 return 2;
             }
         };
@@ -97,6 +99,9 @@ mod linux {
         let mut printer = Printer::new(args);
         let code = drive(&mut run, args, until, limit, &mut printer);
         run.kill_now();
+        drop(run);
+        // A Pod never bound to this node had no runtime to remove the state.
+        let _ = podplay_linux::runtime::remove_stale(&state_dir);
         code
     }
 

@@ -194,11 +194,68 @@ fn drop_privileges(command: &Command, uid: u32, gid: u32, groups: &[u32]) -> Res
     Ok(())
 }
 
-/// `path` (absolute, inside the container) under the root being built.
+/// `path` (absolute, inside the container) under the root being built,
+/// resolved as the container will see it: a symlink in the image is
+/// followed inside the root (an absolute one from the root), and `..`
+/// stops at the root, as runc's securejoin does. A plain `root.join`
+/// would follow an image's `etc/hostname -> /etc/nologin` onto the host.
 fn inside(root: &Path, path: &str) -> PathBuf {
-    root.join(path.trim_start_matches('/'))
+    secure_join(root, path)
+}
+
+/// The most symlinks followed in one path, as the kernel's limit.
+const MAX_LINKS: usize = 40;
+
+pub(crate) fn secure_join(root: &Path, path: &str) -> PathBuf {
+    let mut resolved = PathBuf::new();
+    let mut pending: Vec<String> = path.split('/').rev().filter(|c| !c.is_empty()).map(String::from).collect();
+    let mut links = 0;
+    while let Some(component) = pending.pop() {
+        match component.as_str() {
+            "." => continue,
+            ".." => {
+                resolved.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let candidate = resolved.join(&component);
+        let target = std::fs::read_link(root.join(&candidate)).ok();
+        match target {
+            Some(target) if links < MAX_LINKS => {
+                links += 1;
+                let text = target.to_string_lossy().into_owned();
+                if text.starts_with('/') {
+                    resolved = PathBuf::new();
+                }
+                pending.extend(text.split('/').rev().filter(|c| !c.is_empty()).map(String::from));
+            }
+            _ => resolved = candidate,
+        }
+    }
+    root.join(resolved)
 }
 
 fn io_error(what: &str, e: &std::io::Error) -> SysError {
     SysError::new(what, nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secure_join;
+
+    #[test]
+    fn symlinks_and_dot_dot_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::os::unix::fs::symlink("/etc/nologin", root.join("etc/hostname")).unwrap();
+        std::os::unix::fs::symlink("../../..", root.join("etc/up")).unwrap();
+        std::os::unix::fs::symlink("loop", root.join("loop")).unwrap();
+        assert_eq!(secure_join(root, "/etc/hostname"), root.join("etc/nologin"));
+        assert_eq!(secure_join(root, "/etc/up/passwd"), root.join("passwd"));
+        assert_eq!(secure_join(root, "/../../x"), root.join("x"));
+        assert!(secure_join(root, "/loop/a").starts_with(root));
+        assert_eq!(secure_join(root, "/dev/shm"), root.join("dev/shm"));
+    }
 }

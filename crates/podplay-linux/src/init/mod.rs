@@ -40,6 +40,17 @@ fn helper(spec: &str) -> i32 {
     // SAFETY: the runtime passes the status pipe as this descriptor.
     let mut status = unsafe { std::fs::File::from_raw_fd(STATUS_FD) };
     crate::sys::process::reset_signals();
+    // Descriptors the runner inherited without CLOEXEC (from sudo, a shell
+    // or CI) must not reach the container: runc closes all from 3 on.
+    // SAFETY: close_range with CLOEXEC only marks descriptors.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            (STATUS_FD + 1) as libc::c_uint,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
     // A session of its own, as runc gives a container: the terminal's
     // Ctrl-C goes to the runner (which deletes the Pod gracefully), never
     // straight to the Pod's processes.

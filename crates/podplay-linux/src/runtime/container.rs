@@ -175,7 +175,14 @@ impl LinuxNode {
             let source = match &m.source {
                 MountSource::NodePath { path, create, .. } => {
                     let node = self.dirs.node_path(path);
+                    let new_empty_dir = path.contains("/kubernetes.io~empty-dir/") && !node.exists();
                     prepare_node_path(&node, path, *create)?;
+                    if new_empty_dir {
+                        // The kubelet makes an emptyDir 0777, for any user.
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o777))
+                            .map_err(|e| format!("chmod {}: {e}", node.display()))?;
+                    }
                     if let (Some(group), true) = (config.security.fs_group, path.contains("/kubernetes.io~empty-dir/"))
                     {
                         own_by_fs_group(&node, group)?;
@@ -459,10 +466,16 @@ fn write_file(path: &Path, content: &[u8], mode: u32) -> Result<(), String> {
         .map_err(|e| format!("chmod {}: {e}", path.display()))
 }
 
+/// The last 4096 bytes of the file, as the kubelet keeps them (the
+/// container may have written far more).
 fn read_termination_message(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_default();
-    let cut = &bytes[..bytes.len().min(MAX_TERMINATION_MESSAGE)];
-    String::from_utf8_lossy(cut).into_owned()
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else { return String::new() };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(MAX_TERMINATION_MESSAGE as u64)));
+    let mut bytes = Vec::new();
+    let _ = file.take(MAX_TERMINATION_MESSAGE as u64).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// The process's PID in its own (innermost) PID namespace: the last

@@ -76,7 +76,9 @@ impl LinuxNode {
         let identity = c.identity.clone();
         let command = Command {
             argv: argv.clone(),
-            env: self.exec_env(pid),
+            // The process spec's environment, as runc's exec takes it (a
+            // program may overwrite its own /proc/<pid>/environ).
+            env: identity.as_ref().map(|i| i.env.clone()).unwrap_or_else(|| self.exec_env(pid)),
             cwd: identity.as_ref().map(|i| i.cwd.clone()).unwrap_or_default(),
             user: identity.as_ref().map(|i| i.user.clone()).unwrap_or_default(),
             capabilities: identity.as_ref().and_then(|i| i.capabilities.clone()),

@@ -78,7 +78,8 @@ impl ContainerLog {
             let (line, tag, consumed) = match rest.iter().position(|b| *b == b'\n') {
                 Some(at) if at <= MAX_LINE => (&rest[..at], 'F', at + 1),
                 _ if rest.len() > MAX_LINE => (&rest[..MAX_LINE], 'P', MAX_LINE),
-                _ if flush_partial && !rest.is_empty() => (rest, 'F', rest.len()),
+                // Output that ends without a newline: containerd tags it P.
+                _ if flush_partial && !rest.is_empty() => (rest, 'P', rest.len()),
                 _ => break,
             };
             out.extend_from_slice(format!("{stamp} {name} {tag} ").as_bytes());

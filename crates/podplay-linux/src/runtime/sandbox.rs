@@ -25,7 +25,9 @@ impl LinuxNode {
         };
         write("hostname", &format!("{hostname}\n"))?;
         write("resolv.conf", &config.resolv_conf)?;
-        let mut unshare = vec![NsKind::Mnt];
+        // No mount namespace of its own: pause never looks at a file, and
+        // a private copy of the node's mounts would keep them alive.
+        let mut unshare = Vec::new();
         if !config.host_network {
             unshare.extend([NsKind::Net, NsKind::Uts]);
         }

@@ -42,7 +42,12 @@ pub fn spawn(helper: &Path, spec: &InitSpec, output: Option<Output>) -> Result<S
     // SAFETY: dup2 is async-signal-safe; it runs between fork and exec.
     unsafe {
         command.pre_exec(move || {
-            if libc::dup2(raw, STATUS_FD) < 0 {
+            if raw == STATUS_FD {
+                // dup2 onto itself keeps CLOEXEC: clear it instead.
+                if libc::fcntl(raw, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(raw, STATUS_FD) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
@@ -51,13 +56,46 @@ pub fn spawn(helper: &Path, spec: &InitSpec, output: Option<Output>) -> Result<S
     let child = command.spawn().map_err(|e| format!("start {}: {e}", helper.display()))?;
     drop(command);
     drop(status_write);
-    let mut text = String::new();
-    let read = std::fs::File::from(status_read).read_to_string(&mut text);
     // The helper is reaped with the runtime's other children.
     let helper_pid = child.id();
-    read.map_err(|e| format!("read the helper's status: {e}"))?;
+    let text = read_status(status_read, helper_pid)?;
     let pid = parse_status(&text)?;
     Ok(Spawned { pid, helper: helper_pid })
+}
+
+/// How long a process may take from fork to exec. Setting up reads files
+/// of the container's (its `/etc/passwd`), which a container can make
+/// block forever (a FIFO): the runner must not wait with it.
+const SETUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads the status pipe until it closes (the process exec'd or failed),
+/// for at most [`SETUP_LIMIT`]; then the helper is told to kill it.
+fn read_status(pipe: OwnedFd, helper: u32) -> Result<String, String> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let deadline = std::time::Instant::now() + SETUP_LIMIT;
+    let mut file = std::fs::File::from(pipe);
+    let mut text = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            // SIGTERM: the shim SIGKILLs its child and exits.
+            crate::sys::process::kill(helper, nix::sys::signal::Signal::SIGTERM);
+            return Err(format!("the process did not start within {}s", SETUP_LIMIT.as_secs()));
+        }
+        let timeout = PollTimeout::try_from(left.as_millis().min(1000) as i32).unwrap_or(PollTimeout::MAX);
+        let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+        if poll(&mut fds, timeout).unwrap_or(0) == 0 {
+            continue;
+        }
+        let mut chunk = [0u8; 512];
+        match file.read(&mut chunk) {
+            Ok(0) => return Ok(String::from_utf8_lossy(&text).into_owned()),
+            Ok(n) => text.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("read the helper's status: {e}")),
+        }
+    }
 }
 
 /// The helper writes `pid N`, and its child `error …` if it failed before
