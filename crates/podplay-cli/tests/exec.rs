@@ -598,3 +598,14 @@ fn a_container_that_blocks_its_own_setup_cannot_stall_the_runner() {
     assert_eq!(out.status.code(), Some(126), "{said}");
     assert!(said.contains("the process did not start within 10s"), "{said}");
 }
+
+#[test]
+fn without_a_pid_namespace_of_its_own_what_a_container_leaves_is_killed_with_it() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    // `app` leaves a background sleep behind and ends; in the Pod's shared
+    // PID namespace nothing else would end it (containerd kills it).
+    let yaml = pod("leftover", true, &[("app", "sleep 1111 & sleep 0.5; exit 0"), ("side", "sleep 3600")]);
+    let ps = text(&m.exec(&yaml, &["--until", "3s", "--exec", "side", "--", "ps"]).stdout);
+    assert!(ps.contains("sleep 3600") && !ps.contains("sleep 1111"), "{ps}");
+}

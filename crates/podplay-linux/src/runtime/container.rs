@@ -43,8 +43,14 @@ pub(super) struct Container {
     state: State,
     log: Option<ContainerLog>,
     pub log_path: PathBuf,
-    /// SIGKILL time of a `StopContainer` under way, and its call.
-    stop: Option<(CallId, MonoTime, bool)>,
+    /// The `StopContainer` calls under way, the SIGKILL time, and whether
+    /// it was sent.
+    stop: Option<(Vec<CallId>, MonoTime, bool)>,
+    /// The container's mount namespace, once it runs, and whether its PID
+    /// namespace is shared (the Pod's or the node's): then what its first
+    /// process leaves behind is killed when it ends.
+    mnt_ns: u64,
+    shares_pid_ns: bool,
     /// Who the first process runs as, with its capabilities: an exec'd
     /// command runs the same way, as runc's exec takes the process spec.
     pub identity: Option<Command>,
@@ -79,7 +85,15 @@ impl Container {
     }
 
     pub fn kill_at(&self) -> Option<MonoTime> {
-        self.stop.filter(|(_, _, killed)| !killed).map(|(_, at, _)| at)
+        self.stop.as_ref().filter(|(_, _, killed)| !killed).map(|(_, at, _)| *at)
+    }
+
+    /// Kills what the container's first process left running, when it has
+    /// no PID namespace of its own to take them along.
+    pub fn kill_leftovers(&self) {
+        if self.shares_pid_ns && self.mnt_ns != 0 {
+            crate::sys::process::kill_mount_namespace(self.mnt_ns);
+        }
     }
 
     pub fn open_streams(&self) -> Vec<BorrowedFd<'_>> {
@@ -137,6 +151,8 @@ impl LinuxNode {
             log_path,
             stop: None,
             identity: None,
+            mnt_ns: 0,
+            shares_pid_ns: false,
         };
         self.containers.insert(id.clone(), container);
         Ok(id)
@@ -280,6 +296,7 @@ impl LinuxNode {
             (false, false) => NsOwner::Container,
         };
         let owners = (sc.host_network, sc.host_ipc);
+        let shares_pid_ns = sc.host_pid || sc.share_process_namespace;
         let (stdout_r, stdout_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
         let (stderr_r, stderr_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
         let streams = vec![Stream::new("stdout", stdout_r), Stream::new("stderr", stderr_r)];
@@ -306,6 +323,8 @@ impl LinuxNode {
             c.state = State::Running { pid, helper };
             c.log = Some(log);
             c.identity = Some(identity);
+            c.mnt_ns = ns_inode(pid, NsKind::Mnt).unwrap_or(0);
+            c.shares_pid_ns = shares_pid_ns;
         }
         Ok(())
     }
@@ -321,8 +340,15 @@ impl LinuxNode {
             self.reply(call, CriReply::Stopped);
             return;
         };
+        if let Some((calls, at, _)) = &mut c.stop {
+            // Another stop of the same container: answered with the first,
+            // with the earlier SIGKILL time.
+            calls.push(call);
+            *at = (*at).min(now + timeout);
+            return;
+        }
         process::kill(pid, Signal::SIGTERM);
-        c.stop = Some((call, now + timeout, false));
+        c.stop = Some((vec![call], now + timeout, false));
         let name = c.config.name.clone();
         self.notes.push_back(Note::StopSignalSent { container: name, signal: Signal::SIGTERM as i32, timeout });
     }
@@ -331,10 +357,11 @@ impl LinuxNode {
     pub(super) fn expire(&mut self, now: MonoTime) {
         let mut grace_over = Vec::new();
         for c in self.containers.values_mut() {
-            if let (Some((call, at, false)), Some(pid)) = (c.stop, c.running_pid()) {
-                if now >= at {
+            let pid = c.running_pid();
+            if let (Some((_, at, killed @ false)), Some(pid)) = (&mut c.stop, pid) {
+                if now >= *at {
                     process::kill(pid, Signal::SIGKILL);
-                    c.stop = Some((call, at, true));
+                    *killed = true;
                     grace_over.push(c.config.name.clone());
                 }
             }
@@ -351,11 +378,12 @@ impl LinuxNode {
             return;
         };
         c.state = State::Exited;
+        c.kill_leftovers();
         c.pump_log(now, epoch, true);
         let log_tail = c.log.as_ref().map(ContainerLog::tail).unwrap_or_default();
         c.log = None;
         let termination_message = read_termination_message(&c.dir.join("termination-log"));
-        let stop_call = c.stop.take().map(|(call, _, _)| call);
+        let stop_calls = c.stop.take().map(|(calls, _, _)| calls).unwrap_or_default();
         self.notes.push_back(Note::ContainerExited { name: c.config.name.clone(), exit_code: code });
         self.exits.push_back(ContainerExit {
             container_id: id.to_string(),
@@ -365,7 +393,7 @@ impl LinuxNode {
             log_tail,
             finished_at: now,
         });
-        if let Some(call) = stop_call {
+        for call in stop_calls {
             self.reply(call, CriReply::Stopped);
         }
     }

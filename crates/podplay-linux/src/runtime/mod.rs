@@ -194,6 +194,9 @@ impl LinuxNode {
         for c in self.containers.values() {
             if let Some(pid) = c.running_pid() {
                 crate::sys::process::kill(pid, Signal::SIGKILL);
+                // Only while it runs: the namespace holds its inode number,
+                // which a later namespace may reuse.
+                c.kill_leftovers();
             }
         }
         for e in &self.execs {

@@ -132,3 +132,25 @@ pub fn sealed_copy(binary: &Path) -> Result<std::os::fd::OwnedFd, SysError> {
     fcntl(copy.as_raw_fd(), FcntlArg::F_ADD_SEALS(seals)).context(|| "seal the copy of podplay".into())?;
     Ok(copy.into())
 }
+
+/// SIGKILLs every process whose mount namespace is `mnt` (a container's):
+/// what is left of a container without a PID namespace of its own once
+/// its first process ended, as containerd's shim kills all of a shared-PID
+/// container's processes. Returns how many it signalled.
+pub fn kill_mount_namespace(mnt: u64) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    let me = std::process::id();
+    let mut killed = 0;
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        if pid == me {
+            continue;
+        }
+        let same = std::fs::metadata(format!("/proc/{pid}/ns/mnt")).is_ok_and(|m| m.ino() == mnt);
+        if same && kill(pid, Signal::SIGKILL) {
+            killed += 1;
+        }
+    }
+    killed
+}
