@@ -609,3 +609,23 @@ fn without_a_pid_namespace_of_its_own_what_a_container_leaves_is_killed_with_it(
     let ps = text(&m.exec(&yaml, &["--until", "3s", "--exec", "side", "--", "ps"]).stdout);
     assert!(ps.contains("sleep 3600") && !ps.contains("sleep 1111"), "{ps}");
 }
+
+#[test]
+fn the_image_user_reaches_the_process_as_the_cri_carries_it() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let run = ImageRunConfig { user: Some("nobody:0".into()), ..Default::default() };
+    let archives = busybox_images(m.dir.path(), "example.com/as-nobody:1", &run).unwrap();
+    assert!(m.podplay(&["image", "import", archives.docker_save.to_str().unwrap()]).status.success());
+    // The group half of USER is lost on the way (CRI carries the user only):
+    // the group comes from the container's /etc/passwd.
+    let yaml =
+        pod("nobody", false, &[("app", "id; sleep 3600")]).replace("image: busybox", "image: example.com/as-nobody:1");
+    let id = text(&m.exec(&yaml, &["--until", "Running", "--logs", "app"]).stdout);
+    assert_eq!(id, "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)\n");
+    // runAsUser wins, with its own group from passwd (runAsGroup, tested
+    // above, would win over that).
+    let yaml = yaml.replace("    command:", "    securityContext: {runAsUser: 0}\n    command:");
+    let id = text(&m.exec(&yaml, &["--until", "Running", "--logs", "app"]).stdout);
+    assert_eq!(id, "uid=0(root) gid=0(root) groups=0(root)\n");
+}

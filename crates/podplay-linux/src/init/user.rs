@@ -1,55 +1,33 @@
-//! Who a container's process runs as: `runAsUser`/`runAsGroup`, else the
-//! image's `USER`, looked up in the container's own `/etc/passwd` and
-//! `/etc/group` (read after the root is in place), as runc does.
+//! Who a container's process runs as, the way the CRI path decides it:
+//! the kubelet sends `runAsUser`, else the user half of the image's `USER`
+//! (a number as `run_as_user`, a name as `run_as_username`; the group half
+//! is lost on the way), and containerd looks the group up in the
+//! container's own `/etc/passwd` (`WithUserID`, `WithUsername`), read once
+//! the root is in place; `runAsGroup` wins over it.
 
 use super::spec::User;
 
 /// The uid, gid and supplementary groups to run as.
 pub fn resolve(user: &User) -> Result<(u32, u32, Vec<u32>), String> {
-    let image = user.image_user.as_deref().filter(|u| !u.is_empty());
-    let (name, group) = match image {
-        Some(text) => match text.split_once(':') {
-            Some((n, g)) => (Some(n), Some(g)),
-            None => (Some(text), None),
-        },
-        None => (None, None),
-    };
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let (mut uid, mut gid) = (0, 0);
-    if let Some(name) = name {
-        match name.parse::<u32>() {
-            Ok(n) => {
-                uid = n;
-                gid = lookup(&passwd, |f| f[2] == name).map_or(0, |f| f[3].parse().unwrap_or(0));
-            }
+    let image_user = user.image_user.as_deref().and_then(|u| u.split(':').next()).filter(|u| !u.is_empty());
+    let gid_of = |uid: u32| {
+        let text = uid.to_string();
+        // A uid without an entry (or no passwd at all) gets group 0.
+        lookup(&passwd, |f| f[2] == text).map_or(0, |f| f[3].parse().unwrap_or(0))
+    };
+    let (uid, gid) = match (user.uid, image_user) {
+        (Some(uid), _) => (uid, gid_of(uid)),
+        (None, Some(name)) => match name.parse::<u32>() {
+            Ok(uid) => (uid, gid_of(uid)),
             Err(_) => {
-                let entry = lookup(&passwd, |f| f[0] == name)
-                    .ok_or_else(|| format!("unable to find user {name}: no matching entries in passwd file"))?;
-                uid = entry[2].parse().unwrap_or(0);
-                gid = entry[3].parse().unwrap_or(0);
+                let entry = lookup(&passwd, |f| f[0] == name).ok_or_else(|| "no users found".to_string())?;
+                (entry[2].parse().unwrap_or(0), entry[3].parse().unwrap_or(0))
             }
-        }
-    }
-    if let Some(group) = group {
-        gid = match group.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => {
-                let groups = std::fs::read_to_string("/etc/group").unwrap_or_default();
-                let entry = lookup(&groups, |f| f[0] == group)
-                    .ok_or_else(|| format!("unable to find group {group}: no matching entries in group file"))?;
-                entry[2].parse().unwrap_or(0)
-            }
-        };
-    }
-    if let Some(u) = user.uid {
-        uid = u;
-        if user.gid.is_none() && image.is_none() {
-            gid = 0;
-        }
-    }
-    if let Some(g) = user.gid {
-        gid = g;
-    }
+        },
+        (None, None) => (0, gid_of(0)),
+    };
+    let gid = user.gid.unwrap_or(gid);
     Ok((uid, gid, supplemental_groups(user, uid, gid, &passwd)))
 }
 
