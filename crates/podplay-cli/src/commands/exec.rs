@@ -255,15 +255,7 @@ mod linux {
                     ));
                 }
                 out.line("");
-                if driver.is_deleted() {
-                    let name = pod.metadata.name.as_deref().unwrap_or("");
-                    out.line(&format!("Error from server (NotFound): pods \"{name}\" not found"));
-                    out.line("(the API server removed the Pod; what it last showed:)");
-                    out.line("");
-                }
-                out.text(&driver.get_wide());
-                out.line("");
-                out.text(&driver.describe());
+                super::super::story::kubectl_views(&mut out, driver);
             }
             let text = out.take();
             self.raw(&text);

@@ -95,17 +95,7 @@ pub fn run(args: &SimArgs) -> u8 {
                 out.line(&format!("… {} more steps not shown", sim.trace().dropped()));
             }
             out.line("");
-            if sim.is_deleted() {
-                // The API server removed the object: kubectl finds nothing.
-                // Its last state follows.
-                let name = pod.metadata.name.as_deref().unwrap_or("");
-                out.line(&format!("Error from server (NotFound): pods \"{name}\" not found"));
-                out.line("(the API server removed the Pod; what it last showed:)");
-                out.line("");
-            }
-            out.text(&sim.get_wide());
-            out.line("");
-            out.text(&sim.describe());
+            super::story::kubectl_views(&mut out, &sim);
         }
     }
     out.flush();

@@ -1,7 +1,11 @@
 //! The story as the terminal prints it: one line per step, routine steps
 //! left out unless `--verbose`.
 
+use podplay_core::driver::Driver;
+use podplay_core::runtime::Runtime;
 use podplay_core::time::MonoTime;
+
+use crate::output::Out;
 
 pub fn format_time(t: MonoTime) -> String {
     format!("{}.{:03}s", t.0 / 1000, t.0 % 1000)
@@ -39,4 +43,20 @@ impl Story {
         }
         show
     }
+}
+
+/// What both `sim` and `exec` print after the story: `kubectl get -o wide`
+/// and `kubectl describe pod`, under kubectl's NotFound when the API
+/// server has removed the Pod (its last state follows).
+pub fn kubectl_views<R: Runtime>(out: &mut Out, driver: &Driver<R>) {
+    if driver.is_deleted() {
+        let pod = driver.pod();
+        let name = pod.metadata.name.as_deref().unwrap_or("");
+        out.line(&format!("Error from server (NotFound): pods \"{name}\" not found"));
+        out.line("(the API server removed the Pod; what it last showed:)");
+        out.line("");
+    }
+    out.text(&driver.get_wide());
+    out.line("");
+    out.text(&driver.describe());
 }
