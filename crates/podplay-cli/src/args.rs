@@ -197,10 +197,10 @@ pub enum KubectlCommand {
         name: String,
         #[arg(short = 'c', long)]
         container: Option<String>,
-        /// Attach stdin (not yet).
+        /// Pass stdin to the command.
         #[arg(short = 'i', long)]
         stdin: bool,
-        /// Allocate a terminal (not yet).
+        /// Give the command a terminal (when stdin is one).
         #[arg(short = 't', long)]
         tty: bool,
         #[arg(last = true)]

@@ -24,6 +24,16 @@ struct Machine {
     dir: tempfile::TempDir,
     images: PathBuf,
     root: PathBuf,
+    /// The machine's network interfaces before the test: a run adds none.
+    links: Vec<String>,
+}
+
+fn links() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 impl Machine {
@@ -48,7 +58,7 @@ impl Machine {
             },
         )
         .unwrap();
-        let machine = Machine { dir, images, root };
+        let machine = Machine { dir, images, root, links: links() };
         let out = machine.podplay(&["image", "import", archives.docker_save.to_str().unwrap()]);
         assert!(out.status.success(), "import: {}", text(&out.stderr));
         Some(machine)
@@ -86,6 +96,7 @@ impl Machine {
         let state: Vec<_> =
             std::fs::read_dir(&self.root).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
         assert!(state.is_empty(), "state left: {state:?}");
+        assert_eq!(links(), self.links, "the machine's network interfaces changed");
     }
 }
 
@@ -458,6 +469,13 @@ fn pause_runs_from_a_sealed_copy_and_a_sub_path_cannot_follow_a_symlink_out() {
     let story = text(&m.exec(yaml, &["--until", "4s"]).stdout);
     assert!(story.contains("is a symbolic link, which could lead out of the volume"), "{story}");
     assert!(!story.contains("started app"), "{story}");
+    // A subPath that stays inside: made if missing, a directory and a file.
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sub\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: data, emptyDir: {}}\n  initContainers:\n  - name: seed\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo seeded > /data/config.txt']\n    volumeMounts: [{name: data, mountPath: /data}]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo from app > /logs/app.log; sleep 3600']\n    volumeMounts:\n    - {name: data, mountPath: /logs, subPath: logs/app}\n    - {name: data, mountPath: /etc/app.conf, subPath: config.txt}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: data, mountPath: /all}]\n";
+    let out = m.exec(
+        yaml,
+        &["--until", "Running", "--exec", "app", "--", "sh", "-c", "sleep 0.3; cat /etc/app.conf /logs/app.log"],
+    );
+    assert_eq!(text(&out.stdout), "seeded\nfrom app\n", "{}", text(&out.stderr));
 }
 
 #[test]
@@ -481,7 +499,7 @@ fn kubectl_from_another_terminal_gets_describes_logs_execs_and_deletes() {
         "{get}"
     );
     let (_, wide, _) = kubectl(&["get", "pod", "remote", "-o", "wide"]);
-    assert!(wide.contains("IP       NODE") && wide.contains("<none>"), "{wide}");
+    assert!(wide.contains("IP           NODE") && wide.contains("10.244.0.2   "), "{wide}");
     let (_, json, _) = kubectl(&["get", "pod", "remote", "-o", "json"]);
     let pod: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(pod["status"]["phase"], "Running", "{json}");
@@ -628,4 +646,236 @@ fn the_image_user_reaches_the_process_as_the_cri_carries_it() {
     let yaml = yaml.replace("    command:", "    securityContext: {runAsUser: 0}\n    command:");
     let id = text(&m.exec(&yaml, &["--until", "Running", "--logs", "app"]).stdout);
     assert_eq!(id, "uid=0(root) gid=0(root) groups=0(root)\n");
+}
+
+#[test]
+fn a_pod_has_its_own_address_and_the_kubelet_probes_it_over_the_pod_network() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'mkdir /www; echo hello > /www/index.html; exec httpd -f -p 80 -h /www']\n    readinessProbe:\n      httpGet: {path: /, port: 80}\n      periodSeconds: 1\n    livenessProbe:\n      tcpSocket: {port: 80}\n      periodSeconds: 1\n  - name: idle\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    readinessProbe:\n      httpGet: {path: /healthz, port: 8080}\n      periodSeconds: 1\n";
+    let out = m.exec(
+        yaml,
+        &[
+            "--until",
+            "4s",
+            "--exec",
+            "idle",
+            "--",
+            "sh",
+            "-c",
+            "ip -4 addr show eth0; ip route; wget -qO- http://10.244.0.2/",
+        ],
+    );
+    let seen = text(&out.stdout);
+    assert!(seen.contains("inet 10.244.0.2/24"), "{seen}");
+    assert!(seen.contains("default via 10.244.0.1 dev eth0"), "{seen}");
+    assert!(seen.contains("hello"), "{seen}");
+    let out = m.exec(yaml, &["--until", "4s", "-v"]);
+    let story = text(&out.stdout);
+    assert!(story.contains("Pod IP 10.244.0.2"), "{story}");
+    assert!(story.contains("STATUS Running READY 1/2"), "{story}");
+    assert!(
+        story.contains(
+            "Readiness probe failed: Get \"http://10.244.0.2:8080/healthz\": dial tcp 10.244.0.2:8080: connect: connection refused"
+        ),
+        "{story}"
+    );
+    assert!(!story.contains("Liveness probe failed"), "{story}");
+}
+
+#[test]
+fn hosts_hostname_and_resolv_conf_are_the_bytes_the_simulator_writes() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: files\nspec:\n  terminationGracePeriodSeconds: 1\n  hostAliases:\n  - ip: 127.0.0.1\n    hostnames: [foo.local, bar.local]\n  - ip: 10.1.2.3\n    hostnames: [db]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n";
+    // The simulated node pulls busybox from its registry; this one has it.
+    let file = m.dir.path().join("files.yaml");
+    std::fs::write(&file, yaml.replace("imagePullPolicy: Never", "imagePullPolicy: IfNotPresent")).unwrap();
+    for path in ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"] {
+        let real = m.exec(yaml, &["--until", "Running", "--exec", "app", "--", "cat", path]);
+        let sim = m.podplay(&["sim", file.to_str().unwrap(), "--until", "Running", "--exec", "app", "--", "cat", path]);
+        assert!(sim.status.success(), "{}", text(&sim.stderr));
+        assert_eq!(text(&real.stdout), text(&sim.stdout), "{path}");
+        assert!(!real.stdout.is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn downward_api_volumes_hold_the_pods_fields_and_cluster_volumes_are_refused() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: dapi\n  labels: {zone: us-est-coast, cluster: test-cluster1}\n  annotations: {builder: john-doe}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: client\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    resources:\n      limits: {cpu: 250m}\n    volumeMounts:\n    - {name: podinfo, mountPath: /etc/podinfo}\n  volumes:\n  - name: podinfo\n    downwardAPI:\n      items:\n      - {path: labels, fieldRef: {fieldPath: metadata.labels}}\n      - {path: annotations, fieldRef: {fieldPath: metadata.annotations}}\n      - {path: cpu_limit, resourceFieldRef: {containerName: client, resource: limits.cpu, divisor: 1m}}\n";
+    let out = m.exec(
+        yaml,
+        &[
+            "--until",
+            "Running",
+            "--exec",
+            "client",
+            "--",
+            "sh",
+            "-c",
+            "cat /etc/podinfo/labels; echo; cat /etc/podinfo/cpu_limit; echo; ls -la /etc/podinfo; touch /etc/podinfo/x 2>&1 || true",
+        ],
+    );
+    let seen = text(&out.stdout);
+    assert!(seen.starts_with("cluster=\"test-cluster1\"\nzone=\"us-est-coast\"\n250\n"), "{seen}");
+    assert!(seen.contains("labels -> ..data/labels"), "{seen}");
+    assert!(seen.contains("..data -> ..20"), "{seen}");
+    assert!(seen.contains("Read-only file system"), "{seen}");
+
+    let pvc = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: claim\nspec:\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts:\n    - {name: data, mountPath: /data}\n  volumes:\n  - name: data\n    persistentVolumeClaim: {claimName: task-pv-claim}\n";
+    let out = m.exec(pvc, &["--until", "3s"]);
+    let story = text(&out.stdout);
+    assert!(story.contains("UnsupportedVolume"), "{story}");
+    assert!(story.contains("volume \"data\" is a persistentVolumeClaim volume"), "{story}");
+    assert!(!story.contains("RunPodSandbox"), "{story}");
+}
+
+#[test]
+fn kubectl_exec_passes_stdin_on_and_gives_a_terminal_made_in_the_container() {
+    use std::io::{Read, Write};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = pod("attach", false, &[("app", "sleep 3600")]);
+    let (mut child, story, rest) = start_until_running(&m, &yaml);
+    let kubectl = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_podplay"));
+        command.env("PODPLAY_ROOT", &m.root).env("PODPLAY_IMAGES", &m.images).args(["kubectl", "exec"]);
+        command
+    };
+    // -i: the command reads this process's stdin.
+    let mut piped = kubectl()
+        .args(["-i", "attach", "--", "sh", "-c", "read line; echo got $line; exit 3"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    piped.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = piped.wait_with_output().unwrap();
+    assert_eq!((out.status.code(), text(&out.stdout).as_str()), (Some(3), "got hello\n"), "{}", text(&out.stderr));
+    // -it on a terminal: keys go in, and the command's terminal is one of
+    // the container's own, of this terminal's size.
+    let size = nix::pty::Winsize { ws_row: 33, ws_col: 111, ws_xpixel: 0, ws_ypixel: 0 };
+    let pty = nix::pty::openpty(Some(&size), None).unwrap();
+    let slave = std::fs::File::from(pty.slave);
+    let mut tty = kubectl()
+        .args(["-it", "attach", "--", "sh"])
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    master.write_all(b"tty; stty size; exit 7\n").unwrap();
+    let status = tty.wait().unwrap();
+    let mut seen = Vec::new();
+    let _ = nix::fcntl::fcntl(
+        std::os::fd::AsRawFd::as_raw_fd(&master),
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    );
+    let _ = master.read_to_end(&mut seen);
+    let seen = text(&seen);
+    assert_eq!(status.code(), Some(7), "{seen}");
+    assert!(seen.contains("/dev/pts/0\r\n"), "{seen}");
+    assert!(seen.contains("33 111\r\n"), "{seen}");
+    assert!(seen.contains("command terminated with exit code 7"), "{seen}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = child.wait().unwrap();
+    let rest = rest.join().unwrap();
+    m.assert_clean(&Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() });
+}
+
+#[test]
+fn a_pre_stop_sleep_holds_deletion_and_unenforced_settings_are_a_warning() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleepy\nspec:\n  terminationGracePeriodSeconds: 10\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    lifecycle:\n      preStop:\n        sleep: {seconds: 2}\n";
+    let started = std::time::Instant::now();
+    let out = m.exec(yaml, &["--until", "Running", "--delete"]);
+    let took = started.elapsed();
+    let story = text(&out.stdout);
+    assert!(out.status.success(), "{story}\n{}", text(&out.stderr));
+    assert!(story.contains("preStop of app: sleep 2s, in the kubelet (nothing runs in the container)"), "{story}");
+    assert!(took >= std::time::Duration::from_secs(2), "{took:?}");
+    // The sleep comes before the SIGTERM.
+    let slept = story.find("preStop of app: sleep").unwrap();
+    let term = story.find("SIGTERM to its first process").unwrap();
+    assert!(slept < term, "{story}");
+    assert!(
+        story.contains(
+            "Warning SecurityContextNotEnforced — spec.containers{app}: podplay does not enforce securityContext seccompProfile (RuntimeDefault) yet: the container runs without it"
+        ),
+        "{story}"
+    );
+}
+
+/// Every path under `dir`, sorted: what a failed import must leave as it was.
+fn tree(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(path.clone());
+            }
+            all.push(path);
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn bad_archives_are_refused_with_what_and_where_and_leave_the_store_as_it_was() {
+    use podplay_linux::image::testing::{self, Entry};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let before = tree(&m.images);
+    let archives = busybox_images(m.dir.path(), "whole", &ImageRunConfig::default()).unwrap();
+    let bytes = std::fs::read(&archives.docker_save).unwrap();
+    let half = m.dir.path().join("half.tar");
+    std::fs::write(&half, &bytes[..bytes.len() / 2]).unwrap();
+    // A layer blob of the OCI layout whose bytes are not its digest's.
+    let blobs = archives.oci_dir.join("blobs/sha256");
+    let layer = std::fs::read_dir(&blobs)
+        .unwrap()
+        .flatten()
+        .max_by_key(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+        .unwrap()
+        .path();
+    let mut tampered = std::fs::read(&layer).unwrap();
+    let last = tampered.len() - 9;
+    tampered[last] ^= 0xff;
+    std::fs::write(&layer, &tampered).unwrap();
+    // A layer that climbs out with `..`, and one through an absolute symlink.
+    let canary = m.dir.path().join("canary");
+    std::fs::create_dir(&canary).unwrap();
+    let climbs = m.dir.path().join("climbs.tar");
+    std::fs::write(&climbs, testing::layer_tar(&[Entry::file("../../../../../canary/x", b"x")]).unwrap()).unwrap();
+    let through = m.dir.path().join("through.tar");
+    let outside = canary.display().to_string();
+    let entries = [Entry::symlink("etc", &outside), Entry::file("etc/passwd", b"root::0:0::/:/bin/sh\n")];
+    std::fs::write(&through, testing::layer_tar(&entries).unwrap()).unwrap();
+    for (path, name, expected) in [
+        (&half, "half", vec!["half.tar", "truncated"]),
+        (&archives.oci_dir, "tampered", vec!["blobs/sha256/", "expected sha256"]),
+        (&climbs, "climbs", vec!["climbs.tar", "`..`"]),
+        (&through, "through", vec!["through.tar", "etc is a symbolic link"]),
+    ] {
+        let out = m.podplay(&["image", "import", path.to_str().unwrap(), "--name", name]);
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{name}: {err}");
+        for words in expected {
+            assert!(err.contains(words), "{name}: no {words:?} in {err}");
+        }
+        assert_eq!(tree(&m.images), before, "{name} left something in the store");
+        assert_eq!(std::fs::read_dir(&canary).unwrap().count(), 0, "{name} wrote outside its layer");
+    }
+    // A Pod that names one of them: the image is not there.
+    let yaml = pod("bad", false, &[("app", "true")]).replace("image: busybox", "image: half");
+    let story = text(&m.exec(&yaml, &["--until", "3s"]).stdout);
+    assert!(story.contains("ErrImageNeverPull"), "{story}");
 }

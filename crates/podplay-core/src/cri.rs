@@ -253,6 +253,19 @@ pub enum MountSource {
     /// A file the kubelet writes on the node and bind-mounts
     /// (`/etc/hosts`): its node path and content.
     KubeletFile { path: String, content: String },
+    /// A downwardAPI or projected volume: a directory on the node the
+    /// kubelet fills with these files (always mounted read-only).
+    VolumeFiles { path: String, volume: String, files: Vec<VolumeFile> },
+}
+
+/// One file of a downwardAPI or projected volume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VolumeFile {
+    /// Relative to the volume (validation keeps it free of `..`).
+    pub path: String,
+    pub content: String,
+    /// `items[].mode`, else the volume's `defaultMode` (0644).
+    pub mode: u32,
 }
 
 /// What to do when a hostPath does not exist (`hostPath.type`).

@@ -4,7 +4,7 @@
 //! server. An exec or a delete is answered when it is done.
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -35,6 +35,17 @@ pub enum Request {
         container: String,
         command: Vec<String>,
     },
+    /// `kubectl exec -i/-t`. Without `terminal`, the command runs on the
+    /// caller's stdin, stdout and stderr, sent with the request
+    /// (SCM_RIGHTS). With it, the command gets a new terminal of that size
+    /// in the container, whose master side comes back in a
+    /// [`Response::Terminal`] first. Answered with the exit code when the
+    /// command ends.
+    Attach {
+        container: String,
+        command: Vec<String>,
+        terminal: Option<crate::init::spec::TerminalSize>,
+    },
     Delete,
 }
 
@@ -56,6 +67,9 @@ pub enum Response {
         exit_code: i32,
         output: String,
     },
+    /// The master side of an attached command's terminal rides along
+    /// (SCM_RIGHTS); the exit code follows when the command ends.
+    Terminal,
     Deleted,
     Error(String),
 }
@@ -75,6 +89,7 @@ pub struct Row {
 /// A request answered later.
 pub(crate) enum Waiting {
     Exec { stream: UnixStream, call: CallId },
+    Attach { stream: UnixStream, ticket: u64 },
     Delete { stream: UnixStream },
 }
 
@@ -104,26 +119,72 @@ impl ApiServer {
         self.listener.as_fd()
     }
 
-    /// The next connection with its request, if one is waiting.
-    pub(crate) fn accept(&self) -> Option<(UnixStream, Result<Request, String>)> {
+    /// The next connection with its request and the descriptors sent with
+    /// it, if one is waiting.
+    pub(crate) fn accept(&self) -> Option<(UnixStream, Result<Request, String>, Vec<OwnedFd>)> {
         let (stream, _) = self.listener.accept().ok()?;
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
         // A client that stops reading must not stop the runner.
         let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
-        let mut line = String::new();
-        let request = match stream.try_clone().map(BufReader::new).and_then(|mut r| r.read_line(&mut line)) {
-            Ok(_) => serde_json::from_str(&line).map_err(|e| format!("bad request: {e}")),
-            Err(e) => Err(format!("read the request: {e}")),
-        };
-        Some((stream, request))
+        let (line, fds) = read_line_with_fds(&stream);
+        let request = line.and_then(|l| serde_json::from_str(&l).map_err(|e| format!("bad request: {e}")));
+        Some((stream, request, fds))
     }
 }
+
+/// Reads one request line, keeping the descriptors that came with it.
+fn read_line_with_fds(stream: &UnixStream) -> (Result<String, String>, Vec<OwnedFd>) {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let mut bytes = Vec::new();
+    let mut fds = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !bytes.contains(&b'\n') && bytes.len() < MAX_REQUEST {
+        let mut space = nix::cmsg_space!([std::os::fd::RawFd; 3]);
+        let mut iov = [std::io::IoSliceMut::new(&mut chunk)];
+        let received = recvmsg::<()>(stream.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC);
+        let msg = match received {
+            Ok(msg) => msg,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return (Err(format!("read the request: {e}")), fds),
+        };
+        if let Ok(cmsgs) = msg.cmsgs() {
+            for cmsg in cmsgs {
+                if let ControlMessageOwned::ScmRights(raw) = cmsg {
+                    // SAFETY: SCM_RIGHTS gave this process these new descriptors.
+                    fds.extend(raw.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+                }
+            }
+        }
+        let n = msg.bytes;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+    (String::from_utf8(bytes).map_err(|_| "bad request: not UTF-8".to_string()), fds)
+}
+
+/// A request is a line of JSON: a longer one is refused.
+const MAX_REQUEST: usize = 1 << 20;
 
 impl Drop for ApiServer {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// Writes a first answer with a descriptor (the terminal's master side),
+/// keeping the connection for the final one.
+pub(crate) fn answer_with_fd(stream: &UnixStream, response: &Response, fd: BorrowedFd<'_>) -> Result<(), String> {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    let mut text = serde_json::to_string(response).map_err(|e| e.to_string())?;
+    text.push('\n');
+    let raw = [fd.as_raw_fd()];
+    let iov = [std::io::IoSlice::new(text.as_bytes())];
+    sendmsg::<()>(stream.as_raw_fd(), &iov, &[ControlMessage::ScmRights(&raw)], MsgFlags::empty(), None)
+        .map_err(|e| format!("send the terminal: {e}"))?;
+    Ok(())
 }
 
 /// Writes the answer and closes the connection; a client that went away
@@ -146,4 +207,45 @@ pub fn call(socket: &Path, request: &Request) -> Result<Response, String> {
         return Err("the runner ended before it answered".into());
     }
     serde_json::from_str(&line).map_err(|e| format!("bad answer from the runner: {e}"))
+}
+
+/// [`call`] with descriptors sent along (`kubectl exec -i/-t`). The answer
+/// may take as long as the command runs. If the runner first sends a
+/// terminal ([`Response::Terminal`]), `on_terminal` gets its master side
+/// and the socket to poll for the final answer, and returns when that is
+/// readable.
+pub fn call_with_fds(
+    socket: &Path,
+    request: &Request,
+    fds: &[BorrowedFd<'_>],
+    on_terminal: &mut dyn FnMut(OwnedFd, BorrowedFd<'_>),
+) -> Result<Response, String> {
+    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
+    let stream = UnixStream::connect(socket).map_err(|e| format!("connect to {}: {e}", socket.display()))?;
+    let mut text = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    text.push('\n');
+    let raw: Vec<std::os::fd::RawFd> = fds.iter().map(|fd| fd.as_raw_fd()).collect();
+    let iov = [std::io::IoSlice::new(text.as_bytes())];
+    let rights = [ControlMessage::ScmRights(&raw)];
+    let sent = sendmsg::<()>(stream.as_raw_fd(), &iov, &rights, MsgFlags::empty(), None)
+        .map_err(|e| format!("send to {}: {e}", socket.display()))?;
+    if sent != text.len() {
+        return Err(format!("send to {}: short write", socket.display()));
+    }
+    let read_answer = |stream: &UnixStream| -> Result<(Response, Vec<OwnedFd>), String> {
+        let (line, fds) = read_line_with_fds(stream);
+        let line = line?;
+        if line.is_empty() {
+            return Err("the runner ended before it answered".into());
+        }
+        let response = serde_json::from_str(&line).map_err(|e| format!("bad answer from the runner: {e}"))?;
+        Ok((response, fds))
+    };
+    let (first, mut received) = read_answer(&stream)?;
+    if !matches!(first, Response::Terminal) {
+        return Ok(first);
+    }
+    let master = received.pop().ok_or("the runner sent no terminal")?;
+    on_terminal(master, stream.as_fd());
+    read_answer(&stream).map(|(response, _)| response)
 }

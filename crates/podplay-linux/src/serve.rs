@@ -5,8 +5,12 @@ use std::path::Path;
 
 use podplay_core::kubectl::kubectl_row;
 
+use std::os::fd::AsFd;
+
 use crate::api::{self, ApiServer, Request, Response, Row, Waiting};
+use crate::init::spec::TerminalSize;
 use crate::run::Run;
+use crate::runtime::AttachIo;
 
 impl Run {
     /// Starts answering `podplay kubectl` at `path`.
@@ -18,8 +22,20 @@ impl Run {
     /// Answers every request that came, and those whose answer is ready.
     pub(crate) fn serve(&mut self) {
         let Some(mut server) = self.api.take() else { return };
-        while let Some((stream, request)) = server.accept() {
+        while let Some((stream, request, fds)) = server.accept() {
             match request {
+                Ok(Request::Attach { container, command, terminal }) => {
+                    match self.attach(&container, command, fds, terminal) {
+                        Ok((ticket, None)) => server.waiting.push(Waiting::Attach { stream, ticket }),
+                        Ok((ticket, Some(master))) => {
+                            // Without its terminal the caller cannot go on; the
+                            // command's end is still answered (or not read).
+                            let _ = api::answer_with_fd(&stream, &Response::Terminal, master.as_fd());
+                            server.waiting.push(Waiting::Attach { stream, ticket });
+                        }
+                        Err(e) => api::answer(stream, &Response::Error(e)),
+                    }
+                }
                 Ok(Request::Exec { container, command }) => match self.driver.start_exec(&container, command) {
                     Ok(call) => server.waiting.push(Waiting::Exec { stream, call }),
                     Err(e) => api::answer(stream, &Response::Error(e)),
@@ -49,12 +65,41 @@ impl Run {
                     None if closing => api::answer(stream, &Response::Error("the Pod was removed".into())),
                     None => server.waiting.push(Waiting::Exec { stream, call }),
                 },
+                Waiting::Attach { stream, ticket } => {
+                    match self.driver.runtime_mut().and_then(|node| node.attached_exit(ticket)) {
+                        Some(exit_code) => api::answer(stream, &Response::Exec { exit_code, output: String::new() }),
+                        None if closing => api::answer(stream, &Response::Error("the Pod was removed".into())),
+                        None => server.waiting.push(Waiting::Attach { stream, ticket }),
+                    }
+                }
                 Waiting::Delete { stream } if self.driver.is_deleted() || closing => {
                     api::answer(stream, &Response::Deleted)
                 }
                 waiting @ Waiting::Delete { .. } => server.waiting.push(waiting),
             }
         }
+    }
+
+    /// Starts `kubectl exec -i/-t`: on the caller's stdin, stdout and
+    /// stderr, or on a new terminal whose master side is returned.
+    fn attach(
+        &mut self,
+        container: &str,
+        command: Vec<String>,
+        fds: Vec<std::os::fd::OwnedFd>,
+        terminal: Option<TerminalSize>,
+    ) -> Result<(u64, Option<std::os::fd::OwnedFd>), String> {
+        if command.is_empty() {
+            return Err("you must specify at least one command for the container".into());
+        }
+        let io = match terminal {
+            Some(size) => AttachIo::Terminal(size),
+            None => AttachIo::Descriptors(
+                fds.try_into().map_err(|fds: Vec<_>| format!("expected 3 descriptors, got {}", fds.len()))?,
+            ),
+        };
+        let node = self.driver.runtime_mut().ok_or("the Pod is not running on any node")?;
+        node.start_attached_exec(container, command, io)
     }
 
     /// Stops serving, answering what still waits.
@@ -86,7 +131,9 @@ impl Run {
                 }
                 Err(e) => Response::Error(e),
             },
-            Request::Exec { .. } | Request::Delete => Response::Error("answered elsewhere".into()),
+            Request::Exec { .. } | Request::Attach { .. } | Request::Delete => {
+                Response::Error("answered elsewhere".into())
+            }
         }
     }
 }

@@ -32,9 +32,7 @@ mod linux {
             }
             KubectlCommand::Exec { name, container, stdin, tty, command, root } => {
                 if *stdin || *tty {
-                    Err(Failure::usage(
-                        "podplay kubectl exec does not attach stdin or a terminal yet: run a command without -i/-t",
-                    ))
+                    exec_attached(&root.root, name, container.as_deref(), command, *stdin, *tty)
                 } else {
                     exec(&root.root, name, container.as_deref(), command)
                 }
@@ -254,6 +252,33 @@ mod linux {
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
+    }
+
+    /// `exec -i/-t`: the command on this terminal's own descriptors.
+    fn exec_attached(
+        root: &Path,
+        name: &str,
+        container: Option<&str>,
+        command: &[String],
+        stdin: bool,
+        tty: bool,
+    ) -> Result<u8, Failure> {
+        use std::io::IsTerminal;
+        if command.is_empty() {
+            return Err(Failure::usage("you must specify at least one command for the container"));
+        }
+        if tty && !std::io::stdin().is_terminal() {
+            eprintln!("Unable to use a TTY - input is not a terminal or the right kind of file");
+        }
+        let container = pick_container(root, name, container)?;
+        let socket =
+            pods(root).into_iter().find(|(n, _)| n == name).map(|(_, s)| s).ok_or_else(|| Failure::not_found(name))?;
+        let exit_code = crate::commands::attach::attach(&socket, container, command.to_vec(), stdin, tty)
+            .map_err(|message| Failure { message: format!("error: {message}"), code: 1 })?;
+        if exit_code != 0 {
+            eprintln!("command terminated with exit code {exit_code}");
+        }
+        Ok(u8::try_from(exit_code.clamp(0, 255)).unwrap_or(1))
     }
 
     fn exec(root: &Path, name: &str, container: Option<&str>, command: &[String]) -> Result<u8, Failure> {

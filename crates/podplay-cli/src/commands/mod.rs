@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+#[cfg(target_os = "linux")]
+pub mod attach;
 pub mod exec;
 pub mod explain;
 pub mod image;

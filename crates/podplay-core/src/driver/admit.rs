@@ -93,7 +93,8 @@ impl<R: Runtime> Driver<R> {
         let admitted = match &self.outcome {
             ScheduleOutcome::NodeNameSet { .. } => scheduler::kubelet_admit(&self.pod, &node, 0),
             _ => Ok(()),
-        };
+        }
+        .and_then(|()| crate::kubelet::volumes::admit(self.pod.spec.as_ref().unwrap_or(&Default::default())));
         if let Err(rejection) = admitted {
             let message = rejection.message.clone();
             self.scheduler_events.record(now, EventType::Warning, &rejection.reason, message, "", "kubelet");

@@ -227,7 +227,7 @@ fn format_map(map: Option<&std::collections::BTreeMap<String, String>>) -> Strin
 
 /// `resource.ExtractContainerResourceValue`: the amount divided by the
 /// divisor and rounded up; an unset limit reads the node's allocatable.
-fn resource_value(ctx: &EnvContext, c: &Container, resource: &str, divisor: Option<&str>) -> String {
+pub(crate) fn resource_value(ctx: &EnvContext, c: &Container, resource: &str, divisor: Option<&str>) -> String {
     let resources = c.resources.as_ref();
     let (which, name) = resource.split_once('.').unwrap_or(("", resource));
     let amounts = match which {

@@ -971,6 +971,24 @@ impl Kubelet {
         }
     }
 
+    /// Says once per container which of its securityContext settings no
+    /// podplay runtime enforces yet: never dropped in silence.
+    fn warn_unenforced(&mut self, i: usize) {
+        if self.records[i].instances > 0 {
+            return;
+        }
+        let Some(c) = self.container_spec(i) else { return };
+        let fields = super::security::unenforced(&c, self.pod.spec.as_ref().and_then(|s| s.security_context.as_ref()));
+        if !fields.is_empty() {
+            let message = format!(
+                "podplay does not enforce securityContext {} yet: the container runs without {}",
+                fields.join(", "),
+                if fields.len() == 1 { "it" } else { "them" }
+            );
+            self.event(EventType::Warning, "SecurityContextNotEnforced", message, Some(i));
+        }
+    }
+
     fn pull(&mut self, i: usize) {
         let image = self.records[i].image.clone();
         self.event(EventType::Normal, "Pulling", format!("Pulling image {}", go_quote(&image)), Some(i));
@@ -984,10 +1002,13 @@ impl Kubelet {
             return;
         };
         match self.container_config(i) {
-            Ok(config) => self.call(
-                CriCall::CreateContainer { sandbox_id, config: Box::new(config) },
-                Continuation::Created { record: i },
-            ),
+            Ok(config) => {
+                self.warn_unenforced(i);
+                self.call(
+                    CriCall::CreateContainer { sandbox_id, config: Box::new(config) },
+                    Continuation::Created { record: i },
+                )
+            }
             Err(message) => {
                 self.records[i].set_waiting(WaitingReason::CreateContainerConfigError, message.clone());
                 self.event(EventType::Warning, "Failed", format!("Error: {message}"), Some(i));
@@ -1003,6 +1024,14 @@ impl Kubelet {
         let spec = self.spec();
         let uid = self.pod.metadata.uid.clone().unwrap_or_default();
         let pod_dir = format!("/var/lib/kubelet/pods/{uid}");
+        let context = super::env::EnvContext {
+            pod: &self.pod,
+            node_name: &self.node.node_name,
+            node_ip: &self.node.node_ip,
+            pod_ip: self.pod_ip().unwrap_or(""),
+            allocatable_cpu_millis: self.node.allocatable_cpu_millis,
+            allocatable_memory_bytes: self.node.allocatable_memory_bytes,
+        };
         let mut mounts = Vec::new();
         for m in c.volume_mounts.iter().flatten() {
             let Some(volume) = spec.volumes.iter().flatten().find(|v| v.name == m.name) else {
@@ -1016,6 +1045,11 @@ impl Kubelet {
                     _ => HostPathCreate::MustExist,
                 };
                 MountSource::NodePath { path: hp.path.clone(), create, volume: volume.name.clone() }
+            } else if let Some(files) = super::volumes::volume_files(&context, &spec, volume) {
+                let plugin =
+                    if volume.projected.is_some() { "kubernetes.io~projected" } else { "kubernetes.io~downward-api" };
+                let path = format!("{pod_dir}/volumes/{plugin}/{}", volume.name);
+                MountSource::VolumeFiles { path, volume: volume.name.clone(), files }
             } else {
                 let plugin = if volume.empty_dir.is_some() { "kubernetes.io~empty-dir" } else { "kubernetes.io~other" };
                 MountSource::NodePath {
@@ -1024,10 +1058,13 @@ impl Kubelet {
                     volume: volume.name.clone(),
                 }
             };
+            // Since 1.10 the kubelet mounts downwardAPI and projected
+            // volumes read-only, whatever the volumeMount says.
+            let read_only = m.read_only == Some(true) || matches!(source, MountSource::VolumeFiles { .. });
             mounts.push(Mount {
                 container_path: m.mount_path.clone(),
                 source,
-                read_only: m.read_only == Some(true),
+                read_only,
                 sub_path: m.sub_path.clone().filter(|s| !s.is_empty()),
             });
         }
@@ -1042,14 +1079,6 @@ impl Kubelet {
                 });
             }
         }
-        let context = super::env::EnvContext {
-            pod: &self.pod,
-            node_name: &self.node.node_name,
-            node_ip: &self.node.node_ip,
-            pod_ip: self.pod_ip().unwrap_or(""),
-            allocatable_cpu_millis: self.node.allocatable_cpu_millis,
-            allocatable_memory_bytes: self.node.allocatable_memory_bytes,
-        };
         let pod_security = spec.security_context.as_ref();
         let namespace = self.pod.metadata.namespace.as_deref().unwrap_or("default");
         let pod_desc = format!("{}_{namespace}({uid})", self.pod.metadata.name.as_deref().unwrap_or(""));

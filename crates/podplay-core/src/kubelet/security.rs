@@ -29,6 +29,37 @@ pub fn effective(container: &Container, pod: Option<&PodSecurityContext>) -> Con
     }
 }
 
+/// The securityContext settings the CRI config podplay sends cannot carry,
+/// so no runtime of podplay enforces them yet: seccomp and AppArmor
+/// profiles other than `Unconfined`, SELinux options, an `Unmasked`
+/// procMount, and the Pod's sysctls. Each is named, with its value, for a
+/// warning event; a setting that asks for nothing more than the default is
+/// not listed.
+pub fn unenforced(container: &Container, pod: Option<&PodSecurityContext>) -> Vec<String> {
+    let c = container.security_context.clone().unwrap_or_default();
+    let mut fields = Vec::new();
+    let seccomp = c.seccomp_profile.as_ref().or_else(|| pod.and_then(|p| p.seccomp_profile.as_ref()));
+    if let Some(profile) = seccomp.filter(|p| p.type_ != "Unconfined") {
+        fields.push(format!("seccompProfile ({})", profile.type_));
+    }
+    let apparmor = c.app_armor_profile.as_ref().or_else(|| pod.and_then(|p| p.app_armor_profile.as_ref()));
+    if let Some(profile) = apparmor.filter(|p| p.type_ != "Unconfined") {
+        fields.push(format!("appArmorProfile ({})", profile.type_));
+    }
+    if c.se_linux_options.is_some() || pod.is_some_and(|p| p.se_linux_options.is_some()) {
+        fields.push("seLinuxOptions".to_string());
+    }
+    if let Some(mount) = c.proc_mount.as_deref().filter(|m| *m != "Default") {
+        fields.push(format!("procMount ({mount})"));
+    }
+    let sysctls: Vec<&str> =
+        pod.and_then(|p| p.sysctls.as_ref()).into_iter().flatten().map(|s| s.name.as_str()).collect();
+    if !sysctls.is_empty() {
+        fields.push(format!("sysctls ({})", sysctls.join(", ")));
+    }
+    fields
+}
+
 /// `verifyRunAsNonRoot`: with `runAsNonRoot: true`, the user the container
 /// would run as (its `runAsUser`, else the image's `USER`) must be a
 /// non-zero number. `pod_desc` is `name_namespace(uid)`.
@@ -119,5 +150,43 @@ mod tests {
         assert!(!s.no_new_privs);
         let c = container(SecurityContext { allow_privilege_escalation: Some(false), ..Default::default() });
         assert!(effective(&c, None).no_new_privs);
+    }
+
+    #[test]
+    fn settings_no_runtime_enforces_yet_are_named_and_defaults_are_not() {
+        use k8s_openapi::api::core::v1::{SELinuxOptions, SeccompProfile, Sysctl};
+        let profile = |t: &str| Some(SeccompProfile { type_: t.into(), ..Default::default() });
+        let pod = PodSecurityContext {
+            seccomp_profile: profile("RuntimeDefault"),
+            sysctls: Some(vec![Sysctl { name: "net.core.somaxconn".into(), value: "1024".into() }]),
+            ..Default::default()
+        };
+        let c = container(SecurityContext {
+            se_linux_options: Some(SELinuxOptions { level: Some("s0:c123,c456".into()), ..Default::default() }),
+            proc_mount: Some("Unmasked".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            unenforced(&c, Some(&pod)),
+            vec![
+                "seccompProfile (RuntimeDefault)",
+                "seLinuxOptions",
+                "procMount (Unmasked)",
+                "sysctls (net.core.somaxconn)"
+            ]
+        );
+        let unconfined = container(SecurityContext {
+            seccomp_profile: profile("Unconfined"),
+            proc_mount: Some("Default".into()),
+            ..Default::default()
+        });
+        assert!(
+            unenforced(
+                &unconfined,
+                Some(&PodSecurityContext { seccomp_profile: profile("Localhost"), ..Default::default() })
+            )
+            .is_empty()
+        );
+        assert!(unenforced(&container(SecurityContext::default()), None).is_empty());
     }
 }

@@ -32,7 +32,7 @@ mod tests;
 use std::path::PathBuf;
 
 pub use error::ImageError;
-pub use store::ImageStore;
+pub use store::{ImageStore, Lease};
 
 /// An image as `list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,8 +22,13 @@ use super::{Image, ImageError, ImageRecord, ImageRunConfig};
 /// <root>/layers/sha256/<diff id>/    each layer unpacked once, by its uncompressed digest
 /// <root>/images.json                 reference -> manifest, config, layers, size, created
 /// <root>/tmp/                        imports in progress (emptied by the next writer)
+/// <root>/leases/<diff id>            shared-locked while a container runs on that layer
 /// <root>/lock                        held by writers
 /// ```
+///
+/// As in containerd, removing an image removes its name; a layer a running
+/// container holds a lease on stays until a later collection after the
+/// lease is gone (the lock dies with the process that held it).
 #[derive(Debug, Clone)]
 pub struct ImageStore {
     root: PathBuf,
@@ -94,8 +99,8 @@ impl ImageStore {
     }
 
     /// Removes the image named `reference` (any spelling, or an id prefix),
-    /// and the blobs and layers no other image uses. The caller makes sure
-    /// no container still runs on its layers.
+    /// and the blobs and layers no other image uses and no running
+    /// container holds (see [`ImageStore::lease`]).
     pub fn remove(&self, reference: &str) -> Result<ImageRecord, ImageError> {
         let _lock = self.lock()?;
         let mut index = Index::read(&self.index_path())?;
@@ -109,6 +114,52 @@ impl ImageStore {
         index.write(&self.index_path(), &self.temp_path("images.json"))?;
         self.collect_garbage(&index)?;
         Ok(stored.record(&key))
+    }
+
+    /// Holds `image`'s layers for a container's lifetime: no removal or
+    /// replacement collects them until the returned lease is dropped.
+    pub fn lease(&self, image: &Image) -> Result<Lease, ImageError> {
+        // Under the writers' lock: no collection runs between the check
+        // that a layer is there and the lease on it.
+        let _lock = self.lock()?;
+        let dir = self.root.join("leases");
+        fs::create_dir_all(&dir).map_err(ImageError::io("create", &dir))?;
+        let mut held = Vec::new();
+        for layer in &image.layers {
+            let name = layer.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if !layer.is_dir() {
+                let message = format!("layer of image {} is missing", image.record.reference);
+                return Err(ImageError::Corrupt { path: layer.clone(), message });
+            }
+            let path = dir.join(&name);
+            let file = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(ImageError::io("open", &path))?;
+            let shared = Flock::lock(file, FlockArg::LockSharedNonblock).map_err(|(_, errno)| ImageError::Io {
+                action: "lock",
+                path: path.clone(),
+                source: errno.into(),
+            })?;
+            held.push(shared);
+        }
+        Ok(Lease { _held: held })
+    }
+
+    /// Whether a running container holds the layer `diff_id` (a shared
+    /// lock on its lease); if not, its lease file goes too.
+    fn leased(&self, diff_id: &str) -> bool {
+        let path = self.root.join("leases").join(diff_id);
+        let Ok(file) = File::options().write(true).open(&path) else { return false };
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(_unused) => {
+                let _ = fs::remove_file(&path);
+                false
+            }
+            Err(_) => true,
+        }
     }
 
     /// The image as a runtime needs it, by any spelling of its reference
@@ -195,7 +246,7 @@ impl ImageStore {
         let layer_dir = self.root.join("layers/sha256");
         for entry in fs::read_dir(&layer_dir).map_err(ImageError::io("read", &layer_dir))?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !layers.contains(&name) {
+            if !layers.contains(&name) && !self.leased(&name) {
                 let doomed = self.tmp_dir().join(format!("removed-{name}"));
                 fs::rename(entry.path(), &doomed).map_err(ImageError::io("remove", entry.path()))?;
                 fs::remove_dir_all(&doomed).map_err(ImageError::io("remove", &doomed))?;
@@ -303,4 +354,11 @@ fn rootfs_name(path: &Path, name: Option<&str>) -> Result<Vec<String>, ImageErro
 fn checked(name: &str) -> Result<String, ImageError> {
     image_ref::check(name).map_err(|message| ImageError::InvalidReference { reference: name.to_string(), message })?;
     Ok(image_ref::normalize(name))
+}
+
+/// A running container's hold on its image's layers (shared locks on
+/// their lease files), released when dropped or when its process ends.
+#[derive(Debug)]
+pub struct Lease {
+    _held: Vec<Flock<File>>,
 }

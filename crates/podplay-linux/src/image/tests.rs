@@ -485,3 +485,23 @@ fn owners_modes_devices_and_hard_links_are_kept() {
     let (a, b) = (fs::metadata(layer.join("bin/a")).unwrap(), fs::metadata(layer.join("bin/b")).unwrap());
     assert_eq!((a.ino(), a.nlink()), (b.ino(), 2));
 }
+
+#[test]
+fn a_leased_layer_outlives_its_image_until_the_lease_is_gone() {
+    let fx = Fixture::new();
+    fx.import_docker_save(&busybox(Some("running")), "running.tar");
+    let image = fx.store.resolve("running").unwrap().unwrap();
+    let lease = fx.store.lease(&image).unwrap();
+    fx.store.remove("running").unwrap();
+    assert_eq!(fx.store.resolve("running").unwrap(), None);
+    assert!(image.layers.iter().all(|l| l.is_dir()), "a running container's layer was removed");
+    drop(lease);
+    // The next collection takes it.
+    let spec = ImageSpec {
+        name: Some("other".into()),
+        layers: vec![testing::layer_tar(&[Entry::file("a", b"a")]).unwrap()],
+        ..ImageSpec::default()
+    };
+    fx.import_docker_save(&spec, "other.tar");
+    assert!(image.layers.iter().all(|l| !l.exists()), "an unused layer stayed");
+}

@@ -149,6 +149,11 @@ pub fn exec_command(command: &Command) -> String {
         Ok(ids) => ids,
         Err(e) => return e,
     };
+    if let Some(size) = command.tty {
+        if let Err(e) = super::terminal::take_new(size, uid) {
+            return e;
+        }
+    }
     if !command.cwd.is_empty() {
         // runc makes a missing working directory.
         let _ = std::fs::create_dir_all(&command.cwd);

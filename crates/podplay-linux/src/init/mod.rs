@@ -10,6 +10,7 @@
 mod container;
 mod pause;
 pub mod spec;
+mod terminal;
 mod user;
 
 use std::io::Write;
@@ -62,6 +63,12 @@ fn helper(spec: &str) -> i32 {
     };
     if let Err(e) = enter_namespaces(&spec) {
         return fail(&mut status, &e);
+    }
+    if matches!(spec.role, Role::Pause(_)) {
+        // PID 1 of a namespace drops a signal it has no handler for, but a
+        // blocked one waits: blocked from before the fork to pause's
+        // sigwait, a SIGTERM sent in pause's first instant is not lost.
+        block_pause_signals();
     }
     // SAFETY: single-threaded; the child only sets up and execs.
     match unsafe { fork() } {
@@ -145,4 +152,14 @@ fn enter_namespaces(spec: &InitSpec) -> Result<(), String> {
 fn fail(status: &mut std::fs::File, message: &str) -> i32 {
     let _ = writeln!(status, "error {}", message.replace('\n', " "));
     1
+}
+
+/// The signals pause waits for, blocked (the mask survives fork and exec).
+fn block_pause_signals() {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+    let mut set = SigSet::empty();
+    for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD] {
+        set.add(sig);
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
 }

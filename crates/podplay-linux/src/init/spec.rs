@@ -80,6 +80,22 @@ pub struct Command {
     pub capabilities: Option<Vec<String>>,
     /// `allowPrivilegeEscalation: false`.
     pub no_new_privs: bool,
+    /// A new terminal of this size in the container, for stdin, stdout,
+    /// stderr and as the controlling one (`kubectl exec -t`); its master
+    /// side goes to the runtime over the console socket.
+    #[serde(default)]
+    pub tty: Option<TerminalSize>,
+}
+
+/// A terminal's rows and columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalSize {
+    pub rows: u16,
+    pub cols: u16,
+    /// The console socket's descriptor in the helper (set by the runtime
+    /// as it starts the helper): the master side is sent back through it.
+    #[serde(default)]
+    pub console_fd: i32,
 }
 
 /// Who the command runs as.

@@ -54,6 +54,7 @@ pub(super) struct Container {
     /// Who the first process runs as, with its capabilities: an exec'd
     /// command runs the same way, as runc's exec takes the process spec.
     pub identity: Option<Command>,
+    _lease: crate::image::Lease,
 }
 
 impl Container {
@@ -120,6 +121,9 @@ impl LinuxNode {
         if argv.is_empty() {
             return Err("failed to generate container spec: no command specified".into());
         }
+        // While the container lives, `podplay image rm` or a re-import
+        // leaves its layers in place (containerd's leases).
+        let lease = self.images.lease(&image).map_err(|e| e.to_string())?;
         let id = paths::new_id();
         let dir = self.dirs.container(&id);
         let made = self.container_dirs(&dir, &config, sandbox.dir.as_path());
@@ -153,6 +157,7 @@ impl LinuxNode {
             identity: None,
             mnt_ns: 0,
             shares_pid_ns: false,
+            _lease: lease,
         };
         self.containers.insert(id.clone(), container);
         Ok(id)
@@ -173,7 +178,7 @@ impl LinuxNode {
         }
         let log = dir.join("termination-log");
         write_file(&log, b"", 0o666)?;
-        let mut mounts = self.volume_mounts(config)?;
+        let mut mounts = self.volume_mounts(config, &dir.join("volume-subpaths"))?;
         // containerd's own binds turn read-only with a read-only root.
         let read_only = config.security.read_only_root;
         for (target, file) in [("/etc/hostname", "hostname"), ("/etc/resolv.conf", "resolv.conf")] {
@@ -185,9 +190,12 @@ impl LinuxNode {
         Ok(mounts)
     }
 
-    fn volume_mounts(&self, config: &ContainerConfig) -> Result<Vec<BindMount>, String> {
+    /// The volumes' binds; a subPath is pinned and bound first under
+    /// `subpaths` (the kubelet's `volume-subpaths`), in the node's namespace.
+    fn volume_mounts(&self, config: &ContainerConfig, subpaths: &Path) -> Result<Vec<BindMount>, String> {
         let mut mounts = Vec::new();
-        for m in &config.mounts {
+        for (i, m) in config.mounts.iter().enumerate() {
+            let pinned = subpaths.join(i.to_string());
             let source = match &m.source {
                 MountSource::NodePath { path, create, .. } => {
                     let node = self.dirs.node_path(path);
@@ -204,7 +212,19 @@ impl LinuxNode {
                         own_by_fs_group(&node, group)?;
                     }
                     match &m.sub_path {
-                        Some(sub) => super::subpath::resolve(&node, sub)?,
+                        Some(sub) => super::subpath::bind(&node, sub, &pinned)?,
+                        None => node,
+                    }
+                }
+                MountSource::VolumeFiles { path, files, .. } => {
+                    let node = self.dirs.node_path(path);
+                    let unix_millis = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                    let now = podplay_core::time::civil::Civil::from_unix_millis(unix_millis);
+                    super::atomic_writer::write_once(&node, files, now)?;
+                    match &m.sub_path {
+                        Some(sub) => super::subpath::bind(&node, sub, &pinned)?,
                         None => node,
                     }
                 }
@@ -227,6 +247,9 @@ impl LinuxNode {
             let (source, what) = match &m.source {
                 MountSource::NodePath { path, volume, .. } => {
                     (path.clone(), MountOf::Volume { name: volume.clone(), read_only: m.read_only })
+                }
+                MountSource::VolumeFiles { path, volume, .. } => {
+                    (path.clone(), MountOf::Volume { name: volume.clone(), read_only: true })
                 }
                 MountSource::KubeletFile { path, .. } => (path.clone(), MountOf::KubeletFile),
             };
@@ -287,6 +310,7 @@ impl LinuxNode {
                 },
                 capabilities: Some(capabilities),
                 no_new_privs: security.no_new_privs,
+                tty: None,
             },
         };
         let identity = setup.command.clone();

@@ -12,12 +12,27 @@ use podplay_core::time::MonoTime;
 use podplay_core::trace::Note;
 
 use super::{LinuxNode, spawn};
-use crate::init::spec::{Command, InitSpec, Role};
+use crate::init::spec::{Command, InitSpec, Role, TerminalSize};
 use crate::sys::ns::{NsKind, ns_path};
 use crate::sys::process;
 
 /// Output kept from one exec (what CRI's ExecSync returns is bounded too).
 const MAX_OUTPUT: usize = 16 * 1024;
+
+/// Where an attached exec's stdin, stdout and stderr are.
+pub enum AttachIo {
+    /// The caller's own.
+    Descriptors([OwnedFd; 3]),
+    /// A new terminal of this size in the container.
+    Terminal(TerminalSize),
+}
+
+/// A `kubectl exec -i/-t` process: its output goes straight to the caller.
+pub(super) struct Attached {
+    pub ticket: u64,
+    pub pid: u32,
+    pub helper: u32,
+}
 
 pub(super) struct Exec {
     call: CallId,
@@ -60,31 +75,13 @@ impl LinuxNode {
     /// namespace last, which puts the process in the container's root) and
     /// runs the command there as the container's user.
     pub(super) fn start_exec(&mut self, call: CallId, id: &str, argv: Vec<String>, deadline: MonoTime) {
-        let Some(c) = self.containers.get(id) else {
-            self.reply(call, CriReply::Error { message: format!("container {id} not found") });
-            return;
+        let (spec, name) = match self.exec_spec(id, &argv, None) {
+            Ok(found) => found,
+            Err(message) => {
+                self.reply(call, CriReply::Error { message });
+                return;
+            }
         };
-        let Some(pid) = c.running_pid() else {
-            self.reply(call, CriReply::Error { message: "container is not running".into() });
-            return;
-        };
-        let name = c.name().to_string();
-        let join = [NsKind::Net, NsKind::Uts, NsKind::Ipc, NsKind::Pid, NsKind::Mnt]
-            .into_iter()
-            .map(|kind| (kind, ns_path(pid, kind)))
-            .collect();
-        let identity = c.identity.clone();
-        let command = Command {
-            argv: argv.clone(),
-            // The process spec's environment, as runc's exec takes it (a
-            // program may overwrite its own /proc/<pid>/environ).
-            env: identity.as_ref().map(|i| i.env.clone()).unwrap_or_else(|| self.exec_env(pid)),
-            cwd: identity.as_ref().map(|i| i.cwd.clone()).unwrap_or_default(),
-            user: identity.as_ref().map(|i| i.user.clone()).unwrap_or_default(),
-            capabilities: identity.as_ref().and_then(|i| i.capabilities.clone()),
-            no_new_privs: identity.as_ref().is_some_and(|i| i.no_new_privs),
-        };
-        let spec = InitSpec { join, unshare: Vec::new(), role: Role::Exec(command) };
         self.notes.push_back(Note::ExecStarted { container: name, command: argv.clone() });
         let (read, write) = match nix::unistd::pipe2(OFlag::O_CLOEXEC) {
             Ok(pair) => pair,
@@ -117,6 +114,77 @@ impl LinuxNode {
                 self.reply(call, CriReply::Exec { exit_code: 126, output: message });
             }
         }
+    }
+
+    /// What runs `argv` in the container `id`: every namespace of its first
+    /// process, its environment, user and capabilities. Also the
+    /// container's name.
+    fn exec_spec(&self, id: &str, argv: &[String], tty: Option<TerminalSize>) -> Result<(InitSpec, String), String> {
+        let c = self.containers.get(id).ok_or_else(|| format!("container {id} not found"))?;
+        let pid = c.running_pid().ok_or("container is not running")?;
+        let join = [NsKind::Net, NsKind::Uts, NsKind::Ipc, NsKind::Pid, NsKind::Mnt]
+            .into_iter()
+            .map(|kind| (kind, ns_path(pid, kind)))
+            .collect();
+        let identity = c.identity.as_ref();
+        let command = Command {
+            argv: argv.to_vec(),
+            // The process spec's environment, as runc's exec takes it (a
+            // program may overwrite its own /proc/<pid>/environ).
+            env: identity.map(|i| i.env.clone()).unwrap_or_else(|| self.exec_env(pid)),
+            cwd: identity.map(|i| i.cwd.clone()).unwrap_or_default(),
+            user: identity.map(|i| i.user.clone()).unwrap_or_default(),
+            capabilities: identity.and_then(|i| i.capabilities.clone()),
+            no_new_privs: identity.is_some_and(|i| i.no_new_privs),
+            tty,
+        };
+        Ok((InitSpec { join, unshare: Vec::new(), role: Role::Exec(command) }, c.name().to_string()))
+    }
+
+    /// CRI's streaming `Exec` (`kubectl exec -i/-t`): the command runs on
+    /// the caller's own stdin, stdout and stderr, or on a new terminal in
+    /// the container whose master side is returned. Also returns a ticket
+    /// for [`LinuxNode::attached_exit`].
+    pub fn start_attached_exec(
+        &mut self,
+        container: &str,
+        argv: Vec<String>,
+        io: AttachIo,
+    ) -> Result<(u64, Option<OwnedFd>), String> {
+        let id = self
+            .containers
+            .iter()
+            .filter(|(_, c)| c.name() == container && c.running_pid().is_some())
+            .map(|(id, _)| id.clone())
+            .next()
+            .ok_or_else(|| format!("container {container} is not running"))?;
+        let size = match &io {
+            AttachIo::Terminal(size) => Some(*size),
+            AttachIo::Descriptors(_) => None,
+        };
+        let (spec, name) = self.exec_spec(&id, &argv, size)?;
+        self.notes.push_back(Note::ExecStarted { container: name, command: argv });
+        let failed = |why: String| {
+            format!("OCI runtime exec failed: exec failed: unable to start container process: {why}: unknown")
+        };
+        let (spawned, master) = match io {
+            AttachIo::Descriptors([stdin, stdout, stderr]) => {
+                let output = spawn::Output { stdout, stderr };
+                (spawn::spawn_with_stdin(&self.helper, &spec, stdin, output).map_err(failed)?, None)
+            }
+            AttachIo::Terminal(_) => {
+                let (spawned, master) = spawn::spawn_with_terminal(&self.helper, &spec).map_err(failed)?;
+                (spawned, Some(master))
+            }
+        };
+        self.next_ticket += 1;
+        self.attached.push(Attached { ticket: self.next_ticket, pid: spawned.pid, helper: spawned.helper });
+        Ok((self.next_ticket, master))
+    }
+
+    /// The exit code of an attached exec once it ended.
+    pub fn attached_exit(&mut self, ticket: u64) -> Option<i32> {
+        self.attached_done.remove(&ticket)
     }
 
     /// An exec'd process sees the container's environment, as runc's exec

@@ -7,10 +7,13 @@
 //! [`LinuxNode::wait`], made by the loop that owns the real clock
 //! ([`crate::run`]) between two instants.
 
+mod atomic_writer;
 mod container;
+mod dial;
 mod exec;
 mod images;
 mod logs;
+mod network;
 mod paths;
 mod sandbox;
 mod spawn;
@@ -31,6 +34,7 @@ use podplay_core::time::{Epoch, MonoTime};
 use podplay_core::trace::Note;
 
 use crate::image::ImageStore;
+pub use exec::AttachIo;
 pub use paths::{StateDirs, remove_stale};
 
 /// What a run of the real node is given.
@@ -69,10 +73,19 @@ pub struct LinuxNode {
     sandboxes: BTreeMap<String, Sandbox>,
     containers: BTreeMap<String, container::Container>,
     execs: Vec<exec::Exec>,
+    /// `kubectl exec -i/-t` processes, and the exit codes of those that ended.
+    attached: Vec<exec::Attached>,
+    attached_done: BTreeMap<u64, i32>,
+    next_ticket: u64,
     replies: VecDeque<(CallId, CriReply)>,
     exits: VecDeque<ContainerExit>,
     notes: VecDeque<Note>,
     signals: SignalFd,
+    /// The Pod network, made with the first sandbox that needs one.
+    network: Option<network::PodNetwork>,
+    pod_cidr: String,
+    node_ip: String,
+    dialer: dial::Dialer,
     interrupts: u32,
     /// A SIGCHLD was read and its children not reaped yet: `wait` must not
     /// block on a signal that has already been taken.
@@ -103,6 +116,7 @@ impl LinuxNode {
             .map_err(|e| format!("create the state directory {}: {e}", options.state.display()))?;
         let sealed = crate::sys::process::sealed_copy(&options.helper).map_err(|e| e.to_string())?;
         let helper = PathBuf::from(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&sealed)));
+        let dialer = dial::Dialer::new().map_err(|e| format!("socketpair: {e}"))?;
         Ok(move |boot: NodeBoot<'_>| {
             let mut node = LinuxNode {
                 dirs: StateDirs { root: options.state },
@@ -113,10 +127,17 @@ impl LinuxNode {
                 sandboxes: BTreeMap::new(),
                 containers: BTreeMap::new(),
                 execs: Vec::new(),
+                attached: Vec::new(),
+                attached_done: BTreeMap::new(),
+                next_ticket: 0,
                 replies: VecDeque::new(),
                 exits: VecDeque::new(),
                 notes: VecDeque::new(),
                 signals,
+                network: None,
+                pod_cidr: boot.pod_cidr.clone(),
+                node_ip: boot.context.node_ip.clone(),
+                dialer,
                 interrupts: 0,
                 children_changed: false,
             };
@@ -142,7 +163,10 @@ impl LinuxNode {
         if self.children_changed {
             return;
         }
-        let mut fds = vec![PollFd::new(self.signals.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![
+            PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
+            PollFd::new(self.dialer.wake_fd(), PollFlags::POLLIN),
+        ];
         fds.extend(also.map(|fd| PollFd::new(fd, PollFlags::POLLIN)));
         let streams: Vec<_> = self.containers.values().flat_map(|c| c.open_streams()).collect();
         let exec_streams: Vec<_> = self.execs.iter().filter_map(|e| e.stream()).collect();
@@ -202,6 +226,9 @@ impl LinuxNode {
         for e in &self.execs {
             crate::sys::process::kill(e.pid, Signal::SIGKILL);
         }
+        for a in &self.attached {
+            crate::sys::process::kill(a.pid, Signal::SIGKILL);
+        }
         for s in self.sandboxes.values() {
             if !s.pause_gone {
                 crate::sys::process::kill(s.pause_pid, Signal::SIGKILL);
@@ -222,6 +249,7 @@ impl LinuxNode {
         self.containers.values().any(|c| c.running_pid().is_some())
             || self.sandboxes.values().any(|s| !s.pause_gone)
             || !self.execs.is_empty()
+            || !self.attached.is_empty()
     }
 
     /// A child of the runner (a helper) ended.
@@ -230,6 +258,7 @@ impl LinuxNode {
             c.forget_helper(helper);
         }
         self.execs.retain(|e| e.helper != helper);
+        self.attached.retain(|a| a.helper != helper);
         for s in self.sandboxes.values_mut() {
             if s.pause_helper == helper {
                 s.pause_gone = true;
@@ -249,6 +278,9 @@ impl LinuxNode {
             } else if let Some(at) = self.execs.iter().position(|e| e.helper == pid) {
                 let done = self.execs.swap_remove(at);
                 self.exec_finished(done, code, now);
+            } else if let Some(at) = self.attached.iter().position(|a| a.helper == pid) {
+                let done = self.attached.swap_remove(at);
+                self.attached_done.insert(done.ticket, code);
             } else if let Some(sb) = self.sandboxes.values_mut().find(|s| s.pause_helper == pid) {
                 sb.pause_gone = true;
                 for call in std::mem::take(&mut sb.stopping) {
@@ -263,6 +295,29 @@ impl LinuxNode {
     fn reply(&mut self, call: CallId, reply: CriReply) {
         self.replies.push_back((call, reply));
     }
+
+    /// A kubelet call over the network: to a Pod address from the node side
+    /// of the Pod network, to loopback from the runner's namespace, and
+    /// nowhere else.
+    fn dial(&mut self, call: CallId, host: &str, port: u16, ask: dial::Ask, timeout: podplay_core::time::MonoDuration) {
+        let from = match (dial::resolve(host), &self.network) {
+            (Some(ip), _) if ip.is_loopback() => Ok((ip, None)),
+            (Some(ip @ std::net::IpAddr::V4(v4)), Some(net)) if net.contains(v4) => {
+                net.netns().try_clone_to_owned().map(|ns| (ip, Some(ns))).map_err(|e| format!("dup: {e}"))
+            }
+            _ => Err("podplay's runner dials only loopback and the Pod network".to_string()),
+        };
+        match from {
+            Ok((ip, netns)) => {
+                let target = dial::Target { ip, host: host.to_string(), port };
+                self.dialer.dial(call, target, ask, timeout, netns)
+            }
+            Err(why) => {
+                let message = format!("dial tcp {host}:{port}: {why}");
+                self.reply(call, CriReply::Error { message });
+            }
+        }
+    }
 }
 
 impl Runtime for LinuxNode {
@@ -270,7 +325,7 @@ impl Runtime for LinuxNode {
         match call {
             CriCall::RunPodSandbox(config) => {
                 let reply = match self.run_sandbox(config) {
-                    Ok(sandbox_id) => CriReply::SandboxReady { sandbox_id, ip: String::new() },
+                    Ok((sandbox_id, ip)) => CriReply::SandboxReady { sandbox_id, ip },
                     Err(message) => CriReply::Error { message },
                 };
                 self.reply(id, reply);
@@ -309,11 +364,10 @@ impl Runtime for LinuxNode {
                 self.remove_sandbox(&sandbox_id);
                 self.reply(id, CriReply::Removed);
             }
-            CriCall::HttpGet { host, port, .. } | CriCall::TcpConnect { host, port, .. } => {
-                // The Pod network comes with the next part of the runner.
-                let message = format!("dial tcp {host}:{port}: connect: network is unreachable");
-                self.reply(id, CriReply::Error { message });
+            CriCall::HttpGet { host, port, path, timeout } => {
+                self.dial(id, &host, port, dial::Ask::HttpGet { path }, timeout)
             }
+            CriCall::TcpConnect { host, port, timeout } => self.dial(id, &host, port, dial::Ask::Connect, timeout),
         }
     }
 
@@ -325,6 +379,8 @@ impl Runtime for LinuxNode {
         for e in &mut self.execs {
             e.read_output();
         }
+        let dialled = self.dialer.finished();
+        self.replies.extend(dialled);
         self.reap(now);
         self.expire(now);
         before != (self.replies.len(), self.exits.len(), self.notes.len())

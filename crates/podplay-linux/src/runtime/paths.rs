@@ -49,23 +49,14 @@ pub fn new_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Removes a directory tree, which may hold mount points of namespaces
-/// already gone; errors are reported, not fatal.
-pub fn remove_tree(path: &Path) -> Result<(), String> {
-    match std::fs::remove_dir_all(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("remove {}: {e}", path.display())),
-    }
-}
-
-/// Removes the state of a run whose runner is gone (SIGKILLed): first the
-/// mounts it left in the node's namespace (the Pods' shm), deepest first,
-/// then the directory. Returns what it removed, for the user.
-pub fn remove_stale(dir: &Path) -> Result<Vec<String>, String> {
+/// Removes a directory tree: first every mount under it in this mount
+/// namespace (a pinned subPath bind, a Pod's shm), deepest first, so the
+/// removal never reaches through a mount into a volume or the node's
+/// files; then the files. Returns what it did, for the user.
+pub fn remove_tree(path: &Path) -> Result<Vec<String>, String> {
     let mut removed = Vec::new();
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let prefix = format!("{}/", dir.display());
+    let prefix = format!("{}/", path.display());
     // The mount point is the fifth field (octal escapes for spaces aside).
     let mut points: Vec<&str> =
         mountinfo.lines().filter_map(|l| l.split(' ').nth(4)).filter(|p| p.starts_with(&prefix)).collect();
@@ -74,9 +65,17 @@ pub fn remove_stale(dir: &Path) -> Result<Vec<String>, String> {
         nix::mount::umount2(point, nix::mount::MntFlags::MNT_DETACH).map_err(|e| format!("unmount {point}: {e}"))?;
         removed.push(format!("unmounted {point}"));
     }
-    if dir.exists() {
-        remove_tree(dir)?;
-        removed.push(format!("removed {}", dir.display()));
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => removed.push(format!("removed {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("remove {}: {e}", path.display())),
     }
     Ok(removed)
+}
+
+/// Removes the state of a run whose runner is gone (SIGKILLed): the mounts
+/// it left in the node's namespace, then the directory. Returns what it
+/// removed, for the user.
+pub fn remove_stale(dir: &Path) -> Result<Vec<String>, String> {
+    remove_tree(dir)
 }

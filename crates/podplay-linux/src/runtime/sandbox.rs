@@ -14,7 +14,8 @@ use crate::sys::process;
 impl LinuxNode {
     /// Starts pause in new namespaces (or the node's, for hostNetwork,
     /// hostIPC, hostPID), with the files containerd writes for a sandbox.
-    pub(super) fn run_sandbox(&mut self, config: SandboxConfig) -> Result<String, String> {
+    /// Returns the sandbox's id and the Pod IP.
+    pub(super) fn run_sandbox(&mut self, config: SandboxConfig) -> Result<(String, String), String> {
         let id = paths::new_id();
         let dir = self.dirs.sandbox(&id);
         std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
@@ -64,6 +65,15 @@ impl LinuxNode {
                 return Err(format!("failed to start sandbox container task \"{id}\": {e}"));
             }
         };
+        let ip = match self.pod_ip(&config, pause_pid, &id) {
+            Ok(ip) => ip,
+            Err(e) => {
+                process::kill(pause_pid, Signal::SIGKILL);
+                release_shm(&dir);
+                let _ = paths::remove_tree(&dir);
+                return Err(format!("failed to setup network for sandbox \"{id}\": {e}"));
+            }
+        };
         let shm = Some(shm);
         self.notes.push_back(Note::SandboxCreated {
             sandbox_id: id.clone(),
@@ -73,11 +83,24 @@ impl LinuxNode {
             ipc: ns_join(pause_pid, NsKind::Ipc, config.host_ipc),
             uts: ns_join(pause_pid, NsKind::Uts, config.host_network),
             pid: ns_join(pause_pid, NsKind::Pid, config.host_pid),
-            ip: String::new(),
+            ip: ip.clone(),
         });
         let sandbox = Sandbox { config, pause_pid, pause_helper, shm, dir, stopping: Vec::new(), pause_gone: false };
         self.sandboxes.insert(id.clone(), sandbox);
-        Ok(id)
+        Ok((id, ip))
+    }
+
+    /// The node's address for hostNetwork; otherwise the Pod's own, on the
+    /// Pod network (made with the first Pod that needs it).
+    fn pod_ip(&mut self, config: &SandboxConfig, pause_pid: u32, id: &str) -> Result<String, String> {
+        if config.host_network {
+            return Ok(self.node_ip.clone());
+        }
+        let network = match &mut self.network {
+            Some(network) => network,
+            None => self.network.insert(super::network::PodNetwork::new(&self.pod_cidr)?),
+        };
+        network.attach(pause_pid, id).map(|ip| ip.to_string())
     }
 
     /// Kills what still runs in the sandbox, then SIGTERM to pause; the

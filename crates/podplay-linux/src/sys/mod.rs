@@ -5,6 +5,7 @@
 pub mod caps;
 pub mod mount;
 pub mod net;
+pub mod netlink;
 pub mod ns;
 pub mod process;
 

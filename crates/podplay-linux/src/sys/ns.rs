@@ -72,3 +72,38 @@ pub fn unshare(kinds: &[NsKind]) -> Result<(), SysError> {
     let names: Vec<&str> = kinds.iter().map(|k| k.proc_name()).collect();
     nix::sched::unshare(flags).context(|| format!("unshare {}", names.join(",")))
 }
+
+/// Runs `f` on a thread of its own that has joined the network namespace
+/// `netns`: sockets it opens belong to that namespace for their lifetime,
+/// while the runner's other threads stay where they are.
+pub fn in_netns<T: Send>(
+    netns: std::os::fd::BorrowedFd<'_>,
+    f: impl FnOnce() -> Result<T, SysError> + Send,
+) -> Result<T, SysError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                nix::sched::setns(netns, CloneFlags::CLONE_NEWNET).context(|| "setns net".into())?;
+                f()
+            })
+            .join()
+            .unwrap_or_else(|_| Err(SysError::new("a network namespace thread", nix::errno::Errno::EFAULT)))
+    })
+}
+
+/// A new, empty network namespace, held by the returned descriptor alone:
+/// it goes away with its links when the descriptor is closed (when the
+/// runner ends, however it ends).
+pub fn new_netns() -> Result<std::os::fd::OwnedFd, SysError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                nix::sched::unshare(CloneFlags::CLONE_NEWNET).context(|| "unshare net".into())?;
+                let file = std::fs::File::open("/proc/thread-self/ns/net")
+                    .context(|| "open /proc/thread-self/ns/net".into())?;
+                Ok(std::os::fd::OwnedFd::from(file))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(SysError::new("a network namespace thread", nix::errno::Errno::EFAULT)))
+    })
+}

@@ -248,6 +248,28 @@ fn volume_mounts(kernel: &mut Kernel, config: &ContainerConfig) -> Result<(Vec<M
                     label: volume.clone(),
                 });
             }
+            MountSource::VolumeFiles { path, volume, files } => {
+                // The kubelet's atomic writer keeps the files behind a
+                // `..data` symlink; the virtual kernel has no symlinks, so
+                // they are written in place, with the same bytes and modes.
+                kernel.make_node_dir(path);
+                for file in files {
+                    let at = fs::join(path, &file.path);
+                    if let Some((parent, _)) = at.rsplit_once('/') {
+                        kernel.make_node_dir(parent);
+                    }
+                    kernel.write_node_file(&at, file.content.as_bytes(), file.mode);
+                }
+                let what = MountOf::Volume { name: volume.clone(), read_only: true };
+                mounted.push((m.container_path.clone(), path.clone(), what));
+                mounts.push(Mount {
+                    target: fs::normalize("/", &m.container_path),
+                    store: NODE_STORE,
+                    source: path.clone(),
+                    read_only: true,
+                    label: volume.clone(),
+                });
+            }
             MountSource::KubeletFile { path, content } => {
                 kernel.write_node_file(path, content.as_bytes(), 0o644);
                 mounted.push((m.container_path.clone(), path.clone(), MountOf::KubeletFile));

@@ -1,0 +1,113 @@
+//! The Pod network, as the CNI bridge plugin lays it out on a node: a
+//! bridge `cni0` holding the gateway address of the node's pod CIDR
+//! (10.244.0.1/24), and for each Pod a veth pair, `eth0` in the Pod's
+//! network namespace with the next free address and a default route via the
+//! gateway, its peer `veth…` on the bridge.
+//!
+//! The node side lives in a network namespace of the runner's own, never in
+//! the machine's: no Pod address is routed through the machine's interfaces,
+//! and closing the one descriptor that holds the namespace (the runner
+//! ending, however it ends) takes the bridge and every peer with it.
+
+use std::net::Ipv4Addr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use crate::sys::SysError;
+use crate::sys::netlink::Rtnl;
+use crate::sys::ns::{in_netns, new_netns};
+
+const BRIDGE: &str = "cni0";
+const POD_INTERFACE: &str = "eth0";
+
+pub(super) struct PodNetwork {
+    /// The node side's namespace, where the kubelet's probes dial from.
+    netns: OwnedFd,
+    rtnl: Rtnl,
+    bridge: u32,
+    base: Ipv4Addr,
+    prefix: u8,
+    next_host: u32,
+}
+
+impl PodNetwork {
+    /// The bridge for a node whose pod CIDR is `pod_cidr` (`10.244.0.0/24`).
+    pub fn new(pod_cidr: &str) -> Result<PodNetwork, String> {
+        let (base, prefix) = parse_cidr(pod_cidr).ok_or_else(|| format!("invalid pod CIDR {pod_cidr:?}"))?;
+        let netns = new_netns().map_err(|e| e.to_string())?;
+        let gateway = host_address(base, 1);
+        let (rtnl, bridge) = in_netns(netns.as_fd(), || {
+            crate::sys::net::loopback_up()?;
+            let mut rtnl = Rtnl::open()?;
+            rtnl.add_bridge(BRIDGE)?;
+            let bridge = rtnl.link_index(BRIDGE)?;
+            rtnl.add_address(bridge, gateway, prefix)?;
+            rtnl.set_up(bridge, None)?;
+            Ok((rtnl, bridge))
+        })
+        .map_err(|e| format!("set up the Pod network: {e}"))?;
+        Ok(PodNetwork { netns, rtnl, bridge, base, prefix, next_host: 2 })
+    }
+
+    /// The namespace the node side of the network lives in.
+    pub fn netns(&self) -> BorrowedFd<'_> {
+        self.netns.as_fd()
+    }
+
+    /// Whether `ip` is in the pod CIDR.
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+        u32::from(ip) & mask == u32::from(self.base) & mask
+    }
+
+    /// CNI ADD for the Pod whose pause process is `pause_pid`: the veth
+    /// pair, the Pod's address and its route. Returns the Pod IP.
+    pub fn attach(&mut self, pause_pid: u32, sandbox_id: &str) -> Result<Ipv4Addr, String> {
+        let ip = host_address(self.base, self.next_host);
+        let gateway = host_address(self.base, 1);
+        let prefix = self.prefix;
+        let pod_netns = std::fs::File::open(format!("/proc/{pause_pid}/ns/net"))
+            .map_err(|e| format!("open the network namespace of pause ({pause_pid}): {e}"))?;
+        let peer = format!("veth{}", sandbox_id.get(..8).unwrap_or(sandbox_id));
+        let fail = |e: SysError| format!("plugin type=\"bridge\" failed (add): {e}");
+        self.rtnl.add_veth(&peer, POD_INTERFACE, pod_netns.as_raw_fd()).map_err(fail)?;
+        let index = self.rtnl.link_index(&peer).map_err(fail)?;
+        self.rtnl.set_up(index, Some(self.bridge)).map_err(fail)?;
+        in_netns(pod_netns.as_fd(), || {
+            let mut rtnl = Rtnl::open()?;
+            let eth0 = rtnl.link_index(POD_INTERFACE)?;
+            rtnl.add_address(eth0, ip, prefix)?;
+            rtnl.set_up(eth0, None)?;
+            rtnl.add_default_route(gateway)
+        })
+        .map_err(fail)?;
+        // host-local IPAM hands addresses out in turn, skipping the
+        // network, gateway and broadcast addresses.
+        let hosts = (1u32 << (32 - u32::from(prefix).min(30))) - 2;
+        self.next_host = if self.next_host + 1 > hosts { 2 } else { self.next_host + 1 };
+        Ok(ip)
+    }
+}
+
+fn parse_cidr(cidr: &str) -> Option<(Ipv4Addr, u8)> {
+    let (ip, prefix) = cidr.split_once('/')?;
+    let prefix: u8 = prefix.parse().ok().filter(|p| (8..=30).contains(p))?;
+    Some((ip.parse().ok()?, prefix))
+}
+
+fn host_address(base: Ipv4Addr, host: u32) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(base).wrapping_add(host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_arithmetic() {
+        let (base, prefix) = parse_cidr("10.244.0.0/24").unwrap();
+        assert_eq!((base, prefix), (Ipv4Addr::new(10, 244, 0, 0), 24));
+        assert_eq!(host_address(base, 2), Ipv4Addr::new(10, 244, 0, 2));
+        assert!(parse_cidr("10.244.0.0").is_none());
+        assert!(parse_cidr("10.244.0.0/31").is_none());
+    }
+}
