@@ -467,15 +467,28 @@ fn pause_runs_from_a_sealed_copy_and_a_sub_path_cannot_follow_a_symlink_out() {
     // through it would mount the node's /etc.
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: escape\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: data, emptyDir: {}}\n  initContainers:\n  - name: link\n    image: busybox\n    imagePullPolicy: Never\n    command: [ln, -s, /etc, /data/etc]\n    volumeMounts: [{name: data, mountPath: /data}]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: data, mountPath: /host-etc, subPath: etc}]\n";
     let story = text(&m.exec(yaml, &["--until", "4s"]).stdout);
-    assert!(story.contains("is a symbolic link, which could lead out of the volume"), "{story}");
+    assert!(
+        story.contains("it leads out of the volume (subpath") && story.contains("not within volume path"),
+        "{story}"
+    );
     assert!(!story.contains("started app"), "{story}");
     // A subPath that stays inside: made if missing, a directory and a file.
-    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sub\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: data, emptyDir: {}}\n  initContainers:\n  - name: seed\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo seeded > /data/config.txt']\n    volumeMounts: [{name: data, mountPath: /data}]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo from app > /logs/app.log; sleep 3600']\n    volumeMounts:\n    - {name: data, mountPath: /logs, subPath: logs/app}\n    - {name: data, mountPath: /etc/app.conf, subPath: config.txt}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: data, mountPath: /all}]\n";
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sub\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: data, emptyDir: {}}\n  initContainers:\n  - name: seed\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo seeded > /data/config.txt; ln -s logs /data/current']\n    volumeMounts: [{name: data, mountPath: /data}]\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo from app > /logs/app.log; sleep 3600']\n    volumeMounts:\n    - {name: data, mountPath: /logs, subPath: logs/app}\n    - {name: data, mountPath: /etc/app.conf, subPath: config.txt}\n    - {name: data, mountPath: /current, subPath: current}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: data, mountPath: /all}]\n";
     let out = m.exec(
         yaml,
-        &["--until", "Running", "--exec", "app", "--", "sh", "-c", "sleep 0.3; cat /etc/app.conf /logs/app.log"],
+        &[
+            "--until",
+            "Running",
+            "--exec",
+            "app",
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.3; cat /etc/app.conf /logs/app.log /current/app/app.log",
+        ],
     );
-    assert_eq!(text(&out.stdout), "seeded\nfrom app\n", "{}", text(&out.stderr));
+    // A link that stays inside the volume is followed, as the kubelet does.
+    assert_eq!(text(&out.stdout), "seeded\nfrom app\nfrom app\n", "{}", text(&out.stderr));
 }
 
 #[test]
@@ -878,4 +891,63 @@ fn bad_archives_are_refused_with_what_and_where_and_leave_the_store_as_it_was() 
     let yaml = pod("bad", false, &[("app", "true")]).replace("image: busybox", "image: half");
     let story = text(&m.exec(&yaml, &["--until", "3s"]).stdout);
     assert!(story.contains("ErrImageNeverPull"), "{story}");
+}
+
+#[test]
+fn the_source_materials_three_examples_run_on_real_linux() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    // Example 1 (nginx-pod.yaml): two containers share the node's /data by
+    // hostPath; one writes index.html, the other serves it, and they talk
+    // over localhost.
+    let data = m.dir.path().join("data");
+    let yaml = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two-containers\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - name: shared-data\n    hostPath: {{path: {}, type: DirectoryOrCreate}}\n  containers:\n  - name: nginx-container\n    image: busybox\n    imagePullPolicy: Never\n    command: [httpd, -f, -p, '80', -h, /usr/share/nginx/html]\n    volumeMounts: [{{name: shared-data, mountPath: /usr/share/nginx/html}}]\n  - name: debian-container\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo Hello from the debian container > /pod-data/index.html; sleep 3600']\n    volumeMounts: [{{name: shared-data, mountPath: /pod-data}}]\n",
+        data.display()
+    );
+    let out = m.exec(
+        &yaml,
+        &[
+            "--until",
+            "Running",
+            "--exec",
+            "debian-container",
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.3; wget -qO- http://localhost/",
+        ],
+    );
+    assert_eq!(text(&out.stdout), "Hello from the debian container\n", "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(data.join("index.html")).unwrap(), "Hello from the debian container\n");
+
+    // Example 2 (war-tomcat-pod.yaml): the init container copies the WAR
+    // into the shared volume before the server starts.
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: javaweb-2\nspec:\n  terminationGracePeriodSeconds: 1\n  initContainers:\n  - name: war\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo war-bytes > /sample.war; cp /sample.war /app']\n    volumeMounts: [{name: app-volume, mountPath: /app}]\n  containers:\n  - name: tomcat\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'ls /root/apache-tomcat/webapps; sleep 3600']\n    volumeMounts: [{name: app-volume, mountPath: /root/apache-tomcat/webapps}]\n  volumes:\n  - {name: app-volume, emptyDir: {}}\n";
+    let out = m.exec(yaml, &["--until", "Running", "--logs", "tomcat"]);
+    assert_eq!(text(&out.stdout), "sample.war\n", "{}", text(&out.stderr));
+
+    // Example 3: the app writes its log to a volume on /var/log; a sidecar
+    // reads it from its own /var/log.
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: logging\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'i=0; while true; do i=$((i+1)); echo \"line $i\" >> /var/log/app.log; sleep 0.2; done']\n    volumeMounts: [{name: varlog, mountPath: /var/log}]\n  - name: sidecar\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'tail -n +1 -f /var/log/app.log']\n    volumeMounts: [{name: varlog, mountPath: /var/log}]\n  volumes:\n  - {name: varlog, emptyDir: {}}\n";
+    let out = m.exec(yaml, &["--until", "3s", "--logs", "sidecar"]);
+    let logs = text(&out.stdout);
+    assert!(logs.starts_with("line 1\nline 2\nline 3\n"), "{logs}");
+}
+
+#[test]
+fn a_memory_empty_dir_is_a_sized_tmpfs_and_a_sub_path_expr_reads_the_env() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: mem\nspec:\n  terminationGracePeriodSeconds: 1\n  volumes:\n  - {name: cache, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n  - {name: logs, emptyDir: {}}\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'echo hi > /logs/out; sleep 3600']\n    env:\n    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n    volumeMounts:\n    - {name: cache, mountPath: /cache}\n    - {name: logs, mountPath: /logs, subPathExpr: $(POD_NAME)}\n  - name: reader\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    volumeMounts: [{name: logs, mountPath: /all}]\n";
+    let out = m.exec(
+        yaml,
+        &["--until", "Running", "--exec", "app", "--", "sh", "-c", "grep ' /cache ' /proc/mounts; stat -c %a /cache"],
+    );
+    let seen = text(&out.stdout);
+    assert!(seen.starts_with("tmpfs /cache tmpfs rw,") && seen.contains("size=16384k"), "{seen}");
+    assert!(seen.ends_with("1777\n"), "{seen}");
+    let out =
+        m.exec(yaml, &["--until", "Running", "--exec", "reader", "--", "sh", "-c", "sleep 0.3; cat /all/mem/out"]);
+    assert_eq!(text(&out.stdout), "hi\n", "{}", text(&out.stderr));
 }

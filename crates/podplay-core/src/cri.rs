@@ -248,8 +248,9 @@ pub struct Mount {
 #[serde(tag = "kind")]
 pub enum MountSource {
     /// A directory on the node (hostPath, or the kubelet's emptyDir
-    /// directory): the path on the node's filesystem.
-    NodePath { path: String, create: HostPathCreate, volume: String },
+    /// directory): the path on the node's filesystem. `memory`: an emptyDir
+    /// with `medium: Memory`, a tmpfs of that many bytes.
+    NodePath { path: String, create: HostPathCreate, volume: String, memory: Option<u64> },
     /// A file the kubelet writes on the node and bind-mounts
     /// (`/etc/hosts`): its node path and content.
     KubeletFile { path: String, content: String },

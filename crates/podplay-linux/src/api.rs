@@ -119,6 +119,16 @@ impl ApiServer {
         self.listener.as_fd()
     }
 
+    /// What the runner's wait watches: the listening socket, and the
+    /// connections of attached commands (their clients may hang up).
+    pub fn fds(&self) -> Vec<BorrowedFd<'_>> {
+        let attached = self.waiting.iter().filter_map(|w| match w {
+            Waiting::Attach { stream, .. } => Some(stream.as_fd()),
+            _ => None,
+        });
+        std::iter::once(self.listener.as_fd()).chain(attached).collect()
+    }
+
     /// The next connection with its request and the descriptors sent with
     /// it, if one is waiting.
     pub(crate) fn accept(&self) -> Option<(UnixStream, Result<Request, String>, Vec<OwnedFd>)> {
@@ -209,17 +219,10 @@ pub fn call(socket: &Path, request: &Request) -> Result<Response, String> {
     serde_json::from_str(&line).map_err(|e| format!("bad answer from the runner: {e}"))
 }
 
-/// [`call`] with descriptors sent along (`kubectl exec -i/-t`). The answer
-/// may take as long as the command runs. If the runner first sends a
-/// terminal ([`Response::Terminal`]), `on_terminal` gets its master side
-/// and the socket to poll for the final answer, and returns when that is
-/// readable.
-pub fn call_with_fds(
-    socket: &Path,
-    request: &Request,
-    fds: &[BorrowedFd<'_>],
-    on_terminal: &mut dyn FnMut(OwnedFd, BorrowedFd<'_>),
-) -> Result<Response, String> {
+/// Sends an attach request with descriptors (`kubectl exec -i/-t`), for
+/// [`read_answer`] to wait on: the answer may take as long as the command
+/// runs, so the caller polls the returned stream beside what it relays.
+pub fn send_attach(socket: &Path, request: &Request, fds: &[BorrowedFd<'_>]) -> Result<UnixStream, String> {
     use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
     let stream = UnixStream::connect(socket).map_err(|e| format!("connect to {}: {e}", socket.display()))?;
     let mut text = serde_json::to_string(request).map_err(|e| e.to_string())?;
@@ -232,20 +235,19 @@ pub fn call_with_fds(
     if sent != text.len() {
         return Err(format!("send to {}: short write", socket.display()));
     }
-    let read_answer = |stream: &UnixStream| -> Result<(Response, Vec<OwnedFd>), String> {
-        let (line, fds) = read_line_with_fds(stream);
-        let line = line?;
-        if line.is_empty() {
-            return Err("the runner ended before it answered".into());
-        }
-        let response = serde_json::from_str(&line).map_err(|e| format!("bad answer from the runner: {e}"))?;
-        Ok((response, fds))
-    };
-    let (first, mut received) = read_answer(&stream)?;
-    if !matches!(first, Response::Terminal) {
-        return Ok(first);
+    Ok(stream)
+}
+
+/// The runner's next answer on an attach stream, with the descriptors that
+/// came with it (the terminal's master side with [`Response::Terminal`]).
+/// A message carrying descriptors is read on its own (the kernel ends a
+/// read there), so no second answer is read along with it.
+pub fn read_answer(stream: &UnixStream) -> Result<(Response, Vec<OwnedFd>), String> {
+    let (line, fds) = read_line_with_fds(stream);
+    let line = line?;
+    if line.is_empty() {
+        return Err("the runner ended before it answered".into());
     }
-    let master = received.pop().ok_or("the runner sent no terminal")?;
-    on_terminal(master, stream.as_fd());
-    read_answer(&stream).map(|(response, _)| response)
+    let response = serde_json::from_str(&line).map_err(|e| format!("bad answer from the runner: {e}"))?;
+    Ok((response, fds))
 }

@@ -109,7 +109,8 @@ impl Run {
         let timeout = due.map(|t| t.since(now).millis());
         let Run { driver, api, .. } = self;
         if let Some(node) = driver.runtime_mut() {
-            node.wait(timeout, api.as_ref().map(crate::api::ApiServer::as_fd));
+            let fds = api.as_ref().map(crate::api::ApiServer::fds).unwrap_or_default();
+            node.wait(timeout, &fds);
         }
     }
 

@@ -65,6 +65,11 @@ impl Run {
                     None if closing => api::answer(stream, &Response::Error("the Pod was removed".into())),
                     None => server.waiting.push(Waiting::Exec { stream, call }),
                 },
+                Waiting::Attach { stream, ticket } if !closing && client_gone(&stream) => {
+                    if let Some(node) = self.driver.runtime_mut() {
+                        node.abandon_attached(ticket);
+                    }
+                }
                 Waiting::Attach { stream, ticket } => {
                     match self.driver.runtime_mut().and_then(|node| node.attached_exit(ticket)) {
                         Some(exit_code) => api::answer(stream, &Response::Exec { exit_code, output: String::new() }),
@@ -145,4 +150,27 @@ fn container_running(pod: &k8s_openapi::api::core::v1::Pod, name: &str) -> bool 
         .iter()
         .flat_map(|s| s.container_statuses.iter().flatten().chain(s.init_container_statuses.iter().flatten()));
     all.filter(|c| c.name == name).any(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
+}
+
+/// Whether the client of a waiting attach hung up (a `kubectl exec -i`
+/// interrupted with Ctrl-C). Anything it sent is read and dropped.
+fn client_gone(stream: &std::os::unix::net::UnixStream) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut fds = [PollFd::new(stream.as_fd(), PollFlags::POLLIN)];
+    if poll(&mut fds, PollTimeout::ZERO).unwrap_or(0) == 0 {
+        return false;
+    }
+    let events = fds[0].revents().unwrap_or(PollFlags::empty());
+    if events.intersects(PollFlags::POLLHUP | PollFlags::POLLERR) {
+        return true;
+    }
+    let mut sink = [0u8; 512];
+    matches!(
+        nix::sys::socket::recv(
+            std::os::fd::AsRawFd::as_raw_fd(stream),
+            &mut sink,
+            nix::sys::socket::MsgFlags::MSG_DONTWAIT
+        ),
+        Ok(0)
+    )
 }

@@ -267,7 +267,6 @@ mod linux {
     /// removed, mounts first.
     pub(crate) fn claim_state(root: &Path, name: &str) -> Result<PathBuf, String> {
         let dir = root.join(format!("default_{name}"));
-        let pid_file = dir.join("runner.pid");
         if let Some(pid) = live_runner(&dir) {
             return Err(format!(
                 "Error from server (AlreadyExists): pods \"{name}\" already exists (podplay exec PID {pid} runs it)"
@@ -281,6 +280,10 @@ mod linux {
             }
         }
         std::fs::create_dir_all(&dir).map_err(|e| format!("error: create {}: {e}", dir.display()))?;
+        // The path the kernel's mount table names (no symlink, no `..`):
+        // teardown finds the mounts under it by that name.
+        let dir = dir.canonicalize().map_err(|e| format!("error: resolve {}: {e}", dir.display()))?;
+        let pid_file = dir.join("runner.pid");
         std::fs::write(&pid_file, std::process::id().to_string())
             .map_err(|e| format!("error: write {}: {e}", pid_file.display()))?;
         Ok(dir)

@@ -94,7 +94,7 @@ impl<R: Runtime> Driver<R> {
             ScheduleOutcome::NodeNameSet { .. } => scheduler::kubelet_admit(&self.pod, &node, 0),
             _ => Ok(()),
         }
-        .and_then(|()| crate::kubelet::volumes::admit(self.pod.spec.as_ref().unwrap_or(&Default::default())));
+        .and_then(|()| self.pod.spec.as_ref().map_or(Ok(()), crate::kubelet::volumes::admit));
         if let Err(rejection) = admitted {
             let message = rejection.message.clone();
             self.scheduler_events.record(now, EventType::Warning, &rejection.reason, message, "", "kubelet");

@@ -28,8 +28,7 @@ use super::events::{EventLog, EventType};
 use super::record::{ContainerRecord, Kind, RunState, Termination};
 use super::types::{PodPhase, PullPolicy, RestartPolicy, WaitingReason};
 use crate::cri::{
-    CallId, Caller, ContainerConfig, ContainerExit, CriCall, CriReply, HostPathCreate, Mount, MountSource, PortMapping,
-    SandboxConfig,
+    CallId, Caller, ContainerConfig, ContainerExit, CriCall, CriReply, Mount, MountSource, PortMapping, SandboxConfig,
 };
 use crate::quote::go_quote;
 use crate::time::{Epoch, MonoDuration, MonoTime};
@@ -1032,42 +1031,10 @@ impl Kubelet {
             allocatable_cpu_millis: self.node.allocatable_cpu_millis,
             allocatable_memory_bytes: self.node.allocatable_memory_bytes,
         };
-        let mut mounts = Vec::new();
-        for m in c.volume_mounts.iter().flatten() {
-            let Some(volume) = spec.volumes.iter().flatten().find(|v| v.name == m.name) else {
-                continue;
-            };
-            let source = if let Some(hp) = &volume.host_path {
-                let create = match hp.type_.as_deref().unwrap_or("") {
-                    "DirectoryOrCreate" => HostPathCreate::Directory,
-                    "FileOrCreate" => HostPathCreate::File,
-                    "" => HostPathCreate::Unchecked,
-                    _ => HostPathCreate::MustExist,
-                };
-                MountSource::NodePath { path: hp.path.clone(), create, volume: volume.name.clone() }
-            } else if let Some(files) = super::volumes::volume_files(&context, &spec, volume) {
-                let plugin =
-                    if volume.projected.is_some() { "kubernetes.io~projected" } else { "kubernetes.io~downward-api" };
-                let path = format!("{pod_dir}/volumes/{plugin}/{}", volume.name);
-                MountSource::VolumeFiles { path, volume: volume.name.clone(), files }
-            } else {
-                let plugin = if volume.empty_dir.is_some() { "kubernetes.io~empty-dir" } else { "kubernetes.io~other" };
-                MountSource::NodePath {
-                    path: format!("{pod_dir}/volumes/{plugin}/{}", volume.name),
-                    create: HostPathCreate::Directory,
-                    volume: volume.name.clone(),
-                }
-            };
-            // Since 1.10 the kubelet mounts downwardAPI and projected
-            // volumes read-only, whatever the volumeMount says.
-            let read_only = m.read_only == Some(true) || matches!(source, MountSource::VolumeFiles { .. });
-            mounts.push(Mount {
-                container_path: m.mount_path.clone(),
-                source,
-                read_only,
-                sub_path: m.sub_path.clone().filter(|s| !s.is_empty()),
-            });
-        }
+        // `GenerateRunContainerOptions`: the environment, then the mounts
+        // (a subPathExpr reads the environment).
+        let env = super::env::container_env(&context, &c)?;
+        let mut mounts = super::volumes::container_mounts(&context, &spec, &c, &env, &pod_dir)?;
         // The kubelet-managed /etc/hosts, unless the container mounts its own.
         if !mounts.iter().any(|m| m.container_path == "/etc/hosts") {
             if let Some(content) = self.hosts_file() {
@@ -1084,7 +1051,6 @@ impl Kubelet {
         let pod_desc = format!("{}_{namespace}({uid})", self.pod.metadata.name.as_deref().unwrap_or(""));
         let image_user = self.records[i].image_user.as_deref();
         super::security::verify_run_as_non_root(&c, pod_security, image_user, &pod_desc)?;
-        let env = super::env::container_env(&context, &c)?;
         let (command, args) = super::env::expand_command_and_args(&c, &env);
         let r = &self.records[i];
         Ok(ContainerConfig {

@@ -36,26 +36,30 @@ pub fn effective(container: &Container, pod: Option<&PodSecurityContext>) -> Con
 /// warning event; a setting that asks for nothing more than the default is
 /// not listed.
 pub fn unenforced(container: &Container, pod: Option<&PodSecurityContext>) -> Vec<String> {
-    let c = container.security_context.clone().unwrap_or_default();
+    let c = container.security_context.as_ref();
     let mut fields = Vec::new();
-    let seccomp = c.seccomp_profile.as_ref().or_else(|| pod.and_then(|p| p.seccomp_profile.as_ref()));
-    if let Some(profile) = seccomp.filter(|p| p.type_ != "Unconfined") {
-        fields.push(format!("seccompProfile ({})", profile.type_));
+    let seccomp = c.and_then(|c| c.seccomp_profile.as_ref()).or(pod.and_then(|p| p.seccomp_profile.as_ref()));
+    let apparmor = c.and_then(|c| c.app_armor_profile.as_ref()).or(pod.and_then(|p| p.app_armor_profile.as_ref()));
+    for (name, profile) in
+        [("seccompProfile", seccomp.map(|p| &p.type_)), ("appArmorProfile", apparmor.map(|p| &p.type_))]
+    {
+        if let Some(kind) = profile.filter(|t| *t != "Unconfined") {
+            fields.push(format!("{name} ({kind})"));
+        }
     }
-    let apparmor = c.app_armor_profile.as_ref().or_else(|| pod.and_then(|p| p.app_armor_profile.as_ref()));
-    if let Some(profile) = apparmor.filter(|p| p.type_ != "Unconfined") {
-        fields.push(format!("appArmorProfile ({})", profile.type_));
-    }
-    if c.se_linux_options.is_some() || pod.is_some_and(|p| p.se_linux_options.is_some()) {
+    if c.is_some_and(|c| c.se_linux_options.is_some()) || pod.is_some_and(|p| p.se_linux_options.is_some()) {
         fields.push("seLinuxOptions".to_string());
     }
-    if let Some(mount) = c.proc_mount.as_deref().filter(|m| *m != "Default") {
+    if let Some(mount) = c.and_then(|c| c.proc_mount.as_deref()).filter(|m| *m != "Default") {
         fields.push(format!("procMount ({mount})"));
     }
-    let sysctls: Vec<&str> =
-        pod.and_then(|p| p.sysctls.as_ref()).into_iter().flatten().map(|s| s.name.as_str()).collect();
+    let mut sysctls = String::new();
+    for s in pod.and_then(|p| p.sysctls.as_ref()).into_iter().flatten() {
+        sysctls.push_str(if sysctls.is_empty() { "" } else { ", " });
+        sysctls.push_str(&s.name);
+    }
     if !sysctls.is_empty() {
-        fields.push(format!("sysctls ({})", sysctls.join(", ")));
+        fields.push(format!("sysctls ({sysctls})"));
     }
     fields
 }

@@ -12,12 +12,15 @@
 //! admission, naming the volume and its type, rather than mount an empty
 //! directory in its place.
 
-use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, PodSpec, Volume};
+use std::cell::RefCell;
 
-use super::env::{EnvContext, pod_field, resource_value};
-use crate::cri::VolumeFile;
+use k8s_openapi::api::core::v1::{Container, DownwardAPIVolumeFile, PodSpec, Volume, VolumeMount};
+
+use super::env::{EnvContext, EnvList, expand, pod_field, resource_value};
+use crate::cri::{HostPathCreate, Mount, MountSource, VolumeFile};
 use crate::defaults::volume_sources;
 use crate::scheduler::AdmitRejection;
+use crate::scheduler::parse_quantity_scaled;
 use crate::time::MonoDuration;
 
 /// The admission reason of a Pod with a volume podplay cannot provide.
@@ -27,20 +30,23 @@ pub const UNSUPPORTED_VOLUME: &str = "UnsupportedVolume";
 /// needs what podplay lacks refuses the Pod.
 pub fn admit(spec: &PodSpec) -> Result<(), AdmitRejection> {
     for v in spec.volumes.iter().flatten() {
-        let projected = v.projected.iter().flat_map(|p| p.sources.iter().flatten()).find_map(|s| {
-            [
-                ("serviceAccountToken", s.service_account_token.is_some()),
-                ("clusterTrustBundle", s.cluster_trust_bundle.is_some()),
-                ("podCertificate", s.pod_certificate.is_some()),
-            ]
-            .into_iter()
-            .find(|(_, set)| *set)
-            .map(|(kind, _)| format!("projected {kind}"))
-        });
-        let kind = volume_sources(v).into_iter().find(|k| !SUPPORTED.contains(&k.as_str())).or(projected);
+        let mut kind = volume_sources(v).into_iter().find(|k| !SUPPORTED.contains(&k.as_str()));
+        // Plain loops: the playground's WebAssembly pays for each iterator
+        // adapter chain.
+        for source in v.projected.iter().flat_map(|p| p.sources.iter().flatten()) {
+            if kind.is_none() {
+                if source.service_account_token.is_some() {
+                    kind = Some("projected serviceAccountToken".into());
+                } else if source.cluster_trust_bundle.is_some() {
+                    kind = Some("projected clusterTrustBundle".into());
+                } else if source.pod_certificate.is_some() {
+                    kind = Some("projected podCertificate".into());
+                }
+            }
+        }
         if let Some(kind) = kind {
             let message = format!(
-                "volume {:?} is a {kind} volume, which needs {}: podplay has none (emptyDir, hostPath and downwardAPI volumes work)",
+                "volume \"{}\" is a {kind} volume, which needs {}: podplay has none (emptyDir, hostPath and downwardAPI volumes work)",
                 v.name,
                 what_it_needs(&kind)
             );
@@ -70,33 +76,35 @@ fn what_it_needs(kind: &str) -> &'static str {
 /// downwardAPI sources (`None` for other types). Each item's value is read
 /// as `fieldRef`/`resourceFieldRef` read it for env.
 pub fn volume_files(ctx: &EnvContext, spec: &PodSpec, volume: &Volume) -> Option<Vec<VolumeFile>> {
-    let items: Vec<(&DownwardAPIVolumeFile, Option<i32>)> = if let Some(d) = &volume.downward_api {
-        d.items.iter().flatten().map(|i| (i, d.default_mode)).collect()
+    let mut items: Vec<(&DownwardAPIVolumeFile, Option<i32>)> = Vec::new();
+    if let Some(d) = &volume.downward_api {
+        for item in d.items.iter().flatten() {
+            items.push((item, d.default_mode));
+        }
     } else {
         let p = volume.projected.as_ref()?;
-        let sources = p.sources.iter().flatten().filter_map(|s| s.downward_api.as_ref());
-        sources.flat_map(|d| d.items.iter().flatten()).map(|i| (i, p.default_mode)).collect()
-    };
-    let files = items
-        .into_iter()
-        .map(|(item, default_mode)| {
-            let content = if let Some(field) = &item.field_ref {
-                pod_field(ctx, &field.field_path)
-            } else if let Some(r) = &item.resource_field_ref {
-                let name = r.container_name.as_deref().unwrap_or("");
-                let all = spec.containers.iter().chain(spec.init_containers.iter().flatten());
-                let divisor = r.divisor.as_ref().map(|q| q.0.as_str());
-                all.clone()
-                    .find(|c| c.name == name)
-                    .map(|c| resource_value(ctx, c, &r.resource, divisor))
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            };
-            let mode = item.mode.or(default_mode).unwrap_or(0o644);
-            VolumeFile { path: item.path.clone(), content, mode: u32::try_from(mode).unwrap_or(0o644) & 0o777 }
-        })
-        .collect();
+        for d in p.sources.iter().flatten().filter_map(|s| s.downward_api.as_ref()) {
+            for item in d.items.iter().flatten() {
+                items.push((item, p.default_mode));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for (item, default_mode) in items {
+        let mut content = String::new();
+        if let Some(field) = &item.field_ref {
+            content = pod_field(ctx, &field.field_path);
+        } else if let Some(r) = &item.resource_field_ref {
+            let name = r.container_name.as_deref().unwrap_or("");
+            let divisor = r.divisor.as_ref().map(|q| q.0.as_str());
+            let init = spec.init_containers.iter().flatten();
+            if let Some(c) = spec.containers.iter().chain(init).find(|c| c.name == name) {
+                content = resource_value(ctx, c, &r.resource, divisor);
+            }
+        }
+        let mode = item.mode.or(default_mode).unwrap_or(0o644);
+        files.push(VolumeFile { path: item.path.clone(), content, mode: u32::try_from(mode).unwrap_or(0o644) & 0o777 });
+    }
     Some(files)
 }
 
@@ -128,6 +136,129 @@ pub fn unmountable(spec: &PodSpec) -> Vec<String> {
         }
     }
     failed
+}
+
+/// The container's volume mounts as the CRI carries them (`makeMounts`):
+/// each volume's node directory (or files), read-only where the kubelet
+/// forces it, and the subPath (a subPathExpr expanded from `env`).
+pub fn container_mounts(
+    ctx: &EnvContext,
+    spec: &PodSpec,
+    c: &Container,
+    env: &EnvList,
+    pod_dir: &str,
+) -> Result<Vec<Mount>, String> {
+    let mut mounts = Vec::new();
+    for m in c.volume_mounts.iter().flatten() {
+        let Some(volume) = spec.volumes.iter().flatten().find(|v| v.name == m.name) else {
+            continue;
+        };
+        let source = mount_source(ctx, spec, volume, pod_dir);
+        // Since 1.10 the kubelet mounts downwardAPI and projected volumes
+        // read-only, whatever the volumeMount says.
+        let read_only = m.read_only == Some(true) || matches!(source, MountSource::VolumeFiles { .. });
+        let sub_path = sub_path(m, env)?;
+        mounts.push(Mount { container_path: m.mount_path.clone(), source, read_only, sub_path });
+    }
+    Ok(mounts)
+}
+
+fn mount_source(ctx: &EnvContext, spec: &PodSpec, volume: &Volume, pod_dir: &str) -> MountSource {
+    let name = volume.name.clone();
+    if let Some(hp) = &volume.host_path {
+        let create = match hp.type_.as_deref().unwrap_or("") {
+            "DirectoryOrCreate" => HostPathCreate::Directory,
+            "FileOrCreate" => HostPathCreate::File,
+            "" => HostPathCreate::Unchecked,
+            _ => HostPathCreate::MustExist,
+        };
+        return MountSource::NodePath { path: hp.path.clone(), create, volume: name, memory: None };
+    }
+    if let Some(files) = volume_files(ctx, spec, volume) {
+        let plugin = if volume.projected.is_some() { "kubernetes.io~projected" } else { "kubernetes.io~downward-api" };
+        return MountSource::VolumeFiles { path: format!("{pod_dir}/volumes/{plugin}/{name}"), volume: name, files };
+    }
+    let plugin = if volume.empty_dir.is_some() { "kubernetes.io~empty-dir" } else { "kubernetes.io~other" };
+    let memory = volume
+        .empty_dir
+        .as_ref()
+        .filter(|e| e.medium.as_deref() == Some("Memory"))
+        .map(|e| memory_volume_size(ctx, spec, e.size_limit.as_ref().map(|q| q.0.as_str())));
+    MountSource::NodePath {
+        path: format!("{pod_dir}/volumes/{plugin}/{name}"),
+        create: HostPathCreate::Directory,
+        volume: name,
+        memory,
+    }
+}
+
+/// `calculateEmptyDirMemorySize`: a memory emptyDir's tmpfs is as large as
+/// the node's allocatable memory, or the Pod's memory limit if smaller, or
+/// the volume's sizeLimit if smaller still.
+fn memory_volume_size(ctx: &EnvContext, spec: &PodSpec, size_limit: Option<&str>) -> u64 {
+    let mut size = u64::try_from(ctx.allocatable_memory_bytes).unwrap_or(0);
+    let smaller = |size: u64, bound: Option<u64>| match bound {
+        Some(b) if b > 0 && b <= size => b,
+        _ => size,
+    };
+    size = smaller(size, pod_memory_limit(spec));
+    smaller(size, size_limit.and_then(|q| parse_quantity_scaled(q, 0)).and_then(|b| u64::try_from(b).ok()))
+}
+
+/// The Pod's memory limit as its cgroup gets it (`ResourceConfigForPod`):
+/// only when every container declares one; the sum of the containers',
+/// or the largest init container's if that is more.
+fn pod_memory_limit(spec: &PodSpec) -> Option<u64> {
+    let limit = |c: &Container| {
+        let limits = c.resources.as_ref().and_then(|r| r.limits.as_ref())?;
+        let bytes = parse_quantity_scaled(&limits.get("memory")?.0, 0)?;
+        u64::try_from(bytes).ok()
+    };
+    let mut sum = 0u64;
+    for c in &spec.containers {
+        sum = sum.saturating_add(limit(c)?);
+    }
+    let mut largest_init = 0u64;
+    for c in spec.init_containers.iter().flatten() {
+        largest_init = largest_init.max(limit(c)?);
+    }
+    Some(sum.max(largest_init))
+}
+
+/// The mount's subPath: `subPathExpr` expanded with the container's
+/// environment (`ExpandContainerVolumeMounts`: every variable it names must
+/// have a value), else `subPath`; then `makeMounts`' checks.
+fn sub_path(m: &VolumeMount, env: &EnvList) -> Result<Option<String>, String> {
+    let sub = match m.sub_path_expr.as_deref().filter(|e| !e.is_empty()) {
+        Some(expr) => {
+            let missing = RefCell::new(Vec::new());
+            let expanded = expand(expr, &|key: &str| {
+                let value = env.get(key).map(str::to_string);
+                if value.as_deref().is_none_or(str::is_empty) {
+                    missing.borrow_mut().push(key.to_string());
+                }
+                value
+            });
+            let mut missing = missing.into_inner();
+            if !missing.is_empty() {
+                missing.sort();
+                missing.dedup();
+                return Err(format!("missing value for {}", missing.join(", ")));
+            }
+            expanded
+        }
+        None => m.sub_path.clone().unwrap_or_default(),
+    };
+    if sub.is_empty() {
+        return Ok(None);
+    }
+    if sub.starts_with('/') {
+        return Err(format!("error SubPath `{sub}` must not be an absolute path"));
+    }
+    if sub.split('/').any(|part| part == "..") {
+        return Err(format!("unable to provision SubPath `{sub}`: must not contain '..'"));
+    }
+    Ok(Some(sub))
 }
 
 /// The next retry delay after `previous`.
@@ -227,5 +358,51 @@ mod tests {
             }]
         );
         assert!(unmountable(spec).is_empty());
+    }
+
+    #[test]
+    fn memory_empty_dirs_are_sized_and_sub_path_exprs_expand_from_the_env() {
+        let pod = pod_of(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    env:\n    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n    - {name: EMPTY, value: ''}\n    resources: {limits: {memory: 64Mi}}\n    volumeMounts:\n    - {name: cache, mountPath: /cache}\n    - {name: small, mountPath: /small}\n    - {name: logs, mountPath: /logs, subPathExpr: $(POD_NAME)/app}\n  volumes:\n  - {name: cache, emptyDir: {medium: Memory}}\n  - {name: small, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n  - {name: logs, emptyDir: {}}\n",
+        );
+        let spec = pod.spec.as_ref().unwrap();
+        let ctx = EnvContext {
+            pod: &pod,
+            node_name: "node-1",
+            node_ip: "192.168.49.2",
+            pod_ip: "10.244.0.2",
+            allocatable_cpu_millis: 2000,
+            allocatable_memory_bytes: 1 << 30,
+        };
+        let c = &spec.containers[0];
+        let env = super::super::env::container_env(&ctx, c).unwrap();
+        let mounts = container_mounts(&ctx, spec, c, &env, "/var/lib/kubelet/pods/u").unwrap();
+        let memory: Vec<Option<u64>> = mounts
+            .iter()
+            .map(|m| match &m.source {
+                MountSource::NodePath { memory, .. } => *memory,
+                _ => None,
+            })
+            .collect();
+        // The Pod's limit (64 MiB) under the node's 1 GiB; the sizeLimit under both.
+        assert_eq!(memory, vec![Some(64 << 20), Some(16 << 20), None]);
+        assert_eq!(mounts[2].sub_path.as_deref(), Some("web/app"));
+
+        let mut bad = c.clone();
+        let expr = |e: &str| {
+            Some(vec![VolumeMount {
+                name: "logs".into(),
+                mount_path: "/l".into(),
+                sub_path_expr: Some(e.into()),
+                ..Default::default()
+            }])
+        };
+        bad.volume_mounts = expr("$(EMPTY)/$(NOPE)");
+        assert_eq!(container_mounts(&ctx, spec, &bad, &env, "/p").unwrap_err(), "missing value for EMPTY, NOPE");
+        bad.volume_mounts = expr("$(POD_NAME)/../..");
+        assert_eq!(
+            container_mounts(&ctx, spec, &bad, &env, "/p").unwrap_err(),
+            "unable to provision SubPath `web/../..`: must not contain '..'"
+        );
     }
 }

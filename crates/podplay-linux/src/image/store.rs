@@ -119,18 +119,16 @@ impl ImageStore {
     /// Holds `image`'s layers for a container's lifetime: no removal or
     /// replacement collects them until the returned lease is dropped.
     pub fn lease(&self, image: &Image) -> Result<Lease, ImageError> {
-        // Under the writers' lock: no collection runs between the check
-        // that a layer is there and the lease on it.
-        let _lock = self.lock()?;
+        // Not under the writers' lock, which an import holds for as long as
+        // it reads its archive: the lease is taken first, then the layer
+        // checked. A collection holds the lease file exclusively while it
+        // takes a layer away, and lease files are never removed, so a layer
+        // found after its lease is taken stays.
         let dir = self.root.join("leases");
         fs::create_dir_all(&dir).map_err(ImageError::io("create", &dir))?;
         let mut held = Vec::new();
         for layer in &image.layers {
             let name = layer.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if !layer.is_dir() {
-                let message = format!("layer of image {} is missing", image.record.reference);
-                return Err(ImageError::Corrupt { path: layer.clone(), message });
-            }
             let path = dir.join(&name);
             let file = File::options()
                 .create(true)
@@ -138,28 +136,37 @@ impl ImageStore {
                 .write(true)
                 .open(&path)
                 .map_err(ImageError::io("open", &path))?;
-            let shared = Flock::lock(file, FlockArg::LockSharedNonblock).map_err(|(_, errno)| ImageError::Io {
+            // Blocks only while a collection takes this very layer away.
+            let shared = Flock::lock(file, FlockArg::LockShared).map_err(|(_, errno)| ImageError::Io {
                 action: "lock",
                 path: path.clone(),
                 source: errno.into(),
             })?;
             held.push(shared);
+            if !layer.is_dir() {
+                let message = format!("layer of image {} is missing", image.record.reference);
+                return Err(ImageError::Corrupt { path: layer.clone(), message });
+            }
         }
         Ok(Lease { _held: held })
     }
 
-    /// Whether a running container holds the layer `diff_id` (a shared
-    /// lock on its lease); if not, its lease file goes too.
-    fn leased(&self, diff_id: &str) -> bool {
+    /// Takes the layer `diff_id` away unless a running container holds it
+    /// (a shared lock on its lease). The lease file is held exclusively
+    /// while the layer is moved aside, so no lease is taken meanwhile.
+    fn collect_layer(&self, diff_id: &str, layer: &Path) -> Result<(), ImageError> {
         let path = self.root.join("leases").join(diff_id);
-        let Ok(file) = File::options().write(true).open(&path) else { return false };
-        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(_unused) => {
-                let _ = fs::remove_file(&path);
-                false
-            }
-            Err(_) => true,
-        }
+        let exclusive = match File::options().write(true).open(&path) {
+            Ok(file) => match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(held) => Some(held),
+                Err(_) => return Ok(()),
+            },
+            Err(_) => None,
+        };
+        let doomed = self.tmp_dir().join(format!("removed-{diff_id}"));
+        fs::rename(layer, &doomed).map_err(ImageError::io("remove", layer))?;
+        drop(exclusive);
+        fs::remove_dir_all(&doomed).map_err(ImageError::io("remove", &doomed))
     }
 
     /// The image as a runtime needs it, by any spelling of its reference
@@ -246,10 +253,8 @@ impl ImageStore {
         let layer_dir = self.root.join("layers/sha256");
         for entry in fs::read_dir(&layer_dir).map_err(ImageError::io("read", &layer_dir))?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !layers.contains(&name) && !self.leased(&name) {
-                let doomed = self.tmp_dir().join(format!("removed-{name}"));
-                fs::rename(entry.path(), &doomed).map_err(ImageError::io("remove", entry.path()))?;
-                fs::remove_dir_all(&doomed).map_err(ImageError::io("remove", &doomed))?;
+            if !layers.contains(&name) {
+                self.collect_layer(&name, &entry.path())?;
             }
         }
         Ok(())

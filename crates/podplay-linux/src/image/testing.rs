@@ -20,7 +20,7 @@ pub const BUSYBOX: &str = "/bin/busybox";
 pub const APPLETS: &[&str] = &[
     "sh", "ls", "cat", "echo", "sleep", "ps", "env", "id", "pwd", "true", "false", "mkdir", "rm", "touch", "hostname",
     "kill", "grep", "head", "tail", "wc", "date", "uname", "mount", "stat", "test", "printf", "nc", "wget", "ip",
-    "ifconfig", "whoami", "seq", "tee", "chmod", "ln", "readlink", "top", "nslookup",
+    "ifconfig", "whoami", "seq", "tee", "chmod", "ln", "readlink", "top", "nslookup", "httpd",
 ];
 
 /// The `created` of test image configs.

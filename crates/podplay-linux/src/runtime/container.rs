@@ -197,7 +197,7 @@ impl LinuxNode {
         for (i, m) in config.mounts.iter().enumerate() {
             let pinned = subpaths.join(i.to_string());
             let source = match &m.source {
-                MountSource::NodePath { path, create, .. } => {
+                MountSource::NodePath { path, create, memory, .. } => {
                     let node = self.dirs.node_path(path);
                     let new_empty_dir = path.contains("/kubernetes.io~empty-dir/") && !node.exists();
                     prepare_node_path(&node, path, *create)?;
@@ -206,6 +206,9 @@ impl LinuxNode {
                         use std::os::unix::fs::PermissionsExt;
                         std::fs::set_permissions(&node, std::fs::Permissions::from_mode(0o777))
                             .map_err(|e| format!("chmod {}: {e}", node.display()))?;
+                        if let Some(bytes) = memory {
+                            memory_empty_dir(&node, *bytes)?;
+                        }
                     }
                     if let (Some(group), true) = (config.security.fs_group, path.contains("/kubernetes.io~empty-dir/"))
                     {
@@ -222,7 +225,7 @@ impl LinuxNode {
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
                     let now = podplay_core::time::civil::Civil::from_unix_millis(unix_millis);
-                    super::atomic_writer::write_once(&node, files, now)?;
+                    super::atomic_writer::write_once(&node, files, now, config.security.fs_group)?;
                     match &m.sub_path {
                         Some(sub) => super::subpath::bind(&node, sub, &pinned)?,
                         None => node,
@@ -403,6 +406,9 @@ impl LinuxNode {
         };
         c.state = State::Exited;
         c.kill_leftovers();
+        // Its pinned subPaths are no longer needed on the node (a restart
+        // makes its own): none piles up through a crash loop.
+        let _ = super::paths::unmount_under(&c.dir.join("volume-subpaths"));
         c.pump_log(now, epoch, true);
         let log_tail = c.log.as_ref().map(ContainerLog::tail).unwrap_or_default();
         c.log = None;
@@ -498,6 +504,15 @@ fn prepare_node_path(node: &Path, as_named: &str, create: HostPathCreate) -> Res
         _ if !exists => std::fs::create_dir_all(node).map_err(|e| format!("create {}: {e}", node.display())),
         _ => Ok(()),
     }
+}
+
+/// `medium: Memory`: the emptyDir is a tmpfs of `bytes` (`setupTmpfs`),
+/// mounted in the node's namespace under the state directory, which is
+/// unmounted with it.
+fn memory_empty_dir(dir: &Path, bytes: u64) -> Result<(), String> {
+    let data = format!("size={bytes}");
+    crate::sys::mount::special("tmpfs", dir, nix::mount::MsFlags::empty(), Some(&data))
+        .map_err(|e| format!("MountVolume.SetUp failed: {e}"))
 }
 
 /// `fsGroup` on an emptyDir: the group owns it, may write it, and new

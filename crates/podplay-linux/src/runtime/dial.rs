@@ -89,6 +89,8 @@ pub(super) fn resolve(host: &str) -> Option<IpAddr> {
 }
 
 fn dial_now(address: SocketAddr, host: &str, ask: Ask, timeout: Duration) -> CriReply {
+    // One deadline for the whole call, as Go's client timeout is.
+    let deadline = std::time::Instant::now() + timeout;
     let port = address.port();
     let mut stream = match TcpStream::connect_timeout(&address, timeout) {
         Ok(stream) => stream,
@@ -104,39 +106,50 @@ fn dial_now(address: SocketAddr, host: &str, ask: Ask, timeout: Duration) -> Cri
     let Ask::HttpGet { path } = ask else {
         return CriReply::Connected;
     };
-    let _ = stream.set_read_timeout(Some(timeout));
-    let _ = stream.set_write_timeout(Some(timeout));
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: kube-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         kube_probe_version()
     );
     let url = format!("http://{host}:{port}{path}");
+    let _ = stream.set_write_timeout(Some(remaining(deadline)));
     if let Err(e) = stream.write_all(request.as_bytes()) {
         return CriReply::Error { message: format!("Get \"{url}\": write: {e}") };
     }
-    match read_status(&mut stream) {
+    match read_status(&mut stream, deadline) {
         Ok(status) => CriReply::Http { status },
         Err(message) => CriReply::Error { message: format!("Get \"{url}\": {message}") },
     }
 }
 
-/// The status code of the response's first line.
-fn read_status(stream: &mut TcpStream) -> Result<u16, String> {
+/// Time left until `deadline`, at least a millisecond (zero means none).
+fn remaining(deadline: std::time::Instant) -> Duration {
+    deadline.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(1))
+}
+
+/// The status code of the response's first line, read by `deadline`.
+fn read_status(stream: &mut TcpStream, deadline: std::time::Instant) -> Result<u16, String> {
+    const TIMED_OUT: &str = "context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
     let mut head = Vec::new();
     let mut chunk = [0u8; 512];
-    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 8192 {
+    while !head.contains(&b'\n') && head.len() < 8192 {
+        if std::time::Instant::now() >= deadline {
+            return Err(TIMED_OUT.into());
+        }
+        let _ = stream.set_read_timeout(Some(remaining(deadline)));
         match stream.read(&mut chunk) {
             Ok(0) => return Err("EOF".into()),
             Ok(n) => head.extend_from_slice(&chunk[..n]),
             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                return Err("context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into());
+                return Err(TIMED_OUT.into());
             }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("read: {e}")),
         }
     }
     let line = String::from_utf8_lossy(&head);
-    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok());
-    status.ok_or_else(|| format!("malformed HTTP response {:?}", line.lines().next().unwrap_or("")))
+    let first = line.lines().next().unwrap_or("");
+    let status = first.split_whitespace().nth(1).and_then(|s| s.parse().ok());
+    status.ok_or_else(|| format!("malformed HTTP response {first:?}"))
 }
 
 /// Go's words for a failed connect.

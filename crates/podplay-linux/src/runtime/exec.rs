@@ -182,6 +182,16 @@ impl LinuxNode {
         Ok((self.next_ticket, master))
     }
 
+    /// The client of an attached exec went away: the command is killed,
+    /// as the streaming server ends it when its stream closes.
+    pub fn abandon_attached(&mut self, ticket: u64) {
+        if let Some(a) = self.attached.iter().find(|a| a.ticket == ticket) {
+            process::kill(a.pid, Signal::SIGKILL);
+            self.abandoned.insert(ticket);
+        }
+        self.attached_done.remove(&ticket);
+    }
+
     /// The exit code of an attached exec once it ended.
     pub fn attached_exit(&mut self, ticket: u64) -> Option<i32> {
         self.attached_done.remove(&ticket)

@@ -76,6 +76,8 @@ pub struct LinuxNode {
     /// `kubectl exec -i/-t` processes, and the exit codes of those that ended.
     attached: Vec<exec::Attached>,
     attached_done: BTreeMap<u64, i32>,
+    /// Attached commands whose client went away: their end is not kept.
+    abandoned: std::collections::BTreeSet<u64>,
     next_ticket: u64,
     replies: VecDeque<(CallId, CriReply)>,
     exits: VecDeque<ContainerExit>,
@@ -129,6 +131,7 @@ impl LinuxNode {
                 execs: Vec::new(),
                 attached: Vec::new(),
                 attached_done: BTreeMap::new(),
+                abandoned: std::collections::BTreeSet::new(),
                 next_ticket: 0,
                 replies: VecDeque::new(),
                 exits: VecDeque::new(),
@@ -156,9 +159,10 @@ impl LinuxNode {
     }
 
     /// Blocks until a child ends, a log has something to read, the user
-    /// sends SIGINT/SIGTERM, `also` is readable (a kubectl connection), or
+    /// sends SIGINT/SIGTERM, one of `also` is readable or hung up (a kubectl
+    /// connection, or a client waiting on an attached command), or
     /// `timeout_ms` passes (`None`: no limit).
-    pub fn wait(&mut self, timeout_ms: Option<u64>, also: Option<std::os::fd::BorrowedFd<'_>>) {
+    pub fn wait(&mut self, timeout_ms: Option<u64>, also: &[std::os::fd::BorrowedFd<'_>]) {
         self.read_signals();
         if self.children_changed {
             return;
@@ -167,7 +171,7 @@ impl LinuxNode {
             PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
             PollFd::new(self.dialer.wake_fd(), PollFlags::POLLIN),
         ];
-        fds.extend(also.map(|fd| PollFd::new(fd, PollFlags::POLLIN)));
+        fds.extend(also.iter().map(|fd| PollFd::new(*fd, PollFlags::POLLIN)));
         let streams: Vec<_> = self.containers.values().flat_map(|c| c.open_streams()).collect();
         let exec_streams: Vec<_> = self.execs.iter().filter_map(|e| e.stream()).collect();
         for fd in streams.iter().chain(exec_streams.iter()) {
@@ -280,7 +284,9 @@ impl LinuxNode {
                 self.exec_finished(done, code, now);
             } else if let Some(at) = self.attached.iter().position(|a| a.helper == pid) {
                 let done = self.attached.swap_remove(at);
-                self.attached_done.insert(done.ticket, code);
+                if !self.abandoned.remove(&done.ticket) {
+                    self.attached_done.insert(done.ticket, code);
+                }
             } else if let Some(sb) = self.sandboxes.values_mut().find(|s| s.pause_helper == pid) {
                 sb.pause_gone = true;
                 for call in std::mem::take(&mut sb.stopping) {
@@ -301,7 +307,8 @@ impl LinuxNode {
     /// nowhere else.
     fn dial(&mut self, call: CallId, host: &str, port: u16, ask: dial::Ask, timeout: podplay_core::time::MonoDuration) {
         let from = match (dial::resolve(host), &self.network) {
-            (Some(ip), _) if ip.is_loopback() => Ok((ip, None)),
+            // Loopback, or the node's own address (a hostNetwork Pod's).
+            (Some(ip), _) if ip.is_loopback() || ip.to_string() == self.node_ip => Ok((ip, None)),
             (Some(ip @ std::net::IpAddr::V4(v4)), Some(net)) if net.contains(v4) => {
                 net.netns().try_clone_to_owned().map(|ns| (ip, Some(ns))).map_err(|e| format!("dup: {e}"))
             }

@@ -27,6 +27,9 @@ pub(super) struct PodNetwork {
     base: Ipv4Addr,
     prefix: u8,
     next_host: u32,
+    /// Addresses held by sandboxes, by sandbox id (host-local IPAM's
+    /// reservations), given back with [`PodNetwork::release`].
+    in_use: std::collections::BTreeMap<String, u32>,
 }
 
 impl PodNetwork {
@@ -45,7 +48,7 @@ impl PodNetwork {
             Ok((rtnl, bridge))
         })
         .map_err(|e| format!("set up the Pod network: {e}"))?;
-        Ok(PodNetwork { netns, rtnl, bridge, base, prefix, next_host: 2 })
+        Ok(PodNetwork { netns, rtnl, bridge, base, prefix, next_host: 2, in_use: Default::default() })
     }
 
     /// The namespace the node side of the network lives in.
@@ -62,7 +65,8 @@ impl PodNetwork {
     /// CNI ADD for the Pod whose pause process is `pause_pid`: the veth
     /// pair, the Pod's address and its route. Returns the Pod IP.
     pub fn attach(&mut self, pause_pid: u32, sandbox_id: &str) -> Result<Ipv4Addr, String> {
-        let ip = host_address(self.base, self.next_host);
+        let host = self.free_host().ok_or("failed to allocate for range 0: no IP addresses available in range set")?;
+        let ip = host_address(self.base, host);
         let gateway = host_address(self.base, 1);
         let prefix = self.prefix;
         let pod_netns = std::fs::File::open(format!("/proc/{pause_pid}/ns/net"))
@@ -80,18 +84,34 @@ impl PodNetwork {
             rtnl.add_default_route(gateway)
         })
         .map_err(fail)?;
-        // host-local IPAM hands addresses out in turn, skipping the
-        // network, gateway and broadcast addresses.
-        let hosts = (1u32 << (32 - u32::from(prefix).min(30))) - 2;
-        self.next_host = if self.next_host + 1 > hosts { 2 } else { self.next_host + 1 };
+        self.in_use.insert(sandbox_id.to_string(), host);
+        self.next_host = host + 1;
         Ok(ip)
+    }
+
+    /// CNI DEL: the sandbox's address is free again (its veth pair went
+    /// with its network namespace).
+    pub fn release(&mut self, sandbox_id: &str) {
+        self.in_use.remove(sandbox_id);
+    }
+
+    /// host-local IPAM hands addresses out in turn from the last one given,
+    /// skipping the network, gateway and broadcast addresses and those in
+    /// use.
+    fn free_host(&self) -> Option<u32> {
+        let last = (1u32 << (32 - u32::from(self.prefix))) - 2;
+        let taken = |h: &u32| self.in_use.values().any(|u| u == h);
+        (self.next_host..=last).chain(2..self.next_host).find(|h| (2..=last).contains(h) && !taken(h))
     }
 }
 
 fn parse_cidr(cidr: &str) -> Option<(Ipv4Addr, u8)> {
     let (ip, prefix) = cidr.split_once('/')?;
     let prefix: u8 = prefix.parse().ok().filter(|p| (8..=30).contains(p))?;
-    Some((ip.parse().ok()?, prefix))
+    let ip: Ipv4Addr = ip.parse().ok()?;
+    // The network's own address, whatever host bits were written.
+    let mask = u32::MAX << (32 - u32::from(prefix));
+    Some((Ipv4Addr::from(u32::from(ip) & mask), prefix))
 }
 
 fn host_address(base: Ipv4Addr, host: u32) -> Ipv4Addr {
@@ -109,5 +129,6 @@ mod tests {
         assert_eq!(host_address(base, 2), Ipv4Addr::new(10, 244, 0, 2));
         assert!(parse_cidr("10.244.0.0").is_none());
         assert!(parse_cidr("10.244.0.0/31").is_none());
+        assert_eq!(parse_cidr("10.244.0.7/24").unwrap().0, Ipv4Addr::new(10, 244, 0, 0));
     }
 }

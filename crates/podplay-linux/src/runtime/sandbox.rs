@@ -135,6 +135,9 @@ impl LinuxNode {
             process::kill(sb.pause_pid, Signal::SIGKILL);
         }
         release_shm(&sb.dir);
+        if let Some(network) = &mut self.network {
+            network.release(id);
+        }
         let _ = paths::remove_tree(&sb.dir);
         let ids: Vec<String> =
             self.containers.iter().filter(|(_, c)| c.sandbox_id == id).map(|(k, _)| k.clone()).collect();

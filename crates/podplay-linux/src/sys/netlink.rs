@@ -39,10 +39,13 @@ impl Rtnl {
         Ok(Rtnl { socket, seq: 0 })
     }
 
-    /// Sends one request and waits for the kernel's acknowledgement.
-    fn request(&mut self, what: &str, message: RouteNetlinkMessage, create: bool) -> Result<(), SysError> {
+    /// Sends one request and waits for the kernel's answer to it: the
+    /// acknowledgement (or error), and for a query the message before it.
+    /// Replies are read from their fixed headers only, so an attribute this
+    /// crate's version cannot parse never breaks the network.
+    fn exchange(&mut self, what: &str, message: RouteNetlinkMessage, flags: u16) -> Result<Vec<u8>, SysError> {
         let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | NLM_F_ACK | if create { NLM_F_CREATE | NLM_F_EXCL } else { 0 };
+        header.flags = flags;
         self.seq += 1;
         header.sequence_number = self.seq;
         let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(message));
@@ -50,58 +53,47 @@ impl Rtnl {
         let mut buf = vec![0; packet.header.length as usize];
         packet.serialize(&mut buf);
         let fail = |errno: Errno| SysError::new(what.to_string(), errno);
-        self.socket.send(&buf, 0).map_err(|e| fail(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
+        let io = |e: std::io::Error| fail(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)));
+        self.socket.send(&buf, 0).map_err(io)?;
+        let mut answer = Vec::new();
         loop {
-            let (reply, _) = self
-                .socket
-                .recv_from_full()
-                .map_err(|e| fail(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
+            let (reply, _) = self.socket.recv_from_full().map_err(io)?;
             let mut at = 0;
-            while at < reply.len() {
-                let parsed = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&reply[at..])
-                    .map_err(|_| fail(Errno::EBADMSG))?;
-                let len = parsed.header.length as usize;
-                if parsed.header.sequence_number == self.seq {
-                    if let NetlinkPayload::Error(e) = parsed.payload {
-                        return match e.code {
-                            None => Ok(()),
-                            Some(code) => Err(fail(Errno::from_raw(-code.get()))),
+            while let Some(message) = reply.get(at..).and_then(RawMessage::read) {
+                at += message.len.max(NLMSG_HEADER);
+                if message.seq != self.seq {
+                    continue;
+                }
+                match message.kind {
+                    NLMSG_ERROR => {
+                        return match message.error_code() {
+                            0 => Ok(answer),
+                            code => Err(fail(Errno::from_raw(-code))),
                         };
                     }
+                    NLMSG_DONE => return Ok(answer),
+                    _ => answer = message.body.to_vec(),
                 }
-                if len == 0 {
-                    break;
-                }
-                at += len;
             }
         }
     }
 
+    fn request(&mut self, what: &str, message: RouteNetlinkMessage, create: bool) -> Result<(), SysError> {
+        let flags = NLM_F_REQUEST | NLM_F_ACK | if create { NLM_F_CREATE | NLM_F_EXCL } else { 0 };
+        self.exchange(what, message, flags).map(drop)
+    }
+
     /// The index of the link named `name` (`if_nametoindex`, in this
-    /// socket's namespace).
+    /// socket's namespace): `ifi_index` of the answer's `ifinfomsg`.
     pub fn link_index(&mut self, name: &str) -> Result<u32, SysError> {
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST;
-        self.seq += 1;
-        header.sequence_number = self.seq;
         let mut query = LinkMessage::default();
         query.attributes.push(LinkAttribute::IfName(name.to_string()));
-        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(RouteNetlinkMessage::GetLink(query)));
-        packet.finalize();
-        let mut buf = vec![0; packet.header.length as usize];
-        packet.serialize(&mut buf);
         let what = format!("find link {name}");
-        let fail =
-            |e: std::io::Error| SysError::new(what.clone(), Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)));
-        self.socket.send(&buf, 0).map_err(fail)?;
-        let (reply, _) = self.socket.recv_from_full().map_err(fail)?;
-        match NetlinkMessage::<RouteNetlinkMessage>::deserialize(&reply).map(|m| m.payload) {
-            Ok(NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(link))) => Ok(link.header.index),
-            Ok(NetlinkPayload::Error(e)) => {
-                Err(SysError::new(what, Errno::from_raw(e.code.map_or(libc::ENODEV, |c| -c.get()))))
-            }
-            _ => Err(SysError::new(what, Errno::EBADMSG)),
-        }
+        let body = self.exchange(&what, RouteNetlinkMessage::GetLink(query), NLM_F_REQUEST | NLM_F_ACK)?;
+        body.get(4..8)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_ne_bytes)
+            .ok_or_else(|| SysError::new(what, Errno::ENODEV))
     }
 
     /// `ip link add NAME type bridge`.
@@ -164,5 +156,56 @@ impl Rtnl {
         message.header.kind = RouteType::Unicast;
         message.attributes.push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
         self.request(&format!("ip route add default via {gateway}"), RouteNetlinkMessage::NewRoute(message), true)
+    }
+}
+
+const NLMSG_HEADER: usize = 16;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+
+/// One netlink message, by its fixed header (`struct nlmsghdr`).
+struct RawMessage<'a> {
+    len: usize,
+    kind: u16,
+    seq: u32,
+    body: &'a [u8],
+}
+
+impl<'a> RawMessage<'a> {
+    fn read(bytes: &'a [u8]) -> Option<RawMessage<'a>> {
+        let word = |at: usize| bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_ne_bytes);
+        let len = usize::try_from(word(0)?).ok()?;
+        let kind = u16::from_ne_bytes(bytes.get(4..6)?.try_into().ok()?);
+        let seq = word(8)?;
+        let body = bytes.get(NLMSG_HEADER..len.min(bytes.len()))?;
+        // Messages are aligned to 4 bytes.
+        Some(RawMessage { len: (len + 3) & !3, kind, seq, body })
+    }
+
+    /// `nlmsgerr.error`: 0 for an acknowledgement, else minus errno.
+    fn error_code(&self) -> i32 {
+        self.body.get(..4).and_then(|b| b.try_into().ok()).map_or(-libc::EBADMSG, i32::from_ne_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_read_without_parsing_attributes() {
+        // An error message answering sequence 7 with -ENODEV, then padding.
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&36u32.to_ne_bytes());
+        bytes.extend_from_slice(&NLMSG_ERROR.to_ne_bytes());
+        bytes.extend_from_slice(&0u16.to_ne_bytes());
+        bytes.extend_from_slice(&7u32.to_ne_bytes());
+        bytes.extend_from_slice(&0u32.to_ne_bytes());
+        bytes.extend_from_slice(&(-libc::ENODEV).to_ne_bytes());
+        bytes.extend_from_slice(&[0; 16]);
+        let message = RawMessage::read(&bytes).unwrap();
+        assert_eq!((message.kind, message.seq, message.len), (NLMSG_ERROR, 7, 36));
+        assert_eq!(message.error_code(), -libc::ENODEV);
+        assert!(RawMessage::read(&bytes[..10]).is_none());
     }
 }

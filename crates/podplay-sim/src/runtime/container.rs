@@ -216,7 +216,7 @@ fn volume_mounts(kernel: &mut Kernel, config: &ContainerConfig) -> Result<(Vec<M
     let mut mounted = Vec::new();
     for m in &config.mounts {
         match &m.source {
-            MountSource::NodePath { path, create, volume } => {
+            MountSource::NodePath { path, create, volume, .. } => {
                 let exists = kernel.node_path_exists(path);
                 match create {
                     HostPathCreate::MustExist if !exists => {
