@@ -83,9 +83,8 @@ pub struct LinuxNode {
     exits: VecDeque<ContainerExit>,
     notes: VecDeque<Note>,
     signals: SignalFd,
-    /// The Pod network, made with the first sandbox that needs one.
-    network: Option<network::PodNetwork>,
-    pod_cidr: String,
+    /// The Pod network, made while the node boots.
+    network: network::Slot,
     node_ip: String,
     dialer: dial::Dialer,
     interrupts: u32,
@@ -137,8 +136,7 @@ impl LinuxNode {
                 exits: VecDeque::new(),
                 notes: VecDeque::new(),
                 signals,
-                network: None,
-                pod_cidr: boot.pod_cidr.clone(),
+                network: network::Slot::start(&boot.pod_cidr),
                 node_ip: boot.context.node_ip.clone(),
                 dialer,
                 interrupts: 0,
@@ -306,7 +304,7 @@ impl LinuxNode {
     /// of the Pod network, to loopback from the runner's namespace, and
     /// nowhere else.
     fn dial(&mut self, call: CallId, host: &str, port: u16, ask: dial::Ask, timeout: podplay_core::time::MonoDuration) {
-        let from = match (dial::resolve(host), &self.network) {
+        let from = match (dial::resolve(host), self.network.ready()) {
             // Loopback, or the node's own address (a hostNetwork Pod's).
             (Some(ip), _) if ip.is_loopback() || ip.to_string() == self.node_ip => Ok((ip, None)),
             (Some(ip @ std::net::IpAddr::V4(v4)), Some(net)) if net.contains(v4) => {

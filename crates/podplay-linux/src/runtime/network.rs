@@ -17,6 +17,52 @@ use crate::sys::netlink::Rtnl;
 use crate::sys::ns::{in_netns, new_netns};
 
 const BRIDGE: &str = "cni0";
+
+/// The Pod network from the node's boot on: made on a thread of its own
+/// (a new network namespace can take milliseconds, more while the last
+/// run's is still being torn down), so it is ready by the time pause is.
+pub(super) enum Slot {
+    Making(std::thread::JoinHandle<Result<PodNetwork, String>>),
+    Ready(PodNetwork),
+    Failed(String),
+}
+
+impl Slot {
+    pub fn start(pod_cidr: &str) -> Slot {
+        let cidr = pod_cidr.to_string();
+        match std::thread::Builder::new().name("pod-network".into()).spawn(move || PodNetwork::new(&cidr)) {
+            Ok(handle) => Slot::Making(handle),
+            Err(e) => Slot::Failed(format!("start making the Pod network: {e}")),
+        }
+    }
+
+    /// The network, waiting for it if it is still being made.
+    pub fn get(&mut self) -> Result<&mut PodNetwork, String> {
+        if let Slot::Making(_) = self {
+            let failed = Slot::Failed("making the Pod network failed".into());
+            if let Slot::Making(handle) = std::mem::replace(self, failed) {
+                match handle.join() {
+                    Ok(Ok(network)) => *self = Slot::Ready(network),
+                    Ok(Err(e)) => *self = Slot::Failed(e),
+                    Err(_) => {}
+                }
+            }
+        }
+        match self {
+            Slot::Ready(network) => Ok(network),
+            Slot::Failed(e) => Err(e.clone()),
+            Slot::Making(_) => Err("the Pod network is not made yet".into()),
+        }
+    }
+
+    /// The network, if it is made.
+    pub fn ready(&self) -> Option<&PodNetwork> {
+        match self {
+            Slot::Ready(network) => Some(network),
+            _ => None,
+        }
+    }
+}
 const POD_INTERFACE: &str = "eth0";
 
 pub(super) struct PodNetwork {

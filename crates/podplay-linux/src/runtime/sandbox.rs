@@ -91,16 +91,12 @@ impl LinuxNode {
     }
 
     /// The node's address for hostNetwork; otherwise the Pod's own, on the
-    /// Pod network (made with the first Pod that needs it).
+    /// Pod network.
     fn pod_ip(&mut self, config: &SandboxConfig, pause_pid: u32, id: &str) -> Result<String, String> {
         if config.host_network {
             return Ok(self.node_ip.clone());
         }
-        let network = match &mut self.network {
-            Some(network) => network,
-            None => self.network.insert(super::network::PodNetwork::new(&self.pod_cidr)?),
-        };
-        network.attach(pause_pid, id).map(|ip| ip.to_string())
+        self.network.get()?.attach(pause_pid, id).map(|ip| ip.to_string())
     }
 
     /// Kills what still runs in the sandbox, then SIGTERM to pause; the
@@ -135,7 +131,7 @@ impl LinuxNode {
             process::kill(sb.pause_pid, Signal::SIGKILL);
         }
         release_shm(&sb.dir);
-        if let Some(network) = &mut self.network {
+        if let Ok(network) = self.network.get() {
             network.release(id);
         }
         let _ = paths::remove_tree(&sb.dir);
