@@ -115,10 +115,6 @@ impl ApiServer {
         Ok(ApiServer { listener, path: path.to_path_buf(), waiting: Vec::new() })
     }
 
-    pub fn as_fd(&self) -> BorrowedFd<'_> {
-        self.listener.as_fd()
-    }
-
     /// What the runner's wait watches: the listening socket, and the
     /// connections of attached commands (their clients may hang up).
     pub fn fds(&self) -> Vec<BorrowedFd<'_>> {

@@ -89,7 +89,7 @@ mod linux {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
-                let _ = podplay_linux::runtime::remove_stale(&state_dir);
+                let _ = podplay_linux::runtime::remove_tree(&state_dir);
                 return 2;
             }
         };
@@ -101,7 +101,7 @@ mod linux {
         run.kill_now();
         drop(run);
         // A Pod never bound to this node had no runtime to remove the state.
-        let _ = podplay_linux::runtime::remove_stale(&state_dir);
+        let _ = podplay_linux::runtime::remove_tree(&state_dir);
         code
     }
 
@@ -273,7 +273,7 @@ mod linux {
             ));
         }
         if dir.exists() {
-            let removed = podplay_linux::runtime::remove_stale(&dir).map_err(|e| format!("error: stale state: {e}"))?;
+            let removed = podplay_linux::runtime::remove_tree(&dir).map_err(|e| format!("error: stale state: {e}"))?;
             eprintln!("an earlier run of pod {name:?} ended without cleaning up; removed its state:");
             for line in removed {
                 eprintln!("  {line}");
@@ -312,7 +312,7 @@ mod linux {
                 continue;
             }
             any = true;
-            match podplay_linux::runtime::remove_stale(&dir) {
+            match podplay_linux::runtime::remove_tree(&dir) {
                 Ok(removed) => removed.iter().for_each(|line| println!("{line}")),
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -289,6 +289,18 @@ mod tests {
         assert_eq!(next_retry(Some(MonoDuration(100_000))), MAX_RETRY);
     }
 
+    /// The Pod on node-1 (1 GiB, 2 CPUs allocatable) at 10.244.0.2.
+    fn context(pod: &k8s_openapi::api::core::v1::Pod) -> EnvContext<'_> {
+        EnvContext {
+            pod,
+            node_name: "node-1",
+            node_ip: "192.168.49.2",
+            pod_ip: "10.244.0.2",
+            allocatable_cpu_millis: 2000,
+            allocatable_memory_bytes: 1 << 30,
+        }
+    }
+
     fn pod_of(yaml: &str) -> k8s_openapi::api::core::v1::Pod {
         let analysis = crate::analyze(yaml);
         let pod = analysis.valid_pods().next().cloned();
@@ -328,14 +340,7 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kubernetes-downwardapi-volume-example\n  labels: {zone: us-est-coast, cluster: test-cluster1}\n  annotations: {build: two}\nspec:\n  containers:\n  - name: client\n    image: busybox\n    resources:\n      limits: {cpu: 500m, memory: 64Mi}\n  volumes:\n  - name: podinfo\n    downwardAPI:\n      items:\n      - {path: labels, fieldRef: {fieldPath: metadata.labels}}\n      - {path: annotations, fieldRef: {fieldPath: metadata.annotations}, mode: 0400}\n      - {path: cpu_limit, resourceFieldRef: {containerName: client, resource: limits.cpu, divisor: 1m}}\n      - {path: mem/limit, resourceFieldRef: {containerName: client, resource: limits.memory, divisor: 1Mi}}\n  - name: all\n    projected:\n      defaultMode: 0440\n      sources:\n      - downwardAPI:\n          items: [{path: name, fieldRef: {fieldPath: metadata.name}}]\n      - configMap: {name: maybe, optional: true}\n",
         );
         let spec = pod.spec.as_ref().unwrap();
-        let ctx = EnvContext {
-            pod: &pod,
-            node_name: "node-1",
-            node_ip: "192.168.49.2",
-            pod_ip: "10.244.0.2",
-            allocatable_cpu_millis: 2000,
-            allocatable_memory_bytes: 1 << 30,
-        };
+        let ctx = context(&pod);
         let vols = spec.volumes.as_ref().unwrap();
         let files = volume_files(&ctx, spec, &vols[0]).unwrap();
         let got: Vec<(&str, &str, u32)> = files.iter().map(|f| (f.path.as_str(), f.content.as_str(), f.mode)).collect();
@@ -366,14 +371,7 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    env:\n    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}\n    - {name: EMPTY, value: ''}\n    resources: {limits: {memory: 64Mi}}\n    volumeMounts:\n    - {name: cache, mountPath: /cache}\n    - {name: small, mountPath: /small}\n    - {name: logs, mountPath: /logs, subPathExpr: $(POD_NAME)/app}\n  volumes:\n  - {name: cache, emptyDir: {medium: Memory}}\n  - {name: small, emptyDir: {medium: Memory, sizeLimit: 16Mi}}\n  - {name: logs, emptyDir: {}}\n",
         );
         let spec = pod.spec.as_ref().unwrap();
-        let ctx = EnvContext {
-            pod: &pod,
-            node_name: "node-1",
-            node_ip: "192.168.49.2",
-            pod_ip: "10.244.0.2",
-            allocatable_cpu_millis: 2000,
-            allocatable_memory_bytes: 1 << 30,
-        };
+        let ctx = context(&pod);
         let c = &spec.containers[0];
         let env = super::super::env::container_env(&ctx, c).unwrap();
         let mounts = container_mounts(&ctx, spec, c, &env, "/var/lib/kubelet/pods/u").unwrap();

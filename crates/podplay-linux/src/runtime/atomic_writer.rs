@@ -59,29 +59,29 @@ pub fn write_once(dir: &Path, files: &[VolumeFile], now: Civil, fs_group: Option
 fn write_version(version_dir: &Path, files: &[VolumeFile], fs_group: Option<u32>) -> Result<(), String> {
     let io = |what: &str, path: &Path, e: std::io::Error| format!("{what} {}: {e}", path.display());
     std::fs::create_dir(version_dir).map_err(|e| io("create", version_dir, e))?;
-    own(version_dir, 0o755, fs_group)?;
+    own(version_dir, 0o755, true, fs_group)?;
     for file in files {
         let at = version_dir.join(&file.path);
         if let Some(parent) = at.parent() {
             if !parent.exists() {
                 std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
-                own(parent, 0o755, fs_group)?;
+                own(parent, 0o755, true, fs_group)?;
             }
         }
         std::fs::write(&at, &file.content).map_err(|e| io("write", &at, e))?;
-        own(&at, file.mode, fs_group)?;
+        own(&at, file.mode, false, fs_group)?;
     }
     Ok(())
 }
 
 /// Sets `mode`; with an fsGroup, the group owns the path and may read it
 /// (and enter it, setgid, if a directory), as `SetVolumeOwnership` does.
-fn own(path: &Path, mode: u32, fs_group: Option<u32>) -> Result<(), String> {
+fn own(path: &Path, mode: u32, dir: bool, fs_group: Option<u32>) -> Result<(), String> {
     let mut mode = mode;
     if let Some(group) = fs_group {
         nix::unistd::chown(path, None, Some(nix::unistd::Gid::from_raw(group)))
             .map_err(|e| format!("chown {}: {e}", path.display()))?;
-        mode |= if path.is_dir() { 0o2550 } else { 0o440 };
+        mode |= if dir { 0o2550 } else { 0o440 };
     }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(|e| format!("chmod {}: {e}", path.display()))

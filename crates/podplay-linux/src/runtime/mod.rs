@@ -35,7 +35,7 @@ use podplay_core::trace::Note;
 
 use crate::image::ImageStore;
 pub use exec::AttachIo;
-pub use paths::{StateDirs, remove_stale};
+pub use paths::{StateDirs, remove_tree};
 
 /// What a run of the real node is given.
 pub struct NodeOptions {
@@ -235,7 +235,8 @@ impl LinuxNode {
             if !s.pause_gone {
                 crate::sys::process::kill(s.pause_pid, Signal::SIGKILL);
             }
-            sandbox::release_shm(&s.dir);
+            // The Pod's shm lives in the node's mount namespace.
+            let _ = paths::unmount_under(&s.dir);
         }
         // Wait for them, so no zombie and no mount namespace outlives the run.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

@@ -104,8 +104,7 @@ impl PodNetwork {
 
     /// Whether `ip` is in the pod CIDR.
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-        u32::from(ip) & mask == u32::from(self.base) & mask
+        u32::from(ip) & mask(self.prefix) == u32::from(self.base)
     }
 
     /// CNI ADD for the Pod whose pause process is `pause_pid`: the veth
@@ -156,8 +155,12 @@ fn parse_cidr(cidr: &str) -> Option<(Ipv4Addr, u8)> {
     let prefix: u8 = prefix.parse().ok().filter(|p| (8..=30).contains(p))?;
     let ip: Ipv4Addr = ip.parse().ok()?;
     // The network's own address, whatever host bits were written.
-    let mask = u32::MAX << (32 - u32::from(prefix));
-    Some((Ipv4Addr::from(u32::from(ip) & mask), prefix))
+    Some((Ipv4Addr::from(u32::from(ip) & mask(prefix)), prefix))
+}
+
+/// The network mask of a prefix of 8 to 30 bits (`parse_cidr` checks).
+fn mask(prefix: u8) -> u32 {
+    u32::MAX << (32 - u32::from(prefix))
 }
 
 fn host_address(base: Ipv4Addr, host: u32) -> Ipv4Addr {

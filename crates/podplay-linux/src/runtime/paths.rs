@@ -53,7 +53,8 @@ pub fn new_id() -> String {
 /// namespace (a pinned subPath bind, a memory emptyDir, a Pod's shm),
 /// deepest first; then the files, never crossing into another filesystem,
 /// so the removal cannot reach through a mount into a volume or the node's
-/// files. Returns what it did, for the user.
+/// files. Returns what it did, for the user (`podplay gc` and a new run
+/// of a Pod whose runner was SIGKILLed say what they removed).
 pub fn remove_tree(path: &Path) -> Result<Vec<String>, String> {
     let mut removed = unmount_under(path)?;
     let root = match std::fs::symlink_metadata(path) {
@@ -133,13 +134,6 @@ fn remove_on_device(path: &Path, device: u64) -> Result<(), String> {
         remove_on_device(&entry.path(), device)?;
     }
     std::fs::remove_dir(path).map_err(|e| format!("remove {}: {e}", path.display()))
-}
-
-/// Removes the state of a run whose runner is gone (SIGKILLed): the mounts
-/// it left in the node's namespace, then the directory. Returns what it
-/// removed, for the user.
-pub fn remove_stale(dir: &Path) -> Result<Vec<String>, String> {
-    remove_tree(dir)
 }
 
 #[cfg(test)]

@@ -60,7 +60,6 @@ impl LinuxNode {
         let (pause_pid, pause_helper) = match started {
             Ok(spawned) => (spawned.pid, spawned.helper),
             Err(e) => {
-                release_shm(&dir);
                 let _ = paths::remove_tree(&dir);
                 return Err(format!("failed to start sandbox container task \"{id}\": {e}"));
             }
@@ -69,7 +68,6 @@ impl LinuxNode {
             Ok(ip) => ip,
             Err(e) => {
                 process::kill(pause_pid, Signal::SIGKILL);
-                release_shm(&dir);
                 let _ = paths::remove_tree(&dir);
                 return Err(format!("failed to setup network for sandbox \"{id}\": {e}"));
             }
@@ -130,7 +128,6 @@ impl LinuxNode {
         if !sb.pause_gone {
             process::kill(sb.pause_pid, Signal::SIGKILL);
         }
-        release_shm(&sb.dir);
         if let Ok(network) = self.network.get() {
             network.release(id);
         }
@@ -150,12 +147,6 @@ fn pod_shm(at: &std::path::Path) -> Result<(), crate::sys::SysError> {
     crate::sys::mount::make_mount_point(at, false)?;
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     crate::sys::mount::special("tmpfs", at, flags, Some("mode=1777,size=65536k"))
-}
-
-/// Unmounts the Pod's `/dev/shm`, if this sandbox has one.
-pub(super) fn release_shm(sandbox_dir: &std::path::Path) {
-    let at = sandbox_dir.join("shm");
-    let _ = nix::mount::umount2(&at, nix::mount::MntFlags::MNT_DETACH);
 }
 
 fn ns_join(pid: u32, kind: NsKind, with_node: bool) -> NsJoin {
