@@ -16,10 +16,21 @@ use crate::components::instant::{InstantProps, instant};
 use crate::components::panels::{LessonPanel, REPEATS_LISTED, STORY_STEPS, StoryLine};
 use crate::lessons::{LESSONS, Lang};
 use crate::run::{Inside, Run};
-use crate::state::{Action, DocsState, State};
+use crate::simulator::{Reply, Request, Scenario, Simulator};
+use crate::state::{Action, DocsState, Notice, State};
+
+/// The script that starts the simulator's worker (trunk's loader for the
+/// `podplay-worker` module), beside `index.html`.
+pub const WORKER_SCRIPT: &str = "./podplay-worker_loader.js";
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// Where the Pods are simulated: the worker, or the page in tests.
+    pub simulator: Simulator,
+}
 
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &AppProps) -> Html {
     let state = use_reducer(|| State::open(browser::start()));
     use_saved_text(state.text.clone());
     use_saved_progress(state.lang, state.lesson, state.done.clone());
@@ -30,9 +41,13 @@ pub fn app() -> Html {
         state.docs == DocsState::Missing && (state.hover.is_some() || !state.completions.is_empty()),
     );
     use_key_shortcuts(state.dispatcher());
+    // After the first render, which draws the Pod (as written, on a first
+    // visit): the page is usable.
+    use_effect_with((), |_| browser::mark(browser::DRAWN_MARK));
     use_analysis_after_typing(state.dispatcher(), state.pending);
     use_background_work(state.dispatcher(), state.work.is_some(), state.work_done);
-    let inside = use_inside(&state);
+    use_simulator(state.dispatcher(), &props.simulator, state.requests());
+    let inside = use_inside(&state, &props.simulator);
 
     // The same callbacks on every render, so that the parts whose inputs
     // did not change (the whole stage while the learner types) are not
@@ -60,7 +75,7 @@ pub fn app() -> Html {
     };
     html! {
         <div class="app" data-loading={state.wanted.is_some().then_some("example")}
-            data-busy={(state.pending.is_some() || state.work.is_some()).then_some("analysis")}>
+            data-busy={busy(&state)}>
             { header(&HeaderProps {
                 lang,
                 lesson: state.lesson,
@@ -76,8 +91,16 @@ pub fn app() -> Html {
             if state.wanted.is_some() {
                 <p class="notice" aria-live="polite">{ lang.t("Loading the example…", "正在加载示例…") }</p>
             }
-            if let Some(problem) = &state.notice {
-                <p class="notice problem" role="alert">{ format!("{}: {problem}", lang.t("The example could not be loaded", "示例加载失败")) }</p>
+            // The first run of a visit waits for the simulator's module;
+            // later ones keep the last picture until they come.
+            if state.recording.is_some() && !state.welcome && state.run.as_ref().is_some_and(|r| !r.recorded) {
+                <p class="notice" aria-live="polite">{ lang.t("Running the Pod in the simulator…", "正在模拟器中运行 Pod…") }</p>
+            }
+            if let Some(notice) = &state.notice {
+                <p class="notice problem" role="alert">{ match notice {
+                    Notice::Example(problem) => format!("{}: {problem}", lang.t("The example could not be loaded", "示例加载失败")),
+                    Notice::Simulator(problem) => format!("{}: {problem}", lang.t("The Pod could not be simulated", "无法模拟该 Pod")),
+                } }</p>
             }
             <main>
                 <Editor lang={lang} text={state.text.clone()} diagnostics={state.diagnostics.clone()} on_edit={editing.edit}
@@ -96,6 +119,39 @@ pub fn app() -> Html {
             </main>
         </div>
     }
+}
+
+/// What the page is still working on, for tests to wait for: the analysis
+/// of the text, or an answer of the simulator.
+fn busy(state: &State) -> Option<&'static str> {
+    if state.pending.is_some() || state.work.is_some() {
+        Some("analysis")
+    } else if !state.requests().is_empty() {
+        Some("simulation")
+    } else {
+        None
+    }
+}
+
+/// Sends the state's requests to the simulator, each once (by number),
+/// and gives the answers to the reducer.
+#[hook]
+fn use_simulator(dispatch: UseReducerDispatcher<State>, simulator: &Simulator, requests: Vec<(u64, Request)>) {
+    let sent = use_mut_ref(Vec::<u64>::new);
+    let simulator = simulator.clone();
+    let key: Vec<u64> = requests.iter().map(|(id, _)| *id).collect();
+    use_effect_with(key, move |key| {
+        let mut sent = sent.borrow_mut();
+        // Only the requests still wanted are remembered.
+        sent.retain(|id| key.contains(id));
+        for (id, request) in requests {
+            if !sent.contains(&id) {
+                sent.push(id);
+                let dispatch = dispatch.clone();
+                simulator.ask(request, move |reply| dispatch.dispatch(Action::Simulated(id, reply)));
+            }
+        }
+    });
 }
 
 /// The text survives a reload.
@@ -225,15 +281,33 @@ fn use_key_shortcuts(dispatch: UseReducerDispatcher<State>) {
 /// The inside of the selected container at the instant on screen.
 ///
 /// Re-simulating to the instant is the costly part of the inside panel:
-/// done when the instant, the container or the run changes, not on every
-/// render (keystrokes, cursor moves, play ticks).
+/// asked of the simulator when the instant, the container or the run
+/// changes, not on every render (keystrokes, cursor moves, play ticks).
+/// Until the answer comes, the last one stays on screen.
 #[hook]
-fn use_inside(state: &State) -> Rc<Option<(String, Inside)>> {
-    let run = state.run.clone();
+fn use_inside(state: &State, simulator: &Simulator) -> Rc<Option<(String, Inside)>> {
+    let shown = use_state(|| Rc::new(None));
+    let asked = use_mut_ref(|| 0u64);
+    let run = state.run.clone().filter(|r| r.recorded);
     let key = (state.frame, state.container.clone(), run.as_ref().map(|r| Rc::as_ptr(r) as usize));
-    use_memo(key, move |(frame, container, _)| {
-        run.as_ref().zip(container.as_ref()).map(|(r, c)| (c.clone(), r.inside(*frame, c)))
-    })
+    let (setter, simulator) = (shown.setter(), simulator.clone());
+    use_effect_with(key, move |(frame, container, _)| {
+        let (Some(run), Some(container)) = (run, container.clone()) else {
+            setter.set(Rc::new(None));
+            return;
+        };
+        *asked.borrow_mut() += 1;
+        let this = *asked.borrow();
+        let scenario = Scenario { text: run.source.to_string(), interventions: run.interventions.clone() };
+        let request = Request::Inside { scenario, at: run.at(*frame), container: container.clone() };
+        simulator.ask(request, move |reply| {
+            // An answer for an instant no longer on screen is dropped.
+            if let (Reply::Inside(inside), true) = (reply, *asked.borrow() == this) {
+                setter.set(Rc::new(Some((container, inside))));
+            }
+        });
+    });
+    (*shown).clone()
 }
 
 /// What the stage shows, made only when something it shows changed: a
@@ -303,6 +377,7 @@ fn instant_props(state: &State, inside: Option<(String, Inside)>, actions: &Call
         playing: state.playing,
         tick_ms: state.tick_ms,
         stale: state.stale,
+        recorded: run.recorded,
         flows: match &state.exec_flows {
             // What the learner's last command moved, at the instant it ran.
             Some((at, flows)) if *at == state.frame && !flows.is_empty() => flows.clone(),

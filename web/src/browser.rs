@@ -98,6 +98,17 @@ pub fn save_progress(lang: Lang, lesson: Option<usize>, done: &[usize]) {
     let _ = storage.set_item(DONE_KEY, &done.join(","));
 }
 
+/// The performance mark the page sets once its first picture is drawn:
+/// load-to-first-picture, as the end-to-end test reads it.
+pub const DRAWN_MARK: &str = "podplay-drawn";
+
+/// Marks the page's timeline (`performance.mark`).
+pub fn mark(name: &str) {
+    if let Some(performance) = window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// The `lang` attribute of the page: a Chinese page drawn with Chinese
 /// glyph shapes, not Japanese ones.
 pub fn set_page_lang(lang: Lang) {

@@ -3,7 +3,9 @@
 //!
 //! Shaped like Yew's reducer apps: all state and transitions in [`state`],
 //! the recorded simulation in [`run`], dumb components in [`components`],
-//! browser I/O (local storage, the URL fragment) in [`browser`].
+//! browser I/O (local storage, the URL fragment) in [`browser`]. The
+//! simulation runs in a web worker of its own ([`simulator`], [`wire`]),
+//! a second WebAssembly module fetched when the learner first runs a Pod.
 
 pub mod app;
 pub mod breakage;
@@ -15,6 +17,8 @@ pub mod highlight;
 pub mod lessons;
 pub mod markup;
 pub mod run;
+pub mod simulator;
 pub mod state;
 pub mod transitions;
+pub mod wire;
 pub mod work;

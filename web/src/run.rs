@@ -110,6 +110,9 @@ pub enum Intervention {
 /// The recorded simulation of one Pod.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
+    /// The text the Pod was read from: the simulator's worker reads it
+    /// again to run a command or show an instant.
+    pub source: std::rc::Rc<str>,
     pub pod: Pod,
     /// The cluster: the text's `kind: Node` documents, or podplay's default
     /// three nodes when it has none (as `podplay sim` does).
@@ -125,74 +128,122 @@ pub struct Run {
     /// instant is this cut at the instant's steps, the fold being stable
     /// under prefixes, so Play does not fold again at every instant.
     pub told: Vec<podplay_core::trace::story::Told>,
+    /// Simulated: false for the Pod as written ([`Run::as_written`]).
+    pub recorded: bool,
 }
 
 impl Run {
     /// Simulates `pod` on `nodes` until stable or terminal.
-    pub fn record(pod: &Pod, nodes: &[Node]) -> Run {
-        Run::record_with(pod, nodes, Vec::new())
+    pub fn record(source: &str, pod: &Pod, nodes: &[Node]) -> Run {
+        Run::record_with(source, pod, nodes, Vec::new())
     }
 
     /// Simulates `pod` on `nodes`, applying each intervention at its instant,
     /// until the Pod is stable or finished.
-    pub fn record_with(pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Run {
-        Recording::new(pod, nodes, interventions).finish()
+    pub fn record_with(source: &str, pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Run {
+        Recording::new(source, pod, nodes, interventions).finish()
     }
 
-    /// Runs `command` in `container` at the instant of frame `frame`
-    /// (simulating again up to it): its output, and the data it moved (a
-    /// `curl` to nginx: the request, nginx reading the page from its volume,
-    /// the answer), for the picture.
-    pub fn exec(&self, frame: usize, container: &str, command: &str) -> (String, Vec<Flow>) {
-        let mut sim = self.sim_at(frame);
-        let before = sim.trace().steps().len();
-        let output = match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
-            Ok((0, output)) => output,
-            Ok((code, output)) => format!("{output}[exit code {code}]\n"),
-            Err(e) => format!("error: {e}\n"),
+    /// The Pod as written, before it is created: the first thing a visit
+    /// shows, without the simulator (fetched when the learner first runs a
+    /// Pod). One instant: the containers and volumes of the spec, no node.
+    pub fn as_written(source: std::rc::Rc<str>, pod: &Pod, nodes: &[Node]) -> Run {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let not_found = format!("Error from server (NotFound): pods \"{name}\" not found\n");
+        let picture = spec_picture(pod);
+        let frame = Frame {
+            at: MonoTime::ZERO,
+            steps: 0,
+            status: String::new(),
+            phase: String::new(),
+            get_wide: not_found.clone(),
+            describe: not_found,
+            picture,
         };
-        let mut flows: Vec<Flow> = Vec::new();
-        for flow in sim.trace().steps().get(before..).unwrap_or_default().iter().filter_map(|s| s.flow.as_ref()) {
-            if !flows.contains(flow) {
-                flows.push(flow.clone());
-            }
-        }
-        (output, flows)
-    }
-
-    /// What the "inside" panel shows at frame `frame`: the processes as the
-    /// node sees them and as `container` sees them, its `/etc/hosts`, its log.
-    pub fn inside(&self, frame: usize, container: &str) -> Inside {
-        let mut sim = self.sim_at(frame);
-        let hosts = match sim.exec(container, vec!["cat".into(), "/etc/hosts".into()]) {
-            Ok((0, text)) => text,
-            _ => String::from("(the container is not running)"),
-        };
-        Inside {
-            node_ps: sim.ps(None).unwrap_or_else(|| "(no node yet)".into()),
-            container_ps: sim.ps(Some(container)).unwrap_or_else(|| "(the container is not running)".into()),
-            hosts,
-            log: sim.logs(container, false).unwrap_or_default(),
+        Run {
+            source,
+            pod: pod.clone(),
+            nodes: nodes.to_vec(),
+            interventions: Vec::new(),
+            steps: Vec::new(),
+            frames: vec![frame],
+            outside: Vec::new(),
+            told: Vec::new(),
+            recorded: false,
         }
     }
 
-    /// The simulation as it was at frame `frame`: simulated again up to it,
-    /// which the determinism makes exact.
-    fn sim_at(&self, frame: usize) -> Simulation {
-        let at = self.frames.get(frame).map_or(MonoTime::ZERO, |f| f.at);
-        let mut sim = fresh(&self.pod, &self.nodes);
-        replay(&mut sim, &self.interventions, at);
-        sim
+    /// The instant of frame `frame`.
+    pub fn at(&self, frame: usize) -> MonoTime {
+        self.frames.get(frame).map_or(MonoTime::ZERO, |f| f.at)
     }
 }
 
-/// A recording in progress, made a bounded piece at a time ([`step`]), so
-/// that the playground can record a large Pod without blocking the page:
+/// Runs `command` in `container` at instant `at` of the run (simulating
+/// again up to it): its output, and the data it moved (a `curl` to nginx:
+/// the request, nginx reading the page from its volume, the answer), for
+/// the picture.
+pub fn exec_at(
+    pod: &Pod,
+    nodes: &[Node],
+    interventions: &[(MonoTime, Intervention)],
+    at: MonoTime,
+    container: &str,
+    command: &str,
+) -> (String, Vec<Flow>) {
+    let mut sim = sim_at(pod, nodes, interventions, at);
+    let before = sim.trace().steps().len();
+    let output = match sim.exec(container, vec!["sh".into(), "-c".into(), command.into()]) {
+        Ok((0, output)) => output,
+        Ok((code, output)) => format!("{output}[exit code {code}]\n"),
+        Err(e) => format!("error: {e}\n"),
+    };
+    let mut flows: Vec<Flow> = Vec::new();
+    for flow in sim.trace().steps().get(before..).unwrap_or_default().iter().filter_map(|s| s.flow.as_ref()) {
+        if !flows.contains(flow) {
+            flows.push(flow.clone());
+        }
+    }
+    (output, flows)
+}
+
+/// What the "inside" panel shows at instant `at`: the processes as the
+/// node sees them and as `container` sees them, its `/etc/hosts`, its log.
+pub fn inside_at(
+    pod: &Pod,
+    nodes: &[Node],
+    interventions: &[(MonoTime, Intervention)],
+    at: MonoTime,
+    container: &str,
+) -> Inside {
+    let mut sim = sim_at(pod, nodes, interventions, at);
+    let hosts = match sim.exec(container, vec!["cat".into(), "/etc/hosts".into()]) {
+        Ok((0, text)) => text,
+        _ => String::from("(the container is not running)"),
+    };
+    Inside {
+        node_ps: sim.ps(None).unwrap_or_else(|| "(no node yet)".into()),
+        container_ps: sim.ps(Some(container)).unwrap_or_else(|| "(the container is not running)".into()),
+        hosts,
+        log: sim.logs(container, false).unwrap_or_default(),
+    }
+}
+
+/// The simulation as it was at instant `at`: simulated again up to it,
+/// which the determinism makes exact.
+fn sim_at(pod: &Pod, nodes: &[Node], interventions: &[(MonoTime, Intervention)], at: MonoTime) -> Simulation {
+    let mut sim = fresh(pod, nodes);
+    replay(&mut sim, interventions, at);
+    sim
+}
+
+/// A recording in progress, made a bounded piece at a time ([`step`]):
 /// first a whole simulation to find where `podplay sim` would stop (stable
 /// or finished, after the interventions), then one instant at a time.
 ///
 /// [`step`]: Recording::step
 pub struct Recording {
+    source: std::rc::Rc<str>,
     pod: Pod,
     nodes: Vec<Node>,
     interventions: Vec<(MonoTime, Intervention)>,
@@ -216,9 +267,10 @@ enum Phase {
 }
 
 impl Recording {
-    pub fn new(pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Recording {
+    pub fn new(source: &str, pod: &Pod, nodes: &[Node], interventions: Vec<(MonoTime, Intervention)>) -> Recording {
         let sim = fresh(pod, nodes);
         Recording {
+            source: std::rc::Rc::from(source),
             pod: pod.clone(),
             nodes: nodes.to_vec(),
             pending: interventions.iter().cloned().collect(),
@@ -303,6 +355,7 @@ impl Recording {
         let outside = outside_ends(&self.pod, &steps);
         let told = podplay_core::trace::story::fold(&steps);
         Run {
+            source: self.source.clone(),
             pod: self.pod.clone(),
             nodes: self.nodes.clone(),
             interventions: self.interventions.clone(),
@@ -310,6 +363,7 @@ impl Recording {
             frames: std::mem::take(&mut self.frames),
             outside,
             told,
+            recorded: true,
         }
     }
 }
@@ -390,39 +444,58 @@ fn capture(sim: &Simulation) -> Frame {
 }
 
 fn picture(pod: &Pod, sim: &Simulation) -> Picture {
-    let spec = pod.spec.clone().unwrap_or_default();
+    let mut picture = spec_picture(pod);
     let status = pod.status.clone().unwrap_or_default();
     let events = sim.events();
     let kubelet = sim.kubelet();
     let now = sim.now();
-    let boxed = |name: &str, kind: &'static str, list: &Option<Vec<k8s_openapi::api::core::v1::ContainerStatus>>| {
-        let status = list.as_ref().and_then(|l| l.iter().find(|s| s.name == name).cloned());
-        let mut b = boxed(name, kind, status);
-        b.doing = kubelet.and_then(|k| k.doing(name)).map(|d| match d {
+    for b in &mut picture.containers {
+        let (list, object) = match b.kind {
+            "main" => (&status.container_statuses, "spec.containers"),
+            _ => (&status.init_container_statuses, "spec.initContainers"),
+        };
+        let found = list.as_ref().and_then(|l| l.iter().find(|s| s.name == b.name).cloned());
+        let mut with_status = boxed(&b.name, b.kind, found);
+        with_status.doing = kubelet.and_then(|k| k.doing(&b.name)).map(|d| match d {
             podplay_core::kubelet::Doing::PostStartHook => Doing::PostStartHook,
             podplay_core::kubelet::Doing::PreStopHook => Doing::PreStopHook,
             podplay_core::kubelet::Doing::Stopping { kill_at } => {
                 Doing::Stopping { kill_in_ms: kill_at.map(|t| t.0.saturating_sub(now.0)) }
             }
         });
-        if !(b.tone == "running" && b.ready) {
-            let object = if kind == "main" { "spec.containers" } else { "spec.initContainers" };
-            let path = format!("{object}{{{name}}}");
-            b.warning = events
+        if !(with_status.tone == "running" && with_status.ready) {
+            let path = format!("{object}{{{}}}", b.name);
+            with_status.warning = events
                 .iter()
                 .rev()
                 .find(|e| e.type_ == podplay_core::kubelet::events::EventType::Warning && e.field_path == path)
                 .map(|e| e.reason.clone());
         }
-        b
-    };
+        *b = with_status;
+    }
+    let deleted = sim.is_deleted();
+    picture.grace_left_ms = kubelet
+        .filter(|k| k.deletion_started().is_some() && !deleted)
+        .and_then(|k| k.grace_ends())
+        .map(|t| t.0.saturating_sub(now.0));
+    picture.node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
+    picture.ip = status.pod_ip.clone();
+    picture.sandbox = sim.containerd().is_some_and(|c| c.has_sandbox());
+    picture.deleted = deleted;
+    picture
+}
+
+/// What the picture shows of the spec alone: the Pod's containers (no
+/// status yet) and volumes, the namespaces it shares with the node.
+fn spec_picture(pod: &Pod) -> Picture {
+    let spec = pod.spec.clone().unwrap_or_default();
     let mut containers = Vec::new();
     for c in spec.init_containers.iter().flatten() {
         let kind = if c.restart_policy.as_deref() == Some("Always") { "sidecar" } else { "init" };
-        containers.push(boxed(&c.name, kind, &status.init_container_statuses));
+        containers.push(boxed(&c.name, kind, None));
     }
     for c in &spec.containers {
-        containers.push(boxed(&c.name, "main", &status.container_statuses));
+        containers.push(boxed(&c.name, "main", None));
     }
     let mut volumes = Vec::new();
     for v in spec.volumes.iter().flatten() {
@@ -435,24 +508,15 @@ fn picture(pod: &Pod, sim: &Simulation) -> Picture {
         }
         volumes.push(Volume { name: v.name.clone(), kind, mounts });
     }
-    let deleted = sim.is_deleted();
-    let grace_left_ms = kubelet
-        .filter(|k| k.deletion_started().is_some() && !deleted)
-        .and_then(|k| k.grace_ends())
-        .map(|t| t.0.saturating_sub(now.0));
     Picture {
         name: pod.metadata.name.clone().unwrap_or_default(),
-        node: spec.node_name.clone(),
-        ip: status.pod_ip.clone(),
         host_network: spec.host_network == Some(true),
         host_pid: spec.host_pid == Some(true),
         host_ipc: spec.host_ipc == Some(true),
         share_pid: spec.share_process_namespace == Some(true),
-        sandbox: sim.containerd().is_some_and(|c| c.has_sandbox()),
         containers,
         volumes,
-        grace_left_ms,
-        deleted,
+        ..Picture::default()
     }
 }
 
@@ -490,7 +554,7 @@ mod tests {
     fn run_of(file: &str) -> Run {
         let example = crate::examples::EXAMPLES.iter().find(|e| e.file == file).unwrap();
         let analysis = podplay_core::analyze(example.yaml);
-        Run::record(analysis.valid_pods().next().unwrap(), &podplay_core::cluster::default_nodes())
+        Run::record(example.yaml, analysis.valid_pods().next().unwrap(), &podplay_core::cluster::default_nodes())
     }
 
     /// Every step a runtime reported is told in 中文 too, with the same
@@ -529,7 +593,7 @@ mod tests {
         let run = run_of("memory-limit");
         let at = run.frames.last().unwrap().at;
         let kill = Intervention::Kill { container: "stress".into(), signal: 15 };
-        let broken = Run::record_with(&run.pod, &run.nodes, vec![(at, kill)]);
+        let broken = Run::record_with(&run.source, &run.pod, &run.nodes, vec![(at, kill)]);
         for pair in broken.frames.windows(2) {
             assert!(
                 pair[1].at >= pair[0].at && pair[1].steps >= pair[0].steps,

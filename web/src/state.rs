@@ -4,7 +4,10 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::run::{Recording, Run};
+use k8s_openapi::api::core::v1::{Node, Pod};
+
+use crate::run::Run;
+use crate::simulator::{Reply, Request, Scenario};
 use crate::work::{Clock, Work};
 
 /// A diagnostic as the editor shows it.
@@ -65,7 +68,7 @@ pub struct State {
     /// An example or lesson picked whose example text is being fetched.
     pub wanted: Option<Want>,
     /// Something that went wrong outside the text (a failed fetch).
-    pub notice: Option<String>,
+    pub notice: Option<Notice>,
     /// A first visit: the page opens on a welcome (start with lesson 1, or
     /// press Play) and the Pod's first instant, until the learner acts.
     pub welcome: bool,
@@ -87,6 +90,60 @@ pub struct State {
     /// next).
     pub work: Option<Work>,
     pub work_done: u64,
+    /// How many requests were made of the simulator (each has its number).
+    pub asked: u64,
+    /// The run asked of the simulator and not come yet: the text's new Pod,
+    /// or the run again after a break.
+    pub recording: Option<Rc<RecordAsk>>,
+    /// The terminal's commands sent to the simulator and not answered yet,
+    /// in order (their exchanges show [`PENDING`] until then).
+    pub running: Vec<ExecAsk>,
+    /// A command typed before the Pod was run: sent once its run comes.
+    pub typed_ahead: Option<String>,
+}
+
+/// A terminal exchange's output while its command runs.
+pub const PENDING: &str = "…\n";
+
+/// What went wrong outside the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// An example could not be fetched.
+    Example(String),
+    /// The simulator could not be started or could not run the Pod.
+    Simulator(String),
+}
+
+/// A run asked of the simulator, and how to show it when it comes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordAsk {
+    pub id: u64,
+    pub scenario: Scenario,
+    pub pod: Pod,
+    pub nodes: Vec<Node>,
+    pub show: Show,
+    /// Play it once it comes.
+    pub play: bool,
+}
+
+/// Which instant of a new run to show first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Show {
+    /// Creation: the story from its start.
+    First,
+    /// The Pod as it settles.
+    Last,
+    /// The instant just after a break at this time.
+    After(podplay_core::time::MonoTime),
+}
+
+/// A command sent to the simulator: its output goes to its exchange in
+/// the terminal, its data flows to the picture at `frame`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecAsk {
+    pub id: u64,
+    pub frame: usize,
+    pub request: Request,
 }
 
 /// The learner's Pod as it was before something replaced it.
@@ -168,6 +225,8 @@ pub enum Action {
     Shared(bool),
     /// Back to the Pod before the last lesson, example or break.
     Restore,
+    /// The simulator answered request number `n`.
+    Simulated(u64, Reply),
 }
 
 /// The field descriptions, fetched when docs are first shown.
@@ -211,6 +270,10 @@ impl State {
             pending: None,
             work: None,
             work_done: 0,
+            asked: 0,
+            recording: None,
+            running: Vec::new(),
+            typed_ahead: None,
         };
         state.set_text(Rc::from(text));
         state
@@ -226,7 +289,7 @@ impl State {
         state.done = start.done;
         if welcome {
             state.welcome = true;
-            state.frame = 0;
+            state.when_recorded(Show::First, false);
         }
         state
     }
@@ -249,7 +312,7 @@ impl State {
                     self.remember(Some(self.text.clone()));
                 }
                 self.replace_text(text.to_string());
-                self.frame = 0;
+                self.when_recorded(Show::First, false);
                 self.lesson = None;
             }
             Want::Lesson(i) => {
@@ -258,7 +321,7 @@ impl State {
                     self.replace_text(crate::lessons::lesson_text(lesson, &text));
                     // A lesson's tasks are about the Pod as it settles: its
                     // last instant, even when the run is kept.
-                    self.frame = self.frames().saturating_sub(1);
+                    self.when_recorded(Show::Last, false);
                     self.lesson = Some(i);
                     self.terminal = Rc::default();
                 }
@@ -297,8 +360,9 @@ impl State {
     }
 
     /// The analysis of the text: its diagnostics, and what it means for the
-    /// simulation: the Pod to record when it is a new one.
-    pub(crate) fn take_analysis(&mut self, analysis: podplay_core::Analysis) -> Option<Recording> {
+    /// simulation: a new Pod is asked of the simulator (and drawn as
+    /// written until it comes, when nothing was drawn before).
+    pub(crate) fn take_analysis(&mut self, analysis: podplay_core::Analysis) {
         self.diagnostics = analysis
             .diagnostics
             .iter()
@@ -313,41 +377,137 @@ impl State {
             })
             .collect::<Vec<_>>()
             .into();
-        // The text's Nodes make the cluster, as for `podplay sim`.
-        let mut nodes: Vec<_> = analysis.valid_nodes().cloned().collect();
-        if nodes.is_empty() {
-            nodes = podplay_core::cluster::default_nodes();
-        }
-        let recording = match analysis.valid_pods().next().filter(|_| analysis.is_valid()) {
+        let same = |pod: &Pod, nodes: &[Node], other: (&Pod, &[Node])| (pod, nodes) == other;
+        match crate::simulator::subject(&analysis) {
             // Same Pod and cluster (a comment or a layout change): the
             // simulation would be the same, byte for byte, so keep it and the
             // instant shown.
-            Some(pod) if self.run.as_ref().is_some_and(|r| r.pod == *pod && r.nodes == nodes) => {
+            Some((pod, nodes))
+                if self.run.as_ref().is_some_and(|r| r.recorded && same(&pod, &nodes, (&r.pod, &r.nodes))) =>
+            {
                 self.stale = false;
-                None
+                self.recording = None;
             }
-            Some(pod) => Some(Recording::new(pod, &nodes, Vec::new())),
+            // Asked already.
+            Some((pod, nodes))
+                if self
+                    .recording
+                    .as_ref()
+                    .is_some_and(|a| a.scenario.interventions.is_empty() && same(&pod, &nodes, (&a.pod, &a.nodes))) =>
+            {
+                self.stale = false;
+            }
+            Some((pod, nodes)) => {
+                if self.run.as_ref().is_none_or(|r| !r.recorded) {
+                    self.run = Some(Rc::new(Run::as_written(self.text.clone(), &pod, &nodes)));
+                    self.frame = 0;
+                }
+                self.stale = false;
+                let scenario = Scenario { text: self.text.to_string(), interventions: Vec::new() };
+                self.ask_record(scenario, pod, nodes, Show::Last, false);
+            }
             None => {
                 self.stale = self.run.is_some();
-                None
+                self.recording = None;
             }
-        };
+        }
         self.fit_container();
         self.analysis = Analyzed(Rc::new(analysis));
         if self.hover.is_some() || !self.completions.is_empty() {
             self.look_at_cursor(self.cursor);
         }
-        recording
     }
 
-    /// A new simulation of the text's Pod, shown from its last instant.
-    pub(crate) fn take_run(&mut self, run: Run) {
-        self.frame = run.frames.len().saturating_sub(1);
+    /// Asks the simulator for a run (replacing any asked before).
+    pub(crate) fn ask_record(&mut self, scenario: Scenario, pod: Pod, nodes: Vec<Node>, show: Show, play: bool) {
+        self.asked += 1;
+        self.recording = Some(Rc::new(RecordAsk { id: self.asked, scenario, pod, nodes, show, play }));
+    }
+
+    /// Which instant to show (and whether to play) once the run asked for
+    /// comes; at once when none is asked (the run was kept).
+    pub(crate) fn when_recorded(&mut self, show: Show, play: bool) {
+        match &mut self.recording {
+            Some(ask) => {
+                let ask = Rc::make_mut(ask);
+                ask.show = show;
+                ask.play = play;
+            }
+            None => {
+                self.show(show);
+                self.playing = play;
+            }
+        }
+    }
+
+    fn show(&mut self, show: Show) {
+        let frames = self.run.as_ref().map_or(&[][..], |r| &r.frames[..]);
+        self.frame = match show {
+            Show::First => 0,
+            Show::Last => frames.len().saturating_sub(1),
+            // The break's own instant is the last at or before it.
+            Show::After(at) => {
+                frames.iter().position(|f| f.at > at).map_or(frames.len().saturating_sub(1), |i| i.saturating_sub(1))
+            }
+        };
+    }
+
+    /// A new simulation of the text's Pod, shown at the instant asked for.
+    pub(crate) fn take_run(&mut self, run: Run, show: Show, play: bool) {
         self.run = Some(Rc::new(run));
+        self.show(show);
+        self.playing = play || self.playing;
         self.stale = false;
         self.terminal = Rc::default();
+        // Commands for the run it replaces are moot.
+        self.running.clear();
         self.exec_flows = None;
         self.fit_container();
+        if let Some(command) = self.typed_ahead.take() {
+            self.exec(&command);
+        }
+    }
+
+    /// The simulator answered: a run, or a command's output, if still
+    /// wanted (an answer to an older request is dropped).
+    pub(crate) fn simulated(&mut self, id: u64, reply: Reply) {
+        if let Some(ask) = self.recording.clone().filter(|a| a.id == id) {
+            self.recording = None;
+            match reply {
+                Reply::Recorded(recorded) => {
+                    let ask = Rc::unwrap_or_clone(ask);
+                    let run = recorded.into_run(ask.scenario, ask.pod, ask.nodes);
+                    self.take_run(run, ask.show, ask.play);
+                }
+                Reply::Failed(why) => {
+                    self.playing = false;
+                    self.notice = Some(Notice::Simulator(why));
+                }
+                Reply::Executed { .. } | Reply::Inside(_) => {}
+            }
+        } else if let Some(at) = self.running.iter().position(|a| a.id == id) {
+            let ask = self.running.remove(at);
+            let (output, flows) = match reply {
+                Reply::Executed { output, flows } => (output, flows),
+                Reply::Failed(why) => (format!("error: {why}\n"), Vec::new()),
+                Reply::Recorded(_) | Reply::Inside(_) => return,
+            };
+            // Commands are answered in order: this is the first one waiting.
+            if let Some(exchange) = Rc::make_mut(&mut self.terminal).iter_mut().find(|e| e.1 == PENDING) {
+                exchange.1 = output;
+            }
+            self.exec_flows = Some((ask.frame, flows));
+        }
+    }
+
+    /// What is to be sent to the simulator, by number: the run asked for
+    /// (not on a first visit's welcome, so that a first visit does not
+    /// fetch the simulator before the learner runs something), and the
+    /// terminal's command.
+    pub fn requests(&self) -> Vec<(u64, Request)> {
+        let record = self.recording.as_ref().filter(|_| !self.welcome);
+        let record = record.map(|a| (a.id, Request::Record(a.scenario.clone())));
+        record.into_iter().chain(self.running.iter().map(|a| (a.id, a.request.clone()))).collect()
     }
 
     /// The terminal's container must be one of the Pod's, whatever changed:
@@ -385,8 +545,12 @@ impl State {
         self.hover = None;
         self.completions = Rc::new([]);
         self.set_text(snapshot.text.clone());
-        if snapshot.run.is_some() {
-            self.run = snapshot.run.clone();
+        if let Some(run) = &snapshot.run {
+            // The snapshot's run is the one wanted, whatever was asked.
+            if self.recording.as_ref().is_some_and(|a| a.pod == run.pod && a.nodes == run.nodes) {
+                self.recording = None;
+            }
+            self.run = Some(run.clone());
         }
         self.frame = snapshot.frame.min(self.frames().saturating_sub(1));
         self.lesson = snapshot.lesson;
@@ -424,6 +588,7 @@ impl Reducible for State {
                     | Action::Cursor(_)
                     | Action::Tick
                     | Action::Shared(_)
+                    | Action::Simulated(..)
             )
         {
             next.finish_work();
@@ -431,7 +596,10 @@ impl Reducible for State {
         let last = next.frames().saturating_sub(1);
         // The welcome stays until the learner does something (not while
         // pages load in the background).
-        if !matches!(action, Action::Tick | Action::DocsRequested | Action::Docs(_) | Action::Cursor(_)) {
+        if !matches!(
+            action,
+            Action::Tick | Action::DocsRequested | Action::Docs(_) | Action::Cursor(_) | Action::Simulated(..)
+        ) {
             next.welcome = false;
         }
         if !matches!(action, Action::Shared(_)) {
@@ -457,7 +625,7 @@ impl Reducible for State {
                 (Ok(()), Some(want)) => next.start(want),
                 (Err(e), Some(_)) => {
                     next.wanted = None;
-                    next.notice = Some(e);
+                    next.notice = Some(Notice::Example(e));
                 }
                 (_, None) => {}
             },
@@ -466,8 +634,7 @@ impl Reducible for State {
             Action::BreakSpec(which) => {
                 if let Some(text) = crate::breakage::apply(&next.text, &next.analysis.0, which) {
                     next.replace_text(text);
-                    next.frame = 0;
-                    next.playing = true;
+                    next.when_recorded(Show::First, true);
                 }
             }
             Action::Speed(ms) => next.tick_ms = ms.clamp(50, 5000),
@@ -478,6 +645,7 @@ impl Reducible for State {
             Action::Shared(copied) => next.shared = Some(copied),
             Action::Restore => next.restore(),
             Action::Exec(command) => next.exec(&command),
+            Action::Simulated(id, reply) => next.simulated(id, reply),
         }
         next.note_progress();
         Rc::new(next)
@@ -525,19 +693,26 @@ pub fn char_offset(text: &str, utf16: u32) -> u32 {
 mod tests {
     use super::*;
     use crate::examples::EXAMPLES;
+    use crate::simulator::settle;
 
-    /// One action; an edit is followed by the pause that analyzes it.
+    /// One action; an edit is followed by the pause that analyzes it; the
+    /// simulator answers what was asked of it.
     fn reduce(state: State, action: Action) -> State {
         let typed = matches!(action, Action::Edit(_));
         let next = Rc::new(state).reduce(action);
         let next = if typed { next.clone().reduce(Action::Analyze(next.edits)) } else { next };
         let next = if typed { next.clone().reduce(Action::Work(Clock::never())) } else { next };
-        (*next).clone()
+        settle((*next).clone())
+    }
+
+    /// A page opened on `text`, with its Pod simulated.
+    fn new_state(text: String) -> State {
+        settle(State::new(text))
     }
 
     #[test]
     fn typing_waits_for_a_pause_to_analyze_and_any_other_action_sees_the_analysis() {
-        let state = Rc::new(State::new(EXAMPLES[0].yaml.to_string()));
+        let state = Rc::new(new_state(EXAMPLES[0].yaml.to_string()));
         let broken = EXAMPLES[0].yaml.replace("image: nginx:1.27", "imagee: nginx:1.27");
         let typed = state.reduce(Action::Edit(broken.clone()));
         assert_eq!(*typed.text, *broken);
@@ -553,7 +728,7 @@ mod tests {
 
     #[test]
     fn a_valid_example_is_simulated_and_an_invalid_edit_keeps_the_picture() {
-        let state = State::new(EXAMPLES[0].yaml.to_string());
+        let state = new_state(EXAMPLES[0].yaml.to_string());
         assert!(state.diagnostics.is_empty());
         let run = state.run.clone().unwrap();
         assert!(run.frames.len() > 3);
@@ -566,7 +741,7 @@ mod tests {
 
     #[test]
     fn a_comment_keeps_the_run_and_the_instant() {
-        let state = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Seek(2));
+        let state = reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::Seek(2));
         let run = state.run.clone().unwrap();
         let commented = reduce(state, Action::Edit(format!("{}# a note\n", EXAMPLES[0].yaml)));
         assert!(Rc::ptr_eq(commented.run.as_ref().unwrap(), &run));
@@ -583,7 +758,7 @@ mod tests {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: 网页\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
         let at = text.find("image").unwrap();
         let utf16 = text[..at].encode_utf16().count() as u32 + 1;
-        let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
+        let state = reduce(new_state(text.to_string()), Action::Cursor(utf16));
         let hover = state.hover.unwrap();
         assert_eq!(hover.query, "pod.spec.containers.image");
     }
@@ -592,7 +767,7 @@ mod tests {
     fn the_text_s_nodes_make_the_cluster() {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: fast\nspec:\n  nodeSelector:\n    disktype: nvme\n  containers:\n  - name: web\n    image: nginx:1.27\n";
         // No node of the default three has disktype=nvme.
-        let alone = State::new(pod.to_string());
+        let alone = new_state(pod.to_string());
         let picture = &alone.run.as_ref().unwrap().frames.last().unwrap().picture;
         assert_eq!(picture.node, None);
         assert!(alone.run.as_ref().unwrap().frames.last().unwrap().describe.contains("FailedScheduling"));
@@ -609,7 +784,7 @@ mod tests {
     fn fetched_docs_fill_in_what_is_on_screen_and_a_failure_is_shown() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n";
         let at = text.find("image").unwrap() as u32 + 1;
-        let mut state = reduce(State::new(text.to_string()), Action::Cursor(at));
+        let mut state = reduce(new_state(text.to_string()), Action::Cursor(at));
         // As in the browser, where the docs are not built in (in a workspace
         // test run the CLI's feature builds them in).
         state.docs = DocsState::Missing;
@@ -632,7 +807,7 @@ mod tests {
     fn a_new_example_forgets_the_old_cursor() {
         let text = EXAMPLES[0].yaml;
         let at = text.find("image:").unwrap() as u32 + 1;
-        let state = reduce(State::new(text.to_string()), Action::Cursor(at));
+        let state = reduce(new_state(text.to_string()), Action::Cursor(at));
         assert!(state.hover.is_some());
         let switched = reduce(state, Action::Example(0));
         assert_eq!((switched.hover, switched.completions.len(), switched.cursor), (None, 0, 0));
@@ -641,7 +816,7 @@ mod tests {
     #[test]
     fn an_example_leaves_the_lesson_and_restore_comes_back_to_it() {
         // Lesson 2 is on the built-in example: its Pod, the text unchanged.
-        let lesson = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Lesson(1));
+        let lesson = reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::Lesson(1));
         assert_eq!(lesson.lesson, Some(1));
         let example = reduce(lesson, Action::Example(0));
         assert_eq!(example.lesson, None);
@@ -650,7 +825,7 @@ mod tests {
 
     #[test]
     fn an_example_not_built_in_waits_for_its_text() {
-        let state = State::new(EXAMPLES[0].yaml.to_string());
+        let state = new_state(EXAMPLES[0].yaml.to_string());
         let waiting = reduce(state, Action::Example(3));
         assert_eq!(waiting.wanted, Some(Want::Example(3)));
         assert_eq!(&*waiting.text, EXAMPLES[0].yaml, "the text stays until the new one is here");
@@ -661,7 +836,10 @@ mod tests {
         let lesson = reduce(loaded, Action::Lesson(5));
         assert_eq!(lesson.wanted, Some(Want::Lesson(5)));
         let failed = reduce(lesson, Action::ExampleFetched(Err("HTTP 404".into())));
-        assert_eq!((failed.wanted, failed.notice.as_deref(), failed.lesson), (None, Some("HTTP 404"), None));
+        assert_eq!(
+            (failed.wanted, failed.notice.clone(), failed.lesson),
+            (None, Some(Notice::Example("HTTP 404".into())), None)
+        );
         // Typing goes on; the notice was about the fetch.
         let edited = reduce(failed, Action::Edit(format!("{}# note\n", EXAMPLES[3].yaml)));
         assert_eq!(edited.notice, None);
@@ -670,13 +848,13 @@ mod tests {
     #[test]
     fn breaking_the_spec_edits_the_text_and_shows_the_consequence() {
         use crate::breakage::SpecBreak;
-        let missing = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::BreakSpec(SpecBreak::MissingImage));
+        let missing = reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::BreakSpec(SpecBreak::MissingImage));
         assert!(missing.text.contains("image: nginx:does-not-exist"));
         let last = missing.run.as_ref().unwrap().frames.last().unwrap().clone();
         assert!(last.status == "ErrImagePull" || last.status == "ImagePullBackOff", "{}", last.status);
         assert!(last.describe.contains("Failed to pull image \"nginx:does-not-exist\""), "{}", last.describe);
 
-        let hook = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::BreakSpec(SpecBreak::FailingPostStart));
+        let hook = reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::BreakSpec(SpecBreak::FailingPostStart));
         assert!(hook.text.contains("exit 1"));
         let last = hook.run.as_ref().unwrap().frames.last().unwrap().clone();
         assert!(last.describe.contains("FailedPostStartHook"), "{}", last.describe);
@@ -690,7 +868,7 @@ mod tests {
 
     #[test]
     fn deleting_the_pod_at_the_current_instant_plays_its_termination() {
-        let state = State::new(EXAMPLES[10].yaml.to_string());
+        let state = new_state(EXAMPLES[10].yaml.to_string());
         let broken = reduce(state, Action::Break(crate::run::Intervention::Delete));
         let run = broken.run.clone().unwrap();
         let last = run.frames.last().unwrap();
@@ -705,13 +883,13 @@ mod tests {
         let again = reduce(broken.clone(), Action::Break(crate::run::Intervention::Delete));
         assert!(Rc::ptr_eq(again.run.as_ref().unwrap(), &run));
         let pending = reduce(
-            reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Seek(0)),
+            reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::Seek(0)),
             Action::Break(crate::run::Intervention::Kill { container: "nginx-container".into(), signal: 9 }),
         );
         assert!(pending.run.unwrap().interventions.is_empty());
 
         // Without a preStop hook, SIGTERM and SIGKILL at the end of the grace period.
-        let deleted = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Break(crate::run::Intervention::Delete));
+        let deleted = reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::Break(crate::run::Intervention::Delete));
         let frames = &deleted.run.as_ref().unwrap().frames;
         let stopping: Vec<_> =
             frames.iter().flat_map(|f| f.picture.containers.iter().filter_map(|c| c.doing)).collect();
@@ -719,7 +897,7 @@ mod tests {
         assert!(frames.last().unwrap().picture.deleted);
 
         let killed = reduce(
-            State::new(EXAMPLES[0].yaml.to_string()),
+            new_state(EXAMPLES[0].yaml.to_string()),
             Action::Break(crate::run::Intervention::Kill { container: "nginx-container".into(), signal: 9 }),
         );
         let restarts = killed.run.unwrap().frames.last().unwrap().get_wide.clone();
@@ -730,7 +908,7 @@ mod tests {
     fn completing_a_half_typed_key() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n  hostA\n";
         let utf16 = text.find("hostA").unwrap() as u32 + 5;
-        let state = reduce(State::new(text.to_string()), Action::Cursor(utf16));
+        let state = reduce(new_state(text.to_string()), Action::Cursor(utf16));
         assert_eq!(state.completions.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["hostAliases"]);
         let state = reduce(state, Action::Complete("hostAliases".into()));
         assert!(state.text.contains("\n  hostAliases: \n"), "{}", state.text);
@@ -738,7 +916,7 @@ mod tests {
 
     #[test]
     fn stepping_forwards_and_backwards() {
-        let state = reduce(State::new(EXAMPLES[1].yaml.to_string()), Action::Seek(0));
+        let state = reduce(new_state(EXAMPLES[1].yaml.to_string()), Action::Seek(0));
         let forward = reduce(state, Action::Forward);
         assert_eq!(forward.frame, 1);
         let back = reduce(reduce(forward, Action::Back), Action::Back);
@@ -750,7 +928,7 @@ mod tests {
         // First visit: the first example is in the editor; lesson 2 uses the
         // same Pod, so the simulation is kept and the container must be too.
         let lesson = crate::lessons::LESSONS.iter().position(|l| l.example == 0).unwrap();
-        let state = reduce(State::new(EXAMPLES[0].yaml.to_string()), Action::Lesson(lesson));
+        let state = reduce(new_state(EXAMPLES[0].yaml.to_string()), Action::Lesson(lesson));
         assert_eq!(state.lesson, Some(lesson));
         assert_eq!(state.container.as_deref(), Some("nginx-container"));
         let state = reduce(state, Action::Exec("ls /".into()));
@@ -763,7 +941,7 @@ mod tests {
     fn a_command_s_data_flow_is_drawn_at_its_instant() {
         // Lesson 2's task: curl in nginx-container; nginx reads the page
         // from the shared volume.
-        let mut state = State::new(EXAMPLES[0].yaml.to_string());
+        let mut state = new_state(EXAMPLES[0].yaml.to_string());
         state.container = Some("nginx-container".into());
         let state = reduce(state, Action::Exec("curl -s localhost".into()));
         assert_eq!(state.terminal[0].1, "Hello from the debian container\n");
@@ -779,15 +957,28 @@ mod tests {
         assert!(first.welcome);
         assert_eq!(first.frame, 0);
         assert_eq!(&*first.text, crate::examples::FIRST);
+        // The Pod as written, and nothing asked of the simulator (whose
+        // module a first visit does not fetch) until the learner acts.
+        let written = first.run.clone().unwrap();
+        assert!(!written.recorded && written.frames.len() == 1 && written.steps.is_empty());
+        assert_eq!(written.frames[0].picture.containers.len(), 2);
+        assert!(first.requests().is_empty());
+        let asked = Rc::new(first.clone()).reduce(Action::TogglePlay);
+        assert!(asked.playing && asked.requests().len() == 1);
+        // Play waits for the run, then plays it from its start.
+        let waited = asked.reduce(Action::Tick);
+        assert_eq!((waited.frame, waited.playing), (0, true));
         let played = reduce(first, Action::TogglePlay);
         assert!(!played.welcome && played.playing);
+        assert!(played.run.as_ref().unwrap().recorded && played.frames() > 3);
+        assert_eq!(played.frame, 0);
         // A returning learner: their text, language, lesson and progress.
-        let back = State::open(crate::browser::Start {
+        let back = settle(State::open(crate::browser::Start {
             text: Some(EXAMPLES[7].yaml.into()),
             lang: Some(crate::lessons::Lang::Zh),
             lesson: Some(0),
             done: vec![1],
-        });
+        }));
         assert!(!back.welcome);
         assert_eq!((back.lang, back.lesson, back.done.clone()), (crate::lessons::Lang::Zh, Some(0), vec![1]));
         assert_eq!(back.frame, back.frames() - 1);
@@ -802,7 +993,7 @@ mod tests {
     fn a_lesson_an_example_or_a_break_can_be_undone() {
         crate::examples::remember(7, EXAMPLES[7].yaml);
         let mine = format!("{}# my notes\n", EXAMPLES[0].yaml);
-        let state = reduce(State::new(mine.clone()), Action::Seek(3));
+        let state = reduce(new_state(mine.clone()), Action::Seek(3));
         let mine_run = state.run.clone().unwrap();
         // A lesson replaces the text; Restore brings it back, with its instant.
         let lesson = reduce(state, Action::Lesson(0));
@@ -828,9 +1019,9 @@ mod tests {
 
     #[test]
     fn inside_shows_the_node_and_the_container_views_of_processes() {
-        let state = State::new(EXAMPLES[7].yaml.to_string());
+        let state = new_state(EXAMPLES[7].yaml.to_string());
         let run = state.run.clone().unwrap();
-        let inside = run.inside(state.frame, "shell");
+        let inside = crate::run::inside_at(&run.pod, &run.nodes, &run.interventions, run.at(state.frame), "shell");
         assert!(inside.container_ps.contains("    1 65535     0:00 /pause\n"), "{}", inside.container_ps);
         assert!(inside.node_ps.contains("    1 root      0:00 /sbin/init\n"), "{}", inside.node_ps);
         assert!(inside.hosts.starts_with("# Kubernetes-managed hosts file.\n"), "{}", inside.hosts);
@@ -838,10 +1029,46 @@ mod tests {
 
     #[test]
     fn the_terminal_runs_commands_at_the_current_instant() {
-        let mut state = State::new(EXAMPLES[7].yaml.to_string());
+        let mut state = new_state(EXAMPLES[7].yaml.to_string());
         state.container = Some("shell".into());
         let state = reduce(state, Action::Exec("ps ax | head -2".into()));
         assert_eq!(state.terminal[0].1, "PID   USER     TIME  COMMAND\n    1 65535     0:00 /pause\n");
+    }
+
+    /// On a first visit the Pod is only written: a command typed then is
+    /// never swallowed, it runs once the Pod does; a delete has nothing
+    /// to act on.
+    #[test]
+    fn a_command_typed_before_the_pod_runs_waits_for_it() {
+        let first = State::open(crate::browser::Start::default());
+        let deleted = Rc::new(first.clone()).reduce(Action::Break(crate::run::Intervention::Delete));
+        assert!(
+            deleted.undo.is_empty() && deleted.recording.as_ref().is_some_and(|a| a.scenario.interventions.is_empty())
+        );
+        let typed = Rc::new(first.clone()).reduce(Action::Exec("cat /usr/share/nginx/html/index.html".into()));
+        assert_eq!(typed.terminal[0], ("nginx-container$ cat /usr/share/nginx/html/index.html".into(), "…\n".into()));
+        let ran = settle(Rc::unwrap_or_clone(typed));
+        assert!(ran.run.as_ref().unwrap().recorded);
+        assert_eq!(ran.terminal.len(), 1, "{:?}", ran.terminal);
+        assert_eq!(ran.terminal[0].0, "nginx-container$ cat /usr/share/nginx/html/index.html");
+        assert_eq!(ran.terminal[0].1, "Hello from the debian container\n");
+        assert_eq!(ran.frame, ran.frames() - 1, "where the Pod has settled");
+        assert!(ran.typed_ahead.is_none() && ran.running.is_empty());
+    }
+
+    /// Two commands sent before the first is answered: each gets its own
+    /// output, in order.
+    #[test]
+    fn commands_are_answered_in_order() {
+        let mut state = new_state(EXAMPLES[7].yaml.to_string());
+        state.container = Some("shell".into());
+        let one = Rc::new(state).reduce(Action::Exec("echo one".into()));
+        let two = one.reduce(Action::Exec("echo two".into()));
+        assert_eq!(two.requests().len(), 2);
+        assert!(two.terminal.iter().all(|(_, output)| output == PENDING));
+        let answered = settle(Rc::unwrap_or_clone(two));
+        let outputs: Vec<&str> = answered.terminal.iter().map(|(_, o)| o.as_str()).collect();
+        assert_eq!(outputs, ["one\n", "two\n"]);
     }
 
     #[test]
@@ -851,7 +1078,7 @@ mod tests {
             if let Some((from, _)) = lesson.variant {
                 assert!(EXAMPLES[lesson.example].yaml.contains(from), "lesson {i}");
             }
-            let state = State::new(text);
+            let state = new_state(text);
             assert!(state.diagnostics.iter().all(|d| d.warning), "lesson {i}: {:?}", state.diagnostics);
             assert!(!(lesson.done)(&state.seen()), "lesson {i} is done before the learner did anything");
         }
@@ -860,9 +1087,9 @@ mod tests {
     #[test]
     fn the_schedule_lesson_is_done_once_the_selector_is_fixed() {
         let lesson = &crate::lessons::LESSONS[5];
-        let state = State::new(crate::lessons::lesson_text(lesson, EXAMPLES[lesson.example].yaml));
+        let state = new_state(crate::lessons::lesson_text(lesson, EXAMPLES[lesson.example].yaml));
         assert!(!(lesson.done)(&state.seen()));
-        let fixed = State::new(
+        let fixed = new_state(
             crate::lessons::lesson_text(lesson, EXAMPLES[lesson.example].yaml)
                 .replace("disktype: nvme", "disktype: ssd"),
         );

@@ -1,12 +1,12 @@
 //! The reducer's larger transitions, one method each (`state::State`'s
 //! reducer picks them by action).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use std::cell::RefCell;
-
-use crate::run::{Intervention, Run};
-use crate::state::{DocsState, State, char_offset};
+use crate::run::Intervention;
+use crate::simulator::{Request, Scenario};
+use crate::state::{DocsState, ExecAsk, PENDING, Show, State, char_offset};
 use crate::work::{Clock, SLICE_MS, Work};
 
 /// Most terminal exchanges kept.
@@ -30,9 +30,10 @@ impl State {
         }
     }
 
-    /// The play timer: the next instant, or a stop at the last.
+    /// The play timer: the next instant, or a stop at the last. While a
+    /// run is on its way, play waits for it.
     pub(crate) fn tick(&mut self) {
-        if self.playing {
+        if self.playing && self.recording.is_none() {
             if self.frame + 1 >= self.frames() {
                 self.playing = false;
             } else {
@@ -66,21 +67,15 @@ impl State {
             Intervention::Delete => p.deletable(),
             Intervention::Kill { container, .. } => p.running().contains(container),
         });
-        let Some(run) = self.run.clone().filter(|_| acts) else { return };
+        let Some(run) = self.run.clone().filter(|r| acts && r.recorded) else { return };
         self.remember(None);
-        let at = run.frames.get(self.frame).map_or(podplay_core::time::MonoTime::ZERO, |f| f.at);
+        let at = run.at(self.frame);
         // What happened after this instant is replaced by the new story.
         let mut interventions: Vec<_> = run.interventions.iter().filter(|(t, _)| *t <= at).cloned().collect();
         interventions.push((at, intervention));
-        let new_run = Run::record_with(&run.pod, &run.nodes, interventions);
-        self.frame = new_run
-            .frames
-            .iter()
-            .position(|f| f.at > at)
-            .map_or(new_run.frames.len().saturating_sub(1), |i| i.saturating_sub(1));
-        self.run = Some(Rc::new(new_run));
-        self.exec_flows = None;
-        self.playing = true;
+        let scenario = Scenario { text: run.source.to_string(), interventions };
+        self.ask_record(scenario, run.pod.clone(), run.nodes.clone(), Show::After(at), true);
+        self.playing = false;
     }
 
     /// The cursor moved (an offset in UTF-16 units): the docs and
@@ -115,12 +110,27 @@ impl State {
         self.completions = podplay_core::hover::completions(&self.analysis.0, &self.text, offset).into();
     }
 
-    /// A command run in the terminal's container at the instant on screen.
+    /// A command run in the terminal's container at the instant on screen:
+    /// sent to the simulator, its output shown when it comes.
     pub(crate) fn exec(&mut self, command: &str) {
         let (Some(run), Some(container)) = (&self.run, &self.container) else { return };
-        let (output, flows) = run.exec(self.frame, container, command);
-        let exchange = (format!("{container}$ {command}"), output);
-        self.exec_flows = Some((self.frame, flows));
+        if !run.recorded {
+            // The Pod as written has no processes yet: the command waits
+            // for the run (asked for by this very action, which ends the
+            // welcome), run where the Pod has settled.
+            let exchange = (format!("{container}$ {command}"), String::from(PENDING));
+            self.typed_ahead = Some(command.into());
+            self.when_recorded(Show::Last, false);
+            Rc::make_mut(&mut self.terminal).push(exchange);
+            return;
+        }
+        let scenario = Scenario { text: run.source.to_string(), interventions: run.interventions.clone() };
+        let request =
+            Request::Exec { scenario, at: run.at(self.frame), container: container.clone(), command: command.into() };
+        self.asked += 1;
+        self.running.push(ExecAsk { id: self.asked, frame: self.frame, request });
+        let exchange = (format!("{container}$ {command}"), String::from(PENDING));
+        self.exec_flows = None;
         let terminal = Rc::make_mut(&mut self.terminal);
         terminal.push(exchange);
         if terminal.len() > TERMINAL_LINES {
@@ -135,7 +145,7 @@ impl State {
     pub(crate) fn start_work(&mut self) {
         self.pending = None;
         let loaded = podplay_core::load(&self.text);
-        self.work = Some(Work::Analyzing(Rc::new(RefCell::new(podplay_core::Analyzer::new(loaded)))));
+        self.work = Some(Work(Rc::new(RefCell::new(podplay_core::Analyzer::new(loaded)))));
         self.work_done += 1;
     }
 
@@ -144,37 +154,12 @@ impl State {
     pub(crate) fn work_for_a_while(&mut self, clock: &Clock) {
         let start = clock.now();
         while let Some(work) = self.work.take() {
-            match work {
-                Work::Analyzing(analyzer) => {
-                    let analysis = analyzer.borrow_mut().step();
-                    match analysis {
-                        Some(analysis) => {
-                            let recording = self.take_analysis(analysis);
-                            self.work = recording.map(|r| Work::Recording(Rc::new(RefCell::new(r))));
-                        }
-                        None => self.work = Some(Work::Analyzing(analyzer)),
-                    }
-                }
-                Work::Recording(recording) => {
-                    let run = recording.borrow_mut().step();
-                    self.work = Some(match run {
-                        Some(run) => Work::Recorded(Rc::new(RefCell::new(Some(run)))),
-                        None => Work::Recording(recording),
-                    });
-                }
-                Work::Recorded(run) => {
-                    if let Some(run) = run.borrow_mut().take() {
-                        self.take_run(run);
-                    }
-                    // The page draws the new run after this task: that is
-                    // this slice's work.
-                    if clock.moves() {
-                        break;
-                    }
-                }
+            let analysis = work.0.borrow_mut().step();
+            match analysis {
+                Some(analysis) => self.take_analysis(analysis),
+                None => self.work = Some(work),
             }
-            let next_is_drawing = matches!(self.work, Some(Work::Recorded(_)));
-            if clock.now() - start >= SLICE_MS || (next_is_drawing && clock.moves()) {
+            if clock.now() - start >= SLICE_MS {
                 break;
             }
         }
@@ -199,6 +184,7 @@ mod tests {
 
     use super::*;
     use crate::examples::EXAMPLES;
+    use crate::simulator::settle;
     use crate::state::Action;
     use crate::work::{Clock, SLICE_MS};
 
@@ -212,10 +198,10 @@ mod tests {
     }
 
     #[test]
-    fn a_typed_pod_is_analyzed_and_recorded_in_slices_to_the_same_run() {
+    fn a_typed_pod_is_analyzed_in_slices_then_recorded_to_the_same_run() {
         let text = EXAMPLES[2].yaml.replacen("name: ", "name: x", 1);
-        let at_once = State::new(text.clone());
-        let mut state = Rc::new(State::new(EXAMPLES[0].yaml.to_string()));
+        let at_once = settle(State::new(text.clone()));
+        let mut state = Rc::new(settle(State::new(EXAMPLES[0].yaml.to_string())));
         state = state.reduce(Action::Edit(text));
         let edit = state.edits;
         state = state.reduce(Action::Analyze(edit));
@@ -225,15 +211,20 @@ mod tests {
             slices += 1;
             assert!(slices < 1000);
         }
-        assert!(slices > 10, "one piece per slice: {slices}");
+        assert!(slices > 1, "one piece per slice: {slices}");
         assert_eq!(state.diagnostics, at_once.diagnostics);
+        // The new Pod is asked of the simulator; the old run stays on
+        // screen until it comes.
+        assert_eq!(state.requests().len(), 1);
+        assert_eq!(state.run.as_ref().unwrap().pod.metadata.name.as_deref(), Some("two-containers"));
+        let state = settle(Rc::unwrap_or_clone(state));
         assert_eq!(state.run, at_once.run, "the same run as recorded at once");
         assert_eq!(state.frame, at_once.frame);
     }
 
     #[test]
     fn a_keystroke_drops_the_work_for_the_older_text_and_other_actions_finish_it() {
-        let mut state = Rc::new(State::new(EXAMPLES[0].yaml.to_string()));
+        let mut state = Rc::new(settle(State::new(EXAMPLES[0].yaml.to_string())));
         state = state.reduce(Action::Edit(EXAMPLES[2].yaml.to_string()));
         let edit = state.edits;
         state = state.reduce(Action::Analyze(edit));
@@ -241,8 +232,8 @@ mod tests {
         assert!(state.work.is_some());
         let typed = state.clone().reduce(Action::Edit(format!("{}# more\n", EXAMPLES[2].yaml)));
         assert!(typed.work.is_none() && typed.pending.is_some());
-        let stepped = state.reduce(Action::Forward);
+        let stepped = settle(Rc::unwrap_or_clone(state.reduce(Action::Forward)));
         assert!(stepped.work.is_none());
-        assert_eq!(stepped.run, State::new(EXAMPLES[2].yaml.to_string()).run);
+        assert_eq!(stepped.run, settle(State::new(EXAMPLES[2].yaml.to_string())).run);
     }
 }

@@ -22,13 +22,34 @@ async fn mount() -> HtmlElement {
     }
     let root: HtmlElement = document().create_element("div").unwrap().dyn_into().unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<podplay_web::app::App>::with_root(root.clone().into()).render();
+    // The simulator in the page: the test has no worker script.
+    let props = podplay_web::app::AppProps { simulator: podplay_web::simulator::Simulator::in_page() };
+    yew::Renderer::<podplay_web::app::App>::with_root_and_props(root.clone().into(), props).render();
     settle().await;
     root
 }
 
+/// A first visit shows the Pod as written: Play runs it (and is paused
+/// again here, so that the test steps by hand).
+async fn run_it(root: &HtmlElement) {
+    let play: HtmlElement =
+        root.query_selector(".welcome-actions button:last-child").unwrap().unwrap().dyn_into().unwrap();
+    play.click();
+    settle().await;
+    let pause: HtmlElement = root.query_selector_all(".timeline button").unwrap().item(1).unwrap().dyn_into().unwrap();
+    pause.click();
+    settle().await;
+}
+
+/// Lets the page draw, and the simulator answer what was asked.
 async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(50)).await;
+    for _ in 0..200 {
+        if document().query_selector(".app[data-busy]").unwrap().is_none() {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 fn text_of(root: &HtmlElement, selector: &str) -> String {
@@ -63,15 +84,23 @@ async fn type_text(root: &HtmlElement, text: &str) {
 async fn a_first_visit_opens_on_the_welcome_then_the_pod_runs() {
     let root = mount().await;
     assert_eq!(text_of(&root, ".diagnostics"), "No problems: the API server would accept this.");
-    // Nothing saved: the welcome, and the Pod's first instant.
+    // Nothing saved: the welcome, and the Pod as written.
     assert!(text_of(&root, ".welcome").contains("Start with lesson 1"), "{}", text_of(&root, ".welcome"));
-    assert!(text_of(&root, ".status").starts_with("STATUS ContainerCreating"), "{}", text_of(&root, ".status"));
+    assert_eq!(text_of(&root, ".status"), "Not created yet: press ▶ to run it");
+    let written = text_of(&root, "figure");
+    assert!(written.contains("nginx-container (main)") && written.contains("volume shared-data"), "{written}");
+    // Play: the Pod is created and runs from its first instant.
+    let play: HtmlElement =
+        root.query_selector(".welcome-actions button:last-child").unwrap().unwrap().dyn_into().unwrap();
+    play.click();
+    settle().await;
+    assert!(text_of(&root, ".welcome").is_empty(), "the welcome goes once the learner acts");
+    assert!(text_of(&root, ".status").starts_with("STATUS "), "{}", text_of(&root, ".status"));
     let range: web_sys::HtmlInputElement =
         root.query_selector(".timeline input[type=range]").unwrap().unwrap().dyn_into().unwrap();
     range.set_value(&range.max());
     range.dispatch_event(&web_sys::InputEvent::new("input").unwrap()).unwrap();
     settle().await;
-    assert!(text_of(&root, ".welcome").is_empty(), "the welcome goes once the learner acts");
     assert!(text_of(&root, ".status").starts_with("STATUS Running"), "{}", text_of(&root, ".status"));
     let picture = text_of(&root, "figure");
     assert!(picture.contains("pause (infra container): holds the shared namespaces"), "{picture}");
@@ -100,6 +129,7 @@ async fn a_mistake_shows_at_its_line_and_keeps_the_picture_marked_stale() {
 #[wasm_bindgen_test]
 async fn stepping_back_to_the_start_shows_the_pod_pending() {
     let root = mount().await;
+    run_it(&root).await;
     let back: HtmlElement = root.query_selector(".timeline button").unwrap().unwrap().dyn_into().unwrap();
     for _ in 0..50 {
         back.click();
@@ -112,6 +142,7 @@ async fn stepping_back_to_the_start_shows_the_pod_pending() {
 #[wasm_bindgen_test]
 async fn stepping_marks_what_changed_and_draws_the_data_flow() {
     let root = mount().await;
+    run_it(&root).await;
     let buttons = root.query_selector_all(".timeline button").unwrap();
     let button = |i: u32| -> HtmlElement { buttons.item(i).unwrap().dyn_into().unwrap() };
     for _ in 0..200 {

@@ -24,6 +24,8 @@ pub struct InstantProps {
     pub tick_ms: u32,
     /// The text is invalid: what is shown is the last valid Pod.
     pub stale: bool,
+    /// Simulated; false for the Pod as written, before it is run.
+    pub recorded: bool,
     /// The picture one instant earlier.
     pub previous: Option<PictureModel>,
     /// This instant's data flows, and the ends outside the Pod.
@@ -61,8 +63,8 @@ pub fn instant(props: &InstantProps) -> Html {
                 tick_ms={props.tick_ms}
                 on_speed={actions.reform(Action::Speed)}
             />
-            <p class="status">{ status_line(f) }</p>
-            <BreakPanel lang={lang} containers={props.containers.clone()} running={f.picture.running()} deletable={f.picture.deletable()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!props.stale} />
+            <p class="status">{ status_line(f, props.recorded, lang) }</p>
+            <BreakPanel lang={lang} containers={props.containers.clone()} running={f.picture.running()} deletable={props.recorded && f.picture.deletable()} on_break={actions.reform(Action::Break)} on_break_spec={actions.reform(Action::BreakSpec)} text_valid={!props.stale} />
             // The picture and the story side by side on a wide screen, one
             // above the other on a narrow one (style.css).
             <div class="scene">
@@ -88,9 +90,12 @@ pub fn instant(props: &InstantProps) -> Html {
     }
 }
 
-/// The Pod's STATUS column and phase, or kubectl's answer once it is gone.
-fn status_line(f: &Frame) -> String {
-    if f.picture.deleted {
+/// The Pod's STATUS column and phase, or kubectl's answer once it is gone
+/// (or before it is created).
+fn status_line(f: &Frame, recorded: bool, lang: crate::lessons::Lang) -> String {
+    if !recorded {
+        lang.t("Not created yet: press ▶ to run it", "尚未创建：按 ▶ 运行它").to_string()
+    } else if f.picture.deleted {
         format!("Error from server (NotFound): pods \"{}\" not found", f.picture.name)
     } else {
         format!("STATUS {} · phase {}", f.status, f.phase)
