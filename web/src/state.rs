@@ -594,11 +594,18 @@ impl Reducible for State {
             next.finish_work();
         }
         let last = next.frames().saturating_sub(1);
-        // The welcome stays until the learner does something (not while
-        // pages load in the background).
+        // The welcome stays until the learner does something with the Pod
+        // (not while pages load in the background, nor for the language or
+        // a share link): only then is the simulator's module fetched.
         if !matches!(
             action,
-            Action::Tick | Action::DocsRequested | Action::Docs(_) | Action::Cursor(_) | Action::Simulated(..)
+            Action::Tick
+                | Action::DocsRequested
+                | Action::Docs(_)
+                | Action::Cursor(_)
+                | Action::Simulated(..)
+                | Action::Lang(_)
+                | Action::Shared(_)
         ) {
             next.welcome = false;
         }
@@ -963,6 +970,8 @@ mod tests {
         assert!(!written.recorded && written.frames.len() == 1 && written.steps.is_empty());
         assert_eq!(written.frames[0].picture.containers.len(), 2);
         assert!(first.requests().is_empty());
+        let chinese = Rc::new(first.clone()).reduce(Action::Lang(crate::lessons::Lang::Zh));
+        assert!(chinese.welcome && chinese.requests().is_empty(), "the language is not a start");
         let asked = Rc::new(first.clone()).reduce(Action::TogglePlay);
         assert!(asked.playing && asked.requests().len() == 1);
         // Play waits for the run, then plays it from its start.
