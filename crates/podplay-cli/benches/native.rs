@@ -1,8 +1,9 @@
 //! `cargo xtask bench-native`: a Pod of pause and three busybox containers
 //! run for real through `podplay exec`'s runtime, 20 times: how long until
 //! every container runs, how long each container takes to start, how long
-//! deletion takes (grace period 0) until every process is gone and until
-//! the Pod is removed, and pause's memory. Root only.
+//! deletion takes (grace period 0) until the containers' processes are
+//! gone, until pause is gone too, and until the Pod is removed, and pause's
+//! memory. Root only.
 //!
 //! The median and p95 are printed; `docs/benchmarks.md` keeps the figures
 //! with the machine they came from.
@@ -26,6 +27,8 @@ const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bench\nspec:\n 
 struct Sample {
     to_running: Duration,
     gone: Duration,
+    /// Pause too: every process of the Pod.
+    all_gone: Duration,
     removed: Duration,
     pause_rss_kib: u64,
 }
@@ -71,10 +74,14 @@ fn one_run(pod: &k8s_openapi::api::core::v1::Pod, root: &Path, state: &Path) -> 
     run.delete(Some(MonoDuration(0)));
     let limit = Some(run.driver().now() + MonoDuration(10_000));
     let mut gone = None;
+    let mut all_gone = None;
     while !run.driver().is_deleted() {
         run.run_until(Until::Time(run.driver().now() + MonoDuration(1)), limit, &mut |_| {});
         if gone.is_none() && pids[..3].iter().all(|p| !alive(*p)) {
             gone = Some(deleting.elapsed());
+        }
+        if all_gone.is_none() && pids.iter().all(|p| !alive(*p)) {
+            all_gone = Some(deleting.elapsed());
         }
         if run.driver().now() > MonoTime(u64::MAX / 2) {
             break;
@@ -82,7 +89,7 @@ fn one_run(pod: &k8s_openapi::api::core::v1::Pod, root: &Path, state: &Path) -> 
     }
     let removed = deleting.elapsed();
     drop(run);
-    Sample { to_running, gone: gone.unwrap_or(removed), removed, pause_rss_kib }
+    Sample { to_running, gone: gone.unwrap_or(removed), all_gone: all_gone.unwrap_or(removed), removed, pause_rss_kib }
 }
 
 fn alive(pid: u32) -> bool {
@@ -111,6 +118,7 @@ fn report(samples: &[Sample]) {
     row("to every container running", samples.iter().map(|s| ms(s.to_running)).collect());
     row("per container (pause counted as one)", samples.iter().map(|s| ms(s.to_running) / 4.0).collect());
     row("deletion (grace 0) to every container gone", samples.iter().map(|s| ms(s.gone)).collect());
+    row("deletion (grace 0) to pause gone too", samples.iter().map(|s| ms(s.all_gone)).collect());
     row("deletion (grace 0) to the Pod removed", samples.iter().map(|s| ms(s.removed)).collect());
     let (rss, rss_p95) = stats(samples.iter().map(|s| s.pause_rss_kib as f64).collect());
     println!("{:<44} median {rss:>8.0} KiB  p95 {rss_p95:>8.0} KiB", "pause RSS");

@@ -112,14 +112,16 @@ impl<R: Runtime> NodeWorker<R> {
                 Caller::Kubelet => self.kubelet.handle_reply(id, reply, now),
             }
         }
-        // The kubelet learns of exits at its next PLEG relist (every second).
+        // The kubelet learns of exits at its next PLEG relist (every second),
+        // or at once when it reads the runtime's status to end the Pod.
         while let Some(exit) = self.runtime.poll_exit() {
             progressed = true;
             let due = next_relist(exit.finished_at);
             self.pending_exits.push((due, exit));
         }
+        let read_now = self.kubelet.reads_status_now();
         let (due, later): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.pending_exits).into_iter().partition(|(t, _)| *t <= now);
+            std::mem::take(&mut self.pending_exits).into_iter().partition(|(t, _)| read_now || *t <= now);
         self.pending_exits = later;
         for (_, exit) in due {
             progressed = true;

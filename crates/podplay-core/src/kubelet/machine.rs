@@ -110,6 +110,8 @@ enum Continuation {
         probe: ProbeKind,
     },
     SandboxStopped,
+    /// A deleted Pod's stopped sandbox is to be removed now.
+    RemoveSandbox,
     SandboxRemoved,
 }
 
@@ -173,6 +175,10 @@ pub struct Kubelet {
     /// What the kubelet did itself, without a runtime call (a `sleep`
     /// hook), for the story.
     doings: Vec<String>,
+    /// The Pod's containers were stopped to end it: `killPod` reads the
+    /// runtime's status at once (`GetPodStatus` in `SyncTerminatingPod`),
+    /// not at the next PLEG relist, and stops the sandbox right after.
+    status_wanted: bool,
     /// The container in its start sequence: the pod worker starts one at a time.
     starting: Option<usize>,
     /// The next try to mount volumes that failed, and the delay before it.
@@ -206,6 +212,9 @@ struct Deletion {
 
 /// The kubelet's own minimum for the stop timeout after preStop.
 const MINIMUM_GRACE: MonoDuration = MonoDuration(2_000);
+/// The PLEG's relist period (the driver's `PLEG_PERIOD`): when the kubelet
+/// notices what changed on its own.
+const RELIST: MonoDuration = MonoDuration(1_000);
 /// When the kubelet syncs again after noticing a crash it will back off.
 const RESYNC_AFTER_EXIT: MonoDuration = MonoDuration(1_000);
 /// Most rounds of kubelet-side results in one sync.
@@ -247,6 +256,7 @@ impl Kubelet {
             timers: Vec::new(),
             protocol_errors: Vec::new(),
             doings: Vec::new(),
+            status_wanted: false,
             starting: None,
             mount_retry: None,
             deletion: None,
@@ -482,6 +492,14 @@ impl Kubelet {
     pub fn poll_protocol_error(&mut self) -> Option<String> {
         // Rare and few: the front of a short list.
         (!self.protocol_errors.is_empty()).then(|| self.protocol_errors.remove(0))
+    }
+
+    /// Whether the kubelet reads the runtime's status now rather than at
+    /// the next PLEG relist (it stopped containers to end the Pod): the
+    /// driver then hands it every exit the runtime reported.
+    #[must_use]
+    pub fn reads_status_now(&self) -> bool {
+        self.status_wanted
     }
 
     /// The next thing the kubelet did itself, without a runtime call (a
@@ -798,6 +816,7 @@ impl Kubelet {
         if anything_running {
             return;
         }
+        self.status_wanted = false;
         // Everything has stopped: the phase is final now (a deleted Pod too,
         // since 1.27: Succeeded if every container exited 0, else Failed).
         if self.terminal_phase.is_none() {
@@ -1125,14 +1144,24 @@ impl Kubelet {
             Continuation::PostStart { record } => self.post_start_done(record, reply),
             Continuation::PreStop { record, cause, started } => self.pre_stop_done(record, cause, started, reply),
             Continuation::Stopped { .. } => {
-                // The container is stopped; `killing` stays set until the
-                // exit reaches the kubelet (PLEG), which clears it.
+                // The container is stopped; `killing` stays set until its
+                // exit reaches the kubelet, which clears it: at the next
+                // PLEG relist, or at once when the Pod is ending
+                // (`killPodWithSyncResult`, then `GetPodStatus`).
                 if !matches!(reply, CriReply::Stopped | CriReply::Error { .. }) {
                     self.unexpected("StopContainer", &reply);
+                }
+                if self.finishing.is_some() || self.deletion.is_some() {
+                    self.status_wanted = true;
                 }
             }
             Continuation::Probe { record, probe } => self.probe_result(record, probe, reply),
             Continuation::SandboxStopped => self.sandbox_stopped(),
+            Continuation::RemoveSandbox => {
+                if let Sandbox::Stopping { id, .. } = self.sandbox.clone() {
+                    self.call(CriCall::RemovePodSandbox { sandbox_id: id }, Continuation::SandboxRemoved);
+                }
+            }
             Continuation::SandboxRemoved => {
                 if let Sandbox::Stopping { ip, .. } = self.sandbox.clone() {
                     self.sandbox = Sandbox::Removed { ip };
@@ -1347,8 +1376,14 @@ impl Kubelet {
     fn sandbox_stopped(&mut self) {
         if let Sandbox::Stopping { id, ip } = self.sandbox.clone() {
             if self.deletion.is_some() {
-                // A deleted Pod's sandbox is removed at once.
-                self.call(CriCall::RemovePodSandbox { sandbox_id: id }, Continuation::SandboxRemoved);
+                // A deleted Pod is gone once its terminated Pod is synced
+                // (volumes unmounted, the status manager's last update),
+                // which the kubelet sees at its next relist: then its
+                // sandbox is removed, and the API object with it.
+                // (Still `Stopping` for the kubelet until it is removed.)
+                self.sandbox = Sandbox::Stopping { id, ip };
+                let relist = MonoTime((self.now.0 / RELIST.0 + 1) * RELIST.0);
+                self.after(relist, Continuation::RemoveSandbox, CriReply::Stopped);
             } else {
                 self.sandbox = Sandbox::Stopped { id, ip };
             }
