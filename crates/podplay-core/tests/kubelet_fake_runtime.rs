@@ -229,6 +229,13 @@ fn deletion_runs_pre_stop_then_stops_then_tears_down_the_sandbox() {
         MonoTime(5_500),
     );
     fake.drive(&mut kubelet, MonoTime(5_500));
+    assert_eq!(fake.log[2..], ["StopPodSandbox"]);
+    // The terminated Pod is synced at the next relist: the sandbox and the
+    // API object go then.
+    assert!(!kubelet.is_deleted());
+    assert_eq!(kubelet.poll_timeout(), Some(MonoTime(6_000)));
+    kubelet.handle_timeout(MonoTime(6_000));
+    fake.drive(&mut kubelet, MonoTime(6_000));
     assert_eq!(fake.log[2..], ["StopPodSandbox", "RemovePodSandbox"]);
     assert!(kubelet.is_deleted());
 }
