@@ -16,7 +16,7 @@ use crate::components::instant::{InstantProps, instant};
 use crate::components::panels::{LessonPanel, REPEATS_LISTED, STORY_STEPS, StoryLine};
 use crate::lessons::{LESSONS, Lang};
 use crate::run::{Inside, Run};
-use crate::simulator::{Reply, Request, Scenario, Simulator};
+use crate::simulator::{Reply, Request, Simulator};
 use crate::state::{Action, DocsState, Notice, State};
 
 /// The script that starts the simulator's worker (trunk's loader for the
@@ -46,7 +46,7 @@ pub fn app(props: &AppProps) -> Html {
     use_effect_with((), |_| browser::mark(browser::DRAWN_MARK));
     use_analysis_after_typing(state.dispatcher(), state.pending);
     use_background_work(state.dispatcher(), state.work.is_some(), state.work_done);
-    use_simulator(state.dispatcher(), &props.simulator, state.requests());
+    use_simulator(&state, &props.simulator);
     let inside = use_inside(&state, &props.simulator);
 
     // The same callbacks on every render, so that the parts whose inputs
@@ -126,7 +126,7 @@ pub fn app(props: &AppProps) -> Html {
 fn busy(state: &State) -> Option<&'static str> {
     if state.pending.is_some() || state.work.is_some() {
         Some("analysis")
-    } else if !state.requests().is_empty() {
+    } else if !state.request_ids().is_empty() {
         Some("simulation")
     } else {
         None
@@ -134,17 +134,18 @@ fn busy(state: &State) -> Option<&'static str> {
 }
 
 /// Sends the state's requests to the simulator, each once (by number),
-/// and gives the answers to the reducer.
+/// and gives the answers to the reducer. The requests (which carry the
+/// text) are made only when their numbers change, not at every render.
 #[hook]
-fn use_simulator(dispatch: UseReducerDispatcher<State>, simulator: &Simulator, requests: Vec<(u64, Request)>) {
+fn use_simulator(state: &UseReducerHandle<State>, simulator: &Simulator) {
     let sent = use_mut_ref(Vec::<u64>::new);
-    let simulator = simulator.clone();
-    let key: Vec<u64> = requests.iter().map(|(id, _)| *id).collect();
-    use_effect_with(key, move |key| {
+    let (state, simulator) = (state.clone(), simulator.clone());
+    use_effect_with(state.request_ids(), move |ids| {
         let mut sent = sent.borrow_mut();
         // Only the requests still wanted are remembered.
-        sent.retain(|id| key.contains(id));
-        for (id, request) in requests {
+        sent.retain(|id| ids.contains(id));
+        let dispatch = state.dispatcher();
+        for (id, request) in state.requests() {
             if !sent.contains(&id) {
                 sent.push(id);
                 let dispatch = dispatch.clone();
@@ -298,8 +299,7 @@ fn use_inside(state: &State, simulator: &Simulator) -> Rc<Option<(String, Inside
         };
         *asked.borrow_mut() += 1;
         let this = *asked.borrow();
-        let scenario = Scenario { text: run.source.to_string(), interventions: run.interventions.clone() };
-        let request = Request::Inside { scenario, at: run.at(*frame), container: container.clone() };
+        let request = Request::Inside { scenario: run.scenario(), at: run.at(*frame), container: container.clone() };
         simulator.ask(request, move |reply| {
             // An answer for an instant no longer on screen is dropped.
             if let (Reply::Inside(inside), true) = (reply, *asked.borrow() == this) {

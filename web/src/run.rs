@@ -177,6 +177,12 @@ impl Run {
     pub fn at(&self, frame: usize) -> MonoTime {
         self.frames.get(frame).map_or(MonoTime::ZERO, |f| f.at)
     }
+
+    /// What the simulator needs to run this again: its text and the
+    /// learner's interventions.
+    pub fn scenario(&self) -> crate::simulator::Scenario {
+        crate::simulator::Scenario { text: self.source.to_string(), interventions: self.interventions.clone() }
+    }
 }
 
 /// Runs `command` in `container` at instant `at` of the run (simulating

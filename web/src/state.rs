@@ -510,6 +510,12 @@ impl State {
         record.into_iter().chain(self.running.iter().map(|a| (a.id, a.request.clone()))).collect()
     }
 
+    /// The numbers of [`State::requests`], without making them.
+    pub fn request_ids(&self) -> Vec<u64> {
+        let record = self.recording.as_ref().filter(|_| !self.welcome).map(|a| a.id);
+        record.into_iter().chain(self.running.iter().map(|a| a.id)).collect()
+    }
+
     /// The terminal's container must be one of the Pod's, whatever changed:
     /// a lesson on the Pod already simulated keeps the run but had its
     /// container cleared, and its commands went nowhere.

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::run::Intervention;
-use crate::simulator::{Request, Scenario};
+use crate::simulator::Request;
 use crate::state::{DocsState, ExecAsk, PENDING, Show, State, char_offset};
 use crate::work::{Clock, SLICE_MS, Work};
 
@@ -71,9 +71,9 @@ impl State {
         self.remember(None);
         let at = run.at(self.frame);
         // What happened after this instant is replaced by the new story.
-        let mut interventions: Vec<_> = run.interventions.iter().filter(|(t, _)| *t <= at).cloned().collect();
-        interventions.push((at, intervention));
-        let scenario = Scenario { text: run.source.to_string(), interventions };
+        let mut scenario = run.scenario();
+        scenario.interventions.retain(|(t, _)| *t <= at);
+        scenario.interventions.push((at, intervention));
         self.ask_record(scenario, run.pod.clone(), run.nodes.clone(), Show::After(at), true);
         self.playing = false;
     }
@@ -114,23 +114,21 @@ impl State {
     /// sent to the simulator, its output shown when it comes.
     pub(crate) fn exec(&mut self, command: &str) {
         let (Some(run), Some(container)) = (&self.run, &self.container) else { return };
-        if !run.recorded {
+        let exchange = (format!("{container}$ {command}"), String::from(PENDING));
+        if run.recorded {
+            let at = run.at(self.frame);
+            let request =
+                Request::Exec { scenario: run.scenario(), at, container: container.clone(), command: command.into() };
+            self.asked += 1;
+            self.running.push(ExecAsk { id: self.asked, frame: self.frame, request });
+            self.exec_flows = None;
+        } else {
             // The Pod as written has no processes yet: the command waits
             // for the run (asked for by this very action, which ends the
             // welcome), run where the Pod has settled.
-            let exchange = (format!("{container}$ {command}"), String::from(PENDING));
             self.typed_ahead = Some(command.into());
             self.when_recorded(Show::Last, false);
-            Rc::make_mut(&mut self.terminal).push(exchange);
-            return;
         }
-        let scenario = Scenario { text: run.source.to_string(), interventions: run.interventions.clone() };
-        let request =
-            Request::Exec { scenario, at: run.at(self.frame), container: container.clone(), command: command.into() };
-        self.asked += 1;
-        self.running.push(ExecAsk { id: self.asked, frame: self.frame, request });
-        let exchange = (format!("{container}$ {command}"), String::from(PENDING));
-        self.exec_flows = None;
         let terminal = Rc::make_mut(&mut self.terminal);
         terminal.push(exchange);
         if terminal.len() > TERMINAL_LINES {

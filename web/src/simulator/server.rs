@@ -22,7 +22,7 @@ impl Server {
         Some(crate::wire::encode(&(id, self.serve(request))))
     }
 
-    pub fn serve(&mut self, request: Request) -> Reply {
+    fn serve(&mut self, request: Request) -> Reply {
         let scenario = match &request {
             Request::Record(s) | Request::Exec { scenario: s, .. } | Request::Inside { scenario: s, .. } => s,
         };

@@ -17,6 +17,7 @@ use crate::sys::netlink::Rtnl;
 use crate::sys::ns::{in_netns, new_netns};
 
 const BRIDGE: &str = "cni0";
+const POD_INTERFACE: &str = "eth0";
 
 /// The Pod network from the node's boot on: made on a thread of its own
 /// (a new network namespace can take milliseconds, more while the last
@@ -63,7 +64,6 @@ impl Slot {
         }
     }
 }
-const POD_INTERFACE: &str = "eth0";
 
 pub(super) struct PodNetwork {
     /// The node side's namespace, where the kubelet's probes dial from.
