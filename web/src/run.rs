@@ -486,7 +486,12 @@ fn picture(pod: &Pod, sim: &Simulation) -> Picture {
         .map(|t| t.0.saturating_sub(now.0));
     picture.node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
     picture.ip = status.pod_ip.clone();
-    picture.sandbox = sim.containerd().is_some_and(|c| c.has_sandbox());
+    // Drawn while its pause runs: a stopped sandbox waits for its removal
+    // (a deleted Pod's, until the kubelet's next relist) with pause gone.
+    picture.sandbox = match (sim.kernel(), sim.containerd()) {
+        (Some(kernel), Some(containerd)) => containerd.sandboxes().any(|sb| kernel.is_alive(sb.pause_pid)),
+        _ => false,
+    };
     picture.deleted = deleted;
     picture
 }
@@ -609,6 +614,19 @@ mod tests {
             );
         }
         assert_eq!(broken.frames.last().unwrap().steps, broken.steps.len());
+    }
+
+    /// After a deletion, the sandbox is drawn gone as soon as pause has
+    /// exited, before the kubelet removes it and the Pod object.
+    #[test]
+    fn a_stopped_sandbox_is_not_drawn_holding_the_namespaces() {
+        let run = run_of("nginx-pod");
+        let at = run.frames.last().unwrap().at;
+        let deleted = Run::record_with(&run.source, &run.pod, &run.nodes, vec![(at, Intervention::Delete)]);
+        let stopped = deleted.frames.iter().find(|f| f.phase == "Failed" && !f.picture.deleted);
+        let stopped = stopped.expect("an instant between the sandbox's stop and the Pod's removal");
+        assert!(!stopped.picture.sandbox, "{:?}", stopped.picture);
+        assert!(deleted.frames.iter().any(|f| f.picture.grace_left_ms.is_some() && f.picture.sandbox));
     }
 
     /// A process hanging on its memory wakes every second and changes
