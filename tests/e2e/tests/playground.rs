@@ -149,6 +149,13 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
 /// example it needs is being fetched and its Pod simulated.
 async fn choose(c: &Client, label: &str, value: impl std::fmt::Display) {
     js(c, &format!("const s = document.querySelector('select[name={label}]'); s.value = '{value}'; s.dispatchEvent(new Event('change'));")).await;
+    settle(c).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// Waits while the page fetches an example, analyses the text or waits for
+/// the simulator's answer (the worker answers on its own time).
+async fn settle(c: &Client) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while js(c, "return document.querySelector('.app[data-loading], .app[data-busy]') !== null").await
         == serde_json::Value::Bool(true)
@@ -156,10 +163,11 @@ async fn choose(c: &Client, label: &str, value: impl std::fmt::Display) {
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
+/// Moves the timeline to the last step of the run the page settles on.
 async fn to_the_end(c: &Client) {
+    settle(c).await;
     js(c, "const r = document.querySelector('.timeline input[type=range]'); if (r) { r.value = r.max; r.dispatchEvent(new Event('input')); }").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
@@ -571,8 +579,8 @@ async fn nothing_the_learner_wrote_is_lost(c: &Client) {
     assert!(text(c, ".status").await.contains("NotFound"));
     c.find(Locator::Css("h1")).await.unwrap().click().await.unwrap();
     c.find(Locator::Css("body")).await.unwrap().send_keys("\u{E009}z").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let status = text(c, ".status").await;
+    settle(c).await;
+    let status = wait_for(c, ".status", "STATUS Running").await;
     assert!(status.starts_with("STATUS Running"), "Ctrl+Z on the page undoes the deletion: {status}");
 }
 
