@@ -42,13 +42,21 @@ fn web_tests() -> Result {
 }
 
 /// `podplay exec`'s tests build their images from Debian's static busybox
-/// (a dynamic one would find no libc inside the image).
+/// (a dynamic one would find no libc inside the image), push them with
+/// skopeo to a registry of their own (Debian's docker-registry on
+/// loopback) and pull them back.
 fn ensure_busybox_static() -> Result {
-    let status = output("dpkg-query", &["-W", "-f=${Status}", "busybox-static"]).unwrap_or_default();
-    if status.contains("install ok installed") {
+    let missing: Vec<&str> = ["busybox-static", "docker-registry", "skopeo"]
+        .into_iter()
+        .filter(|package| {
+            let status = output("dpkg-query", &["-W", "-f=${Status}", package]).unwrap_or_default();
+            !status.contains("install ok installed")
+        })
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    crate::web::apt_install(&["busybox-static"])
+    crate::web::apt_install(&missing)
 }
 
 /// The pure crates must build for the browser.

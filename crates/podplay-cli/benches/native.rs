@@ -57,8 +57,14 @@ fn main() {
 fn one_run(pod: &k8s_openapi::api::core::v1::Pod, root: &Path, state: &Path) -> Sample {
     let images = ImageStore::open(&root.join("images")).expect("the image store");
     let epoch = Epoch::from_unix_millis(0);
-    let options =
-        NodeOptions { state: state.to_path_buf(), helper: env!("CARGO_BIN_EXE_podplay").into(), images, epoch };
+    let options = NodeOptions {
+        state: state.to_path_buf(),
+        helper: env!("CARGO_BIN_EXE_podplay").into(),
+        images,
+        epoch,
+        seccomp_root: podplay_core::kubelet::security::SECCOMP_PROFILE_ROOT.into(),
+        pull: Default::default(),
+    };
     let started = Instant::now();
     // The kubelet creates and starts every container in the first instant.
     let mut run = Run::start(pod, podplay_linux::node::this_node(), options).expect("the Pod starts");

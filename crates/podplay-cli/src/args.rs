@@ -117,6 +117,15 @@ pub struct ExecArgs {
     /// The longest the whole run may take (like 30s, 5m); then the Pod is killed and cleaned up.
     #[arg(long)]
     pub timeout: Option<String>,
+    /// The kubelet's --pod-max-pids: the most processes a Pod may have (pids.max of its cgroup); -1 for no limit.
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub pod_max_pids: i64,
+    /// A registry (`host:port`) image pulls speak plain HTTP to; loopback registries always are.
+    #[arg(long = "insecure-registry")]
+    pub insecure_registries: Vec<String>,
+    /// The kubelet's --seccomp-profile-root: where `Localhost` seccomp profiles are.
+    #[arg(long, default_value = "/var/lib/kubelet/seccomp")]
+    pub seccomp_profile_root: PathBuf,
     /// The state directory (default /run/podplay, or PODPLAY_ROOT).
     #[arg(long, env = "PODPLAY_ROOT", default_value = "/run/podplay")]
     pub root: PathBuf,
@@ -133,6 +142,15 @@ pub enum ImageCommand {
         /// The image's name (`busybox`, `example.com/app:1.0`); needed for a plain root filesystem.
         #[arg(long)]
         name: Option<String>,
+        #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
+        images: PathBuf,
+    },
+    /// Pull an image from a registry (the OCI distribution API): `podplay image pull nginx`.
+    Pull {
+        reference: String,
+        /// A registry (`host:port`) to speak plain HTTP to; loopback registries always are.
+        #[arg(long = "insecure-registry")]
+        insecure_registries: Vec<String>,
         #[arg(long, env = "PODPLAY_IMAGES", default_value = "/var/lib/podplay")]
         images: PathBuf,
     },
@@ -205,6 +223,17 @@ pub enum KubectlCommand {
         tty: bool,
         #[arg(last = true)]
         command: Vec<String>,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// `kubectl top pod [NAME] [--containers]`: CPU and memory from the Pod's cgroups.
+    Top {
+        /// `pod` (or `pods`, `po`).
+        resource: String,
+        name: Option<String>,
+        /// One line per container.
+        #[arg(long)]
+        containers: bool,
         #[command(flatten)]
         root: RootArg,
     },

@@ -97,7 +97,39 @@ impl Machine {
             std::fs::read_dir(&self.root).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
         assert!(state.is_empty(), "state left: {state:?}");
         assert_eq!(links(), self.links, "the machine's network interfaces changed");
+        assert_eq!(node_cgroups(), Vec::<PathBuf>::new(), "cgroups left");
     }
+}
+
+/// podplay's node cgroups below this process's own, in every hierarchy
+/// (the tests run one at a time: none may be there between runs).
+fn node_cgroups() -> Vec<PathBuf> {
+    let hierarchies = podplay_linux::sys::cgroup::discover().unwrap();
+    hierarchies.iter().map(|h| h.own.join("podplay")).filter(|p| p.exists()).collect()
+}
+
+/// The Pod's cgroup directories (`…/podplay/kubepods/…/pod<uid>`) in the
+/// hierarchy that has `controller`.
+fn pod_cgroups(controller: podplay_linux::sys::cgroup::Controller) -> Vec<PathBuf> {
+    let hierarchies = podplay_linux::sys::cgroup::discover().unwrap();
+    let mut found = Vec::new();
+    let v1 = hierarchies.iter().find(|h| h.controllers.contains(&controller));
+    for h in v1.into_iter() {
+        let mut todo = vec![h.own.join("podplay")];
+        while let Some(dir) = todo.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.starts_with("pod") {
+                        found.push(entry.path());
+                    } else {
+                        todo.push(entry.path());
+                    }
+                }
+            }
+        }
+    }
+    found
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -380,9 +412,11 @@ fn a_sigkilled_runner_takes_its_pod_along_and_gc_removes_what_is_left() {
     for pid in &pids {
         assert!(!alive(*pid), "PID {pid} outlived its runner");
     }
+    assert!(!node_cgroups().is_empty(), "the SIGKILLed runner could not remove its cgroups");
     let gc = m.podplay(&["gc"]);
     let said = text(&gc.stdout);
     assert!(said.contains("unmounted ") && said.contains("/shm") && said.contains("removed "), "{said}");
+    assert!(said.contains("removed cgroup ") && said.contains("/podplay/kubepods/besteffort/pod"), "{said}");
     m.assert_clean(&Output { status: gc.status, stdout: story.into_bytes(), stderr: Vec::new() });
 }
 
@@ -804,7 +838,7 @@ fn kubectl_exec_passes_stdin_on_and_gives_a_terminal_made_in_the_container() {
 fn a_pre_stop_sleep_holds_deletion_and_unenforced_settings_are_a_warning() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(m) = Machine::new() else { return };
-    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleepy\nspec:\n  terminationGracePeriodSeconds: 10\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    lifecycle:\n      preStop:\n        sleep: {seconds: 2}\n";
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleepy\nspec:\n  terminationGracePeriodSeconds: 10\n  securityContext:\n    seLinuxOptions: {level: 's0:c1,c2'}\n  containers:\n  - name: app\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    lifecycle:\n      preStop:\n        sleep: {seconds: 2}\n";
     let started = std::time::Instant::now();
     let out = m.exec(yaml, &["--until", "Running", "--delete"]);
     let took = started.elapsed();
@@ -818,7 +852,7 @@ fn a_pre_stop_sleep_holds_deletion_and_unenforced_settings_are_a_warning() {
     assert!(slept < term, "{story}");
     assert!(
         story.contains(
-            "Warning SecurityContextNotEnforced — spec.containers{app}: podplay does not enforce securityContext seccompProfile (RuntimeDefault) yet: the container runs without it"
+            "Warning SecurityContextNotEnforced — spec.containers{app}: podplay does not enforce securityContext seLinuxOptions yet: the container runs without it"
         ),
         "{story}"
     );
@@ -950,4 +984,346 @@ fn a_memory_empty_dir_is_a_sized_tmpfs_and_a_sub_path_expr_reads_the_env() {
     let out =
         m.exec(yaml, &["--until", "Running", "--exec", "reader", "--", "sh", "-c", "sleep 0.3; cat /all/mem/out"]);
     assert_eq!(text(&out.stdout), "hi\n", "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_container_past_its_memory_limit_is_oom_killed_with_exit_code_137() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hungry\nspec:\n  restartPolicy: Never\n  containers:\n  - name: eat\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'head -c 200m /dev/zero | tail']\n    resources:\n      limits: {memory: 64Mi}\n";
+    let out = m.exec(yaml, &[]);
+    let story = text(&out.stdout);
+    assert!(story.contains("container eat exited with code 137"), "{story}\n{}\n{:?}", text(&out.stderr), out.status);
+    assert!(story.contains("kubectl get pod: STATUS OOMKilled READY 0/1 (phase Failed)"), "{story}");
+    assert!(story.contains("Reason:       OOMKilled") && story.contains("Exit Code:    137"), "{story}");
+    // The kubelet records no event for a container's OOM kill.
+    assert!(!story.contains("Warning OOM"), "{story}");
+}
+
+#[test]
+fn requests_and_limits_are_in_the_cgroup_files_and_top_reads_them_back() {
+    use podplay_linux::sys::cgroup::Controller;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: limited\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: spin\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'while true; do :; done']\n    resources:\n      requests: {cpu: 100m}\n      limits: {cpu: 250m, memory: 64Mi}\n  - name: idle\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'head -c 20m /dev/zero > /dev/shm/x; sleep 3600']\n";
+    let file = m.dir.path().join("pod.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podplay"))
+        .args(["exec", file.to_str().unwrap(), "--timeout", "60s", "--pod-max-pids", "64"])
+        .env("PODPLAY_ROOT", &m.root)
+        .env("PODPLAY_IMAGES", &m.images)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let story: String = lines.by_ref().map_while(Result::ok).take_while(|l| !l.contains("STATUS Running")).collect();
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+    // Burstable: the spin container limits CPU, the idle one nothing.
+    let pods = pod_cgroups(Controller::Cpu);
+    assert_eq!(pods.len(), 1, "{pods:?} {story}");
+    assert!(pods[0].parent().unwrap().ends_with("podplay/kubepods/burstable"), "{pods:?}");
+    let read = |dir: &std::path::Path, file: &str| std::fs::read_to_string(dir.join(file)).unwrap().trim().to_string();
+    // Not every container limits CPU: the Pod gets shares, no quota.
+    assert_eq!(read(&pods[0], "cpu.shares"), "102");
+    assert_eq!(read(&pods[0], "cpu.cfs_quota_us"), "-1");
+    let containers: Vec<PathBuf> = std::fs::read_dir(&pods[0])
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.path())
+        .collect();
+    let quotas: Vec<String> = containers.iter().map(|c| read(c, "cpu.cfs_quota_us")).collect();
+    assert!(quotas.contains(&"25000".to_string()), "{quotas:?}");
+    assert_eq!(containers.len(), 3, "pause and two containers: {containers:?}");
+    let pids = pod_cgroups(Controller::Pids);
+    assert_eq!(read(&pids[0], "pids.max"), "64");
+    let memory = pod_cgroups(Controller::Memory);
+    let limits: Vec<String> = std::fs::read_dir(&memory[0])
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| read(&e.path(), "memory.limit_in_bytes"))
+        .collect();
+    assert!(limits.contains(&(64u64 << 20).to_string()), "{limits:?}");
+    // `kubectl top` after a second of spinning: the quota holds it at 250m.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = m.podplay(&["kubectl", "top", "pod"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let top = m.podplay(&["kubectl", "top", "pod", "limited", "--containers"]);
+    let table = text(&top.stdout);
+    assert!(table.starts_with("POD       NAME   CPU(cores)   MEMORY(bytes)\n"), "{table}");
+    let spin = table.lines().find(|l| l.contains(" spin ")).expect(&table);
+    let millicores: u64 = spin.split_whitespace().nth(2).unwrap().trim_end_matches('m').parse().unwrap();
+    assert!((150..=270).contains(&millicores), "{table}");
+    let idle = table.lines().find(|l| l.contains(" idle ")).expect(&table);
+    let mib: u64 = idle.split_whitespace().nth(3).unwrap().trim_end_matches("Mi").parse().unwrap();
+    assert!((20..=30).contains(&mib), "the Pod's /dev/shm is charged to the container that wrote it: {table}");
+    let delete = m.podplay(&["kubectl", "delete", "pod", "limited"]);
+    assert!(delete.status.success());
+    let status = child.wait().unwrap();
+    let rest = rest.join().unwrap();
+    m.assert_clean(&Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() });
+}
+
+/// One container running `script` to its end with `security` as its
+/// securityContext (and the Pod's `pod_security`); its log.
+fn run_confined(m: &Machine, name: &str, pod_security: &str, security: &str, script: &str) -> String {
+    let yaml = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  restartPolicy: Never\n  securityContext: {pod_security}\n  containers:\n  - name: c\n    image: busybox\n    imagePullPolicy: Never\n    securityContext: {security}\n    command: [sh, -c, {script:?}]\n"
+    );
+    let out = m.exec(&yaml, &["--until", "Succeeded", "--logs", "c"]);
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn runtime_default_seccomp_blocks_what_containerds_profile_blocks_and_privileged_is_unconfined() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    // personality(ADDR_NO_RANDOMIZE) is outside the profile whatever the
+    // capabilities; unshare needs CAP_SYS_ADMIN in the bounding set.
+    let script = "grep Seccomp: /proc/self/status; busybox linux64 -R true; echo personality $?; busybox unshare -n true; echo unshare $?";
+    let runtime_default = "{seccompProfile: {type: RuntimeDefault}}";
+    let confined = run_confined(&m, "confined", runtime_default, "{}", script);
+    assert!(confined.contains("Seccomp:\t2\n"), "{confined}");
+    assert!(confined.contains("Operation not permitted") && confined.contains("personality 1"), "{confined}");
+    assert!(confined.contains("unshare 1"), "{confined}");
+    // The same Pod, its container privileged: unconfined, as in containerd.
+    let privileged = run_confined(&m, "privileged", runtime_default, "{privileged: true}", script);
+    assert!(privileged.contains("Seccomp:\t0\n"), "{privileged}");
+    assert!(privileged.contains("personality 0") && privileged.contains("unshare 0"), "{privileged}");
+    // Unset: the kubelet's default is Unconfined (seccompDefault is off).
+    let unset = run_confined(&m, "unset", "{}", "{}", script);
+    assert!(unset.contains("Seccomp:\t0\n") && unset.contains("personality 0"), "{unset}");
+}
+
+#[test]
+fn a_localhost_seccomp_profile_is_loaded_from_the_profile_root_and_a_missing_one_fails_creation() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let root = m.dir.path().join("seccomp");
+    std::fs::create_dir_all(root.join("profiles")).unwrap();
+    std::fs::write(
+        root.join("profiles/no-mkdir.json"),
+        r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}"#,
+    )
+    .unwrap();
+    let profile = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: local\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox\n    imagePullPolicy: Never\n    securityContext:\n      seccompProfile: {{type: Localhost, localhostProfile: {name}}}\n    command: [sh, -c, 'mkdir /made; echo mkdir $?; touch /touched; echo touch $?']\n"
+        )
+    };
+    let file = m.dir.path().join("pod.yaml");
+    let run = |yaml: &str, extra: &[&str]| {
+        std::fs::write(&file, yaml).unwrap();
+        let mut args =
+            vec!["exec", file.to_str().unwrap(), "--timeout", "60s", "--seccomp-profile-root", root.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = m.podplay(&args);
+        m.assert_clean(&out);
+        out
+    };
+    let out = run(&profile("profiles/no-mkdir.json"), &["--until", "Succeeded", "--logs", "c"]);
+    let log = text(&out.stdout);
+    assert!(log.contains("Permission denied") && log.contains("mkdir 1") && log.contains("touch 0"), "{log}");
+    let out = run(&profile("profiles/missing.json"), &["--until", "3s"]);
+    let story = text(&out.stdout);
+    assert!(
+        story.contains("cannot load seccomp profile \"/var/lib/kubelet/seccomp/profiles/missing.json\": open ")
+            && story.contains("missing.json: no such file or directory"),
+        "{story}"
+    );
+}
+
+/// A registry of the test's own with the busybox image pushed as
+/// `busybox:1.0`; its manifest digest.
+fn registry_with_busybox(
+    m: &Machine,
+    htpasswd: Option<&std::path::Path>,
+    creds: Option<&str>,
+) -> (podplay_linux::image::testing::TestRegistry, String) {
+    use podplay_linux::image::testing::{TestRegistry, busybox_images};
+    let run = ImageRunConfig {
+        cmd: vec!["sh".into()],
+        env: vec!["PATH=/usr/sbin:/usr/bin:/sbin:/bin".into()],
+        ..Default::default()
+    };
+    std::fs::create_dir_all(m.dir.path().join("push")).unwrap();
+    let images = busybox_images(&m.dir.path().join("push"), "busybox", &run).unwrap();
+    let registry =
+        TestRegistry::start(m.dir.path(), htpasswd).expect("docker-registry starts (apt install docker-registry)");
+    registry.push(&images.oci_dir, "busybox:1.0", creds).expect("skopeo pushes (apt install skopeo)");
+    let mut inspect = Command::new("skopeo");
+    inspect.args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"]);
+    if let Some(creds) = creds {
+        inspect.args(["--creds", creds]);
+    }
+    let digest = inspect.arg(format!("docker://{}/busybox:1.0", registry.host)).output().unwrap();
+    (registry, text(&digest.stdout).trim().to_string())
+}
+
+fn image_pod(name: &str, image: &str, policy: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: {image}\n    imagePullPolicy: {policy}\n    command: [sh, -c, 'echo pulled and ran']\n"
+    )
+}
+
+#[test]
+fn images_are_pulled_by_tag_and_by_digest_and_the_pull_policy_decides_when() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let (registry, digest) = registry_with_busybox(&m, None, None);
+    assert!(digest.starts_with("sha256:"), "{digest}");
+    let image = format!("{}/busybox:1.0", registry.host);
+    // IfNotPresent and missing: pulled, with the kubelet's events.
+    let out = m.exec(&image_pod("fresh", &image, "IfNotPresent"), &["--until", "Succeeded"]);
+    let story = text(&out.stdout);
+    assert!(story.contains(&format!("Normal Pulling — spec.containers{{c}}: Pulling image \"{image}\"")), "{story}");
+    let pulled = format!("Normal Pulled — spec.containers{{c}}: Successfully pulled image \"{image}\" in ");
+    assert!(story.contains(&pulled) && story.contains("including waiting). Image size: "), "{story}");
+    assert!(story.contains("container c exited with code 0"), "{story}");
+    // Present now: IfNotPresent does not pull; Always does.
+    let story = text(&m.exec(&image_pod("again", &image, "IfNotPresent"), &["--until", "Succeeded"]).stdout);
+    assert!(story.contains(&format!("Container image \"{image}\" already present on machine")), "{story}");
+    let story = text(&m.exec(&image_pod("always", &image, "Always"), &["--until", "Succeeded"]).stdout);
+    assert!(story.contains(&pulled), "{story}");
+    // By digest: the manifest pulled by tag is that one (containerd's CRI
+    // finds an image by its digest too); Always fetches it by digest.
+    let by_digest = format!("{}/busybox@{digest}", registry.host);
+    let story = text(&m.exec(&image_pod("digest", &by_digest, "IfNotPresent"), &["--until", "Succeeded"]).stdout);
+    assert!(story.contains(&format!("Container image \"{by_digest}\" already present on machine")), "{story}");
+    let story = text(&m.exec(&image_pod("digest2", &by_digest, "Always"), &["--until", "Succeeded"]).stdout);
+    assert!(story.contains(&format!("Successfully pulled image \"{by_digest}\"")), "{story}");
+    assert!(story.contains("container c exited with code 0"), "{story}");
+    // `podplay image pull` from a terminal's point of view.
+    let out = m.podplay(&["image", "pull", &image]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!("pulled {image} (")) && said.contains("0 bytes fetched"),
+        "the layer is in the store already: {said}"
+    );
+    // A tag the registry does not have: ErrImagePull with its words, then the back-off.
+    let missing = format!("{}/busybox:nope", registry.host);
+    let story = text(&m.exec(&image_pod("missing", &missing, "Always"), &["--until", "12s"]).stdout);
+    assert!(
+        story.contains(&format!("Failed to pull image \"{missing}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{missing}\": failed to resolve reference \"{missing}\": {missing}: not found")),
+        "{story}"
+    );
+    assert!(story.contains("STATUS ErrImagePull") && story.contains("STATUS ImagePullBackOff"), "{story}");
+    assert!(story.contains(&format!("Back-off pulling image \"{missing}\"")), "{story}");
+}
+
+/// Every path under `dir` with its size.
+fn sizes(dir: &std::path::Path) -> Vec<(PathBuf, u64)> {
+    tree(dir)
+        .into_iter()
+        .map(|p| {
+            let len = std::fs::symlink_metadata(&p).map(|m| m.len()).unwrap_or(0);
+            (p, len)
+        })
+        .collect()
+}
+
+#[test]
+fn a_blob_whose_digest_does_not_match_is_refused_and_nothing_is_stored() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let (registry, _) = registry_with_busybox(&m, None, None);
+    // The registry's copy of the layer (the largest blob) changed on disk.
+    let blobs = m.dir.path().join("registry-data/docker/registry/v2/blobs/sha256");
+    let layer = tree(&blobs)
+        .into_iter()
+        .filter(|p| p.ends_with("data"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&layer).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&layer, bytes).unwrap();
+    let before = sizes(&m.images);
+    let out = m.podplay(&["image", "pull", &format!("{}/busybox:1.0", registry.host)]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("failed to pull and unpack image") && said.to_lowercase().contains("digest"), "{said}");
+    assert_eq!(sizes(&m.images), before, "the store is as it was");
+}
+
+#[test]
+fn a_registry_behind_basic_auth_takes_the_docker_config_credentials() {
+    use base64::Engine;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let htpasswd = m.dir.path().join("htpasswd");
+    std::fs::write(&htpasswd, format!("learner:{}\n", bcrypt::hash("s3cret", 5).unwrap())).unwrap();
+    let (registry, _) = registry_with_busybox(&m, Some(&htpasswd), Some("learner:s3cret"));
+    let image = format!("{}/busybox:1.0", registry.host);
+    let anonymous = m.podplay(&["image", "pull", &image]);
+    assert_eq!(anonymous.status.code(), Some(1), "{}", text(&anonymous.stdout));
+    let auth = base64::engine::general_purpose::STANDARD.encode("learner:s3cret");
+    let config = m.dir.path().join("auth.json");
+    std::fs::write(&config, format!(r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#, registry.host)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_podplay"))
+        .args(["image", "pull", &image])
+        .env("PODPLAY_IMAGES", &m.images)
+        .env("REGISTRY_AUTH_FILE", &config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn an_interrupted_pull_leaves_nothing_in_the_store() {
+    use podplay_linux::image::testing::{TestRegistry, layered_image};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    // A 64 MiB layer through a proxy that passes 8 MiB/s: still pulling after a second.
+    let layout = layered_image(m.dir.path(), 2, 64 << 20).unwrap();
+    let registry = TestRegistry::start(m.dir.path(), None).unwrap();
+    registry.push(&layout, "big:1", None).unwrap();
+    let proxy = slow_proxy(&registry.host, 8 << 20);
+    let before = sizes(&m.images);
+    let child = Command::new(env!("CARGO_BIN_EXE_podplay"))
+        .args(["image", "pull", &format!("{proxy}/big:1")])
+        .env("PODPLAY_IMAGES", &m.images)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("interrupted; nothing was stored"), "{}", text(&out.stderr));
+    assert_eq!(sizes(&m.images), before, "no partial blob, no pull directory");
+}
+
+/// A TCP proxy on loopback to `target` that passes at most `rate` bytes
+/// a second each way; returns its `host:port`. Its threads end with the
+/// test process.
+fn slow_proxy(target: &str, rate: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let target = target.to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+            for (mut from, mut to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                std::thread::spawn(move || {
+                    let mut chunk = vec![0u8; rate / 100];
+                    while let Ok(n) = from.read(&mut chunk) {
+                        if n == 0 || to.write_all(&chunk[..n]).is_err() {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        }
+    });
+    address
 }

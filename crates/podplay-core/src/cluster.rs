@@ -160,6 +160,21 @@ pub fn node_pod_cidr(node: &Node) -> Option<String> {
     spec.pod_cidr.clone().filter(|c| !c.is_empty()).or_else(|| spec.pod_cidrs.as_ref()?.first().cloned())
 }
 
+/// The annotation that carries the node's kubelet `--pod-max-pids`
+/// (`podPidsLimit`), which a Node object has no field for: `podplay exec
+/// --pod-max-pids` sets it, and a Node in the learner's YAML can too.
+pub const POD_MAX_PIDS_ANNOTATION: &str = "podplay.dev/pod-max-pids";
+
+/// The node kubelet's `--pod-max-pids`: -1 (no limit) unless annotated.
+pub fn node_pod_max_pids(node: &Node) -> i64 {
+    node.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(POD_MAX_PIDS_ANNOTATION))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1)
+}
+
 /// The node's `InternalIP` address (what `status.hostIP` of its Pods shows).
 pub fn node_internal_ip(node: &Node) -> Option<String> {
     node.status.as_ref()?.addresses.as_ref()?.iter().find(|a| a.type_ == "InternalIP").map(|a| a.address.clone())

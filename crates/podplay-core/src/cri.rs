@@ -41,7 +41,7 @@ impl CallId {
 pub enum CriCall {
     /// Creates the sandbox: the pause container and the Pod's shared
     /// namespaces; returns its id and the Pod IP.
-    RunPodSandbox(SandboxConfig),
+    RunPodSandbox(Box<SandboxConfig>),
     /// Is the image on the node?
     ImageStatus {
         image: String,
@@ -174,6 +174,12 @@ pub struct SandboxConfig {
     /// Content of `/etc/resolv.conf` (the runtime writes it, as containerd does).
     pub resolv_conf: String,
     pub ports: Vec<PortMapping>,
+    /// The Pod's cgroup as the kubelet names it (`/kubepods/besteffort/
+    /// pod<uid>`), under the node's cgroup root; the sandbox and the
+    /// containers go below it (CRI's `cgroup_parent`).
+    pub cgroup_parent: String,
+    /// The Pod cgroup's values (the kubelet's `ResourceConfigForPod`).
+    pub resources: crate::kubelet::resources::LinuxResources,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -210,9 +216,8 @@ pub struct ContainerConfig {
     /// The rest of the security context, as CRI's
     /// `LinuxContainerSecurityContext`.
     pub security: ContainerSecurity,
-    /// `resources.limits.memory` in bytes (`memory.max` of the container's
-    /// cgroup); `None` for no limit.
-    pub memory_limit_bytes: Option<u64>,
+    /// The container cgroup's values (`calculateLinuxResources`).
+    pub resources: crate::kubelet::resources::LinuxResources,
 }
 
 /// What the runtime enforces for one container (built by
@@ -233,6 +238,21 @@ pub struct ContainerSecurity {
     pub supplemental_groups: Vec<u32>,
     /// The Pod's `fsGroup`: emptyDir volumes are owned by it.
     pub fs_group: Option<u32>,
+    /// `seccompProfile`, the container's over the Pod's.
+    pub seccomp: SeccompProfile,
+}
+
+/// CRI's `SecurityProfile` for seccomp, as the kubelet fills it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum SeccompProfile {
+    /// No filter (the kubelet's default without `seccompDefault`).
+    #[default]
+    Unconfined,
+    /// The runtime's own profile (containerd's default profile).
+    RuntimeDefault,
+    /// A profile file on the node, by absolute path
+    /// (`<seccompProfileRoot>/<localhostProfile>`).
+    Localhost(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

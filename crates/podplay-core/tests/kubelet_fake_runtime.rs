@@ -25,6 +25,7 @@ fn node() -> NodeContext {
         node_resolv_conf: "nameserver 192.168.49.1\n".into(),
         allocatable_cpu_millis: 2_000,
         allocatable_memory_bytes: 4 << 30,
+        pod_pids_limit: -1,
         epoch: Epoch::VIRTUAL,
     }
 }

@@ -46,6 +46,8 @@ pub enum Request {
         command: Vec<String>,
         terminal: Option<crate::init::spec::TerminalSize>,
     },
+    /// `kubectl top pod`: what each running container uses.
+    Top,
     Delete,
 }
 
@@ -71,7 +73,18 @@ pub enum Response {
     /// (SCM_RIGHTS); the exit code follows when the command ends.
     Terminal,
     Deleted,
+    Usage(Vec<ContainerUsage>),
     Error(String),
+}
+
+/// A running container's use of its cgroup, as metrics-server reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContainerUsage {
+    pub name: String,
+    /// CPU over the time since the last `top` (or since the start).
+    pub cpu_millicores: u64,
+    /// The working set: memory in use less the inactive file cache.
+    pub memory_bytes: u64,
 }
 
 /// The columns of `kubectl get pods -o wide`.

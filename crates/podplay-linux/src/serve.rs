@@ -46,6 +46,11 @@ impl Run {
                     }
                     server.waiting.push(Waiting::Delete { stream });
                 }
+                Ok(Request::Top) => {
+                    let now = self.driver.now();
+                    let usage = self.driver.runtime_mut().map(|node| node.usage(now)).unwrap_or_default();
+                    api::answer(stream, &Response::Usage(usage))
+                }
                 Ok(other) => api::answer(stream, &self.view(other)),
                 Err(e) => api::answer(stream, &Response::Error(e)),
             }
@@ -136,7 +141,7 @@ impl Run {
                 }
                 Err(e) => Response::Error(e),
             },
-            Request::Exec { .. } | Request::Attach { .. } | Request::Delete => {
+            Request::Exec { .. } | Request::Attach { .. } | Request::Top | Request::Delete => {
                 Response::Error("answered elsewhere".into())
             }
         }

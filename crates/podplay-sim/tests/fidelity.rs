@@ -459,3 +459,37 @@ fn a_post_start_hook_keeps_the_container_waiting_until_it_returns() {
         fine.trace().steps().iter().find(|s| s.text.contains("exec in app: sh -c sleep 2")).unwrap().at.0 + 2000;
     assert_eq!(running, podplay_core::driver::next_relist(MonoTime(hook_end)).0, "{seen:?}");
 }
+
+/// busybox `head -c` takes the suffixes b, k and m (`head_suffixes`), and
+/// refuses the rest with the number quoted, as on real Linux.
+#[test]
+fn head_counts_bytes_with_busybox_suffixes() {
+    let mut sim = start(&pod("  - name: c\n    image: busybox\n    command: [sleep, 1d]\n"));
+    sim.run_until(Until::Running);
+    for (count, bytes) in [("2k", "2048"), ("2b", "1024"), ("1m", "1048576")] {
+        let (_, out) = exec(&mut sim, "c", &["sh", "-c", &format!("head -c {count} /dev/zero | wc -c")]);
+        assert_eq!(out.trim(), bytes, "{count}");
+    }
+    let (code, out) = exec(&mut sim, "c", &["sh", "-c", "head -c 2M /dev/zero"]);
+    assert_eq!((code, out.as_str()), (1, "head: invalid number '2M'\n"));
+}
+
+/// containerd's `WithSeccompProfile`: a Localhost profile the node does
+/// not have fails CreateContainer (the virtual node has no profile files);
+/// a privileged container never gets a profile, so it runs.
+#[test]
+fn a_localhost_seccomp_profile_missing_on_the_node_is_create_container_error() {
+    let localhost = "    securityContext:\n      seccompProfile: {type: Localhost, localhostProfile: audit.json}\n";
+    let mut sim = start(&pod(&format!("  - name: c\n    image: busybox\n    command: [sleep, 1d]\n{localhost}")));
+    sim.run_until(Until::Time(podplay_core::time::MonoTime(5_000)));
+    assert_eq!(sim.status_column(), "CreateContainerError");
+    assert!(has_event(
+        &sim,
+        "Warning Failed spec.containers{c}: Error: failed to generate seccomp spec opts: cannot load seccomp profile \"/var/lib/kubelet/seccomp/audit.json\": open /var/lib/kubelet/seccomp/audit.json: no such file or directory"
+    ));
+    let privileged =
+        format!("  - name: c\n    image: busybox\n    command: [sleep, 1d]\n{localhost}      privileged: true\n");
+    let mut sim = start(&pod(&privileged));
+    sim.run_until(Until::Running);
+    assert_eq!(sim.status_column(), "Running");
+}

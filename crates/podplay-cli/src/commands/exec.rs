@@ -84,15 +84,28 @@ mod linux {
         };
         let socket = state.join(podplay_linux::api::SOCKET);
         let state_dir = state.clone();
-        let options = NodeOptions { state, helper: helper_path(), images, epoch: wall_epoch() };
-        let mut run = match Run::start(&pod, podplay_linux::node::this_node(), options) {
+        let seccomp_root = args.seccomp_profile_root.clone();
+        let pull = podplay_linux::image::PullOptions {
+            insecure_registries: args.insecure_registries.clone(),
+            ..Default::default()
+        };
+        let options = NodeOptions { state, helper: helper_path(), images, epoch: wall_epoch(), seccomp_root, pull };
+        let mut node = podplay_linux::node::this_node();
+        if args.pod_max_pids > 0 {
+            let annotations = node.metadata.annotations.get_or_insert_with(Default::default);
+            annotations.insert(podplay_core::cluster::POD_MAX_PIDS_ANNOTATION.into(), args.pod_max_pids.to_string());
+        }
+        let mut run = match Run::start(&pod, node, options) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
-                let _ = podplay_linux::runtime::remove_tree(&state_dir);
+                let _ = remove_state(&state_dir);
                 return 2;
             }
         };
+        for warning in run.driver().runtime().map(|node| node.warnings()).unwrap_or_default() {
+            eprintln!("warning: {warning}");
+        }
         if let Err(e) = run.serve_api(&socket) {
             eprintln!("warning: podplay kubectl cannot reach this Pod: {e}");
         }
@@ -101,7 +114,7 @@ mod linux {
         run.kill_now();
         drop(run);
         // A Pod never bound to this node had no runtime to remove the state.
-        let _ = podplay_linux::runtime::remove_tree(&state_dir);
+        let _ = remove_state(&state_dir);
         code
     }
 
@@ -273,7 +286,7 @@ mod linux {
             ));
         }
         if dir.exists() {
-            let removed = podplay_linux::runtime::remove_tree(&dir).map_err(|e| format!("error: stale state: {e}"))?;
+            let removed = remove_state(&dir).map_err(|e| format!("error: stale state: {e}"))?;
             eprintln!("an earlier run of pod {name:?} ended without cleaning up; removed its state:");
             for line in removed {
                 eprintln!("  {line}");
@@ -287,6 +300,14 @@ mod linux {
         std::fs::write(&pid_file, std::process::id().to_string())
             .map_err(|e| format!("error: write {}: {e}", pid_file.display()))?;
         Ok(dir)
+    }
+
+    /// What a run left: the cgroups it wrote down (killing what is still
+    /// in them), then the directory, mounts first.
+    fn remove_state(dir: &Path) -> Result<Vec<String>, String> {
+        let mut said = podplay_linux::runtime::remove_recorded_cgroups(dir);
+        said.extend(podplay_linux::runtime::remove_tree(dir)?);
+        Ok(said)
     }
 
     /// The runner that holds a state directory, if it still runs.
@@ -312,7 +333,7 @@ mod linux {
                 continue;
             }
             any = true;
-            match podplay_linux::runtime::remove_tree(&dir) {
+            match remove_state(&dir) {
                 Ok(removed) => removed.iter().for_each(|line| println!("{line}")),
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -1,4 +1,4 @@
-//! `podplay image import|ls|rm`: the store `podplay exec` runs images from.
+//! `podplay image import|pull|ls|rm`: the store `podplay exec` runs images from.
 
 use crate::args::ImageCommand;
 
@@ -15,7 +15,10 @@ pub fn run(command: &ImageCommand) -> u8 {
     use crate::output::Out;
 
     let root = match command {
-        ImageCommand::Import { images, .. } | ImageCommand::Ls { images } | ImageCommand::Rm { images, .. } => images,
+        ImageCommand::Import { images, .. }
+        | ImageCommand::Pull { images, .. }
+        | ImageCommand::Ls { images }
+        | ImageCommand::Rm { images, .. } => images,
     };
     let store = match ImageStore::open(root) {
         Ok(s) => s,
@@ -38,6 +41,7 @@ pub fn run(command: &ImageCommand) -> u8 {
                 1
             }
         },
+        ImageCommand::Pull { reference, insecure_registries, .. } => pull(&store, reference, insecure_registries),
         ImageCommand::Ls { .. } => match store.list() {
             Ok(records) => {
                 out.line(&format!("{:<50} {:<14} {:>12}", "IMAGE", "IMAGE ID", "SIZE"));
@@ -70,4 +74,72 @@ pub fn run(command: &ImageCommand) -> u8 {
 #[cfg(target_os = "linux")]
 fn short(id: &str) -> String {
     id.trim_start_matches("sha256:").chars().take(12).collect()
+}
+
+/// Set by Ctrl-C while a pull runs: the pull stops and leaves nothing.
+#[cfg(target_os = "linux")]
+static INTERRUPTED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> = std::sync::OnceLock::new();
+
+#[cfg(target_os = "linux")]
+extern "C" fn on_interrupt(_: libc::c_int) {
+    if let Some(flag) = INTERRUPTED.get() {
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// `podplay image pull`: a progress line per blob on a terminal, then
+/// the image as `ls` lists it.
+#[cfg(target_os = "linux")]
+fn pull(store: &podplay_linux::image::ImageStore, reference: &str, insecure: &[String]) -> u8 {
+    use std::io::{IsTerminal, Write};
+    let cancel = INTERRUPTED.get_or_init(Default::default).clone();
+    let handler = nix::sys::signal::SigAction::new(
+        nix::sys::signal::SigHandler::Handler(on_interrupt),
+        nix::sys::signal::SaFlags::empty(),
+        nix::sys::signal::SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic.
+    let _ = unsafe { nix::sys::signal::sigaction(nix::sys::signal::Signal::SIGINT, &handler) };
+    let options = podplay_linux::image::PullOptions {
+        insecure_registries: insecure.to_vec(),
+        auth_file: None,
+        cancel: Some(cancel.clone()),
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let full = podplay_core::image_ref::normalize(reference);
+    println!("Pulling image \"{full}\"");
+    let mut show = |p: &podplay_linux::image::Progress| {
+        if terminal {
+            let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+            eprint!("\r\x1b[K{}: {:.1}/{:.1} MiB", p.blob, mib(p.done), mib(p.total));
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let result = store.pull(reference, &options, &mut show);
+    if terminal {
+        eprint!("\r\x1b[K");
+    }
+    match result {
+        Ok(pulled) => {
+            let seconds = pulled.took.as_secs_f64();
+            let rate = pulled.fetched_bytes as f64 / seconds.max(0.001);
+            println!(
+                "pulled {} ({}, {} bytes) in {seconds:.3}s: {} bytes fetched, {:.1} MB/s",
+                pulled.record.reference,
+                short(&pulled.record.id),
+                pulled.record.size_bytes,
+                pulled.fetched_bytes,
+                rate / 1e6
+            );
+            0
+        }
+        Err(_) if cancel.load(std::sync::atomic::Ordering::Relaxed) => {
+            eprintln!("error: pull of {full} interrupted; nothing was stored");
+            130
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }

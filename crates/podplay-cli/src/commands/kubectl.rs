@@ -37,6 +37,9 @@ mod linux {
                     exec(&root.root, name, container.as_deref(), command)
                 }
             }
+            KubectlCommand::Top { resource, name, containers, root } => {
+                check_resource(resource).and_then(|()| top(&root.root, name.as_deref(), *containers))
+            }
             KubectlCommand::Delete { resource, name, root } => {
                 check_resource(resource).and_then(|()| match ask(&root.root, name, &Request::Delete)? {
                     Response::Deleted => {
@@ -186,6 +189,50 @@ mod linux {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// `kubectl top pod`: metrics-server's figures (here read from the
+    /// cgroups by the runner), CPU in millicores and memory in MiB.
+    fn top(root: &Path, name: Option<&str>, per_container: bool) -> Result<u8, Failure> {
+        let names: Vec<String> = match name {
+            Some(n) => vec![n.to_string()],
+            None => pods(root).into_iter().map(|(n, _)| n).collect(),
+        };
+        let mut lines = vec![if per_container {
+            vec!["POD".to_string(), "NAME".into(), "CPU(cores)".into(), "MEMORY(bytes)".into()]
+        } else {
+            vec!["NAME".to_string(), "CPU(cores)".into(), "MEMORY(bytes)".into()]
+        }];
+        for n in &names {
+            let usage = match ask(root, n, &Request::Top) {
+                Ok(Response::Usage(usage)) => usage,
+                Ok(other) => return unexpected(other),
+                Err(e) if name.is_some() => return Err(e),
+                Err(_) => continue,
+            };
+            if usage.is_empty() {
+                if name.is_some() {
+                    return Err(Failure::from(format!("Metrics not available for pod default/{n}")));
+                }
+                continue;
+            }
+            let cells = |cpu: u64, memory: u64| [format!("{cpu}m"), format!("{}Mi", memory / (1024 * 1024))];
+            if per_container {
+                for u in &usage {
+                    let [cpu, memory] = cells(u.cpu_millicores, u.memory_bytes);
+                    lines.push(vec![n.clone(), u.name.clone(), cpu, memory]);
+                }
+            } else {
+                let cpu = usage.iter().map(|u| u.cpu_millicores).sum();
+                let [cpu, memory] = cells(cpu, usage.iter().map(|u| u.memory_bytes).sum());
+                lines.push(vec![n.clone(), cpu, memory]);
+            }
+        }
+        if lines.len() == 1 {
+            return Err(Failure::from("metrics not available yet".to_string()));
+        }
+        print!("{}", columns(lines));
+        Ok(0)
+    }
+
     /// kubectl's table: columns three spaces apart, the last unpadded.
     fn table(rows: &[Row], wide: bool) -> String {
         let mut lines: Vec<Vec<String>> =
@@ -200,6 +247,11 @@ mod linux {
             }
             lines.push(cells);
         }
+        columns(lines)
+    }
+
+    /// Cells in columns three spaces apart, the last unpadded.
+    fn columns(lines: Vec<Vec<String>>) -> String {
         let widths: Vec<usize> =
             (0..lines[0].len()).map(|i| lines.iter().map(|l| l[i].len()).max().unwrap_or(0)).collect();
         let mut out = String::new();

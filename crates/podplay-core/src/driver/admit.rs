@@ -111,6 +111,7 @@ impl<R: Runtime> Driver<R> {
             node_resolv_conf: cluster::NODE_RESOLV_CONF.to_string(),
             allocatable_cpu_millis: cluster::node_allocatable(&node, "cpu", 3),
             allocatable_memory_bytes: cluster::node_allocatable(&node, "memory", 0),
+            pod_pids_limit: cluster::node_pod_max_pids(&node),
             epoch: self.epoch,
         };
         let pod_cidr = cluster::node_pod_cidr(&node).unwrap_or_else(|| "10.244.0.0/24".into());

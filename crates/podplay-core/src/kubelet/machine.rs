@@ -46,6 +46,8 @@ pub struct NodeContext {
     /// the downward API reads for limits a container does not set.
     pub allocatable_cpu_millis: i64,
     pub allocatable_memory_bytes: i64,
+    /// The kubelet's `--pod-max-pids` (`podPidsLimit`): -1 for none.
+    pub pod_pids_limit: i64,
     /// The wall-clock time of the node's monotonic zero: timestamps in the
     /// Pod's status are written from it.
     pub epoch: Epoch,
@@ -899,9 +901,11 @@ impl Kubelet {
             share_process_namespace: spec.share_process_namespace == Some(true),
             resolv_conf,
             ports,
+            cgroup_parent: super::resources::pod_cgroup_parent(&self.pod),
+            resources: super::resources::pod_resources(&self.pod, self.node.pod_pids_limit),
         };
         self.sandbox = Sandbox::Creating;
-        self.call(CriCall::RunPodSandbox(config), Continuation::SandboxCreated);
+        self.call(CriCall::RunPodSandbox(Box::new(config)), Continuation::SandboxCreated);
     }
 
     /// Begins `startContainer` for record `i`, unless a back-off holds it.
@@ -1095,15 +1099,7 @@ impl Kubelet {
                 .or_else(|| spec.security_context.as_ref().and_then(|s| s.run_as_user))
                 .and_then(|u| u32::try_from(u).ok()),
             security: super::security::effective(&c, pod_security),
-            // `calculateLinuxResources`: the limit in bytes, 0 meaning none.
-            memory_limit_bytes: c
-                .resources
-                .as_ref()
-                .and_then(|r| r.limits.as_ref())
-                .and_then(|l| l.get("memory"))
-                .and_then(|q| crate::scheduler::parse_quantity_scaled(&q.0, 0))
-                .and_then(|b| u64::try_from(b).ok())
-                .filter(|b| *b > 0),
+            resources: super::resources::container_resources(&c),
             log_path: format!(
                 "/var/log/pods/{}_{}_{uid}/{}/{}.log",
                 self.pod.metadata.namespace.as_deref().unwrap_or("default"),

@@ -7,6 +7,7 @@ pub mod events;
 pub mod files;
 pub mod machine;
 pub mod record;
+pub mod resources;
 pub mod security;
 pub mod status;
 pub mod types;

@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::core::v1::{Container, PodSecurityContext, SecurityContext};
 
-use crate::cri::ContainerSecurity;
+use crate::cri::{ContainerSecurity, SeccompProfile};
 
 /// The container's settings over the Pod's, where both have the field.
 pub fn effective(container: &Container, pod: Option<&PodSecurityContext>) -> ContainerSecurity {
@@ -26,26 +26,38 @@ pub fn effective(container: &Container, pod: Option<&PodSecurityContext>) -> Con
         run_as_group: id(c.run_as_group.or_else(|| pod.and_then(|p| p.run_as_group))),
         supplemental_groups: groups,
         fs_group,
+        seccomp: seccomp_profile(c.seccomp_profile.as_ref().or(pod.and_then(|p| p.seccomp_profile.as_ref()))),
+    }
+}
+
+/// The kubelet's `--seccomp-profile-root` default: `Localhost` profiles are
+/// files below it.
+pub const SECCOMP_PROFILE_ROOT: &str = "/var/lib/kubelet/seccomp";
+
+/// `getSeccompProfile`: the field's type, or `Unconfined` without one (the
+/// kubelet's `seccompDefault` is off by default).
+fn seccomp_profile(field: Option<&k8s_openapi::api::core::v1::SeccompProfile>) -> SeccompProfile {
+    match field.map(|p| (p.type_.as_str(), p.localhost_profile.as_deref())) {
+        Some(("RuntimeDefault", _)) => SeccompProfile::RuntimeDefault,
+        Some(("Localhost", Some(name))) => {
+            SeccompProfile::Localhost(format!("{SECCOMP_PROFILE_ROOT}/{}", name.trim_start_matches('/')))
+        }
+        _ => SeccompProfile::Unconfined,
     }
 }
 
 /// The securityContext settings the CRI config podplay sends cannot carry,
-/// so no runtime of podplay enforces them yet: seccomp and AppArmor
-/// profiles other than `Unconfined`, SELinux options, an `Unmasked`
+/// so no runtime of podplay enforces them yet: AppArmor profiles other
+/// than `Unconfined`, SELinux options, an `Unmasked`
 /// procMount, and the Pod's sysctls. Each is named, with its value, for a
 /// warning event; a setting that asks for nothing more than the default is
 /// not listed.
 pub fn unenforced(container: &Container, pod: Option<&PodSecurityContext>) -> Vec<String> {
     let c = container.security_context.as_ref();
     let mut fields = Vec::new();
-    let seccomp = c.and_then(|c| c.seccomp_profile.as_ref()).or(pod.and_then(|p| p.seccomp_profile.as_ref()));
     let apparmor = c.and_then(|c| c.app_armor_profile.as_ref()).or(pod.and_then(|p| p.app_armor_profile.as_ref()));
-    for (name, profile) in
-        [("seccompProfile", seccomp.map(|p| &p.type_)), ("appArmorProfile", apparmor.map(|p| &p.type_))]
-    {
-        if let Some(kind) = profile.filter(|t| *t != "Unconfined") {
-            fields.push(format!("{name} ({kind})"));
-        }
+    if let Some(kind) = apparmor.map(|p| &p.type_).filter(|t| *t != "Unconfined") {
+        fields.push(format!("appArmorProfile ({kind})"));
     }
     if c.is_some_and(|c| c.se_linux_options.is_some()) || pod.is_some_and(|p| p.se_linux_options.is_some()) {
         fields.push("seLinuxOptions".to_string());
@@ -162,6 +174,10 @@ mod tests {
         let profile = |t: &str| Some(SeccompProfile { type_: t.into(), ..Default::default() });
         let pod = PodSecurityContext {
             seccomp_profile: profile("RuntimeDefault"),
+            app_armor_profile: Some(k8s_openapi::api::core::v1::AppArmorProfile {
+                type_: "RuntimeDefault".into(),
+                ..Default::default()
+            }),
             sysctls: Some(vec![Sysctl { name: "net.core.somaxconn".into(), value: "1024".into() }]),
             ..Default::default()
         };
@@ -173,7 +189,7 @@ mod tests {
         assert_eq!(
             unenforced(&c, Some(&pod)),
             vec![
-                "seccompProfile (RuntimeDefault)",
+                "appArmorProfile (RuntimeDefault)",
                 "seLinuxOptions",
                 "procMount (Unmasked)",
                 "sysctls (net.core.somaxconn)"
@@ -192,5 +208,26 @@ mod tests {
             .is_empty()
         );
         assert!(unenforced(&container(SecurityContext::default()), None).is_empty());
+    }
+
+    #[test]
+    fn the_seccomp_profile_is_the_containers_then_the_pods_and_unconfined_by_default() {
+        use k8s_openapi::api::core::v1::SeccompProfile as Field;
+        let field =
+            |t: &str, name: Option<&str>| Some(Field { type_: t.into(), localhost_profile: name.map(String::from) });
+        let pod = PodSecurityContext { seccomp_profile: field("RuntimeDefault", None), ..Default::default() };
+        assert_eq!(
+            effective(&container(SecurityContext::default()), Some(&pod)).seccomp,
+            SeccompProfile::RuntimeDefault
+        );
+        let own = container(SecurityContext {
+            seccomp_profile: field("Localhost", Some("profiles/audit.json")),
+            ..Default::default()
+        });
+        assert_eq!(
+            effective(&own, Some(&pod)).seccomp,
+            SeccompProfile::Localhost("/var/lib/kubelet/seccomp/profiles/audit.json".into())
+        );
+        assert_eq!(effective(&container(SecurityContext::default()), None).seccomp, SeccompProfile::Unconfined);
     }
 }

@@ -21,6 +21,7 @@ mod error;
 mod import;
 mod index;
 mod layer;
+mod pull;
 mod rootfs;
 mod store;
 #[doc(hidden)]
@@ -32,6 +33,7 @@ mod tests;
 use std::path::PathBuf;
 
 pub use error::ImageError;
+pub use pull::{Progress, PullError, PullOptions, Pulled};
 pub use store::{ImageStore, Lease};
 
 /// An image as `list` shows it.

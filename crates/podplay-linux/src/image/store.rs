@@ -42,6 +42,7 @@ impl ImageStore {
             fs::create_dir_all(&dir).map_err(ImageError::io("create", &dir))?;
         }
         drop(store.lock_file()?);
+        super::pull::remove_stale_pulls(&store.root);
         Ok(store)
     }
 

@@ -302,3 +302,92 @@ fn archive_tar(files: &[(String, Vec<u8>)]) -> io::Result<Vec<u8>> {
     }
     builder.into_inner()
 }
+
+/// A registry of a test's own: Debian's `docker-registry` serving
+/// `dir` on a free loopback port, optionally behind basic auth (an
+/// htpasswd file of bcrypt entries). Killed, by its PID, when dropped.
+pub struct TestRegistry {
+    child: std::process::Child,
+    /// `127.0.0.1:<port>`.
+    pub host: String,
+}
+
+impl TestRegistry {
+    pub fn start(dir: &Path, htpasswd: Option<&Path>) -> io::Result<TestRegistry> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let host = format!("127.0.0.1:{port}");
+        let data = dir.join("registry-data");
+        fs::create_dir_all(&data)?;
+        let auth = htpasswd.map_or(String::new(), |file| {
+            format!("auth:\n  htpasswd:\n    realm: podplay-test\n    path: {}\n", file.display())
+        });
+        let config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n{auth}",
+            data.display()
+        );
+        let config_path = dir.join("registry.yml");
+        fs::write(&config_path, config)?;
+        let log = fs::File::create(dir.join("registry.log"))?;
+        let child = std::process::Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config_path)
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let registry = TestRegistry { child, host };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(&registry.host).is_err() {
+            if std::time::Instant::now() > deadline {
+                return Err(io::Error::other("docker-registry did not start listening within 20 s"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(registry)
+    }
+
+    /// `skopeo copy oci:<layout> docker://<host>/<name>`, with `creds`
+    /// (`user:password`) for a registry behind auth.
+    pub fn push(&self, layout: &Path, name: &str, creds: Option<&str>) -> io::Result<()> {
+        let mut command = std::process::Command::new("skopeo");
+        command.args(["copy", "--quiet", "--dest-tls-verify=false"]);
+        if let Some(creds) = creds {
+            command.args(["--dest-creds", creds]);
+        }
+        let source = format!("oci:{}", layout.display());
+        let out = command.arg(source).arg(format!("docker://{}/{name}", self.host)).output()?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!("skopeo copy: {}", String::from_utf8_lossy(&out.stderr))));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An OCI layout of `count` layers (the busybox layer, then small layers
+/// of `bytes` random-looking bytes each): what a pull benchmark fetches.
+pub fn layered_image(dir: &Path, count: usize, bytes: usize) -> io::Result<PathBuf> {
+    let mut layers = vec![busybox_layer()?];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 1..count {
+        let mut data = Vec::with_capacity(bytes);
+        while data.len() < bytes {
+            // xorshift: incompressible, so gzip keeps the size.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            data.extend_from_slice(&seed.to_le_bytes());
+        }
+        data.truncate(bytes);
+        layers.push(layer_tar(&[Entry::file(&format!("data/layer-{i}"), &data)])?);
+    }
+    let spec = ImageSpec { name: None, layers, run: ImageRunConfig { cmd: vec!["sh".into()], ..Default::default() } };
+    let out = dir.join(format!("layered-{count}"));
+    write_oci_layout(&spec, &out, OciIndex::Direct)?;
+    Ok(out)
+}

@@ -173,8 +173,20 @@ pub fn exec_command(command: &Command) -> String {
         Ok(p) => p,
         Err(e) => return e,
     };
+    // As runc: with no_new_privs the filters go in as late as possible;
+    // without, while CAP_SYS_ADMIN is still held (the kernel asks for one).
+    if !command.no_new_privs {
+        if let Err(e) = crate::runtime::install_seccomp(&command.seccomp) {
+            return e;
+        }
+    }
     if let Err(e) = drop_privileges(command, uid, gid, &groups) {
         return e.to_string();
+    }
+    if command.no_new_privs {
+        if let Err(e) = crate::runtime::install_seccomp(&command.seccomp) {
+            return e;
+        }
     }
     process::reset_signals();
     process::die_with_parent();

@@ -61,6 +61,11 @@ fn helper(spec: &str) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(&mut status, &format!("podplay helper: bad spec: {e}")),
     };
+    // Opened while the node's /sys/fs/cgroup is still in view.
+    let cgroups = match open_cgroups(&spec) {
+        Ok(files) => files,
+        Err(e) => return fail(&mut status, &e),
+    };
     if let Err(e) = enter_namespaces(&spec) {
         return fail(&mut status, &e);
     }
@@ -79,6 +84,14 @@ fn helper(spec: &str) -> i32 {
             shim(child)
         }
         Ok(ForkResult::Child) => {
+            // Into its cgroups before anything else: what it allocates is
+            // counted from its first page (the helper stays outside, as
+            // containerd's shim does).
+            if let Err(e) = join_cgroups(cgroups) {
+                fail(&mut status, &e);
+                // SAFETY: leave at once, without running the parent's atexit work.
+                unsafe { libc::_exit(127) }
+            }
             let error = match &spec.role {
                 Role::Pause(setup) => pause::setup_and_exec(setup, &spec.unshare),
                 Role::Container(setup) => container::setup_and_exec(setup),
@@ -147,6 +160,23 @@ fn enter_namespaces(spec: &InitSpec) -> Result<(), String> {
         nix::sched::setns(file, kind.clone_flag()).map_err(|e| format!("setns {}: {e}", path.display()))?;
     }
     ns::unshare(&spec.unshare).map_err(|e| e.to_string())
+}
+
+fn open_cgroups(spec: &InitSpec) -> Result<Vec<(std::fs::File, &std::path::Path)>, String> {
+    let mut files = Vec::new();
+    for path in &spec.cgroup_procs {
+        let file = std::fs::OpenOptions::new().write(true).open(path);
+        files.push((file.map_err(|e| format!("open {}: {e}", path.display()))?, path.as_path()));
+    }
+    Ok(files)
+}
+
+/// Writes `0` (the writer itself) into each `cgroup.procs`.
+fn join_cgroups(files: Vec<(std::fs::File, &std::path::Path)>) -> Result<(), String> {
+    for (mut file, path) in files {
+        file.write_all(b"0").map_err(|e| format!("join cgroup {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn fail(status: &mut std::fs::File, message: &str) -> i32 {

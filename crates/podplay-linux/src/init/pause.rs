@@ -34,6 +34,9 @@ pub fn setup_and_exec(setup: &PauseSetup, unshared: &[NsKind]) -> String {
             return e.to_string();
         }
     }
+    if let Err(e) = crate::runtime::install_seccomp(&setup.seccomp) {
+        return e;
+    }
     let exe = Path::new("/proc/self/exe");
     process::exec(exe, &[PAUSE_ARGV0.to_string()], &[]).to_string()
 }

@@ -21,6 +21,10 @@ pub struct InitSpec {
     pub join: Vec<(NsKind, PathBuf)>,
     /// Then new namespaces to make (PID: for the process it forks).
     pub unshare: Vec<NsKind>,
+    /// The `cgroup.procs` files of the cgroup the process joins, one per
+    /// hierarchy: the forked process enters them before it sets up.
+    #[serde(default)]
+    pub cgroup_procs: Vec<PathBuf>,
     pub role: Role,
 }
 
@@ -40,6 +44,9 @@ pub struct PauseSetup {
     pub hostname: Option<String>,
     /// Bring loopback up (the Pod has its own network namespace).
     pub loopback: bool,
+    /// containerd's default profile: the sandbox always asks for it.
+    #[serde(default)]
+    pub seccomp: crate::runtime::SeccompPrograms,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +87,10 @@ pub struct Command {
     pub capabilities: Option<Vec<String>>,
     /// `allowPrivilegeEscalation: false`.
     pub no_new_privs: bool,
+    /// The seccomp filters, installed last before exec (with
+    /// no_new_privs) or before the privileges are dropped (without).
+    #[serde(default)]
+    pub seccomp: crate::runtime::SeccompPrograms,
     /// A new terminal of this size in the container, for stdin, stdout,
     /// stderr and as the controlling one (`kubectl exec -t`); its master
     /// side goes to the runtime over the console socket.

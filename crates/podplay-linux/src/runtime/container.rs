@@ -54,6 +54,13 @@ pub(super) struct Container {
     /// Who the first process runs as, with its capabilities: an exec'd
     /// command runs the same way, as runc's exec takes the process spec.
     pub identity: Option<Command>,
+    /// Its cgroup below the Pod's, made with it, removed when it ends.
+    pub cgroup: Option<super::cgroups::Cgroup>,
+    /// Its seccomp filters, compiled when it was created.
+    seccomp: super::SeccompPrograms,
+    /// The CPU time it had used at the last `top` (or 0 at its start),
+    /// and when: `top`'s rate is over the time since.
+    cpu_sample: (MonoTime, u64),
     _lease: crate::image::Lease,
 }
 
@@ -83,6 +90,11 @@ impl Container {
         if self.helper_pid() == Some(helper) {
             self.state = State::Exited;
         }
+    }
+
+    /// Where its processes (the first one, exec'd commands) join its cgroup.
+    pub fn cgroup_procs(&self) -> Vec<PathBuf> {
+        self.cgroup.as_ref().map(super::cgroups::Cgroup::procs_files).unwrap_or_default()
     }
 
     pub fn kill_at(&self) -> Option<MonoTime> {
@@ -127,7 +139,19 @@ impl LinuxNode {
         let id = paths::new_id();
         let dir = self.dirs.container(&id);
         let made = self.container_dirs(&dir, &config, sandbox.dir.as_path());
-        let mounts = match made {
+        // The profile for the final bounding set, as containerd builds it.
+        let security = &config.security;
+        let bounding = crate::sys::caps::container_set(
+            security.privileged,
+            &security.capabilities_add,
+            &security.capabilities_drop,
+        )
+        .unwrap_or_default();
+        let seccomp = super::seccomp::programs(&security.seccomp, security.privileged, &bounding, &self.seccomp_root)?;
+        // containerd's `filepath.Join(cgroup_parent, id)`.
+        let cgroup_path = format!("{}/{id}", sandbox.config.cgroup_parent);
+        let made = made.and_then(|m| Ok((m, self.cgroups.create(&cgroup_path, &config.resources)?)));
+        let (mounts, cgroup) = match made {
             Ok(m) => m,
             Err(e) => {
                 let _ = paths::remove_tree(&dir);
@@ -157,6 +181,9 @@ impl LinuxNode {
             identity: None,
             mnt_ns: 0,
             shares_pid_ns: false,
+            cgroup: Some(cgroup),
+            seccomp,
+            cpu_sample: (MonoTime::ZERO, 0),
             _lease: lease,
         };
         self.containers.insert(id.clone(), container);
@@ -313,6 +340,7 @@ impl LinuxNode {
                 },
                 capabilities: Some(capabilities),
                 no_new_privs: security.no_new_privs,
+                seccomp: c.seccomp.clone(),
                 tty: None,
             },
         };
@@ -328,7 +356,7 @@ impl LinuxNode {
         let (stderr_r, stderr_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
         let streams = vec![Stream::new("stdout", stdout_r), Stream::new("stderr", stderr_r)];
         let log_path = c.log_path.clone();
-        let spec = InitSpec { join, unshare, role: Role::Container(Box::new(setup)) };
+        let spec = InitSpec { join, unshare, cgroup_procs: c.cgroup_procs(), role: Role::Container(Box::new(setup)) };
         let output = spawn::Output { stdout: stdout_w, stderr: stderr_w };
         let mut log = ContainerLog::create(&log_path, streams)?;
         let spawn::Spawned { pid, helper } =
@@ -352,8 +380,29 @@ impl LinuxNode {
             c.identity = Some(identity);
             c.mnt_ns = ns_inode(pid, NsKind::Mnt).unwrap_or(0);
             c.shares_pid_ns = shares_pid_ns;
+            c.cpu_sample = (now, 0);
         }
         Ok(())
+    }
+
+    /// `kubectl top`: each running container's CPU rate since the last
+    /// look (at least a second back; else since the one before) and its
+    /// working set, read from its cgroup.
+    pub fn usage(&mut self, now: MonoTime) -> Vec<crate::api::ContainerUsage> {
+        let mut out = Vec::new();
+        for c in self.containers.values_mut().filter(|c| c.running_pid().is_some()) {
+            let Some(cgroup) = &c.cgroup else { continue };
+            let cpu = cgroup.cpu_usage_ns().unwrap_or(0);
+            let (since, before) = c.cpu_sample;
+            let elapsed_ms = now.0.saturating_sub(since.0).max(1);
+            let cpu_millicores = cpu.saturating_sub(before) / 1000 / elapsed_ms;
+            if elapsed_ms >= 1000 {
+                c.cpu_sample = (now, cpu);
+            }
+            let memory_bytes = cgroup.memory_working_set().unwrap_or(0);
+            out.push(crate::api::ContainerUsage { name: c.config.name.clone(), cpu_millicores, memory_bytes });
+        }
+        out
     }
 
     /// The stop signal now (SIGTERM), SIGKILL after `timeout`; the reply
@@ -406,6 +455,12 @@ impl LinuxNode {
         };
         c.state = State::Exited;
         c.kill_leftovers();
+        // containerd's TaskOOM: the cgroup's `oom_kill` count went up.
+        let oom = c.cgroup.as_ref().is_some_and(|g| g.oom_kills() > 0);
+        // The task is deleted: its cgroup goes (a restart makes a new one).
+        if let Some(cgroup) = c.cgroup.take() {
+            cgroup.remove();
+        }
         // Its pinned subPaths are no longer needed on the node (a restart
         // makes its own): none piles up through a crash loop.
         let _ = super::paths::unmount_under(&c.dir.join("volume-subpaths"));
@@ -418,7 +473,7 @@ impl LinuxNode {
         self.exits.push_back(ContainerExit {
             container_id: id.to_string(),
             exit_code: code,
-            reason: None,
+            reason: oom.then(|| "OOMKilled".to_string()),
             termination_message,
             log_tail,
             finished_at: now,

@@ -59,6 +59,19 @@ impl Dialer {
         self.results.try_iter().collect()
     }
 
+    /// Runs `work` on a thread of its own (an image pull); its reply comes
+    /// back as a dialled call's does.
+    pub fn background(&self, call: CallId, work: impl FnOnce() -> CriReply + Send + 'static) {
+        let sender = self.sender.clone();
+        let wake = self.wake_write.try_clone();
+        std::thread::spawn(move || {
+            let _ = sender.send((call, work()));
+            if let Ok(mut wake) = wake {
+                let _ = wake.write_all(&[1]);
+            }
+        });
+    }
+
     /// Starts a call to `host:port`; `netns` is where to dial from (`None`:
     /// the runner's own namespace).
     pub fn dial(&self, call: CallId, target: Target, ask: Ask, timeout: MonoDuration, netns: Option<OwnedFd>) {

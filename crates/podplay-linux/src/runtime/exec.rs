@@ -136,9 +136,13 @@ impl LinuxNode {
             user: identity.map(|i| i.user.clone()).unwrap_or_default(),
             capabilities: identity.and_then(|i| i.capabilities.clone()),
             no_new_privs: identity.is_some_and(|i| i.no_new_privs),
+            seccomp: identity.map(|i| i.seccomp.clone()).unwrap_or_default(),
             tty,
         };
-        Ok((InitSpec { join, unshare: Vec::new(), role: Role::Exec(command) }, c.name().to_string()))
+        Ok((
+            InitSpec { join, unshare: Vec::new(), cgroup_procs: c.cgroup_procs(), role: Role::Exec(command) },
+            c.name().to_string(),
+        ))
     }
 
     /// CRI's streaming `Exec` (`kubectl exec -i/-t`): the command runs on

@@ -8,6 +8,7 @@
 //! ([`crate::run`]) between two instants.
 
 mod atomic_writer;
+mod cgroups;
 mod container;
 mod dial;
 mod exec;
@@ -16,6 +17,8 @@ mod logs;
 mod network;
 mod paths;
 mod sandbox;
+mod seccomp;
+mod seccomp_default;
 mod spawn;
 mod subpath;
 
@@ -34,8 +37,10 @@ use podplay_core::time::{Epoch, MonoTime};
 use podplay_core::trace::Note;
 
 use crate::image::ImageStore;
+pub use cgroups::remove_recorded as remove_recorded_cgroups;
 pub use exec::AttachIo;
 pub use paths::{StateDirs, remove_tree};
+pub use seccomp::{Programs as SeccompPrograms, install as install_seccomp};
 
 /// What a run of the real node is given.
 pub struct NodeOptions {
@@ -46,6 +51,11 @@ pub struct NodeOptions {
     pub helper: PathBuf,
     pub images: ImageStore,
     pub epoch: Epoch,
+    /// Where `Localhost` seccomp profiles are (the kubelet's
+    /// `--seccomp-profile-root`, `/var/lib/kubelet/seccomp` by default).
+    pub seccomp_root: PathBuf,
+    /// How images are pulled (insecure registries, credentials).
+    pub pull: crate::image::PullOptions,
 }
 
 /// A Pod's sandbox: the pause process holding its namespaces.
@@ -60,6 +70,8 @@ struct Sandbox {
     /// `StopPodSandbox` calls waiting for pause to be gone.
     stopping: Vec<CallId>,
     pause_gone: bool,
+    /// Pause's cgroup, then the Pod's.
+    cgroups: Vec<cgroups::Cgroup>,
 }
 
 /// The real node's runtime.
@@ -70,6 +82,10 @@ pub struct LinuxNode {
     _sealed_helper: std::os::fd::OwnedFd,
     images: ImageStore,
     epoch: Epoch,
+    seccomp_root: PathBuf,
+    pull: crate::image::PullOptions,
+    /// Set when the node goes: pulls under way stop.
+    pull_cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     sandboxes: BTreeMap<String, Sandbox>,
     containers: BTreeMap<String, container::Container>,
     execs: Vec<exec::Exec>,
@@ -85,6 +101,7 @@ pub struct LinuxNode {
     signals: SignalFd,
     /// The Pod network, made while the node boots.
     network: network::Slot,
+    cgroups: cgroups::NodeCgroups,
     node_ip: String,
     dialer: dial::Dialer,
     interrupts: u32,
@@ -118,6 +135,7 @@ impl LinuxNode {
         let sealed = crate::sys::process::sealed_copy(&options.helper).map_err(|e| e.to_string())?;
         let helper = PathBuf::from(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&sealed)));
         let dialer = dial::Dialer::new().map_err(|e| format!("socketpair: {e}"))?;
+        let cgroups = cgroups::NodeCgroups::discover(&options.state);
         Ok(move |boot: NodeBoot<'_>| {
             let mut node = LinuxNode {
                 dirs: StateDirs { root: options.state },
@@ -125,6 +143,9 @@ impl LinuxNode {
                 _sealed_helper: sealed,
                 images: options.images,
                 epoch: options.epoch,
+                seccomp_root: options.seccomp_root,
+                pull: options.pull,
+                pull_cancel: Default::default(),
                 sandboxes: BTreeMap::new(),
                 containers: BTreeMap::new(),
                 execs: Vec::new(),
@@ -137,6 +158,7 @@ impl LinuxNode {
                 notes: VecDeque::new(),
                 signals,
                 network: network::Slot::start(&boot.pod_cidr),
+                cgroups,
                 node_ip: boot.context.node_ip.clone(),
                 dialer,
                 interrupts: 0,
@@ -149,6 +171,12 @@ impl LinuxNode {
             });
             node
         })
+    }
+
+    /// What the node cannot enforce on this machine (a cgroup controller
+    /// missing), for the user to be told once.
+    pub fn warnings(&self) -> &[String] {
+        &self.cgroups.missing
     }
 
     /// The state directory of this run.
@@ -217,6 +245,7 @@ impl LinuxNode {
     /// Kills everything still running and removes the state: the last
     /// step of every way out (an error, Ctrl-C twice, `--timeout`).
     pub fn kill_all(&mut self) {
+        self.pull_cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         for c in self.containers.values() {
             if let Some(pid) = c.running_pid() {
                 crate::sys::process::kill(pid, Signal::SIGKILL);
@@ -237,6 +266,12 @@ impl LinuxNode {
             }
             // The Pod's shm lives in the node's mount namespace.
             let _ = paths::unmount_under(&s.dir);
+        }
+        // Whatever is still in a cgroup of the run goes with it.
+        for c in self.containers.values_mut() {
+            if let Some(cgroup) = c.cgroup.take() {
+                cgroup.remove();
+            }
         }
         // Wait for them, so no zombie and no mount namespace outlives the run.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -330,7 +365,7 @@ impl Runtime for LinuxNode {
     fn submit(&mut self, now: MonoTime, id: CallId, call: CriCall) {
         match call {
             CriCall::RunPodSandbox(config) => {
-                let reply = match self.run_sandbox(config) {
+                let reply = match self.run_sandbox(*config) {
                     Ok((sandbox_id, ip)) => CriReply::SandboxReady { sandbox_id, ip },
                     Err(message) => CriReply::Error { message },
                 };
@@ -340,13 +375,7 @@ impl Runtime for LinuxNode {
                 let reply = self.image_status(&image);
                 self.reply(id, reply);
             }
-            CriCall::PullImage { image } => {
-                let full = podplay_core::image_ref::normalize(&image);
-                let message = format!(
-                    "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": podplay does not pull from registries yet: import the image with `podplay image import ARCHIVE --name {image}`"
-                );
-                self.reply(id, CriReply::Error { message });
-            }
+            CriCall::PullImage { image } => self.pull_image(id, image),
             CriCall::CreateContainer { sandbox_id, config } => {
                 let reply = match self.create_container(&sandbox_id, *config) {
                     Ok(container_id) => CriReply::ContainerCreated { container_id },
@@ -414,6 +443,10 @@ impl Runtime for LinuxNode {
 impl Drop for LinuxNode {
     fn drop(&mut self) {
         self.kill_all();
+        for s in self.sandboxes.values() {
+            s.cgroups.iter().for_each(|g| drop(g.remove()));
+        }
+        self.cgroups.remove_node_levels();
         let _ = paths::remove_tree(&self.dirs.root);
     }
 }

@@ -51,16 +51,38 @@ impl LinuxNode {
             }
             at
         };
+        // The sandbox always asks for the runtime's default profile; pause
+        // keeps containerd's default capabilities.
+        let pause_caps = crate::sys::caps::container_set(false, &[], &[]).unwrap_or_default();
+        let seccomp = super::seccomp::programs(
+            &podplay_core::cri::SeccompProfile::RuntimeDefault,
+            false,
+            &pause_caps,
+            &self.seccomp_root,
+        )
+        .inspect_err(|_| {
+            let _ = paths::remove_tree(&dir);
+        })?;
         let setup = PauseSetup {
             hostname: (!config.host_network).then(|| config.hostname.clone()),
             loopback: !config.host_network,
+            seccomp,
         };
-        let spec = InitSpec { join: Vec::new(), unshare, role: Role::Pause(setup) };
+        // The Pod's cgroup (the kubelet's pod container manager makes it
+        // before the sandbox), and pause's own below it, as containerd puts
+        // the sandbox container there.
+        let cgroups = self.sandbox_cgroups(&config, &id).map_err(|e| {
+            let _ = paths::remove_tree(&dir);
+            format!("failed to create containerd task: {e}")
+        })?;
+        let cgroup_procs = cgroups.first().map(super::cgroups::Cgroup::procs_files).unwrap_or_default();
+        let spec = InitSpec { join: Vec::new(), unshare, cgroup_procs, role: Role::Pause(setup) };
         let started = spawn::spawn(&self.helper, &spec, None);
         let (pause_pid, pause_helper) = match started {
             Ok(spawned) => (spawned.pid, spawned.helper),
             Err(e) => {
                 let _ = paths::remove_tree(&dir);
+                cgroups.iter().for_each(|g| drop(g.remove()));
                 return Err(format!("failed to start sandbox container task \"{id}\": {e}"));
             }
         };
@@ -69,6 +91,7 @@ impl LinuxNode {
             Err(e) => {
                 process::kill(pause_pid, Signal::SIGKILL);
                 let _ = paths::remove_tree(&dir);
+                cgroups.iter().for_each(|g| drop(g.remove()));
                 return Err(format!("failed to setup network for sandbox \"{id}\": {e}"));
             }
         };
@@ -83,9 +106,24 @@ impl LinuxNode {
             pid: ns_join(pause_pid, NsKind::Pid, config.host_pid),
             ip: ip.clone(),
         });
-        let sandbox = Sandbox { config, pause_pid, pause_helper, shm, dir, stopping: Vec::new(), pause_gone: false };
+        let sandbox =
+            Sandbox { config, pause_pid, pause_helper, shm, dir, stopping: Vec::new(), pause_gone: false, cgroups };
         self.sandboxes.insert(id.clone(), sandbox);
         Ok((id, ip))
+    }
+
+    /// The Pod's cgroup with the kubelet's values, and pause's below it
+    /// (pause's first: it goes first).
+    fn sandbox_cgroups(&self, config: &SandboxConfig, id: &str) -> Result<Vec<super::cgroups::Cgroup>, String> {
+        let pod = self.cgroups.create(&config.cgroup_parent, &config.resources)?;
+        let pause = self.cgroups.create(&format!("{}/{id}", config.cgroup_parent), &Default::default());
+        match pause {
+            Ok(pause) => Ok(vec![pause, pod]),
+            Err(e) => {
+                pod.remove();
+                Err(e)
+            }
+        }
     }
 
     /// The node's address for hostNetwork; otherwise the Pod's own, on the
@@ -136,6 +174,12 @@ impl LinuxNode {
             self.containers.iter().filter(|(_, c)| c.sandbox_id == id).map(|(k, _)| k.clone()).collect();
         for cid in ids {
             let _ = paths::remove_tree(&self.dirs.container(&cid));
+            if let Some(cgroup) = self.containers.get_mut(&cid).and_then(|c| c.cgroup.take()) {
+                cgroup.remove();
+            }
+        }
+        for cgroup in &sb.cgroups {
+            cgroup.remove();
         }
         self.notes.push_back(Note::SandboxRemoved { sandbox_id: id.to_string() });
     }

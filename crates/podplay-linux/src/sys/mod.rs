@@ -3,6 +3,7 @@
 //! do and turn errno into a message naming what failed and where.
 
 pub mod caps;
+pub mod cgroup;
 pub mod mount;
 pub mod net;
 pub mod netlink;

@@ -922,8 +922,10 @@ async fn tail_stdin(sys: &Sys, last: Option<usize>) -> Vec<u8> {
 async fn head(sys: &Sys, args: &[&str]) -> i32 {
     if let Some(i) = args.iter().position(|a| *a == "-c" || (a.starts_with("-c") && a.len() > 2)) {
         let count = if args[i] == "-c" { args.get(i + 1).copied() } else { args[i].strip_prefix("-c") };
-        let Some(count) = count.and_then(dd_size) else {
-            err(sys, "head: invalid number\n");
+        // busybox's `head_suffixes`: b, k and m only (`2M` is refused).
+        const UNITS: &[(&str, u64)] = &[("", 1), ("b", 512), ("k", 1 << 10), ("m", 1 << 20)];
+        let Some(count) = count.and_then(|c| super::scaled(c, UNITS)) else {
+            err(sys, &format!("head: invalid number '{}'\n", count.unwrap_or_default()));
             return 1;
         };
         let file =

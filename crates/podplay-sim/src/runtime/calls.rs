@@ -17,7 +17,7 @@ impl Containerd {
         let now = kernel.now();
         match request {
             CriCall::RunPodSandbox(config) => {
-                let reply = match self.run_sandbox(kernel, notes, config) {
+                let reply = match self.run_sandbox(kernel, notes, *config) {
                     Ok(sandbox) => CriReply::SandboxReady { sandbox_id: sandbox.id, ip: sandbox.ip },
                     Err(message) => CriReply::Error { message },
                 };

@@ -3,7 +3,7 @@
 
 use litemap::LiteMap;
 
-use podplay_core::cri::{ContainerConfig, HostPathCreate, MountSource};
+use podplay_core::cri::{ContainerConfig, HostPathCreate, MountSource, SeccompProfile};
 use podplay_core::ids::stable_hex;
 use podplay_core::trace::{MountOf, Note, NsJoin, NsOwner};
 
@@ -26,6 +26,13 @@ impl Containerd {
         let sandbox =
             self.sandboxes.get(sandbox_id).cloned().ok_or_else(|| format!("sandbox {sandbox_id} not found"))?;
         let image = images::lookup(&config.image).ok_or_else(|| format!("image \"{}\" not found", config.image))?;
+        // The virtual node has no seccomp profile files: containerd fails
+        // to load a Localhost one, as on a node where the file is missing.
+        if let (SeccompProfile::Localhost(path), false) = (&config.security.seccomp, config.security.privileged) {
+            return Err(format!(
+                "failed to generate seccomp spec opts: cannot load seccomp profile \"{path}\": open {path}: no such file or directory"
+            ));
+        }
         let id = stable_hex(&format!("container/{}/{}/{}", sandbox.config.uid, config.name, config.attempt));
         let argv = process_args(&config, &image);
         let termination_log = format!("{}/containers/{}/{}", sandbox.pod_dir, config.name, &stable_hex(&id)[..8]);
@@ -46,7 +53,7 @@ impl Containerd {
             kernel.make_store_dir(rootfs, &fs::parent(&m.target));
         }
         let mnt = kernel.new_mount_ns(mounts);
-        if let Some(limit) = config.memory_limit_bytes {
+        if let Some(limit) = config.resources.memory_limit_bytes {
             kernel.set_memory_limit(&id, limit);
         }
         let pid_ns = if sandbox.config.host_pid || sandbox.config.share_process_namespace {
