@@ -1,9 +1,11 @@
 //! `cargo xtask bench-native`: a Pod of pause and three busybox containers
-//! run for real through `podplay exec`'s runtime, 20 times: how long until
-//! every container runs, how long each container takes to start, how long
-//! deletion takes (grace period 0) until the containers' processes are
-//! gone, until pause is gone too, and until the Pod is removed, and pause's
-//! memory. Root only.
+//! with requests and limits, run for real through `podplay exec`'s runtime
+//! (the Pod network, cgroups and the seccomp default for pause), 20 times:
+//! how long until every container runs, how long each container takes to
+//! start, how long deletion takes (grace period 0) until the containers'
+//! processes are gone, until pause is gone too, and until the Pod is
+//! removed, and pause's memory. Then a pull of a 5-layer image from a
+//! registry on loopback into an empty store, 5 times. Root only.
 //!
 //! The median and p95 are printed; `docs/benchmarks.md` keeps the figures
 //! with the machine they came from.
@@ -22,7 +24,10 @@ const RUNS: usize = 20;
 /// `sleep` as PID 1 of its own namespace would ignore SIGTERM and wait for
 /// the kubelet's minimum grace period (2 s, even for 0): with a shared PID
 /// namespace pause is PID 1 and SIGTERM ends `sleep` at once.
-const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bench\nspec:\n  terminationGracePeriodSeconds: 0\n  shareProcessNamespace: true\n  containers:\n  - {name: a, image: busybox, imagePullPolicy: Never, command: [sleep, '3600']}\n  - {name: b, image: busybox, imagePullPolicy: Never, command: [sleep, '3600']}\n  - {name: c, image: busybox, imagePullPolicy: Never, command: [sleep, '3600']}\n";
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bench\nspec:\n  terminationGracePeriodSeconds: 0\n  shareProcessNamespace: true\n  containers:\n  - {name: a, image: busybox, imagePullPolicy: Never, command: [sleep, '3600'], resources: {limits: {cpu: 100m, memory: 32Mi}}}\n  - {name: b, image: busybox, imagePullPolicy: Never, command: [sleep, '3600'], resources: {limits: {cpu: 100m, memory: 32Mi}}}\n  - {name: c, image: busybox, imagePullPolicy: Never, command: [sleep, '3600'], resources: {limits: {cpu: 100m, memory: 32Mi}}}\n";
+/// The pulled image: busybox and four layers of this many incompressible bytes.
+const PULL_LAYER_BYTES: usize = 8 << 20;
+const PULLS: usize = 5;
 
 struct Sample {
     to_running: Duration,
@@ -52,6 +57,34 @@ fn main() {
     let samples: Vec<Sample> =
         (0..runs).map(|i| one_run(&pod, dir.path(), &dir.path().join(format!("run{i}")))).collect();
     report(&samples);
+    pulls(dir.path(), if runs == 1 { 1 } else { PULLS });
+}
+
+/// `podplay image pull` of a 5-layer image from a loopback registry into
+/// an empty store: the time and the rate over the bytes fetched.
+fn pulls(dir: &Path, runs: usize) {
+    use podplay_linux::image::testing::{TestRegistry, layered_image};
+    let layout = layered_image(dir, 5, PULL_LAYER_BYTES).expect("the layered image");
+    let registry = TestRegistry::start(dir, None).expect("docker-registry starts");
+    registry.push(&layout, "layered:5", None).expect("skopeo pushes");
+    let reference = format!("{}/layered:5", registry.host);
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for i in 0..runs {
+        let store = ImageStore::open(&dir.join(format!("pull-store-{i}"))).expect("a store");
+        let pulled = store.pull(&reference, &Default::default(), &mut |_| {}).expect("the pull");
+        bytes = pulled.fetched_bytes;
+        times.push(pulled.took.as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "{:<44} median {:>8.1} ms   {} bytes, {:.0} MB/s",
+        format!("pull of 5 layers from loopback ({runs} runs)"),
+        median * 1000.0,
+        bytes,
+        bytes as f64 / median / 1e6
+    );
 }
 
 fn one_run(pod: &k8s_openapi::api::core::v1::Pod, root: &Path, state: &Path) -> Sample {

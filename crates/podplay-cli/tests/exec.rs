@@ -642,6 +642,7 @@ fn an_empty_dir_is_writable_by_any_user_and_an_image_symlink_cannot_send_a_mount
         name: Some("trap".into()),
         layers: vec![busybox_layer().unwrap(), trap],
         run: ImageRunConfig::default(),
+        zstd: false,
     };
     let archive = m.dir.path().join("trap.tar");
     write_docker_save(&spec, &archive, DockerSaveLayout::Blobs).unwrap();

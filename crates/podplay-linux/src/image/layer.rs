@@ -1,4 +1,4 @@
-//! Unpacking one layer (a tar, plain or gzip) into a directory of its own.
+//! Unpacking one layer (a tar, plain, gzip or zstd) into a directory of its own.
 //!
 //! Layers stay separate because overlayfs stacks them (`lowerdir`), so a
 //! layer's deletions are written the way overlayfs reads them, not applied:
@@ -103,7 +103,10 @@ fn decompressed(blob: &Path) -> Result<Box<dyn Read>, LayerError> {
         return Ok(Box::new(flate2::read::MultiGzDecoder::new(reader)));
     }
     if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Err(LayerError::whole("zstd-compressed layers are not supported; use gzip or plain tar"));
+        // `application/vnd.oci.image.layer.v1.tar+zstd`, as containerd reads it.
+        let decoder = ruzstd::decoding::StreamingDecoder::new(reader)
+            .map_err(|e| LayerError::whole(format!("zstd data is damaged: {e}")))?;
+        return Ok(Box::new(decoder));
     }
     Ok(Box::new(reader))
 }

@@ -246,7 +246,7 @@ impl Fetch<'_> {
         loop {
             tokio::select! {
                 result = &mut pull => {
-                    result.map_err(|e| FetchError::Other(format!("failed to copy {}: {e}", blob.digest)))?;
+                    result.map_err(|e| FetchError::Other(format!("failed to copy {}: {}", blob.digest, with_causes(&e))))?;
                     break;
                 }
                 _ = ticker.tick() => {
@@ -311,8 +311,24 @@ fn resolve_error(e: oci_client::errors::OciDistributionError) -> FetchError {
             FetchError::NotFound
         }
         E::ServerError { code: 404, .. } => FetchError::NotFound,
-        _ => FetchError::Resolve(e.to_string()),
+        _ => FetchError::Resolve(with_causes(&e)),
     }
+}
+
+/// An error and what caused it, as Go's wrapped errors read: the request's
+/// failure says why (`dns error: …`, `Connection refused`).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// Basic credentials for `registry` from a Docker config's `auths`

@@ -126,6 +126,8 @@ pub struct ImageSpec {
     pub name: Option<String>,
     pub layers: Vec<Vec<u8>>,
     pub run: ImageRunConfig,
+    /// OCI layouts keep the layers zstd-compressed instead of gzip.
+    pub zstd: bool,
 }
 
 impl ImageSpec {
@@ -205,7 +207,12 @@ pub fn write_oci_layout(spec: &ImageSpec, dir: &Path, index: OciIndex) -> io::Re
     };
     let mut layers = Vec::new();
     for layer in &spec.layers {
-        layers.push(put(&gzip(layer)?, "application/vnd.oci.image.layer.v1.tar+gzip")?);
+        if spec.zstd {
+            let compressed = ruzstd::encoding::compress_to_vec(&layer[..], ruzstd::encoding::CompressionLevel::Fastest);
+            layers.push(put(&compressed, "application/vnd.oci.image.layer.v1.tar+zstd")?);
+        } else {
+            layers.push(put(&gzip(layer)?, "application/vnd.oci.image.layer.v1.tar+gzip")?);
+        }
     }
     let config = put(&spec.config_json(), "application/vnd.oci.image.config.v1+json")?;
     let manifest = json!({
@@ -271,7 +278,7 @@ pub struct BusyboxImages {
 /// Writes a busybox image named `name` with the run settings `run` into
 /// `dir`, in each format.
 pub fn busybox_images(dir: &Path, name: &str, run: &ImageRunConfig) -> io::Result<BusyboxImages> {
-    let spec = ImageSpec { name: Some(name.into()), layers: vec![busybox_layer()?], run: run.clone() };
+    let spec = ImageSpec { name: Some(name.into()), layers: vec![busybox_layer()?], run: run.clone(), zstd: false };
     let images = BusyboxImages {
         docker_save: dir.join("busybox-docker-save.tar"),
         oci_dir: dir.join("busybox-oci"),
@@ -386,7 +393,12 @@ pub fn layered_image(dir: &Path, count: usize, bytes: usize) -> io::Result<PathB
         data.truncate(bytes);
         layers.push(layer_tar(&[Entry::file(&format!("data/layer-{i}"), &data)])?);
     }
-    let spec = ImageSpec { name: None, layers, run: ImageRunConfig { cmd: vec!["sh".into()], ..Default::default() } };
+    let spec = ImageSpec {
+        name: None,
+        layers,
+        run: ImageRunConfig { cmd: vec!["sh".into()], ..Default::default() },
+        zstd: false,
+    };
     let out = dir.join(format!("layered-{count}"));
     write_oci_layout(&spec, &out, OciIndex::Direct)?;
     Ok(out)

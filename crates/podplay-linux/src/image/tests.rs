@@ -132,7 +132,12 @@ fn oci_layouts_import_as_directory_tar_and_nested_index() {
     let from_nested = fx.store.import(&nested, None).unwrap();
     assert_eq!(from_nested[0].reference, "docker.io/library/nested:v1");
     assert_eq!(from_nested[0].id, from_dir[0].id);
-    // The gzip layer was unpacked once, for all three.
+    // zstd layers, as `application/vnd.oci.image.layer.v1.tar+zstd`.
+    let zstd = fx.path("zstd");
+    testing::write_oci_layout(&ImageSpec { zstd: true, ..busybox(Some("zstd:v1")) }, &zstd, OciIndex::Direct).unwrap();
+    let from_zstd = fx.store.import(&zstd, None).unwrap();
+    assert_eq!(from_zstd[0].reference, "docker.io/library/zstd:v1");
+    // The layer was unpacked once, for all four: the same diff id.
     assert_eq!(fs::read_dir(fx.store.root().join("layers/sha256")).unwrap().count(), 1);
     let image = fx.store.resolve("nested:v1").unwrap().unwrap();
     assert_busybox_tree(&image.layers[0]);
