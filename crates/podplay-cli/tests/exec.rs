@@ -1328,3 +1328,37 @@ fn slow_proxy(target: &str, rate: usize) -> String {
     });
     address
 }
+
+#[test]
+fn pods_of_two_runners_on_one_state_root_reach_each_other_and_the_last_takes_the_network_along() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let web = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'mkdir /www; echo hello from web > /www/index.html; exec httpd -f -p 80 -h /www']\n    readinessProbe:\n      httpGet: {path: /, port: 80}\n      periodSeconds: 1\n";
+    let (mut child, story, rest) = start_until_running(&m, web);
+    let ip = story.split("Pod IP ").nth(1).and_then(|s| s.split_whitespace().next()).expect(&story).to_string();
+    assert!(m.root.join(".network/leases").join(&ip).exists(), "the lease of {ip} is written down");
+    // A second runner, from "another terminal", on the same state root.
+    let client = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: client\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'ip -4 addr show eth0 | grep inet; wget -qO- http://{ip}/']\n"
+    );
+    let file = m.dir.path().join("client.yaml");
+    std::fs::write(&file, client).unwrap();
+    let out = m.podplay(&["exec", file.to_str().unwrap(), "--timeout", "60s", "--until", "Succeeded", "--logs", "c"]);
+    let logs = text(&out.stdout);
+    assert!(logs.contains("hello from web"), "{logs}\n{}", text(&out.stderr));
+    assert!(logs.contains("inet 10.244.0.") && !logs.contains(&format!("inet {ip}/")), "its own address: {logs}");
+    // The client's runner is gone, its lease with it; the web's stays.
+    let leases: Vec<String> = std::fs::read_dir(m.root.join(".network/leases"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "last_reserved_ip")
+        .collect();
+    assert_eq!(leases, std::slice::from_ref(&ip));
+    let delete = m.podplay(&["kubectl", "delete", "pod", "web"]);
+    assert!(delete.status.success(), "{}", text(&delete.stderr));
+    let status = child.wait().unwrap();
+    let rest = rest.join().unwrap();
+    // The last runner took the network along: no namespace mount, no lease, no directory.
+    m.assert_clean(&Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() });
+}

@@ -328,7 +328,9 @@ mod linux {
         };
         let mut code = 0;
         let mut any = false;
-        for dir in entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+        // The shared Pod network (`.network`) is the network's own to collect.
+        let runs = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir());
+        for dir in runs.filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))) {
             if live_runner(&dir).is_some() {
                 continue;
             }
@@ -340,6 +342,10 @@ mod linux {
                     code = 1;
                 }
             }
+        }
+        for line in podplay_linux::runtime::collect_network(root) {
+            any = true;
+            println!("{line}");
         }
         if !any {
             println!("nothing to collect in {}", root.display());

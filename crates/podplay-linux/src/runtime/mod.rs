@@ -39,6 +39,7 @@ use podplay_core::trace::Note;
 use crate::image::ImageStore;
 pub use cgroups::remove_recorded as remove_recorded_cgroups;
 pub use exec::AttachIo;
+pub use network::collect as collect_network;
 pub use paths::{StateDirs, remove_tree};
 pub use seccomp::{Programs as SeccompPrograms, install as install_seccomp};
 
@@ -136,6 +137,8 @@ impl LinuxNode {
         let helper = PathBuf::from(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&sealed)));
         let dialer = dial::Dialer::new().map_err(|e| format!("socketpair: {e}"))?;
         let cgroups = cgroups::NodeCgroups::discover(&options.state);
+        // The runs of one state root (`<root>/default_<pod>`) share the node network.
+        let network_root = options.state.parent().map_or_else(|| options.state.clone(), std::path::Path::to_path_buf);
         Ok(move |boot: NodeBoot<'_>| {
             let mut node = LinuxNode {
                 dirs: StateDirs { root: options.state },
@@ -157,7 +160,7 @@ impl LinuxNode {
                 exits: VecDeque::new(),
                 notes: VecDeque::new(),
                 signals,
-                network: network::Slot::start(&boot.pod_cidr),
+                network: network::Slot::start(&network_root, &boot.pod_cidr),
                 cgroups,
                 node_ip: boot.context.node_ip.clone(),
                 dialer,
