@@ -123,6 +123,9 @@ pub struct ExecArgs {
     /// A registry (`host:port`) image pulls speak plain HTTP to; loopback registries always are.
     #[arg(long = "insecure-registry")]
     pub insecure_registries: Vec<String>,
+    /// The node's pod CIDR: the bridge takes its first address, Pods the next ones.
+    #[arg(long, default_value = "10.244.0.0/24")]
+    pub pod_cidr: String,
     /// The kubelet's --seccomp-profile-root: where `Localhost` seccomp profiles are.
     #[arg(long, default_value = "/var/lib/kubelet/seccomp")]
     pub seccomp_profile_root: PathBuf,

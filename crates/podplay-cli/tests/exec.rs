@@ -1362,3 +1362,38 @@ fn pods_of_two_runners_on_one_state_root_reach_each_other_and_the_last_takes_the
     // The last runner took the network along: no namespace mount, no lease, no directory.
     m.assert_clean(&Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() });
 }
+
+#[test]
+fn a_host_port_is_reachable_on_the_node_address_and_closes_with_the_pod() {
+    use std::io::{Read, Write};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let web = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'mkdir /www; echo hello on the node > /www/index.html; exec httpd -f -p 80 -h /www']\n    ports:\n    - {{containerPort: 80, hostPort: {port}}}\n    readinessProbe:\n      httpGet: {{path: /, port: 80}}\n      periodSeconds: 1\n"
+    );
+    let (mut child, story, rest) = start_until_running(&m, &web);
+    // From the machine itself, on the node address (the machine's loopback).
+    let mut answer = String::new();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect(&story);
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.") && answer.contains("hello on the node"), "{answer}");
+    let delete = m.podplay(&["kubectl", "delete", "pod", "web"]);
+    assert!(delete.status.success(), "{}", text(&delete.stderr));
+    let status = child.wait().unwrap();
+    let rest = rest.join().unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the port closed with the Pod");
+    m.assert_clean(&Output { status, stdout: format!("{story}{rest}").into_bytes(), stderr: Vec::new() });
+}
+
+#[test]
+fn a_tcp_socket_liveness_probe_on_a_closed_port_restarts_the_container() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = Machine::new() else { return };
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: closed\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: busybox\n    imagePullPolicy: Never\n    command: [sleep, '3600']\n    livenessProbe:\n      tcpSocket: {port: 81}\n      periodSeconds: 1\n      failureThreshold: 1\n";
+    let story = text(&m.exec(yaml, &["--until", "6s"]).stdout);
+    assert!(story.contains("Liveness probe failed: dial tcp 10.244.0.2:81: connect: connection refused"), "{story}");
+    assert!(story.contains("Container c failed liveness probe, will be restarted"), "{story}");
+    assert!(story.contains("Restart Count:  1"), "{story}");
+}

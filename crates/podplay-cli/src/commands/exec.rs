@@ -91,6 +91,9 @@ mod linux {
         };
         let options = NodeOptions { state, helper: helper_path(), images, epoch: wall_epoch(), seccomp_root, pull };
         let mut node = podplay_linux::node::this_node();
+        if let Some(spec) = node.spec.as_mut() {
+            spec.pod_cidr = Some(args.pod_cidr.clone());
+        }
         if args.pod_max_pids > 0 {
             let annotations = node.metadata.annotations.get_or_insert_with(Default::default);
             annotations.insert(podplay_core::cluster::POD_MAX_PIDS_ANNOTATION.into(), args.pod_max_pids.to_string());

@@ -12,6 +12,7 @@ mod cgroups;
 mod container;
 mod dial;
 mod exec;
+mod hostport;
 mod images;
 mod logs;
 mod network;
@@ -73,6 +74,8 @@ struct Sandbox {
     pause_gone: bool,
     /// Pause's cgroup, then the Pod's.
     cgroups: Vec<cgroups::Cgroup>,
+    /// Its `hostPort` forwarders, closed with it.
+    host_ports: Vec<hostport::HostPort>,
 }
 
 /// The real node's runtime.

@@ -86,12 +86,16 @@ impl LinuxNode {
                 return Err(format!("failed to start sandbox container task \"{id}\": {e}"));
             }
         };
-        let ip = match self.pod_ip(&config, pause_pid, &id) {
-            Ok(ip) => ip,
+        let network = self.pod_ip(&config, pause_pid, &id).and_then(|ip| Ok((self.host_ports(&config, &ip)?, ip)));
+        let (host_ports, ip) = match network {
+            Ok(found) => found,
             Err(e) => {
                 process::kill(pause_pid, Signal::SIGKILL);
                 let _ = paths::remove_tree(&dir);
                 cgroups.iter().for_each(|g| drop(g.remove()));
+                if let Ok(network) = self.network.get() {
+                    network.release(&id);
+                }
                 return Err(format!("failed to setup network for sandbox \"{id}\": {e}"));
             }
         };
@@ -106,8 +110,17 @@ impl LinuxNode {
             pid: ns_join(pause_pid, NsKind::Pid, config.host_pid),
             ip: ip.clone(),
         });
-        let sandbox =
-            Sandbox { config, pause_pid, pause_helper, shm, dir, stopping: Vec::new(), pause_gone: false, cgroups };
+        let sandbox = Sandbox {
+            config,
+            pause_pid,
+            pause_helper,
+            shm,
+            dir,
+            stopping: Vec::new(),
+            pause_gone: false,
+            cgroups,
+            host_ports,
+        };
         self.sandboxes.insert(id.clone(), sandbox);
         Ok((id, ip))
     }
@@ -124,6 +137,30 @@ impl LinuxNode {
                 Err(e)
             }
         }
+    }
+
+    /// The portmap plugin's part: each TCP `hostPort` of a Pod on the Pod
+    /// network forwarded from the node's address (hostNetwork Pods listen
+    /// there themselves).
+    fn host_ports(&mut self, config: &SandboxConfig, ip: &str) -> Result<Vec<super::hostport::HostPort>, String> {
+        let wanted: Vec<_> = config
+            .ports
+            .iter()
+            .filter(|p| p.host_port > 0 && p.protocol.eq_ignore_ascii_case("TCP") && !config.host_network)
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let node: std::net::Ipv4Addr = self.node_ip.parse().map_err(|_| format!("node address {:?}", self.node_ip))?;
+        let pod: std::net::Ipv4Addr = ip.parse().map_err(|_| format!("Pod address {ip:?}"))?;
+        let network = self.network.get()?;
+        let mut opened = Vec::new();
+        for port in wanted {
+            let netns = network.netns().try_clone_to_owned().map_err(|e| format!("dup: {e}"))?;
+            let target = std::net::SocketAddrV4::new(pod, port.container_port);
+            opened.push(super::hostport::HostPort::open(node, port.host_port, target, netns)?);
+        }
+        Ok(opened)
     }
 
     /// The node's address for hostNetwork; otherwise the Pod's own, on the
@@ -147,6 +184,8 @@ impl LinuxNode {
             self.reply(call, CriReply::Stopped);
             return;
         };
+        // The network is torn down with the sandbox's stop (CNI DEL).
+        sb.host_ports.clear();
         if sb.pause_gone {
             self.reply(call, CriReply::Stopped);
             return;
