@@ -343,6 +343,38 @@ fn images_import_from_docker_save_and_oci_layouts_and_are_listed() {
 /// story says the Pod runs: the child, and the story so far.
 type Rest = std::thread::JoinHandle<String>;
 
+/// A runner a test started: if the test fails while it still runs, it is
+/// SIGKILLed and `podplay gc` collects what it leaves, so that the next
+/// test starts clean.
+struct Runner<'a> {
+    child: std::process::Child,
+    machine: &'a Machine,
+}
+
+impl std::ops::Deref for Runner<'_> {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.child
+    }
+}
+
+impl std::ops::DerefMut for Runner<'_> {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.child
+    }
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let _ = self.machine.podplay(&["gc"]);
+        }
+    }
+}
+
 fn start_until_running(m: &Machine, yaml: &str) -> (std::process::Child, String, Rest) {
     use std::io::BufRead;
     let file = m.dir.path().join("pod.yaml");
@@ -721,6 +753,14 @@ fn a_pod_has_its_own_address_and_the_kubelet_probes_it_over_the_pod_network() {
     let out = m.exec(yaml, &["--until", "4s", "-v"]);
     let story = text(&out.stdout);
     assert!(story.contains("Pod IP 10.244.0.2"), "{story}");
+    // CNI ADD in the simulator's words.
+    assert!(
+        story.contains("; CNI bridge plugin: veth pair veth")
+            && story.contains(
+                " on cni0 ↔ eth0 in the Pod, 10.244.0.2/24 from host-local IPAM, default route via 10.244.0.1"
+            ),
+        "{story}"
+    );
     assert!(story.contains("STATUS Running READY 1/2"), "{story}");
     assert!(
         story.contains(
@@ -1009,7 +1049,7 @@ fn requests_and_limits_are_in_the_cgroup_files_and_top_reads_them_back() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: limited\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: spin\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'while true; do :; done']\n    resources:\n      requests: {cpu: 100m}\n      limits: {cpu: 250m, memory: 64Mi}\n  - name: idle\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'head -c 20m /dev/zero > /dev/shm/x; sleep 3600']\n";
     let file = m.dir.path().join("pod.yaml");
     std::fs::write(&file, yaml).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_podplay"))
+    let child = Command::new(env!("CARGO_BIN_EXE_podplay"))
         .args(["exec", file.to_str().unwrap(), "--timeout", "60s", "--pod-max-pids", "64"])
         .env("PODPLAY_ROOT", &m.root)
         .env("PODPLAY_IMAGES", &m.images)
@@ -1018,6 +1058,7 @@ fn requests_and_limits_are_in_the_cgroup_files_and_top_reads_them_back() {
         .process_group(0)
         .spawn()
         .unwrap();
+    let mut child = Runner { child, machine: &m };
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
     let story: String = lines.by_ref().map_while(Result::ok).take_while(|l| !l.contains("STATUS Running")).collect();
     let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
@@ -1334,8 +1375,9 @@ fn pods_of_two_runners_on_one_state_root_reach_each_other_and_the_last_takes_the
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(m) = Machine::new() else { return };
     let web = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'mkdir /www; echo hello from web > /www/index.html; exec httpd -f -p 80 -h /www']\n    readinessProbe:\n      httpGet: {path: /, port: 80}\n      periodSeconds: 1\n";
-    let (mut child, story, rest) = start_until_running(&m, web);
-    let ip = story.split("Pod IP ").nth(1).and_then(|s| s.split_whitespace().next()).expect(&story).to_string();
+    let (child, story, rest) = start_until_running(&m, web);
+    let mut child = Runner { child, machine: &m };
+    let ip = story.split("Pod IP ").nth(1).and_then(|s| s.split([' ', ';']).next()).expect(&story).to_string();
     assert!(m.root.join(".network/leases").join(&ip).exists(), "the lease of {ip} is written down");
     // A second runner, from "another terminal", on the same state root.
     let client = format!(
@@ -1372,7 +1414,8 @@ fn a_host_port_is_reachable_on_the_node_address_and_closes_with_the_pod() {
     let web = format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n    image: busybox\n    imagePullPolicy: Never\n    command: [sh, -c, 'mkdir /www; echo hello on the node > /www/index.html; exec httpd -f -p 80 -h /www']\n    ports:\n    - {{containerPort: 80, hostPort: {port}}}\n    readinessProbe:\n      httpGet: {{path: /, port: 80}}\n      periodSeconds: 1\n"
     );
-    let (mut child, story, rest) = start_until_running(&m, &web);
+    let (child, story, rest) = start_until_running(&m, &web);
+    let mut child = Runner { child, machine: &m };
     // From the machine itself, on the node address (the machine's loopback).
     let mut answer = String::new();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect(&story);

@@ -44,6 +44,7 @@ impl Scripted {
                     uts: ns(3),
                     pid: ns(4),
                     ip: "10.244.9.9".into(),
+                    network: None,
                 });
                 CriReply::SandboxReady { sandbox_id: "sandbox-0123456789".into(), ip: "10.244.9.9".into() }
             }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::time::MonoTime;
 
-pub use note::{MountOf, Note, NsJoin, NsOwner, Who};
+pub use note::{CniAttach, MountOf, Note, NsJoin, NsOwner, Who};
 pub use words::{describe_call, one_line, short_id, show_argv, signal_name};
 
 /// Who did it.

@@ -52,6 +52,24 @@ pub struct NsJoin {
     pub owner: NsOwner,
 }
 
+/// What the CNI bridge plugin did for a sandbox: the host end of its veth
+/// pair (on the bridge `cni0`), the address's prefix length and the
+/// default route's gateway.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CniAttach {
+    pub host_veth: String,
+    pub prefix: u8,
+    pub gateway: String,
+}
+
+impl CniAttach {
+    /// The host end's name as both runtimes make it: `veth` and the first
+    /// 8 digits of the sandbox id.
+    pub fn veth_name(sandbox_id: &str) -> String {
+        format!("veth{}", sandbox_id.get(..8).unwrap_or(sandbox_id))
+    }
+}
+
 /// Something a runtime did, for the story. The runtime reports facts
 /// (ids, PIDs, argv, paths); the words are made in [`Note::step`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +90,8 @@ pub enum Note {
         uts: NsJoin,
         pid: NsJoin,
         ip: String,
+        /// The CNI ADD that gave the Pod its address (none with hostNetwork).
+        network: Option<CniAttach>,
     },
     SandboxStopping {
         sandbox_id: String,
@@ -288,20 +308,27 @@ impl Note {
 
     fn sandbox_text(&self) -> String {
         match self {
-            Note::SandboxCreated { sandbox_id, pod_name, pause_pid, net, ipc, uts, pid, ip } => {
+            Note::SandboxCreated { sandbox_id, pod_name, pause_pid, net, ipc, uts, pid, ip, network } => {
                 let held = |kind: &str, ns: &NsJoin| match ns.owner {
                     NsOwner::Node => format!("{kind}: the node's ({kind}:[{}])", ns.id),
                     _ => format!("{kind}:[{}]", ns.id),
                 };
                 let ip = if ip.is_empty() { "none: its network namespace has loopback only" } else { ip };
-                format!(
+                let mut text = format!(
                     "sandbox {} for {pod_name}: pause process (PID {pause_pid} on the node) holds {}, {}, {}, {}; Pod IP {ip}",
                     short_id(sandbox_id),
                     held("net", net),
                     held("ipc", ipc),
                     held("uts", uts),
                     held("pid", pid),
-                )
+                );
+                if let Some(cni) = network {
+                    text.push_str(&format!(
+                        "; CNI bridge plugin: veth pair {} on cni0 ↔ eth0 in the Pod, {ip}/{} from host-local IPAM, default route via {}",
+                        cni.host_veth, cni.prefix, cni.gateway
+                    ));
+                }
+                text
             }
             Note::SandboxStopping { sandbox_id } => {
                 format!("stopping sandbox {}: SIGTERM to pause", short_id(sandbox_id))

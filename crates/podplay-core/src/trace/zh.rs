@@ -16,20 +16,27 @@ impl Note {
                     "节点 {node}（{ip}，Pod CIDR {pod_cidr}）已启动：init、containerd 和 kubelet 运行在节点自己的 Namespace 里"
                 )
             }
-            Note::SandboxCreated { sandbox_id, pod_name, pause_pid, net, ipc, uts, pid, ip } => {
+            Note::SandboxCreated { sandbox_id, pod_name, pause_pid, net, ipc, uts, pid, ip, network } => {
                 let held = |kind: &str, ns: &NsJoin| match ns.owner {
                     NsOwner::Node => format!("{kind}：节点的（{kind}:[{}]）", ns.id),
                     _ => format!("{kind}:[{}]", ns.id),
                 };
                 let ip = if ip.is_empty() { "无：其网络命名空间只有回环接口" } else { ip };
-                format!(
+                let mut text = format!(
                     "为 {pod_name} 创建沙箱 {}：pause 进程（节点上的 PID {pause_pid}）持有 {}、{}、{}、{}；Pod IP {ip}",
                     short_id(sandbox_id),
                     held("net", net),
                     held("ipc", ipc),
                     held("uts", uts),
                     held("pid", pid),
-                )
+                );
+                if let Some(cni) = network {
+                    text.push_str(&format!(
+                        "；CNI bridge 插件：veth 对 {}（接在 cni0 上）↔ Pod 里的 eth0，host-local IPAM 分配 {ip}/{}，默认路由经 {}",
+                        cni.host_veth, cni.prefix, cni.gateway
+                    ));
+                }
+                text
             }
             Note::SandboxStopping { sandbox_id } => format!("停止沙箱 {}：向 pause 发送 SIGTERM", short_id(sandbox_id)),
             Note::SandboxRemoved { sandbox_id } => format!("已删除沙箱 {} 及其网络 Namespace", short_id(sandbox_id)),

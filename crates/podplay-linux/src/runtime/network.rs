@@ -133,6 +133,15 @@ impl PodNetwork {
         self.netns.as_fd()
     }
 
+    /// What CNI ADD did for sandbox `sandbox_id`, for the story.
+    pub fn attached(&self, sandbox_id: &str) -> podplay_core::trace::CniAttach {
+        podplay_core::trace::CniAttach {
+            host_veth: podplay_core::trace::CniAttach::veth_name(sandbox_id),
+            prefix: self.prefix,
+            gateway: host_address(self.base, 1).to_string(),
+        }
+    }
+
     /// Whether `ip` is in the pod CIDR.
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         u32::from(ip) & mask(self.prefix) == u32::from(self.base)
@@ -154,7 +163,7 @@ impl PodNetwork {
         let prefix = self.prefix;
         let pod_netns = std::fs::File::open(format!("/proc/{pause_pid}/ns/net"))
             .map_err(|e| format!("open the network namespace of pause ({pause_pid}): {e}"))?;
-        let peer = format!("veth{}", sandbox_id.get(..8).unwrap_or(sandbox_id));
+        let peer = podplay_core::trace::CniAttach::veth_name(sandbox_id);
         let fail = |e: SysError| format!("plugin type=\"bridge\" failed (add): {e}");
         self.rtnl.add_veth(&peer, POD_INTERFACE, pod_netns.as_raw_fd()).map_err(fail)?;
         let index = self.rtnl.link_index(&peer).map_err(fail)?;

@@ -109,6 +109,7 @@ impl LinuxNode {
             uts: ns_join(pause_pid, NsKind::Uts, config.host_network),
             pid: ns_join(pause_pid, NsKind::Pid, config.host_pid),
             ip: ip.clone(),
+            network: self.network.ready().filter(|_| !config.host_network).map(|net| net.attached(&id)),
         });
         let sandbox = Sandbox {
             config,

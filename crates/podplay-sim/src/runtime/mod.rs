@@ -66,6 +66,8 @@ pub struct Containerd {
     node_ip: String,
     /// `10.244.1` for a node with pod CIDR `10.244.1.0/24`.
     pod_net_prefix: String,
+    /// The pod CIDR's prefix length (24 in `10.244.0.0/24`).
+    pod_net_bits: u8,
     next_ip: u8,
     sandboxes: LiteMap<String, Sandbox>,
     containers: LiteMap<String, Container>,
@@ -98,6 +100,7 @@ impl Containerd {
         Containerd {
             node_ip: node_ip.to_string(),
             pod_net_prefix: prefix,
+            pod_net_bits: pod_cidr.split_once('/').and_then(|(_, bits)| bits.parse().ok()).unwrap_or(24),
             next_ip: 2,
             sandboxes: LiteMap::new(),
             containers: LiteMap::new(),

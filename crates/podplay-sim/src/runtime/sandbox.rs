@@ -5,7 +5,7 @@ use litemap::LiteMap;
 
 use podplay_core::cri::SandboxConfig;
 use podplay_core::ids::stable_hex;
-use podplay_core::trace::{Note, NsJoin, NsOwner};
+use podplay_core::trace::{CniAttach, Note, NsJoin, NsOwner};
 
 use super::{ContainerState, Containerd, Notes, Sandbox};
 use crate::images::{self, PAUSE_IMAGE};
@@ -56,6 +56,11 @@ impl Containerd {
             uts: join(ns.uts, config.host_network),
             pid: join(ns.pid, config.host_pid),
             ip: ip.clone(),
+            network: (!config.host_network).then(|| CniAttach {
+                host_veth: CniAttach::veth_name(&id),
+                prefix: self.pod_net_bits,
+                gateway: format!("{}.1", self.pod_net_prefix),
+            }),
         });
         let sandbox = Sandbox { id: id.clone(), config, pause_pid, ns, ip, pod_dir };
         self.sandboxes.insert(id, sandbox.clone());
