@@ -1,5 +1,5 @@
-//! The image store of the real runtime: images imported from files (no
-//! registry is contacted), kept content-addressed under one directory, and
+//! The image store of the real runtime: images imported from files or
+//! pulled from a registry, kept content-addressed under one directory, and
 //! handed to the runtime as unpacked layers plus the config's run settings.
 //!
 //! Imports read docker-save archives, OCI image layouts and plain root
@@ -12,8 +12,10 @@
 //!
 //! Modules, in reading order: `store` (the public operations), `archive`
 //! (the formats, down to which blobs make an image), `import` (storing them
-//! as a transaction), `layer` (unpacking one tar safely), `index`
-//! (`images.json`), `rootfs` (tarring a directory), `digest`.
+//! as a transaction), `layer` (unpacking one tar safely, plain, gzip or
+//! zstd), `pull` (a registry's image into a layout of its own, then
+//! imported), `index` (`images.json`), `rootfs` (tarring a directory),
+//! `digest`.
 
 mod archive;
 mod digest;
