@@ -130,11 +130,16 @@ mod linux {
         }
     }
 
-    fn get(root: &Path, name: Option<&str>, output: Option<&str>) -> Result<u8, Failure> {
-        let names: Vec<String> = match name {
+    /// The Pod named, or every Pod with a runner under `root`.
+    fn pod_names(root: &Path, name: Option<&str>) -> Vec<String> {
+        match name {
             Some(n) => vec![n.to_string()],
             None => pods(root).into_iter().map(|(n, _)| n).collect(),
-        };
+        }
+    }
+
+    fn get(root: &Path, name: Option<&str>, output: Option<&str>) -> Result<u8, Failure> {
+        let names = pod_names(root, name);
         match output {
             Some("json") => return get_json(root, name, &names),
             Some("wide") | None => {}
@@ -192,10 +197,7 @@ mod linux {
     /// `kubectl top pod`: metrics-server's figures (here read from the
     /// cgroups by the runner), CPU in millicores and memory in MiB.
     fn top(root: &Path, name: Option<&str>, per_container: bool) -> Result<u8, Failure> {
-        let names: Vec<String> = match name {
-            Some(n) => vec![n.to_string()],
-            None => pods(root).into_iter().map(|(n, _)| n).collect(),
-        };
+        let names = pod_names(root, name);
         let mut lines = vec![if per_container {
             vec!["POD".to_string(), "NAME".into(), "CPU(cores)".into(), "MEMORY(bytes)".into()]
         } else {

@@ -134,9 +134,8 @@ pub(super) fn remove_stale_pulls(store_root: &Path) {
     let Ok(entries) = std::fs::read_dir(store_root.join("pulls")) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name.split('-').next().and_then(|p| p.parse::<i32>().ok());
-        let alive = pid.is_some_and(|p| nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok());
-        if !alive {
+        let pid = name.split('-').next().and_then(|p| p.parse().ok());
+        if !pid.is_some_and(crate::sys::process::alive) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

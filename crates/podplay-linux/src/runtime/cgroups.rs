@@ -79,10 +79,10 @@ impl NodeCgroups {
     /// every place and writes `resources` into it. Each new directory is
     /// written down before it is made.
     pub fn create(&self, path: &str, resources: &LinuxResources) -> Result<Cgroup, String> {
+        let dirs: Vec<PathBuf> = self.places.iter().map(|p| p.node.join(path.trim_start_matches('/'))).collect();
+        self.note(&dirs)?;
         let mut cgroup = Cgroup::default();
-        for place in &self.places {
-            let dir = place.node.join(path.trim_start_matches('/'));
-            self.note(&dir)?;
+        for (place, dir) in self.places.iter().zip(dirs) {
             make_dirs(place, &dir)?;
             cgroup.dirs.push((place.version, place.controllers.clone(), dir));
         }
@@ -90,13 +90,12 @@ impl NodeCgroups {
         Ok(cgroup)
     }
 
-    fn note(&self, dir: &Path) -> Result<(), String> {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.record)
-            .map_err(|e| format!("write {}: {e}", self.record.display()))?;
-        writeln!(file, "{}", dir.display()).map_err(|e| format!("write {}: {e}", self.record.display()))
+    /// Appends `dirs` to the state directory's record, in one write.
+    fn note(&self, dirs: &[PathBuf]) -> Result<(), String> {
+        let lines: String = dirs.iter().map(|d| format!("{}\n", d.display())).collect();
+        let failed = |e: std::io::Error| format!("write {}: {e}", self.record.display());
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.record).map_err(failed)?;
+        file.write_all(lines.as_bytes()).map_err(failed)
     }
 
     /// Removes the node cgroups and the levels between, if empty: another

@@ -56,7 +56,8 @@ pub(super) struct Container {
     pub identity: Option<Command>,
     /// Its cgroup below the Pod's, made with it, removed when it ends.
     pub cgroup: Option<super::cgroups::Cgroup>,
-    /// Its seccomp filters, compiled when it was created.
+    /// Its capability set and seccomp filters, made when it was created.
+    capabilities: Result<Vec<String>, String>,
     seccomp: super::SeccompPrograms,
     /// The CPU time it had used at the last `top` (or 0 at its start),
     /// and when: `top`'s rate is over the time since.
@@ -138,16 +139,17 @@ impl LinuxNode {
         let lease = self.images.lease(&image).map_err(|e| e.to_string())?;
         let id = paths::new_id();
         let dir = self.dirs.container(&id);
-        let made = self.container_dirs(&dir, &config, sandbox.dir.as_path());
-        // The profile for the final bounding set, as containerd builds it.
+        // The final capability set (an unknown name fails the start, as in
+        // containerd), and the seccomp profile for it as containerd builds it.
         let security = &config.security;
-        let bounding = crate::sys::caps::container_set(
+        let capabilities = crate::sys::caps::container_set(
             security.privileged,
             &security.capabilities_add,
             &security.capabilities_drop,
-        )
-        .unwrap_or_default();
-        let seccomp = super::seccomp::programs(&security.seccomp, security.privileged, &bounding, &self.seccomp_root)?;
+        );
+        let bounding = capabilities.as_deref().unwrap_or_default();
+        let seccomp = super::seccomp::programs(&security.seccomp, security.privileged, bounding, &self.seccomp_root)?;
+        let made = self.container_dirs(&dir, &config, sandbox.dir.as_path());
         // containerd's `filepath.Join(cgroup_parent, id)`.
         let cgroup_path = format!("{}/{id}", sandbox.config.cgroup_parent);
         let made = made.and_then(|m| Ok((m, self.cgroups.create(&cgroup_path, &config.resources)?)));
@@ -182,6 +184,7 @@ impl LinuxNode {
             mnt_ns: 0,
             shares_pid_ns: false,
             cgroup: Some(cgroup),
+            capabilities,
             seccomp,
             cpu_sample: (MonoTime::ZERO, 0),
             _lease: lease,
@@ -296,12 +299,7 @@ impl LinuxNode {
         let c = self.containers.get(id).ok_or_else(|| format!("container {id} not found"))?;
         let sandbox = self.sandboxes.get(&c.sandbox_id).ok_or("sandbox gone")?;
         let security = &c.config.security;
-        let capabilities = crate::sys::caps::container_set(
-            security.privileged,
-            &security.capabilities_add,
-            &security.capabilities_drop,
-        )
-        .map_err(|e| start_error(&e))?;
+        let capabilities = c.capabilities.clone().map_err(|e| start_error(&e))?;
         let pause = sandbox.pause_pid;
         let sc = &sandbox.config;
         let mut join = Vec::new();

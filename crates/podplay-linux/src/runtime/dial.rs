@@ -75,18 +75,13 @@ impl Dialer {
     /// Starts a call to `host:port`; `netns` is where to dial from (`None`:
     /// the runner's own namespace).
     pub fn dial(&self, call: CallId, target: Target, ask: Ask, timeout: MonoDuration, netns: Option<OwnedFd>) {
-        let sender = self.sender.clone();
-        let wake = self.wake_write.try_clone();
         let Target { ip, host, port } = target;
         let timeout = Duration::from_millis(timeout.0.max(1));
-        std::thread::spawn(move || {
-            let reply = match netns.map(|ns| nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET)) {
+        // The thread is the call's own: it may change namespace.
+        self.background(call, move || {
+            match netns.map(|ns| nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET)) {
                 Some(Err(e)) => CriReply::Error { message: format!("dial tcp {host}:{port}: setns: {e}") },
                 _ => dial_now(SocketAddr::new(ip, port), &host, ask, timeout),
-            };
-            let _ = sender.send((call, reply));
-            if let Ok(mut wake) = wake {
-                let _ = wake.write_all(&[1]);
             }
         });
     }

@@ -11,6 +11,8 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::sys::Context;
+
 /// One forwarded port; closed when dropped.
 pub(super) struct HostPort {
     listening: SocketAddr,
@@ -22,9 +24,9 @@ impl HostPort {
     /// dialling from the namespace `netns`.
     pub fn open(node: Ipv4Addr, host_port: u16, pod: SocketAddrV4, netns: OwnedFd) -> Result<HostPort, String> {
         let listening = SocketAddr::V4(SocketAddrV4::new(node, host_port));
-        let listener = TcpListener::bind(listening).map_err(|e| {
-            format!("plugin type=\"portmap\" failed (add): listen tcp {listening}: bind: {}", errno_text(&e))
-        })?;
+        let listener = TcpListener::bind(listening)
+            .context(|| format!("plugin type=\"portmap\" failed (add): listen tcp {listening}: bind"))
+            .map_err(|e| e.to_string())?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let netns = Arc::new(netns);
@@ -84,8 +86,4 @@ fn copy(mut from: TcpStream, mut to: TcpStream) {
         }
     }
     let _ = to.shutdown(std::net::Shutdown::Write);
-}
-
-fn errno_text(e: &std::io::Error) -> String {
-    nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)).desc().to_lowercase()
 }

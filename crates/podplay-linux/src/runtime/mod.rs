@@ -87,6 +87,8 @@ pub struct LinuxNode {
     images: ImageStore,
     epoch: Epoch,
     seccomp_root: PathBuf,
+    /// pause's filters, compiled at the first sandbox.
+    pause_seccomp: Option<SeccompPrograms>,
     pull: crate::image::PullOptions,
     /// Set when the node goes: pulls under way stop.
     pull_cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -150,6 +152,7 @@ impl LinuxNode {
                 images: options.images,
                 epoch: options.epoch,
                 seccomp_root: options.seccomp_root,
+                pause_seccomp: None,
                 pull: options.pull,
                 pull_cancel: Default::default(),
                 sandboxes: BTreeMap::new(),

@@ -269,9 +269,7 @@ fn check_cidr(dir: &Path, pod_cidr: &str) -> Result<(), String> {
 /// removes the network (the caller holds the lock). Returns what it did.
 pub(super) fn prune_dead(dir: &Path) -> Vec<String> {
     let mut said = Vec::new();
-    let alive = |pid: &str| {
-        pid.parse::<i32>().is_ok_and(|p| p > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok())
-    };
+    let alive = |pid: &str| pid.parse().is_ok_and(crate::sys::process::alive);
     let runners: Vec<String> = std::fs::read_dir(dir.join("runners"))
         .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();

@@ -51,16 +51,7 @@ impl LinuxNode {
             }
             at
         };
-        // The sandbox always asks for the runtime's default profile; pause
-        // keeps containerd's default capabilities.
-        let pause_caps = crate::sys::caps::container_set(false, &[], &[]).unwrap_or_default();
-        let seccomp = super::seccomp::programs(
-            &podplay_core::cri::SeccompProfile::RuntimeDefault,
-            false,
-            &pause_caps,
-            &self.seccomp_root,
-        )
-        .inspect_err(|_| {
+        let seccomp = self.pause_seccomp().inspect_err(|_| {
             let _ = paths::remove_tree(&dir);
         })?;
         let setup = PauseSetup {
@@ -124,6 +115,20 @@ impl LinuxNode {
         };
         self.sandboxes.insert(id.clone(), sandbox);
         Ok((id, ip))
+    }
+
+    /// The sandbox always asks for the runtime's default profile, for
+    /// containerd's default capabilities: the same filters for every
+    /// sandbox, compiled once.
+    fn pause_seccomp(&mut self) -> Result<super::SeccompPrograms, String> {
+        if let Some(compiled) = &self.pause_seccomp {
+            return Ok(compiled.clone());
+        }
+        let caps = crate::sys::caps::container_set(false, &[], &[]).unwrap_or_default();
+        let profile = podplay_core::cri::SeccompProfile::RuntimeDefault;
+        let compiled = super::seccomp::programs(&profile, false, &caps, &self.seccomp_root)?;
+        self.pause_seccomp = Some(compiled.clone());
+        Ok(compiled)
     }
 
     /// The Pod's cgroup with the kubelet's values, and pause's below it

@@ -82,11 +82,10 @@ pub fn programs(
 /// Reads an OCI seccomp profile (the format of Docker's and containerd's
 /// JSON profiles).
 fn localhost(path: &Path) -> Result<Profile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let errno = nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
-        // In Go's words, as containerd's message has them.
-        format!("open {}: {}", path.display(), errno.desc().to_lowercase())
-    })?;
+    use crate::sys::Context;
+    // `open <path>: no such file or directory`, in Go's words as containerd's message has them.
+    let text =
+        std::fs::read_to_string(path).context(|| format!("open {}", path.display())).map_err(|e| e.to_string())?;
     let oci: LinuxSeccomp = serde_json::from_str(&text).map_err(|e| format!("decoding seccomp profile failed: {e}"))?;
     from_oci(&oci)
 }

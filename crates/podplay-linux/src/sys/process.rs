@@ -70,6 +70,13 @@ pub fn kill(pid: u32, sig: Signal) -> bool {
     nix::sys::signal::kill(Pid::from_raw(raw), sig).is_ok()
 }
 
+/// Whether a process with this PID exists (signal 0); a PID of 0 or one
+/// that does not fit is none.
+pub fn alive(pid: u32) -> bool {
+    let Ok(raw) = i32::try_from(pid) else { return false };
+    raw > 0 && nix::sys::signal::kill(Pid::from_raw(raw), None).is_ok()
+}
+
 /// Sets the process's user, group and supplementary groups.
 pub fn set_identity(uid: u32, gid: u32, groups: &[u32]) -> Result<(), SysError> {
     let groups: Vec<Gid> = groups.iter().map(|g| Gid::from_raw(*g)).collect();
